@@ -1,0 +1,96 @@
+/**
+ * Everything the engine has to say, as typed events. The engine never prints; the UI (Ink, plain lines,
+ * JSON lines) and the run directory (events.jsonl) consume these.
+ */
+export type Metrics = Record<string, number>; // e.g. { 'recall@20': 0.08, 'ndcg@20': 0.03 }
+
+export interface RunStartEvent {
+  type: 'run_start';
+  pipeline: string;
+  dataset: string;
+  backend: string;
+  seed: number;
+  seedIndex: number;
+  seeds: number;
+  nUsers: number;
+  nItems: number;
+  nTrain: number;
+  batchesPerEpoch: number;
+  maxEpochs: number;
+  parameters: number;
+  runDir?: string;
+}
+export interface EpochStartEvent {
+  type: 'epoch_start';
+  epoch: number;
+  lr: number;
+}
+export interface BatchEvent {
+  type: 'batch';
+  epoch: number;
+  batch: number;
+  batches: number;
+  /** Loss terms of this batch (weighted as they enter the total) and `total`. */
+  losses: Record<string, number>;
+}
+export interface EpochEndEvent {
+  type: 'epoch_end';
+  epoch: number;
+  /** Mean over the epoch's batches of each weighted loss term and `total`. */
+  losses: Record<string, number>;
+  trainSeconds: number;
+  tensors: number;
+}
+export interface EvalEvent {
+  type: 'eval';
+  epoch: number;
+  valid: Metrics;
+  test: Metrics;
+  evalSeconds: number;
+  improved: boolean;
+  bestEpoch: number;
+  bestValid: Metrics;
+  bestTest: Metrics;
+  /** Epochs left before early stopping at this rate. */
+  patienceLeft: number;
+}
+export interface SeedEndEvent {
+  type: 'seed_end';
+  seed: number;
+  seedIndex: number;
+  bestEpoch: number;
+  epochs: number;
+  valid: Metrics;
+  test: Metrics;
+  stoppedEarly: boolean;
+  seconds: number;
+  secondsPerEpoch: number;
+}
+export interface LogEvent {
+  type: 'log';
+  level: 'info' | 'warn';
+  message: string;
+}
+export interface ResultEvent {
+  type: 'result';
+  pipeline: string;
+  dataset: string;
+  backend: string;
+  seeds: number[];
+  perSeed: SeedEndEvent[];
+  /** Mean and standard deviation over seeds, of valid and test metrics at each seed's best valid epoch. */
+  mean: { valid: Metrics; test: Metrics };
+  std: { valid: Metrics; test: Metrics };
+  runDir?: string;
+}
+export type EngineEvent =
+  | RunStartEvent
+  | EpochStartEvent
+  | BatchEvent
+  | EpochEndEvent
+  | EvalEvent
+  | SeedEndEvent
+  | LogEvent
+  | ResultEvent;
+
+export type EventSink = (e: EngineEvent) => void;

@@ -1,0 +1,149 @@
+/**
+ * The tensor-type vocabulary and the shape of an operator. This is the bottom of the stack: graph/ compiles
+ * pipelines against these signatures, engine/ runs the kernels, and nothing here imports from above.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../util/rng.js';
+import type { CsrMatrix } from './sparse.js';
+
+/** A dimension: a symbol resolved per dataset/pipeline ('users', 'items', 'd', 'feat_mm', 'batch') or a number. */
+export type Dim = string | number;
+
+export interface DenseType {
+  kind: 'dense';
+  dims: Dim[];
+}
+/** A constant sparse matrix (CSR), e.g. a normalised adjacency or a kNN graph. */
+export interface SparseType {
+  kind: 'sparse';
+  dims: [Dim, Dim];
+}
+export type TensorType = DenseType | SparseType;
+
+export const dense = (...dims: Dim[]): DenseType => ({ kind: 'dense', dims });
+export const sparse = (a: Dim, b: Dim): SparseType => ({ kind: 'sparse', dims: [a, b] });
+export const scalar = (): DenseType => ({ kind: 'dense', dims: [] });
+
+export function typeToString(t: TensorType): string {
+  return `${t.kind === 'sparse' ? 'sparse' : ''}[${t.dims.join(', ')}]`;
+}
+
+export interface InputPort {
+  name: string;
+  doc: string;
+  /** Takes a list of references rather than one. */
+  list?: boolean;
+  optional?: boolean;
+  /** The kind the port accepts; checked by the compiler before the shape rule runs. */
+  kind?: 'dense' | 'sparse';
+}
+
+export interface OutputPort {
+  name: string;
+  doc: string;
+}
+
+/** What the shape rule knows about the world: sizes of the named dimensions when known. */
+export interface ShapeEnv {
+  /** Concrete sizes: users, items, and feat_<modality> for each declared feature. */
+  sizes: Record<string, number>;
+  /** Modalities the data section declares. */
+  modalities: string[];
+}
+
+/** Thrown by a shape rule; the compiler attaches the YAML location of `port` or `param`. */
+export class ShapeError extends Error {
+  constructor(
+    message: string,
+    readonly where: { port?: string; param?: string } = {},
+  ) {
+    super(message);
+    this.name = 'ShapeError';
+  }
+}
+
+export type InputTypes = Record<string, TensorType | TensorType[] | undefined>;
+export type Value = tf.Tensor | CsrMatrix;
+export type InputValues = Record<string, Value | Value[] | undefined>;
+
+/** Read-only view of the dataset that ops may use at build time (graphs, features). */
+export interface DataAccess {
+  nUsers: number;
+  nItems: number;
+  /** The train (user, item) pairs, parallel arrays. */
+  trainPairs: { users: Int32Array; items: Int32Array };
+  /** A feature matrix by modality key (row i = item i), float32 row-major. */
+  feature(modality: string): { rows: number; cols: number; data: Float32Array };
+  modalities: string[];
+}
+
+export type Init = 'xavier_uniform' | 'xavier_normal' | 'zeros' | 'ones' | { normal: number } | Float32Array;
+
+export interface BuildContext {
+  /** The node's name in the pipeline (variables are named `<node>/<name>`). */
+  node: string;
+  /** Seeded stream for this node's initialisation. */
+  rng: Rng;
+  data: DataAccess;
+  /** Name of the active tfjs backend: 'wasm', 'cpu', 'tensorflow' (node / node-gpu), 'webgl'. */
+  backend: string;
+  /** Concrete sizes of the symbolic dims. */
+  sizes: Record<string, number>;
+  /** Creates a trainable variable owned by this node (checkpointed under `<node>/<name>`). */
+  variable(name: string, shape: number[], init: Init): tf.Variable;
+}
+
+/** The training batch as the engine hands it to ops: indices into users and items. */
+export interface Batch {
+  size: number;
+  users: tf.Tensor1D;
+  pos: tf.Tensor1D;
+  neg: tf.Tensor1D;
+  /** Host copies of the same indices, for kernels that run in JS. */
+  usersHost: Int32Array;
+  posHost: Int32Array;
+  negHost: Int32Array;
+}
+
+export interface RunContext {
+  training: boolean;
+  epoch: number;
+  /** Present during training steps; losses read their rows from it. */
+  batch?: Batch;
+  rng: Rng;
+}
+
+export interface OpKernel {
+  /**
+   * Computes the outputs from the inputs. Runs inside tf.tidy and inside the gradient tape during training, so
+   * it must only use differentiable tfjs ops (or kernels with a custom gradient) on trainable paths.
+   */
+  run(inputs: InputValues, ctx: RunContext): Record<string, Value>;
+}
+
+export interface OpDef<P extends Record<string, unknown> = Record<string, any>> {
+  name: string;
+  /** One line, shown by `anchorflow ops`. */
+  doc: string;
+  /** Grouping for docs: source, encoder, refine, layer, combine, graph, loss. */
+  category: string;
+  /** JSON Schema of the op's own parameters (everything on the node except `op` and the input ports). */
+  params: { type: 'object'; properties: Record<string, any>; required?: string[] };
+  inputs: InputPort[];
+  outputs: OutputPort[];
+  /** A loss op returns a scalar on its 'loss' output and may have a `weight` parameter. */
+  loss?: boolean;
+  /**
+   * True when the op has no trainable state and its output depends only on its inputs: if all inputs are
+   * constant, the compiler folds it once at build time (kNN graphs, normalised adjacency, frozen features).
+   */
+  pure?: boolean;
+  /** Output types from input types and parameters; throws ShapeError on a mismatch. */
+  shape(params: P, inputs: InputTypes, env: ShapeEnv): Record<string, TensorType>;
+  build(params: P, inputs: InputTypes, ctx: BuildContext): OpKernel;
+}
+
+/** Helper so each op file gets its parameter types checked. */
+export function defineOp<P extends Record<string, unknown>>(def: OpDef<P>): OpDef<P> {
+  return def;
+}

@@ -1,0 +1,80 @@
+/**
+ * A small seedable PRNG (sfc32, seeded through splitmix32) so that shuffling, negative sampling, weight
+ * initialisation and synthetic data are repeatable for a seed and independent of the tfjs backend.
+ * The state is four uint32 words, so it can be saved in a checkpoint and restored exactly.
+ */
+export class Rng {
+  private s: Uint32Array;
+
+  constructor(seed: number | Uint32Array) {
+    if (seed instanceof Uint32Array) {
+      this.s = Uint32Array.from(seed);
+      return;
+    }
+    let x = seed >>> 0;
+    const next = () => {
+      x = (x + 0x9e3779b9) >>> 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    this.s = new Uint32Array([next(), next(), next(), next()]);
+    for (let i = 0; i < 12; i++) this.nextU32();
+  }
+
+  /** Derives an independent stream, e.g. one per seed or per component, from this one's seed words. */
+  fork(label: string): Rng {
+    let h = 2166136261;
+    for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 16777619) >>> 0;
+    return new Rng((this.s[0]! ^ h ^ Math.imul(this.s[3]!, 31)) >>> 0);
+  }
+
+  nextU32(): number {
+    const s = this.s;
+    const t = (((s[0]! + s[1]!) >>> 0) + s[3]!) >>> 0;
+    s[3] = (s[3]! + 1) >>> 0;
+    s[0] = s[1]! ^ (s[1]! >>> 9);
+    s[1] = (s[2]! + (s[2]! << 3)) >>> 0;
+    s[2] = ((s[2]! << 21) | (s[2]! >>> 11)) >>> 0;
+    s[2] = (s[2]! + t) >>> 0;
+    return t;
+  }
+
+  /** Uniform float in [0, 1). */
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Standard normal (Box-Muller). */
+  normal(): number {
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** In-place Fisher-Yates shuffle. */
+  shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+
+  getState(): number[] {
+    return Array.from(this.s);
+  }
+
+  setState(state: number[]): void {
+    this.s = Uint32Array.from(state);
+  }
+}
