@@ -77,7 +77,7 @@ export interface DataAccess {
   modalities: string[];
 }
 
-export type Init = 'xavier_uniform' | 'xavier_normal' | 'zeros' | 'ones' | { normal: number } | Float32Array;
+export type Init = 'torch_default' | 'xavier_uniform' | 'xavier_normal' | 'zeros' | 'ones' | { normal: number } | Float32Array;
 
 export interface BuildContext {
   /** The node's name in the pipeline (variables are named `<node>/<name>`). */
@@ -90,7 +90,7 @@ export interface BuildContext {
   /** Concrete sizes of the symbolic dims. */
   sizes: Record<string, number>;
   /** Creates a trainable variable owned by this node (checkpointed under `<node>/<name>`). */
-  variable(name: string, shape: number[], init: Init): tf.Variable;
+  variable(name: string, shape: number[], init: Init, fans?: { fanIn: number; fanOut: number }): tf.Variable;
 }
 
 /** The training batch as the engine hands it to ops: indices into users and items. */
@@ -111,6 +111,11 @@ export interface RunContext {
   /** Present during training steps; losses read their rows from it. */
   batch?: Batch;
   rng: Rng;
+  /**
+   * The transpose of a tensor that is a folded constant (frozen features), computed once per run; undefined for
+   * anything that changes per step. Lets kernels avoid transposed-operand matMuls on constants.
+   */
+  transposeOfConstant(t: tf.Tensor): tf.Tensor2D | undefined;
 }
 
 export interface OpKernel {
@@ -138,6 +143,11 @@ export interface OpDef<P extends Record<string, unknown> = Record<string, any>> 
    * constant, the compiler folds it once at build time (kNN graphs, normalised adjacency, frozen features).
    */
   pure?: boolean;
+  /**
+   * Input ports whose value, when it is a folded constant, the kernel multiplies in a transposed position in its
+   * gradient (a linear layer over frozen features): the planner transposes those constants once per run.
+   */
+  transposeConstantInputs?: string[];
   /** Output types from input types and parameters; throws ShapeError on a mismatch. */
   shape(params: P, inputs: InputTypes, env: ShapeEnv): Record<string, TensorType>;
   build(params: P, inputs: InputTypes, ctx: BuildContext): OpKernel;

@@ -1,0 +1,44 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileSymbolic, loadChecked } from '../experiments/run.js';
+import { formatUserError, isUserError, UserError } from '../util/errors.js';
+
+/** Pipeline files under the given paths (folders are searched recursively for .yaml / .yml). */
+export function pipelineFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new UserError(`no such file or folder`, { file: p });
+    }
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p).sort()) {
+        const q = join(p, name);
+        if (statSync(q).isDirectory()) walk(q);
+        // Files starting with '_' are fragments meant to be extended, not pipelines of their own.
+        else if (/\.ya?ml$/.test(name) && !name.startsWith('_')) out.push(q);
+      }
+    } else out.push(p);
+  };
+  paths.forEach(walk);
+  return out;
+}
+
+export async function cmdCheck(paths: string[], flags: { set: string[] }): Promise<void> {
+  let failed = 0;
+  for (const file of pipelineFiles(paths)) {
+    try {
+      const loaded = loadChecked(file, flags.set);
+      const g = compileSymbolic(loaded);
+      const nodes = [...g.nodes.values()].filter((n) => !n.isLoss).length;
+      process.stdout.write(`ok  ${file}: ${loaded.pipeline.name}, ${nodes} nodes, ${g.losses.length} losses\n`);
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      failed++;
+      process.stderr.write(formatUserError(e) + '\n');
+    }
+  }
+  if (failed) process.exitCode = 2;
+}

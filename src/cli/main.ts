@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+/**
+ * The anchorflow command line. Exit codes: 0 success, 2 user error (bad YAML, schema, graph, data, flags),
+ * 1 internal error, 130 interrupted.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { formatUserError, isUserError, UserError } from '../util/errors.js';
+import { backendChoices } from '../engine/backend.js';
+import { cmdRun } from './run.js';
+import { cmdCheck } from './check.js';
+import { cmdGraph } from './graph.js';
+import { cmdOps } from './ops.js';
+import { cmdDataInspect } from './data.js';
+import { cmdSchema } from './schema.js';
+import { loadPlugins } from './plugins.js';
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+const int = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`${name} must be a positive integer, got '${v}'`, { file: name });
+  return Number(v);
+};
+
+export function buildProgram(): Command {
+  const program = new Command('anchorflow')
+    .description('Declarative multimodal recommender pipelines on TensorFlow.js')
+    .version('0.1.0')
+    .option('--plugin <module>', 'import a module that registers extra ops (repeatable)', collect, [])
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('train and evaluate a pipeline')
+    .argument('<pipeline>', 'pipeline YAML file')
+    .option('--dataset <name>', 'dataset name under the data root, or synth:small / synth:baby')
+    .option('--data <dir>', 'a dataset folder in MMRec layout')
+    .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
+    .option('--set <key=value>', 'override a setting, e.g. params.dim=32 (repeatable)', collect, [])
+    .option('--epochs <n>', 'maximum epochs', int('--epochs'))
+    .option('--seeds <n>', 'run n seeds (seed, seed+1, ...) and report mean ± std', int('--seeds'))
+    .option('--seed <n>', 'first seed', (v) => {
+      if (!/^\d+$/.test(v)) throw new UserError(`--seed must be a non-negative integer, got '${v}'`, { file: '--seed' });
+      return Number(v);
+    })
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoices).default('auto'))
+    .option('--out <dir>', 'root of run directories', 'runs')
+    .option('--no-save', 'write no run directory')
+    .option('--json', 'print one JSON event per line')
+    .option('--plain', 'plain lines even in a terminal')
+    .action(cmdRun);
+
+  program
+    .command('check')
+    .description('validate pipelines (files or folders) without training')
+    .argument('<paths...>', 'pipeline files or folders')
+    .option('--set <key=value>', 'override a setting (repeatable)', collect, [])
+    .action(cmdCheck);
+
+  program
+    .command('graph')
+    .description('print the compiled graph and its plan')
+    .argument('<pipeline>', 'pipeline YAML file')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'dot', 'mermaid']).default('text'))
+    .option('--set <key=value>', 'override a setting (repeatable)', collect, [])
+    .action(cmdGraph);
+
+  program.command('ops').description('list the operators with their docs').option('--json', 'as JSON').action(cmdOps);
+
+  const data = program.command('data').description('dataset tools');
+  data
+    .command('inspect')
+    .description('summarise a dataset folder (MMRec layout) or a built-in synthetic set')
+    .argument('<dataset>', 'a folder, a name under --data-dir, or synth:small / synth:baby')
+    .option('--data-dir <root>', 'root holding <name>/<name>.inter')
+    .option('--features <list>', 'feature files to load, e.g. v=image_feat.npy,t=audio_feat.npy')
+    .option('--json', 'as JSON')
+    .action(cmdDataInspect);
+
+  program
+    .command('schema')
+    .description('print the pipeline JSON Schema generated from the op registry')
+    .option('--write', 'write it to schemas/pipeline.schema.json')
+    .action(cmdSchema);
+
+  program.hook('preAction', async (cmd) => {
+    await loadPlugins(cmd.optsWithGlobals().plugin ?? []);
+  });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2; // commander already printed the message
+    }
+    if (isUserError(e)) {
+      process.stderr.write(formatUserError(e) + '\n');
+      return 2;
+    }
+    if ((e as Error)?.name === 'InterruptedError') {
+      process.stderr.write(`${(e as Error).message}\n`);
+      return 130;
+    }
+    if ((e as Error)?.name === 'NumericalError') {
+      process.stderr.write(`training stopped: ${(e as Error).message}\n`);
+      return 1;
+    }
+    process.stderr.write(`internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+  // Ink and tfjs may leave handles open; a CLI run is over when main returns.
+  setImmediate(() => process.exit(code));
+});

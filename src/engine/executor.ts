@@ -1,0 +1,185 @@
+/**
+ * Turns a compiled graph into a runnable model: builds every kernel (creating its variables from a seeded
+ * stream), folds constants once, transposes the planned constants once, and runs the step or eval plan.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { CompiledGraph, CompiledNode, PortRef } from '../graph/types.js';
+import type { Dataset } from '../data/types.js';
+import { isCsr } from '../ops/sparse.js';
+import { initValues } from '../ops/init.js';
+import type { Batch, DataAccess, InputValues, OpKernel, RunContext, Value } from '../ops/types.js';
+import { Rng } from '../util/rng.js';
+
+let modelCounter = 0;
+
+export function dataAccess(ds: Dataset): DataAccess {
+  return {
+    nUsers: ds.nUsers,
+    nItems: ds.nItems,
+    trainPairs: ds.train,
+    modalities: Object.keys(ds.features),
+    feature(m: string) {
+      const f = ds.features[m];
+      if (!f) throw new Error(`feature '${m}' was not loaded`);
+      return f;
+    },
+  };
+}
+
+export function datasetSizes(ds: Dataset): Record<string, number> {
+  const sizes: Record<string, number> = { users: ds.nUsers, items: ds.nItems, 'users+items': ds.nUsers + ds.nItems };
+  for (const [k, f] of Object.entries(ds.features)) sizes[`feat_${k}`] = f.cols;
+  return sizes;
+}
+
+type NodeValues = Record<string, Value>;
+
+export class Model {
+  readonly variables = new Map<string, tf.Variable>();
+  private readonly kernels = new Map<string, OpKernel>();
+  private readonly constants = new Map<string, NodeValues>();
+  private readonly transposes = new Map<tf.Tensor, tf.Tensor2D>();
+  private readonly uid = `m${++modelCounter}`;
+
+  constructor(
+    readonly graph: CompiledGraph,
+    dataset: Dataset,
+    seed: number,
+    backend: string,
+  ) {
+    const sizes = datasetSizes(dataset);
+    const data = dataAccess(dataset);
+    const root = new Rng(seed);
+    for (const id of graph.order) {
+      const n = graph.nodes.get(id)!;
+      if (!n.inStep && !n.inEval) continue;
+      const rng = root.fork(`init:${id}`);
+      const kernel = n.op.build(n.params as never, n.inputTypes, {
+        node: id,
+        rng,
+        data,
+        backend,
+        sizes,
+        variable: (name, shape, init, fans) => {
+          const key = `${id}/${name}`;
+          if (this.variables.has(key)) throw new Error(`op ${n.op.name} created variable ${key} twice`);
+          const v = tf.variable(tf.tensor(initValues(shape, init, rng, fans), shape), true, `${this.uid}/${key}`);
+          this.variables.set(key, v);
+          return v;
+        },
+      });
+      this.kernels.set(id, kernel);
+    }
+    this.foldConstants();
+  }
+
+  private foldConstants(): void {
+    const ctx = this.context(false);
+    for (const id of this.graph.plan.constant) {
+      const n = this.graph.nodes.get(id)!;
+      let out: NodeValues = {};
+      tf.tidy(() => {
+        out = this.kernels.get(id)!.run(this.gatherInputs(n, this.constants), ctx);
+        for (const v of Object.values(out)) if (!isCsr(v)) tf.keep(v);
+      });
+      this.constants.set(id, out);
+    }
+    for (const key of this.graph.plan.transposes) {
+      const [node, port] = key.split('.') as [string, string];
+      const t = this.constants.get(node)![port] as tf.Tensor2D;
+      this.transposes.set(t, tf.tidy(() => tf.keep(tf.transpose(t))));
+    }
+  }
+
+  private gatherInputs(n: CompiledNode, values: Map<string, NodeValues>): InputValues {
+    const get = (r: PortRef) => {
+      const v = values.get(r.node)?.[r.port];
+      if (v === undefined) throw new Error(`internal: ${r.node}.${r.port} not computed before ${n.id}`);
+      return v;
+    };
+    const out: InputValues = {};
+    for (const [port, refs] of Object.entries(n.inputs)) out[port] = Array.isArray(refs) ? refs.map(get) : get(refs);
+    return out;
+  }
+
+  context(training: boolean, batch?: Batch, epoch = 0, rng = new Rng(0)): RunContext {
+    return {
+      training,
+      batch,
+      epoch,
+      rng,
+      transposeOfConstant: (t) => this.transposes.get(t),
+    };
+  }
+
+  /** Runs the step or eval plan; call inside tf.tidy (and inside the gradient tape for training). */
+  run(phase: 'step' | 'eval', ctx: RunContext): Map<string, NodeValues> {
+    const values = new Map(this.constants);
+    for (const id of phase === 'step' ? this.graph.plan.step : this.graph.plan.eval) {
+      const n = this.graph.nodes.get(id)!;
+      values.set(id, this.kernels.get(id)!.run(this.gatherInputs(n, values), ctx));
+    }
+    return values;
+  }
+
+  /** The weighted loss terms of one training step, by loss name, and their sum. */
+  losses(ctx: RunContext): { total: tf.Scalar; terms: Map<string, tf.Scalar> } {
+    const values = this.run('step', ctx);
+    const terms = new Map<string, tf.Scalar>();
+    for (const id of this.graph.losses) {
+      const n = this.graph.nodes.get(id)!;
+      const l = values.get(id)!.loss as tf.Scalar;
+      terms.set(n.label, n.weight === 1 ? l : (tf.mul(l, n.weight) as tf.Scalar));
+    }
+    const all = [...terms.values()];
+    return { total: (all.length === 1 ? all[0]! : tf.addN(all)) as tf.Scalar, terms };
+  }
+
+  /** The declared outputs (user, item and any extra) at evaluation; the caller owns the returned tensors. */
+  outputs(ctx = this.context(false)): Record<string, tf.Tensor> {
+    return tf.tidy(() => {
+      const values = this.run('eval', ctx);
+      const out: Record<string, tf.Tensor> = {};
+      for (const [k, ref] of Object.entries(this.graph.outputs)) {
+        const v = values.get(ref.node)?.[ref.port];
+        // A clone, so the caller may dispose it even when it is a variable or a folded constant.
+        if (v && !isCsr(v)) out[k] = tf.clone(v);
+      }
+      return out;
+    });
+  }
+
+  trainableVariables(): tf.Variable[] {
+    return [...this.variables.values()];
+  }
+
+  parameterCount(): number {
+    let n = 0;
+    for (const v of this.variables.values()) n += v.size;
+    return n;
+  }
+
+  /** Copies of the variable values (for the best-so-far snapshot and checkpoints). */
+  snapshot(): Map<string, Float32Array> {
+    const out = new Map<string, Float32Array>();
+    for (const [k, v] of this.variables) out.set(k, (v.dataSync() as Float32Array).slice());
+    return out;
+  }
+
+  restore(values: Map<string, Float32Array>): void {
+    for (const [k, v] of this.variables) {
+      const data = values.get(k);
+      if (!data) throw new Error(`checkpoint has no values for ${k}`);
+      tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
+    }
+  }
+
+  dispose(): void {
+    for (const v of this.variables.values()) v.dispose();
+    for (const o of this.constants.values()) for (const v of Object.values(o)) if (!isCsr(v)) v.dispose();
+    for (const t of this.transposes.values()) t.dispose();
+    this.variables.clear();
+    this.constants.clear();
+    this.transposes.clear();
+  }
+}

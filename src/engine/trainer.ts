@@ -1,0 +1,228 @@
+/**
+ * One seed's training run under the MMRec protocol: per-epoch shuffle, batches (last partial batch kept),
+ * one negative per row from the train items excluding the user's own, Adam, lr·a^(epoch/b) per epoch,
+ * full-ranking evaluation on valid and test after every `eval_every` epochs, early stopping on the valid
+ * metric (strict improvement; stops once more than `patience` evaluations in a row failed to improve, as
+ * MMRec counts), and test reported at the best valid epoch. Emits events; never prints.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../data/types.js';
+import { epochOrder, NegativeSampler } from '../data/sampler.js';
+import type { Pipeline } from '../dsl/types.js';
+import type { Batch } from '../ops/types.js';
+import { Rng } from '../util/rng.js';
+import { evaluateFullRanking } from './evaluator.js';
+import type { EventSink, Metrics, SeedEndEvent } from './events.js';
+import type { Model } from './executor.js';
+
+export interface TrainSeedOptions {
+  seed: number;
+  seedIndex: number;
+  seeds: number;
+  emit: EventSink;
+  pipelineName: string;
+  datasetName: string;
+  backend: string;
+  /** Abort between batches (SIGINT). */
+  signal?: AbortSignal;
+  runDir?: string;
+}
+
+export interface SeedOutcome {
+  summary: SeedEndEvent;
+  /** Variable values at the best valid epoch. */
+  bestWeights: Map<string, Float32Array>;
+}
+
+/** A numerical fault (NaN / Inf loss), reported with the loss term, epoch and batch. */
+export class NumericalError extends Error {
+  override name = 'NumericalError';
+}
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+/** Valid and test metrics of the model as it is now. */
+export function evaluateModel(model: Model, ds: Dataset, pipeline: Pipeline): { valid: Metrics; test: Metrics } {
+  const outs = model.outputs();
+  try {
+    const common = {
+      users: outs.user as tf.Tensor2D,
+      items: outs.item as tf.Tensor2D,
+      train: ds.trainByUser,
+      ks: pipeline.eval.k,
+      metrics: pipeline.eval.metrics,
+      batchUsers: pipeline.eval.batch_users,
+    };
+    return {
+      valid: evaluateFullRanking({ ...common, truth: ds.validByUser }),
+      test: evaluateFullRanking({ ...common, truth: ds.testByUser }),
+    };
+  } finally {
+    for (const t of Object.values(outs)) t.dispose();
+  }
+}
+
+export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, opts: TrainSeedOptions): Promise<SeedOutcome> {
+  const { train: tr } = pipeline;
+  const emit = opts.emit;
+  const rng = new Rng(opts.seed).fork('train');
+  const sampler = new NegativeSampler(ds);
+  const negRng = rng.fork('negatives');
+  const shuffleRng = rng.fork('shuffle');
+  const stepRng = rng.fork('step');
+  const optimizer = tf.train.adam(tr.optimizer.adam.lr, 0.9, 0.999, tr.optimizer.adam.eps ?? 1e-8);
+  const vars = model.trainableVariables();
+  const nTrain = ds.train.users.length;
+  const bs = tr.batch_size;
+  const batches = Math.ceil(nTrain / bs);
+  const metric = tr.early_stopping.metric;
+  const [lrA, lrB] = tr.lr_schedule;
+  const started = Date.now();
+
+  emit({
+    type: 'run_start',
+    pipeline: opts.pipelineName,
+    dataset: opts.datasetName,
+    backend: opts.backend,
+    seed: opts.seed,
+    seedIndex: opts.seedIndex,
+    seeds: opts.seeds,
+    nUsers: ds.nUsers,
+    nItems: ds.nItems,
+    nTrain,
+    batchesPerEpoch: batches,
+    maxEpochs: tr.epochs,
+    parameters: model.parameterCount(),
+    runDir: opts.runDir,
+  });
+
+  let best = -1;
+  let bestEpoch = -1;
+  let bestValid: Metrics = {};
+  let bestTest: Metrics = {};
+  let bestWeights = model.snapshot();
+  let sinceBest = 0;
+  let epochsRun = 0;
+  let stoppedEarly = false;
+  let trainSeconds = 0;
+  const users = new Int32Array(bs);
+  const pos = new Int32Array(bs);
+  const negBuf = new Int32Array(bs);
+
+  try {
+    for (let epoch = 0; epoch < tr.epochs; epoch++) {
+      const lr = tr.optimizer.adam.lr * Math.pow(lrA, epoch / lrB);
+      // tfjs's Adam reads learningRate on every update, so the schedule is a per-epoch assignment.
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      emit({ type: 'epoch_start', epoch, lr });
+      const t0 = Date.now();
+      const order = epochOrder(nTrain, shuffleRng);
+      const sums: Record<string, number> = {};
+      for (let b = 0; b < batches; b++) {
+        if (opts.signal?.aborted) throw new InterruptedError(`interrupted in epoch ${epoch}, batch ${b}`);
+        const start = b * bs;
+        const n = Math.min(nTrain, start + bs) - start;
+        const u = users.subarray(0, n);
+        const p = pos.subarray(0, n);
+        for (let k = 0; k < n; k++) {
+          const row = order[start + k]!;
+          u[k] = ds.train.users[row]!;
+          p[k] = ds.train.items[row]!;
+        }
+        const neg = sampler.sample(u, negRng, negBuf.subarray(0, n));
+        let names: string[] = [];
+        let kept: tf.Tensor | undefined;
+        tf.tidy(() => {
+          const batch: Batch = {
+            size: n,
+            users: tf.tensor1d(u, 'int32'),
+            pos: tf.tensor1d(p, 'int32'),
+            neg: tf.tensor1d(neg, 'int32'),
+            usersHost: u,
+            posHost: p,
+            negHost: neg,
+          };
+          const ctx = model.context(true, batch, epoch, stepRng);
+          const { grads } = tf.variableGrads(() => {
+            const { total, terms } = model.losses(ctx);
+            names = [...terms.keys()];
+            // Kept out of the tape's clean-up so the terms can be read once the step is applied.
+            kept = tf.keep(tf.stack([...terms.values(), total]));
+            return total;
+          }, vars);
+          optimizer.applyGradients(grads as tf.NamedTensorMap as never);
+        });
+        const vals = kept!.dataSync();
+        kept!.dispose();
+        const losses: Record<string, number> = {};
+        names.forEach((name, i) => (losses[name] = vals[i]!));
+        losses.total = vals[names.length]!;
+        if (!Number.isFinite(losses.total)) {
+          const bad = names.find((nm) => !Number.isFinite(losses[nm]!)) ?? 'total';
+          throw new NumericalError(`loss '${bad}' became ${losses[bad]} in epoch ${epoch}, batch ${b}`);
+        }
+        for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
+        emit({ type: 'batch', epoch, batch: b, batches, losses });
+        await tick();
+      }
+      const secs = (Date.now() - t0) / 1000;
+      trainSeconds += secs;
+      epochsRun = epoch + 1;
+      const means: Record<string, number> = {};
+      for (const [k, v] of Object.entries(sums)) means[k] = v / batches;
+      emit({ type: 'epoch_end', epoch, losses: means, trainSeconds: secs, tensors: tf.memory().numTensors });
+
+      if ((epoch + 1) % tr.eval_every !== 0 && epoch + 1 < tr.epochs) continue;
+      const e0 = Date.now();
+      const { valid, test } = evaluateModel(model, ds, pipeline);
+      const score = valid[metric];
+      if (score === undefined) throw new Error(`early-stopping metric ${metric} was not computed`);
+      const improved = score > best;
+      if (improved) {
+        best = score;
+        bestEpoch = epoch;
+        bestValid = valid;
+        bestTest = test;
+        bestWeights = model.snapshot();
+        sinceBest = 0;
+      } else sinceBest++;
+      emit({
+        type: 'eval',
+        epoch,
+        valid,
+        test,
+        evalSeconds: (Date.now() - e0) / 1000,
+        improved,
+        bestEpoch,
+        bestValid,
+        bestTest,
+        patienceLeft: tr.early_stopping.patience - sinceBest,
+      });
+      await tick();
+      if (sinceBest > tr.early_stopping.patience) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const summary: SeedEndEvent = {
+    type: 'seed_end',
+    seed: opts.seed,
+    seedIndex: opts.seedIndex,
+    bestEpoch,
+    epochs: epochsRun,
+    valid: bestValid,
+    test: bestTest,
+    stoppedEarly,
+    seconds,
+    secondsPerEpoch: epochsRun ? trainSeconds / epochsRun : 0,
+  };
+  emit(summary);
+  return { summary, bestWeights };
+}

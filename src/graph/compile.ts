@@ -1,0 +1,253 @@
+/**
+ * Compiles a validated pipeline into a typed DAG: resolves port references (hoisting inline nodes), checks
+ * them, orders the graph, infers shapes with each op's shape rule, and plans what is constant (folded once),
+ * what runs per training step, and what runs at evaluation. Every problem is a located UserError.
+ */
+import { Graph, alg } from '@dagrejs/graphlib';
+import type { LoadedPipeline, NodeSpec } from '../dsl/types.js';
+import { OpRegistry } from '../ops/registry.js';
+import { ShapeError, typeToString, type InputTypes, type OpDef, type ShapeEnv, type TensorType } from '../ops/types.js';
+import { sameDim } from '../ops/shape.js';
+import { UserError } from '../util/errors.js';
+import { didYouMean } from '../dsl/suggest.js';
+import type { CompiledGraph, CompiledNode, Plan, PortRef } from './types.js';
+
+
+interface RawNode {
+  id: string;
+  label: string;
+  spec: NodeSpec;
+  path: (string | number)[];
+  isLoss: boolean;
+}
+
+function isRefString(v: unknown): v is string {
+  return typeof v === 'string';
+}
+
+function isInlineNode(v: unknown): v is NodeSpec {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as NodeSpec).op === 'string';
+}
+
+export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: ShapeEnv): CompiledGraph {
+  const p = loaded.pipeline;
+  const at = (path: (string | number)[]) => loaded.locate(path);
+  const fail = (msg: string, path: (string | number)[], related: { message: string; path: (string | number)[] }[] = []): never => {
+    throw new UserError(
+      msg,
+      at(path),
+      related.map((r) => ({ message: r.message, loc: at(r.path) })),
+    );
+  };
+
+  // 1. Collect nodes, hoisting inline node objects written in input positions.
+  const raw = new Map<string, RawNode>();
+  const opOf = (spec: NodeSpec, path: (string | number)[]): OpDef => {
+    const op = registry.get(spec.op);
+    if (!op) return fail(`unknown op '${spec.op}'${didYouMean(spec.op, registry.names())}`, [...path, 'op']);
+    return op;
+  };
+  const addNode = (id: string, label: string, spec: NodeSpec, path: (string | number)[], isLoss: boolean) => {
+    raw.set(id, { id, label, spec, path, isLoss });
+    const op = opOf(spec, path);
+    for (const port of op.inputs) {
+      const v = spec[port.name];
+      if (isInlineNode(v)) addNode(`${id}/${port.name}`, `${label}/${port.name}`, v, [...path, port.name], false);
+      else if (Array.isArray(v))
+        v.forEach((e, i) => {
+          if (isInlineNode(e)) addNode(`${id}/${port.name}/${i}`, `${label}/${port.name}[${i}]`, e, [...path, port.name, i], false);
+        });
+    }
+  };
+  for (const [name, spec] of Object.entries(p.nodes)) addNode(name, name, spec, ['nodes', name], false);
+  for (const [name, spec] of Object.entries(p.losses)) {
+    const op = opOf(spec, ['losses', name]);
+    if (!op.loss) fail(`'${spec.op}' is not a loss op; losses must use one of: ${registry.list().filter((o) => o.loss).map((o) => o.name).join(', ')}`, ['losses', name, 'op']);
+    addNode(`loss:${name}`, name, spec, ['losses', name], true);
+  }
+  for (const [name, spec] of Object.entries(p.nodes)) {
+    if (registry.get(spec.op)?.loss) fail(`'${name}' uses the loss op '${spec.op}'; declare it under losses:`, ['nodes', name, 'op']);
+  }
+
+  // 2. Resolve references to (node, port).
+  const userNodes = Object.keys(p.nodes);
+  const parseRef = (v: unknown, path: (string | number)[]): PortRef => {
+    if (!isRefString(v)) return fail(`expected a reference like 'node' or 'node.port', got ${JSON.stringify(v)}`, path);
+    const [nodeName, port, extra] = v.split('.');
+    if (extra !== undefined || !nodeName) fail(`'${v}' is not a reference; write 'node' or 'node.port'`, path);
+    const target = raw.get(nodeName!);
+    if (!target || target.isLoss || nodeName!.includes('/'))
+      return fail(`unknown node '${nodeName}'${didYouMean(nodeName!, userNodes)}`, path);
+    const op = registry.get(target.spec.op)!;
+    const outPort = port ?? op.outputs[0]!.name;
+    if (!op.outputs.some((o) => o.name === outPort))
+      fail(
+        `node '${nodeName}' (op ${op.name}) has no output '${outPort}'${didYouMean(outPort, op.outputs.map((o) => o.name))}; its outputs: ${op.outputs.map((o) => o.name).join(', ')}`,
+        path,
+      );
+    return { node: nodeName!, port: outPort, path };
+  };
+  const inlineRef = (id: string, path: (string | number)[]): PortRef => ({
+    node: id,
+    port: opOf(raw.get(id)!.spec, path).outputs[0]!.name,
+    path,
+  });
+
+  const nodes = new Map<string, CompiledNode>();
+  const graph = new Graph({ directed: true, multigraph: true });
+  for (const r of raw.values()) {
+    const op = registry.get(r.spec.op)!;
+    const params: Record<string, unknown> = {};
+    const inputs: Record<string, PortRef | PortRef[]> = {};
+    const portNames = new Set(op.inputs.map((i) => i.name));
+    for (const [k, v] of Object.entries(r.spec)) {
+      if (k === 'op' || (r.isLoss && k === 'weight')) continue;
+      if (!portNames.has(k)) params[k] = v;
+    }
+    for (const port of op.inputs) {
+      const v = r.spec[port.name];
+      const path = [...r.path, port.name];
+      if (v === undefined || v === null) {
+        if (!port.optional) fail(`node '${r.label}' (op ${op.name}) needs input '${port.name}': ${port.doc}`, r.path);
+        continue;
+      }
+      if (port.list) {
+        const items = Array.isArray(v) ? v : [v];
+        inputs[port.name] = items.map((e, i) =>
+          isInlineNode(e) ? inlineRef(`${r.id}/${port.name}/${i}`, [...path, i]) : parseRef(e, Array.isArray(v) ? [...path, i] : path),
+        );
+      } else {
+        if (Array.isArray(v)) fail(`input '${port.name}' of node '${r.label}' takes one reference, not a list`, path);
+        inputs[port.name] = isInlineNode(v) ? inlineRef(`${r.id}/${port.name}`, path) : parseRef(v, path);
+      }
+    }
+    const weight = r.isLoss ? Number(r.spec.weight ?? 1) : 1;
+    nodes.set(r.id, {
+      id: r.id,
+      label: r.label,
+      op,
+      params,
+      inputs,
+      inputTypes: {},
+      outputTypes: {},
+      path: r.path,
+      isLoss: r.isLoss,
+      weight,
+      constant: false,
+      inStep: false,
+      inEval: false,
+    });
+    graph.setNode(r.id, r.label);
+  }
+  for (const n of nodes.values())
+    for (const [port, refs] of Object.entries(n.inputs))
+      for (const ref of Array.isArray(refs) ? refs : [refs]) graph.setEdge(ref.node, n.id, { port, from: ref.port }, `${port}:${ref.path.join('.')}`);
+
+  const outputs: Record<string, PortRef> = {};
+  for (const [k, v] of Object.entries(p.outputs)) outputs[k] = parseRef(v, ['outputs', k]);
+
+  // 3. Order; a cycle is an error that names it.
+  if (!alg.isAcyclic(graph)) {
+    const cycle: string[] = alg.findCycles(graph)[0]!.slice().reverse();
+    const first = nodes.get(cycle[0]!)!;
+    fail(
+      `cycle in the graph: ${[...cycle, cycle[0]].map((id) => nodes.get(id)!.label).join(' -> ')}`,
+      first.path,
+      cycle.slice(1).map((id) => ({ message: `'${nodes.get(id)!.label}' is part of the cycle`, path: nodes.get(id)!.path })),
+    );
+  }
+  const order = alg.topsort(graph) as string[];
+
+  // 4. Shape inference in order.
+  for (const id of order) {
+    const n = nodes.get(id)!;
+    const inTypes: InputTypes = {};
+    for (const port of n.op.inputs) {
+      const refs = n.inputs[port.name];
+      if (!refs) continue;
+      const typeOf = (ref: PortRef): TensorType => {
+        const t = nodes.get(ref.node)!.outputTypes[ref.port]!;
+        if (port.kind && t.kind !== port.kind)
+          fail(
+            `input '${port.name}' of '${n.label}' needs a ${port.kind} tensor, but '${ref.node}.${ref.port}' is ${typeToString(t)}`,
+            ref.path,
+            [{ message: `'${ref.node}' is defined here`, path: nodes.get(ref.node)!.path }],
+          );
+        return t;
+      };
+      inTypes[port.name] = Array.isArray(refs) ? refs.map(typeOf) : typeOf(refs);
+    }
+    n.inputTypes = inTypes;
+    try {
+      n.outputTypes = n.op.shape(n.params as never, inTypes, env);
+    } catch (e) {
+      if (!(e instanceof ShapeError)) throw e;
+      const where = e.where.port ? [...n.path, e.where.port] : e.where.param ? [...n.path, e.where.param] : n.path;
+      const refs = e.where.port ? n.inputs[e.where.port] : undefined;
+      const related = (refs ? (Array.isArray(refs) ? refs : [refs]) : []).map((ref) => ({
+        message: `'${ref.node}.${ref.port}' (${typeToString(nodes.get(ref.node)!.outputTypes[ref.port]!)}) is defined here`,
+        path: nodes.get(ref.node)!.path,
+      }));
+      fail(`${n.label} (op ${n.op.name}): ${e.message}`, where, related);
+    }
+  }
+
+  // 5. Outputs: scoring needs [users, d] and [items, d] of one width.
+  const outputTypes: Record<string, TensorType> = {};
+  for (const [k, ref] of Object.entries(outputs)) outputTypes[k] = nodes.get(ref.node)!.outputTypes[ref.port]!;
+  const ut = outputTypes.user!;
+  const it = outputTypes.item!;
+  if (ut.kind !== 'dense' || ut.dims.length !== 2 || !sameDim(ut.dims[0]!, 'users'))
+    fail(`outputs.user must be [users, d], but '${p.outputs.user}' is ${typeToString(ut)}`, ['outputs', 'user']);
+  if (it.kind !== 'dense' || it.dims.length !== 2 || !sameDim(it.dims[0]!, 'items'))
+    fail(`outputs.item must be [items, d], but '${p.outputs.item}' is ${typeToString(it)}`, ['outputs', 'item']);
+  if (!sameDim(ut.dims[1]!, it.dims[1]!))
+    fail(`outputs.user is ${typeToString(ut)} but outputs.item is ${typeToString(it)}: scores need one width`, ['outputs', 'item']);
+  const losses = [...nodes.values()].filter((n) => n.isLoss).map((n) => n.id);
+  if (losses.length === 0) fail('the pipeline has no losses; add one under losses: (e.g. bpr)', ['losses']);
+
+  return { graph, nodes, order, outputs, outputTypes, losses, plan: planPhases(graph, nodes, order, outputs, losses) };
+}
+
+/** Marks constants, step and eval nodes; lists constants to transpose once; finds unused nodes. */
+function planPhases(
+  graph: Graph,
+  nodes: Map<string, CompiledNode>,
+  order: string[],
+  outputs: Record<string, PortRef>,
+  losses: string[],
+): Plan {
+  for (const id of order) {
+    const n = nodes.get(id)!;
+    const preds = (graph.predecessors(id) ?? []) as string[];
+    n.constant = !n.isLoss && !!n.op.pure && preds.every((q) => nodes.get(q)!.constant);
+  }
+  const mark = (start: string[], key: 'inStep' | 'inEval') => {
+    const stack = [...start];
+    while (stack.length) {
+      const id = stack.pop()!;
+      const n = nodes.get(id)!;
+      if (n[key]) continue;
+      n[key] = true;
+      stack.push(...((graph.predecessors(id) ?? []) as string[]));
+    }
+  };
+  mark(losses, 'inStep');
+  mark(Object.values(outputs).map((r) => r.node), 'inEval');
+  const transposes = new Set<string>();
+  for (const n of nodes.values()) {
+    if (n.constant || !(n.inStep || n.inEval)) continue;
+    for (const port of n.op.transposeConstantInputs ?? []) {
+      const refs = n.inputs[port];
+      for (const ref of refs ? (Array.isArray(refs) ? refs : [refs]) : [])
+        if (nodes.get(ref.node)!.constant && n.inStep) transposes.add(`${ref.node}.${ref.port}`);
+    }
+  }
+  return {
+    constant: order.filter((id) => nodes.get(id)!.constant && (nodes.get(id)!.inStep || nodes.get(id)!.inEval)),
+    step: order.filter((id) => !nodes.get(id)!.constant && nodes.get(id)!.inStep),
+    eval: order.filter((id) => !nodes.get(id)!.constant && nodes.get(id)!.inEval),
+    transposes: [...transposes],
+    unused: order.filter((id) => !nodes.get(id)!.inStep && !nodes.get(id)!.inEval),
+  };
+}

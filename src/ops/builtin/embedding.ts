@@ -1,0 +1,25 @@
+import { defineOp, dense } from '../types.js';
+import { initSchema, parseInit } from '../init.js';
+
+/** A trainable ID embedding table for users or items (MF / VBPR style, no propagation). */
+export const embedding = defineOp<{ rows: 'users' | 'items'; dim: number; init?: string }>({
+  name: 'embedding',
+  doc: 'A trainable ID embedding table, one row per user or per item.',
+  category: 'encoder',
+  params: {
+    type: 'object',
+    properties: {
+      rows: { type: 'string', enum: ['users', 'items'], description: 'Whose table: users or items.', examples: ['users'] },
+      dim: { type: 'integer', minimum: 1, description: 'Embedding size.', examples: [64] },
+      init: { ...initSchema, default: 'xavier_uniform' },
+    },
+    required: ['rows', 'dim'],
+  },
+  inputs: [],
+  outputs: [{ name: 'out', doc: 'The table [rows, dim].' }],
+  shape: (p) => ({ out: dense(p.rows, p.dim) }),
+  build: (p, _in, ctx) => {
+    const w = ctx.variable('table', [ctx.sizes[p.rows]!, p.dim], parseInit(p.init, 'xavier_uniform'));
+    return { run: () => ({ out: w }) };
+  },
+});

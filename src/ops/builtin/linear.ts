@@ -1,0 +1,89 @@
+import * as tf from '@tensorflow/tfjs';
+import { defineOp, dense, type BuildContext, type RunContext } from '../types.js';
+import { denseIn } from '../shape.js';
+import { initSchema, parseInit } from '../init.js';
+import { linearMatMul } from '../kernels/dense-matmul.js';
+
+const activations = ['none', 'tanh', 'relu', 'leaky_relu', 'sigmoid', 'elu'] as const;
+export type Activation = (typeof activations)[number];
+
+export const activationSchema = {
+  type: 'string',
+  enum: [...activations],
+  description: 'Non-linearity applied after the layer.',
+  examples: ['tanh'],
+};
+
+export function activate(x: tf.Tensor, a: Activation | undefined): tf.Tensor {
+  switch (a ?? 'none') {
+    case 'none':
+      return x;
+    case 'tanh':
+      return tf.tanh(x);
+    case 'relu':
+      return tf.relu(x);
+    case 'leaky_relu':
+      return tf.leakyRelu(x, 0.01);
+    case 'sigmoid':
+      return tf.sigmoid(x);
+    case 'elu':
+      return tf.elu(x);
+  }
+}
+
+/** One dense layer's weights and its forward pass; shared by `linear` and `mlp`. */
+export function makeDense(
+  ctx: BuildContext,
+  name: string,
+  inDim: number,
+  outDim: number,
+  opts: { bias: boolean; init?: string },
+): (x: tf.Tensor2D, run: RunContext) => tf.Tensor2D {
+  const init = parseInit(opts.init, 'torch_default');
+  const fans = { fanIn: inDim, fanOut: outDim };
+  const w = ctx.variable(`${name}/w`, [inDim, outDim], init, fans);
+  // PyTorch initialises a default Linear's bias like its weight (uniform ±1/sqrt(fan_in)); the explicit
+  // initialisers MMRec applies (xavier_*) set the bias to zero.
+  const b = opts.bias ? ctx.variable(`${name}/b`, [outDim], init === 'torch_default' ? 'torch_default' : 'zeros', fans) : undefined;
+  return (x, run) => {
+    const y = linearMatMul(x, w as tf.Tensor as tf.Tensor2D, run.transposeOfConstant(x));
+    return b ? (tf.add(y, b) as tf.Tensor2D) : y;
+  };
+}
+
+function numericLast(t: { dims: (string | number)[] }, sizes: Record<string, number>): number {
+  const d = t.dims[t.dims.length - 1]!;
+  const n = typeof d === 'number' ? d : sizes[d];
+  if (n === undefined) throw new Error(`input width ${d} unknown at build time`);
+  return n;
+}
+export { numericLast };
+
+/** y = act(x·W + b). */
+export const linear = defineOp<{ out: number; bias?: boolean; activation?: Activation; init?: string }>({
+  name: 'linear',
+  doc: 'A dense layer y = act(x·W + b) applied row-wise.',
+  category: 'layer',
+  params: {
+    type: 'object',
+    properties: {
+      out: { type: 'integer', minimum: 1, description: 'Output width.', examples: [64] },
+      bias: { type: 'boolean', default: true, description: 'Add a bias vector.', examples: [true] },
+      activation: { ...activationSchema, default: 'none' },
+      init: { ...initSchema, default: 'torch_default' },
+    },
+    required: ['out'],
+  },
+  inputs: [{ name: 'in', doc: 'Rows to transform [n, k].', kind: 'dense' }],
+  outputs: [{ name: 'out', doc: '[n, out].' }],
+  transposeConstantInputs: ['in'],
+  shape: (p, inputs) => {
+    const x = denseIn(inputs, 'in', 2);
+    return { out: dense(x.dims[0]!, p.out) };
+  },
+  build: (p, inputs, ctx) => {
+    const x = denseIn(inputs, 'in', 2);
+    const layer = makeDense(ctx, 'linear', numericLast(x, ctx.sizes), p.out, { bias: p.bias ?? true, init: p.init });
+    return { run: (v, run) => ({ out: activate(layer(v.in as tf.Tensor2D, run), p.activation) }) };
+  },
+});

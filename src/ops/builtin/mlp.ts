@@ -1,0 +1,55 @@
+import * as tf from '@tensorflow/tfjs';
+import { defineOp, dense } from '../types.js';
+import { denseIn } from '../shape.js';
+import { initSchema } from '../init.js';
+import { activate, activationSchema, makeDense, numericLast, type Activation } from './linear.js';
+
+/** A stack of dense layers with a hidden activation; the last layer has `final_activation`. */
+export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_activation?: Activation; bias?: boolean; init?: string }>({
+  name: 'mlp',
+  doc: 'A multi-layer perceptron: dense layers of the given widths, activation between them.',
+  category: 'layer',
+  params: {
+    type: 'object',
+    properties: {
+      dims: {
+        type: 'array',
+        items: { type: 'integer', minimum: 1 },
+        minItems: 1,
+        description: 'Output width of each layer, in order.',
+        examples: [[64, 64]],
+      },
+      activation: { ...activationSchema, default: 'tanh', description: 'Activation between layers.' },
+      final_activation: { ...activationSchema, default: 'none', description: 'Activation after the last layer.' },
+      bias: { type: 'boolean', default: true, description: 'Bias vectors in every layer.', examples: [true] },
+      init: { ...initSchema, default: 'torch_default' },
+    },
+    required: ['dims'],
+  },
+  inputs: [{ name: 'in', doc: 'Rows to transform [n, k].', kind: 'dense' }],
+  outputs: [{ name: 'out', doc: '[n, last of dims].' }],
+  transposeConstantInputs: ['in'],
+  shape: (p, inputs) => {
+    const x = denseIn(inputs, 'in', 2);
+    return { out: dense(x.dims[0]!, p.dims[p.dims.length - 1]!) };
+  },
+  build: (p, inputs, ctx) => {
+    const x = denseIn(inputs, 'in', 2);
+    let width = numericLast(x, ctx.sizes);
+    const layers = p.dims.map((out, i) => {
+      const l = makeDense(ctx, `layer${i}`, width, out, { bias: p.bias ?? true, init: p.init });
+      width = out;
+      return l;
+    });
+    return {
+      run: (v, run) => {
+        let h = v.in as tf.Tensor2D;
+        layers.forEach((layer, i) => {
+          const last = i === layers.length - 1;
+          h = activate(layer(h, run), last ? p.final_activation : (p.activation ?? 'tanh')) as tf.Tensor2D;
+        });
+        return { out: h };
+      },
+    };
+  },
+});

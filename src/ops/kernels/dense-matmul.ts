@@ -1,0 +1,24 @@
+/**
+ * x·W for a linear layer, with a gradient that avoids transposed-operand matMuls, which are 10-50x slower
+ * than a plain matMul on the wasm backend (see shared/notes/tfjs-on-this-machine.md):
+ * - dX = dY·Wᵀ, with W (small: [in, out]) transposed explicitly;
+ * - dW = Xᵀ·dY, where Xᵀ is passed in when X is a constant (frozen features) so it is transposed once per run,
+ *   not once per step; otherwise it is transposed explicitly here.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export function linearMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([xIn, wIn]);
+    return {
+      value: tf.matMul(xIn as tf.Tensor2D, wIn as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const dx = tf.matMul(dy as tf.Tensor2D, tf.transpose(ws));
+        const dw = tf.matMul(xT ?? tf.transpose(xs), dy as tf.Tensor2D);
+        return [dx, dw];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x, w) as tf.Tensor2D;
+}
