@@ -18,8 +18,9 @@ interface RunFlags {
 }
 
 export async function cmdRun(file: string, flags: RunFlags): Promise<void> {
-  const reporter = createReporter({ mode: flags.json ? 'json' : flags.plain ? 'plain' : 'auto' });
   const abort = new AbortController();
+  // A reader that went away (`anchorflow run ... | head`) ends the run quietly, like SIGPIPE would.
+  const reporter = createReporter({ mode: flags.json ? 'json' : flags.plain ? 'plain' : 'auto', onClosedEarly: () => abort.abort() });
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
@@ -37,6 +38,8 @@ export async function cmdRun(file: string, flags: RunFlags): Promise<void> {
       emit: reporter.sink,
       signal: abort.signal,
     });
+  } catch (e) {
+    if (!(reporter.closedEarly && (e as Error)?.name === 'InterruptedError')) throw e;
   } finally {
     process.off('SIGINT', onSigint);
     await reporter.close();

@@ -1,4 +1,5 @@
 /** The in-memory dataset every layer above reads. Ids are 0-based; row i of a feature matrix is item i. */
+import type { SourceLocation } from '../util/errors.js';
 
 /** Interactions as parallel arrays. */
 export interface Interactions {
@@ -59,4 +60,6 @@ export interface DataSpec {
   features: Record<string, FeatureSource>;
   /** Seed for synthetic data and synthetic features. */
   seed?: number;
+  /** Optional YAML positions of each `data.features` entry, so feature errors point at the pipeline. */
+  featureLocs?: Record<string, SourceLocation>;
 }

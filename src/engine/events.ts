@@ -2,6 +2,7 @@
  * Everything the engine has to say, as typed events. The engine never prints; the UI (Ink, plain lines,
  * JSON lines) and the run directory (events.jsonl) consume these.
  */
+// Counting: epochs and batches are 1-based (epoch 1 is the first), seedIndex is 0-based.
 export type Metrics = Record<string, number>; // e.g. { 'recall@20': 0.08, 'ndcg@20': 0.03 }
 
 export interface RunStartEvent {

@@ -117,12 +117,12 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
       const lr = tr.optimizer.adam.lr * Math.pow(lrA, epoch / lrB);
       // tfjs's Adam reads learningRate on every update, so the schedule is a per-epoch assignment.
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
-      emit({ type: 'epoch_start', epoch, lr });
+      emit({ type: 'epoch_start', epoch: epoch + 1, lr });
       const t0 = Date.now();
       const order = epochOrder(nTrain, shuffleRng);
       const sums: Record<string, number> = {};
       for (let b = 0; b < batches; b++) {
-        if (opts.signal?.aborted) throw new InterruptedError(`interrupted in epoch ${epoch}, batch ${b}`);
+        if (opts.signal?.aborted) throw new InterruptedError(`interrupted in epoch ${epoch + 1}, batch ${b + 1}`);
         const start = b * bs;
         const n = Math.min(nTrain, start + bs) - start;
         const u = users.subarray(0, n);
@@ -162,10 +162,10 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
         losses.total = vals[names.length]!;
         if (!Number.isFinite(losses.total)) {
           const bad = names.find((nm) => !Number.isFinite(losses[nm]!)) ?? 'total';
-          throw new NumericalError(`loss '${bad}' became ${losses[bad]} in epoch ${epoch}, batch ${b}`);
+          throw new NumericalError(`loss '${bad}' became ${losses[bad]} in epoch ${epoch + 1}, batch ${b + 1}`);
         }
         for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
-        emit({ type: 'batch', epoch, batch: b, batches, losses });
+        emit({ type: 'batch', epoch: epoch + 1, batch: b + 1, batches, losses });
         await tick();
       }
       const secs = (Date.now() - t0) / 1000;
@@ -173,7 +173,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
       epochsRun = epoch + 1;
       const means: Record<string, number> = {};
       for (const [k, v] of Object.entries(sums)) means[k] = v / batches;
-      emit({ type: 'epoch_end', epoch, losses: means, trainSeconds: secs, tensors: tf.memory().numTensors });
+      emit({ type: 'epoch_end', epoch: epoch + 1, losses: means, trainSeconds: secs, tensors: tf.memory().numTensors });
 
       if ((epoch + 1) % tr.eval_every !== 0 && epoch + 1 < tr.epochs) continue;
       const e0 = Date.now();
@@ -183,7 +183,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
       const improved = score > best;
       if (improved) {
         best = score;
-        bestEpoch = epoch;
+        bestEpoch = epoch + 1;
         bestValid = valid;
         bestTest = test;
         bestWeights = model.snapshot();
@@ -191,7 +191,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
       } else sinceBest++;
       emit({
         type: 'eval',
-        epoch,
+        epoch: epoch + 1,
         valid,
         test,
         evalSeconds: (Date.now() - e0) / 1000,
