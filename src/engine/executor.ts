@@ -52,7 +52,7 @@ export class Model {
     const root = new Rng(seed);
     for (const id of graph.order) {
       const n = graph.nodes.get(id)!;
-      if (!n.inStep && !n.inEval) continue;
+      if (!n.inStep && !n.inExport) continue;
       const rng = root.fork(`init:${id}`);
       const kernel = n.op.build(n.params as never, n.inputTypes, {
         node: id,
@@ -113,9 +113,9 @@ export class Model {
   }
 
   /** Runs the step or eval plan; call inside tf.tidy (and inside the gradient tape for training). */
-  run(phase: 'step' | 'eval', ctx: RunContext): Map<string, NodeValues> {
+  run(phase: 'step' | 'eval' | 'export', ctx: RunContext): Map<string, NodeValues> {
     const values = new Map(this.constants);
-    for (const id of phase === 'step' ? this.graph.plan.step : this.graph.plan.eval) {
+    for (const id of this.graph.plan[phase]) {
       const n = this.graph.nodes.get(id)!;
       values.set(id, this.kernels.get(id)!.run(this.gatherInputs(n, values), ctx));
     }
@@ -135,12 +135,16 @@ export class Model {
     return { total: (all.length === 1 ? all[0]! : tf.addN(all)) as tf.Scalar, terms };
   }
 
-  /** The declared outputs (user, item and any extra) at evaluation; the caller owns the returned tensors. */
-  outputs(ctx = this.context(false)): Record<string, tf.Tensor> {
+  /**
+   * The scoring outputs (user, item), or with `all` every declared output, in evaluation mode; the caller owns
+   * the returned tensors.
+   */
+  outputs(all = false, ctx = this.context(false)): Record<string, tf.Tensor> {
     return tf.tidy(() => {
-      const values = this.run('eval', ctx);
+      const values = this.run(all ? 'export' : 'eval', ctx);
       const out: Record<string, tf.Tensor> = {};
       for (const [k, ref] of Object.entries(this.graph.outputs)) {
+        if (!all && k !== 'user' && k !== 'item') continue;
         const v = values.get(ref.node)?.[ref.port];
         // A clone, so the caller may dispose it even when it is a variable or a folded constant.
         if (v && !isCsr(v)) out[k] = tf.clone(v);

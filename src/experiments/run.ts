@@ -109,6 +109,19 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     opts.emit?.(e);
   };
   runDir?.writeText('pipeline.yaml', resolvedYaml);
+  // What `analyze` and `--resume` need to reload the same data and graph.
+  runDir?.writeJson('run.json', {
+    pipelineFile: resolve(opts.file),
+    set: overridesFor(opts),
+    dataset: dataset.name,
+    dataPath: opts.dataPath ? resolve(opts.dataPath) : undefined,
+    dataDir: resolveDataDir(opts.dataDir),
+    features: featuresFor(loaded, dataset.name),
+    seeds,
+    backend: backend.choice,
+    outputs: Object.keys(graph.outputs),
+    created: new Date().toISOString(),
+  });
   emit({ type: 'log', level: 'info', message: `backend: ${backend.choice}${backend.skipped.length ? ` (skipped: ${backend.skipped.join('; ')})` : ''}` });
 
   const perSeed: SeedEndEvent[] = [];
@@ -132,7 +145,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
         const shapes = new Map([...model.variables].map(([k, v]) => [k, v.shape]));
         runDir.writeCheckpoint(`${dir}/checkpoint`, bestWeights, shapes, { seed, epoch: summary.bestEpoch, pipeline: p.name });
         model.restore(bestWeights);
-        const outs = model.outputs();
+        const outs = model.outputs(true);
         try {
           for (const [k, t] of Object.entries(outs)) runDir.writeMatrix(`${dir}/embeddings/${k}.npy`, t.dataSync() as Float32Array, t.shape);
         } finally {

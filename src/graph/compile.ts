@@ -136,6 +136,7 @@ export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: Shape
       constant: false,
       inStep: false,
       inEval: false,
+      inExport: false,
     });
     graph.setNode(r.id, r.label);
   }
@@ -220,9 +221,10 @@ function planPhases(
   for (const id of order) {
     const n = nodes.get(id)!;
     const preds = (graph.predecessors(id) ?? []) as string[];
-    n.constant = !n.isLoss && !!n.op.pure && preds.every((q) => nodes.get(q)!.constant);
+    // A trainable source (features with trainable: true) holds a variable, so it is not a constant.
+    n.constant = !n.isLoss && !!n.op.pure && n.params.trainable !== true && preds.every((q) => nodes.get(q)!.constant);
   }
-  const mark = (start: string[], key: 'inStep' | 'inEval') => {
+  const mark = (start: string[], key: 'inStep' | 'inEval' | 'inExport') => {
     const stack = [...start];
     while (stack.length) {
       const id = stack.pop()!;
@@ -233,10 +235,12 @@ function planPhases(
     }
   };
   mark(losses, 'inStep');
-  mark(Object.values(outputs).map((r) => r.node), 'inEval');
+  // Scoring needs only user and item; the other outputs are computed when embeddings are exported.
+  mark([outputs.user!.node, outputs.item!.node], 'inEval');
+  mark(Object.values(outputs).map((r) => r.node), 'inExport');
   const transposes = new Set<string>();
   for (const n of nodes.values()) {
-    if (n.constant || !(n.inStep || n.inEval)) continue;
+    if (n.constant || !(n.inStep || n.inExport)) continue;
     for (const port of n.op.transposeConstantInputs ?? []) {
       const refs = n.inputs[port];
       for (const ref of refs ? (Array.isArray(refs) ? refs : [refs]) : [])
@@ -244,10 +248,11 @@ function planPhases(
     }
   }
   return {
-    constant: order.filter((id) => nodes.get(id)!.constant && (nodes.get(id)!.inStep || nodes.get(id)!.inEval)),
+    constant: order.filter((id) => nodes.get(id)!.constant && (nodes.get(id)!.inStep || nodes.get(id)!.inExport)),
     step: order.filter((id) => !nodes.get(id)!.constant && nodes.get(id)!.inStep),
     eval: order.filter((id) => !nodes.get(id)!.constant && nodes.get(id)!.inEval),
+    export: order.filter((id) => !nodes.get(id)!.constant && nodes.get(id)!.inExport),
     transposes: [...transposes],
-    unused: order.filter((id) => !nodes.get(id)!.inStep && !nodes.get(id)!.inEval),
+    unused: order.filter((id) => !nodes.get(id)!.inStep && !nodes.get(id)!.inExport),
   };
 }

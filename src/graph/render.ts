@@ -5,9 +5,9 @@ import type { CompiledGraph, CompiledNode } from './types.js';
 function phaseOf(n: CompiledNode): string {
   if (n.constant) return 'constant';
   if (n.isLoss) return 'loss';
-  if (n.inStep && n.inEval) return 'step+eval';
+  if (n.inStep && (n.inEval || n.inExport)) return 'step+eval';
   if (n.inStep) return 'step';
-  if (n.inEval) return 'eval';
+  if (n.inEval || n.inExport) return 'eval';
   return 'unused';
 }
 
@@ -33,6 +33,8 @@ export function renderText(g: CompiledGraph, name: string): string {
   if (g.plan.transposes.length) lines.push(`  transposed once: ${g.plan.transposes.join(', ')}`);
   section('per training step:', g.plan.step);
   section('at evaluation:', g.plan.eval);
+  const exportOnly = g.plan.export.filter((id) => !g.plan.eval.includes(id));
+  if (exportOnly.length) section('only when exporting embeddings (extra outputs):', exportOnly);
   if (g.plan.unused.length) section('unused (nothing depends on them):', g.plan.unused);
   lines.push('', 'outputs:');
   for (const [k, ref] of Object.entries(g.outputs)) lines.push(`  ${k.padEnd(width)}${ref.node}.${ref.port}  ${typeToString(g.outputTypes[k]!)}`);

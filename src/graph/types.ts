@@ -30,6 +30,8 @@ export interface CompiledNode {
   /** Needed by the training step (ancestor of a loss) / by evaluation (ancestor of an output). */
   inStep: boolean;
   inEval: boolean;
+  /** Needed by any declared output (embeddings written to the run directory, analyses). */
+  inExport: boolean;
 }
 
 export interface Plan {
@@ -37,8 +39,10 @@ export interface Plan {
   constant: string[];
   /** Run per training step, in topological order (the losses last). */
   step: string[];
-  /** Run per evaluation, in topological order. */
+  /** Run per evaluation (what scoring needs: outputs.user and outputs.item), in topological order. */
   eval: string[];
+  /** Run when exporting every declared output (a superset of eval). */
+  export: string[];
   /** Constants transposed once per run because a kernel's gradient needs them transposed: `node.port`. */
   transposes: string[];
   /** Declared nodes nothing depends on. */

@@ -1,15 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, ShapeError } from '../types.js';
+import { defineOp, dense, ShapeError, type OpKernel } from '../types.js';
 
-/** Frozen pretrained item features of one modality; a constant, loaded once. */
-export const features = defineOp<{ modality: string }>({
+/**
+ * Pretrained item features of one modality. Frozen by default: a constant, loaded once (the paper's setting).
+ * `trainable: true` makes a variable initialised from the features instead, as the official AnchorRec code
+ * does (nn.Embedding.from_pretrained(..., freeze=False)); that copy is then updated by the optimiser.
+ */
+export const features = defineOp<{ modality: string; trainable?: boolean }>({
   name: 'features',
-  doc: 'Frozen item features of one modality (row i = item i), as declared under data.features.',
+  doc: 'Item features of one modality (row i = item i), as declared under data.features; frozen unless trainable.',
   category: 'source',
   params: {
     type: 'object',
     properties: {
       modality: { type: 'string', description: 'Modality key declared under data.features.', examples: ['mm', 't', 'v'] },
+      trainable: {
+        type: 'boolean',
+        default: false,
+        description: 'Fine-tune a copy of the features (official AnchorRec code) instead of keeping them fixed.',
+        examples: [false],
+      },
     },
     required: ['modality'],
   },
@@ -24,8 +34,12 @@ export const features = defineOp<{ modality: string }>({
       );
     return { out: dense('items', env.sizes[`feat_${p.modality}`] ?? `feat_${p.modality}`) };
   },
-  build: (p, _in, ctx) => {
+  build: (p, _in, ctx): OpKernel => {
     const f = ctx.data.feature(p.modality);
+    if (p.trainable) {
+      const v = ctx.variable('table', [f.rows, f.cols], f.data.slice());
+      return { run: () => ({ out: v }) };
+    }
     return { run: () => ({ out: tf.tensor2d(f.data, [f.rows, f.cols]) }) };
   },
 });

@@ -7,6 +7,13 @@ import { linearMatMul } from '../kernels/dense-matmul.js';
 const activations = ['none', 'tanh', 'relu', 'leaky_relu', 'sigmoid', 'elu'] as const;
 export type Activation = (typeof activations)[number];
 
+export const biasInitSchema = {
+  type: 'string',
+  enum: ['torch_default', 'zeros'],
+  description: "Bias initialiser; default: 'torch_default' when init is torch_default, else zeros.",
+  examples: ['zeros'],
+};
+
 export const activationSchema = {
   type: 'string',
   enum: [...activations],
@@ -37,14 +44,15 @@ export function makeDense(
   name: string,
   inDim: number,
   outDim: number,
-  opts: { bias: boolean; init?: string },
+  opts: { bias: boolean; init?: string; biasInit?: string },
 ): (x: tf.Tensor2D, run: RunContext) => tf.Tensor2D {
   const init = parseInit(opts.init, 'torch_default');
   const fans = { fanIn: inDim, fanOut: outDim };
   const w = ctx.variable(`${name}/w`, [inDim, outDim], init, fans);
-  // PyTorch initialises a default Linear's bias like its weight (uniform ±1/sqrt(fan_in)); the explicit
-  // initialisers MMRec applies (xavier_*) set the bias to zero.
-  const b = opts.bias ? ctx.variable(`${name}/b`, [outDim], init === 'torch_default' ? 'torch_default' : 'zeros', fans) : undefined;
+  // PyTorch initialises a default Linear's bias uniform ±1/sqrt(fan_in); MMRec's xavier_*_initialization
+  // zeroes it, while code that re-initialises only the weight (official AnchorRec) keeps the default bias.
+  const biasInit = opts.biasInit ?? (init === 'torch_default' ? 'torch_default' : 'zeros');
+  const b = opts.bias ? ctx.variable(`${name}/b`, [outDim], parseInit(biasInit, 'zeros'), fans) : undefined;
   return (x, run) => {
     const y = linearMatMul(x, w as tf.Tensor as tf.Tensor2D, run.transposeOfConstant(x));
     return b ? (tf.add(y, b) as tf.Tensor2D) : y;
@@ -60,7 +68,7 @@ function numericLast(t: { dims: (string | number)[] }, sizes: Record<string, num
 export { numericLast };
 
 /** y = act(x·W + b). */
-export const linear = defineOp<{ out: number; bias?: boolean; activation?: Activation; init?: string }>({
+export const linear = defineOp<{ out: number; bias?: boolean; activation?: Activation; init?: string; bias_init?: string }>({
   name: 'linear',
   doc: 'A dense layer y = act(x·W + b) applied row-wise.',
   category: 'layer',
@@ -71,6 +79,7 @@ export const linear = defineOp<{ out: number; bias?: boolean; activation?: Activ
       bias: { type: 'boolean', default: true, description: 'Add a bias vector.', examples: [true] },
       activation: { ...activationSchema, default: 'none' },
       init: { ...initSchema, default: 'torch_default' },
+      bias_init: biasInitSchema,
     },
     required: ['out'],
   },
@@ -83,7 +92,7 @@ export const linear = defineOp<{ out: number; bias?: boolean; activation?: Activ
   },
   build: (p, inputs, ctx) => {
     const x = denseIn(inputs, 'in', 2);
-    const layer = makeDense(ctx, 'linear', numericLast(x, ctx.sizes), p.out, { bias: p.bias ?? true, init: p.init });
+    const layer = makeDense(ctx, 'linear', numericLast(x, ctx.sizes), p.out, { bias: p.bias ?? true, init: p.init, biasInit: p.bias_init });
     return { run: (v, run) => ({ out: activate(layer(v.in as tf.Tensor2D, run), p.activation) }) };
   },
 });

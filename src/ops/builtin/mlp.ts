@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense } from '../types.js';
 import { denseIn } from '../shape.js';
 import { initSchema } from '../init.js';
-import { activate, activationSchema, makeDense, numericLast, type Activation } from './linear.js';
+import { activate, activationSchema, biasInitSchema, makeDense, numericLast, type Activation } from './linear.js';
 
 /** A stack of dense layers with a hidden activation; the last layer has `final_activation`. */
-export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_activation?: Activation; bias?: boolean; init?: string }>({
+export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_activation?: Activation; bias?: boolean; init?: string; bias_init?: string }>({
   name: 'mlp',
   doc: 'A multi-layer perceptron: dense layers of the given widths, activation between them.',
   category: 'layer',
@@ -23,6 +23,7 @@ export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_act
       final_activation: { ...activationSchema, default: 'none', description: 'Activation after the last layer.' },
       bias: { type: 'boolean', default: true, description: 'Bias vectors in every layer.', examples: [true] },
       init: { ...initSchema, default: 'torch_default' },
+      bias_init: biasInitSchema,
     },
     required: ['dims'],
   },
@@ -37,7 +38,7 @@ export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_act
     const x = denseIn(inputs, 'in', 2);
     let width = numericLast(x, ctx.sizes);
     const layers = p.dims.map((out, i) => {
-      const l = makeDense(ctx, `layer${i}`, width, out, { bias: p.bias ?? true, init: p.init });
+      const l = makeDense(ctx, `layer${i}`, width, out, { bias: p.bias ?? true, init: p.init, biasInit: p.bias_init });
       width = out;
       return l;
     });
