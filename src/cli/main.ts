@@ -13,6 +13,9 @@ import { cmdOps } from './ops.js';
 import { cmdDataInspect } from './data.js';
 import { cmdSchema } from './schema.js';
 import { loadPlugins } from './plugins.js';
+import { cmdAnalyze } from './analyze.js';
+import { cmdSweep } from './sweep.js';
+import { cmdWorker } from './worker.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 const int = (name: string) => (v: string) => {
@@ -50,6 +53,44 @@ export function buildProgram(): Command {
     .action(cmdRun);
 
   program
+    .command('sweep')
+    .description('run every point (configuration x seed) of a sweep; resumable; local processes or a Redis queue')
+    .argument('<pipeline>', 'pipeline YAML file (its sweep: section, plus --grid)')
+    .option('--grid <key=v1,v2>', 'sweep a setting over values, e.g. dim=16,32 or nodes.cf.layers=1,2 (repeatable)', collect, [])
+    .option('--set <key=value>', 'override a setting for every point (repeatable)', collect, [])
+    .option('--seeds <n>', 'seeds per configuration (first: --seed, else train.seed)', int('--seeds'))
+    .option('--seed <n>', 'first seed', (v) => {
+      if (!/^\d+$/.test(v)) throw new UserError(`--seed must be a non-negative integer, got '${v}'`, { file: '--seed' });
+      return Number(v);
+    })
+    .option('--samples <n>', 'random search: n configurations drawn from the grid', int('--samples'))
+    .option('--metric <name>', 'valid metric that picks the best configuration (default recall@20)')
+    .option('--dataset <name>', 'dataset name under the data root, or synth:small / synth:baby')
+    .option('--data <dir>', 'a dataset folder in MMRec layout')
+    .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
+    .option('--epochs <n>', 'maximum epochs', int('--epochs'))
+    .option('--workers <n>', 'points run at once on this machine (default: number of cores)', int('--workers'))
+    .option('--retries <n>', 'extra attempts for a point whose process died', (v) => Number(v), 2)
+    .option('--queue <url>', 'enqueue the points on Redis (redis://[user:password@]host:port) for `anchorflow worker`s; default $ANCHORFLOW_QUEUE')
+    .option('--queue-name <name>', 'BullMQ queue name', 'anchorflow-points')
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoices).default('auto'))
+    .option('--out <dir>', 'root of sweep stores', 'sweeps')
+    .option('--json', 'print one JSON event per line')
+    .option('--plain', 'plain lines even in a terminal')
+    .action(cmdSweep);
+
+  program
+    .command('worker')
+    .description('run sweep points from a Redis queue (on any machine that has the data)')
+    .option('--queue <url>', 'redis://[user:password@]host:port; default $ANCHORFLOW_QUEUE')
+    .option('--queue-name <name>', 'BullMQ queue name', 'anchorflow-points')
+    .option('--workers <n>', 'points run at once (default: number of cores)', int('--workers'))
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoices).default('auto'))
+    .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
+    .option('--lock-seconds <s>', 'how long a point stays claimed without a sign of life from its worker', int('--lock-seconds'), 30)
+    .action(cmdWorker);
+
+  program
     .command('check')
     .description('validate pipelines (files or folders) without training')
     .argument('<paths...>', 'pipeline files or folders')
@@ -75,6 +116,19 @@ export function buildProgram(): Command {
     .option('--features <list>', 'feature files to load, e.g. v=image_feat.npy,t=audio_feat.npy')
     .option('--json', 'as JSON')
     .action(cmdDataInspect);
+
+  program
+    .command('analyze')
+    .description('embedding-space analyses and an HTML report of run directories (several: side by side)')
+    .argument('<runDirs...>', 'run directories written by `anchorflow run`')
+    .option('--out <dir>', 'output folder (default <first run dir>/analysis)')
+    .option('--k <n>', 'neighbourhood size K (default 10)', int('--k'))
+    .option('--sample <n>', 'items sampled for retrieval and t-SNE (default 100)', int('--sample'))
+    .option('--seed <n>', 'sampling and t-SNE seed (default 0)', (v) => {
+      if (!/^\d+$/.test(v)) throw new UserError(`--seed must be a non-negative integer, got '${v}'`, { file: '--seed' });
+      return Number(v);
+    })
+    .action(cmdAnalyze);
 
   program
     .command('schema')

@@ -36,9 +36,10 @@ type NodeValues = Record<string, Value>;
 
 export class Model {
   readonly variables = new Map<string, tf.Variable>();
-  private readonly kernels = new Map<string, OpKernel>();
+  readonly kernels = new Map<string, OpKernel>();
   private readonly constants = new Map<string, NodeValues>();
   private readonly transposes = new Map<tf.Tensor, tf.Tensor2D>();
+  private readonly constantTensors = new Set<tf.Tensor>();
   private readonly uid = `m${++modelCounter}`;
 
   constructor(
@@ -83,6 +84,7 @@ export class Model {
         for (const v of Object.values(out)) if (!isCsr(v)) tf.keep(v);
       });
       this.constants.set(id, out);
+      for (const v of Object.values(out)) if (!isCsr(v)) this.constantTensors.add(v);
     }
     for (const key of this.graph.plan.transposes) {
       const [node, port] = key.split('.') as [string, string];
@@ -109,6 +111,7 @@ export class Model {
       epoch,
       rng,
       transposeOfConstant: (t) => this.transposes.get(t),
+      isConstant: (t) => this.constantTensors.has(t),
     };
   }
 
@@ -185,5 +188,6 @@ export class Model {
     this.variables.clear();
     this.constants.clear();
     this.transposes.clear();
+    this.constantTensors.clear();
   }
 }

@@ -22,8 +22,9 @@ export function renderText(g: CompiledGraph, name: string): string {
   const nodes = g.order.map((id) => g.nodes.get(id)!);
   lines.push(`${name}: ${nodes.filter((n) => !n.isLoss).length} nodes, ${g.losses.length} losses`);
   const width = Math.max(...nodes.map((n) => n.label.length)) + 2;
+  const opWidth = Math.max(...nodes.map((n) => n.op.name.length)) + 2;
   const row = (n: CompiledNode) =>
-    `  ${n.label.padEnd(width)}${n.op.name.padEnd(20)}${outTypes(n)}${n.isLoss && n.weight !== 1 ? `  (weight ${n.weight})` : ''}`;
+    `  ${n.label.padEnd(width)}${n.op.name.padEnd(opWidth)}${outTypes(n)}${n.isLoss && n.weight !== 1 ? `  (weight ${n.weight})` : ''}`;
   const section = (title: string, ids: string[]) => {
     if (!ids.length) return;
     lines.push('', title);

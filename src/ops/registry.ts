@@ -12,6 +12,16 @@ import { linear } from './builtin/linear.js';
 import { mlp } from './builtin/mlp.js';
 import { concat, sum, identity } from './builtin/combine.js';
 import { bpr } from './builtin/bpr.js';
+import { knnGraph } from './builtin/knn-graph.js';
+import { gatedRefine } from './builtin/gated-refine.js';
+import { propagate } from './builtin/propagate.js';
+import { mix } from './builtin/mix.js';
+import { stopGradientOp } from './builtin/stop-gradient.js';
+import { normalize } from './builtin/normalize.js';
+import { infonce } from './builtin/infonce.js';
+import { structurePreservation } from './builtin/structure-preservation.js';
+import { triplet } from './builtin/triplet.js';
+import { graphSmoothing } from './builtin/graph-smoothing.js';
 
 export class OpRegistry {
   private ops = new Map<string, OpDef>();
@@ -43,7 +53,11 @@ export class OpRegistry {
   }
 }
 
-export const builtinOps: OpDef<any>[] = [features, interactionGraph, lightgcn, embedding, linear, mlp, concat, sum, identity, bpr];
+export const builtinOps: OpDef<any>[] = [
+  features, interactionGraph, lightgcn, embedding, linear, mlp, concat, sum, identity, bpr,
+  // AnchorRec family
+  knnGraph, gatedRefine, propagate, mix, stopGradientOp, normalize, infonce, structurePreservation, triplet, graphSmoothing,
+];
 
 /** The process-wide registry: built-in ops plus whatever plugins register. */
 export const registry = new OpRegistry();

@@ -116,6 +116,8 @@ export interface RunContext {
    * anything that changes per step. Lets kernels avoid transposed-operand matMuls on constants.
    */
   transposeOfConstant(t: tf.Tensor): tf.Tensor2D | undefined;
+  /** Whether a tensor is a folded constant (the same object every step), so per-tensor caches are safe. */
+  isConstant(t: tf.Tensor): boolean;
 }
 
 export interface OpKernel {

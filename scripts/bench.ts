@@ -1,0 +1,64 @@
+/**
+ * `npm run bench`: for each model, on the real Amazon Baby interactions (../shared/datasets/baby) with
+ * generated features of the paper's sizes, prints and writes bench/results.json: median train seconds per
+ * epoch over the measured epochs after a warm-up epoch, seconds per full evaluation, peak RSS, start-up time
+ * (process start to the first batch), the backend, tensor counts, and the machine's CPU model.
+ *   npm run bench -- [--models lightgcn,vbpr] [--epochs 3] [--dataset baby] [--data-dir ../shared/datasets]
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../src/util/atomic.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..');
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const models: Record<string, string> = {
+  lightgcn: 'pipelines/lightgcn.yaml',
+  vbpr: 'pipelines/vbpr.yaml',
+  freedom: 'pipelines/baselines/freedom.yaml',
+  anchorrec: 'pipelines/anchorrec.yaml',
+  'anchorrec-official': 'pipelines/anchorrec-official.yaml',
+};
+const chosen = opt('models', Object.keys(models).join(',')).split(',');
+const epochs = Number(opt('epochs', '3')) + 1;
+const dataset = opt('dataset', 'baby');
+const dataDir = opt('data-dir', process.env.ANCHORFLOW_DATA_DIR ?? join(repo, '..', 'shared', 'datasets'));
+
+const rows: Record<string, unknown>[] = [];
+for (const m of chosen) {
+  const file = models[m] ?? m;
+  const r = spawnSync(process.execPath, [join(here, 'bench-one.js'), join(repo, file), dataset, dataDir, String(epochs)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) {
+    console.error(`${m}: failed (${r.status})\n${r.stderr.slice(-2000)}`);
+    rows.push({ model: m, error: r.stderr.slice(-500) });
+    continue;
+  }
+  const row = { model: m, ...JSON.parse(r.stdout.trim().split('\n').pop()!) };
+  rows.push(row);
+  const f = (x: unknown, d = 2) => (typeof x === 'number' ? x.toFixed(d) : String(x));
+  console.log(
+    `${m.padEnd(20)} train ${f(row.trainSecondsPerEpoch)} s/epoch (cpu ${f(row.trainCpuSecondsPerEpoch)})  eval ${f(row.evalSeconds)} s  ` +
+      `rss ${f(row.peakRssGB)} GB  start ${f(row.startupSeconds, 1)} s  tensors ${row.tensorsBefore} -> ${(row.tensorsPerEpoch as number[]).join('/')}`,
+  );
+}
+const out = {
+  date: new Date().toISOString(),
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  memoryGB: totalmem() / 2 ** 30,
+  node: process.version,
+  dataset,
+  epochsMeasured: epochs - 1,
+  rows,
+};
+writeFileAtomic(join(repo, 'bench', 'results.json'), JSON.stringify(out, null, 2) + '\n');
+console.log(`cpu: ${out.cpu} x${out.cores}; wrote bench/results.json`);

@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { runSweep } from '../experiments/sweep/index.js';
+import { createSweepReporter } from '../ui/sweep.js';
+import type { BackendChoice } from '../engine/backend.js';
+import { UserError } from '../util/errors.js';
+
+interface SweepFlags {
+  set: string[];
+  grid: string[];
+  dataset?: string;
+  data?: string;
+  dataDir?: string;
+  epochs?: number;
+  seeds?: number;
+  seed?: number;
+  samples?: number;
+  metric?: string;
+  workers?: number;
+  retries: number;
+  queue?: string;
+  queueName?: string;
+  backend: BackendChoice;
+  out: string;
+  json?: boolean;
+  plain?: boolean;
+}
+
+/** Plugin modules for the point processes: absolute, since a child may resolve them from elsewhere. */
+export function pluginList(cmd: Command | undefined): string[] {
+  const env = process.env.ANCHORFLOW_PLUGINS?.split(':').filter(Boolean) ?? [];
+  const flags = (cmd?.optsWithGlobals().plugin as string[] | undefined) ?? [];
+  return [...env, ...flags].map((m) => (m.startsWith('.') || m.startsWith('/') ? resolve(m) : m));
+}
+
+/** Ctrl+C / SIGTERM stop the sweep: running points are ended and re-run by the next `sweep`. */
+export function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
+  const abort = new AbortController();
+  const on = () => abort.abort();
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return { signal: abort.signal, dispose: () => (process.off('SIGINT', on), process.off('SIGTERM', on)) };
+}
+
+export async function cmdSweep(file: string, flags: SweepFlags, cmd?: Command): Promise<void> {
+  const queue = flags.queue ?? process.env.ANCHORFLOW_QUEUE;
+  if (!Number.isInteger(flags.retries) || flags.retries < 0) throw new UserError(`--retries must be a non-negative integer`, { file: '--retries' });
+  const reporter = createSweepReporter({ mode: flags.json ? 'json' : flags.plain ? 'plain' : 'auto' });
+  const stop = abortOnSignals();
+  try {
+    const r = await runSweep({
+      file,
+      set: flags.set,
+      grid: flags.grid,
+      dataset: flags.dataset,
+      dataPath: flags.data,
+      dataDir: flags.dataDir,
+      epochs: flags.epochs,
+      seeds: flags.seeds,
+      seed: flags.seed,
+      samples: flags.samples,
+      metric: flags.metric,
+      workers: flags.workers,
+      retries: flags.retries,
+      queue,
+      queueName: flags.queueName,
+      backend: flags.backend,
+      out: flags.out,
+      plugins: pluginList(cmd),
+      emit: reporter.sink,
+      signal: stop.signal,
+    });
+    if (r.interrupted) {
+      process.stderr.write(`interrupted: ${r.results.points.done}/${r.results.points.total} points stored; run the same command again to continue\n`);
+      process.exitCode = 130;
+    } else if (r.failed) process.exitCode = 1;
+  } finally {
+    stop.dispose();
+    await reporter.close();
+  }
+}

@@ -1,0 +1,36 @@
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { runWorker } from '../experiments/sweep/index.js';
+import type { BackendChoice } from '../engine/backend.js';
+import { UserError } from '../util/errors.js';
+import { abortOnSignals, pluginList } from './sweep.js';
+
+interface WorkerFlags {
+  queue?: string;
+  queueName?: string;
+  workers?: number;
+  backend: BackendChoice;
+  dataDir?: string;
+  lockSeconds: number;
+}
+
+export async function cmdWorker(flags: WorkerFlags, cmd?: Command): Promise<void> {
+  const queue = flags.queue ?? process.env.ANCHORFLOW_QUEUE;
+  if (!queue) throw new UserError(`worker needs --queue redis://host:port (or ANCHORFLOW_QUEUE)`, { file: '--queue' });
+  const stop = abortOnSignals();
+  try {
+    await runWorker({
+      url: queue,
+      queueName: flags.queueName,
+      concurrency: flags.workers ?? availableParallelism(),
+      backend: flags.backend,
+      dataDir: flags.dataDir,
+      plugins: pluginList(cmd),
+      lockSeconds: flags.lockSeconds,
+      log: (l) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${l}\n`),
+      signal: stop.signal,
+    });
+  } finally {
+    stop.dispose();
+  }
+}

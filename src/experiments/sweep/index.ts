@@ -1,0 +1,110 @@
+/**
+ * `anchorflow sweep`: plan the points, skip those already stored, run the rest (local processes or a Redis
+ * queue), then write the results. Safe to start again at any time: it continues where the last run stopped.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { BackendChoice } from '../../engine/backend.js';
+import { runLocal } from './local.js';
+import { planSweep, type PlanOptions, type PlannedPoint, type SweepPlan } from './plan.js';
+import { SweepTracker, type SweepSink } from './progress.js';
+import { runCoordinator } from './queue.js';
+import { redactUrl } from './redis-url.js';
+import { aggregate, writeResults, type SweepResults } from './results.js';
+import { SweepStore, type PointRecord } from './store.js';
+
+export { planSweep, type SweepPlan, type PlannedPoint, type PointTask } from './plan.js';
+export { runWorker, DEFAULT_QUEUE_NAME } from './queue.js';
+export { redactUrl, parseRedisUrl } from './redis-url.js';
+export type { SweepEvent, SweepStatus, SweepSink } from './progress.js';
+export type { SweepResults, ConfigResult } from './results.js';
+export type { PointRecord } from './store.js';
+
+export interface SweepOptions extends PlanOptions {
+  workers?: number;
+  /** Redis URL: enqueue the points there instead of running them here. */
+  queue?: string;
+  queueName?: string;
+  /** Extra attempts for a point whose process died. */
+  retries?: number;
+  backend?: BackendChoice;
+  dataDir?: string;
+  plugins?: string[];
+  emit?: SweepSink;
+  signal?: AbortSignal;
+}
+
+export interface SweepOutcome {
+  plan: SweepPlan;
+  results: SweepResults;
+  files: string[];
+  /** Points run now (not found in the store). */
+  ran: number;
+  failed: number;
+  interrupted: boolean;
+}
+
+export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
+  const plan = planSweep(opts);
+  const store = new SweepStore(plan.dir);
+  store.init({
+    pipeline: plan.name,
+    file: plan.file,
+    hash: plan.hash,
+    dataset: plan.dataset,
+    overrides: plan.baseOverrides,
+    axes: plan.spec.axes,
+    random: plan.spec.random,
+    seeds: plan.spec.seeds,
+    metric: plan.spec.metric,
+    configurations: plan.configs.map((c) => ({ label: c.label, overrides: c.overrides, points: plan.points.filter((p) => p.config.key === c.key).map((p) => ({ seed: p.seed, id: p.id })) })),
+    ...(opts.queue ? { queue: redactUrl(opts.queue) } : {}),
+  });
+  const workers = opts.workers ?? availableParallelism();
+  // Two configurations can resolve to the same pipeline (a swept value equal to the default elsewhere): one run.
+  const unique = [...new Map(plan.points.map((p) => [p.id, p])).values()];
+  const tracker = new SweepTracker(
+    { name: plan.name, dir: plan.dir, total: unique.length, metric: plan.spec.metric, workers: opts.queue ? 'queue' : workers },
+    opts.emit ?? (() => {}),
+  );
+  const records = new Map<string, PointRecord>();
+  const todo: PlannedPoint[] = [];
+  for (const p of unique) {
+    const r = store.load(p);
+    if (r) {
+      records.set(p.id, r);
+      tracker.reuse(p, r);
+    } else todo.push(p);
+  }
+  tracker.emit({ type: 'sweep_start', configs: plan.configs.length, seeds: plan.spec.seeds, ...(opts.queue ? { queue: redactUrl(opts.queue) } : {}) });
+  const retries = opts.retries ?? 2;
+  if (todo.length) {
+    if (opts.queue) {
+      await runCoordinator(plan.name, todo, store, tracker, { url: opts.queue, queueName: opts.queueName, retries, signal: opts.signal });
+    } else {
+      await runLocal(plan.name, todo, store, tracker, { workers, retries, backend: opts.backend ?? 'auto', dataDir: opts.dataDir, plugins: opts.plugins, signal: opts.signal });
+    }
+  }
+  for (const p of todo) {
+    const r = store.load(p);
+    if (r) records.set(p.id, r);
+  }
+  const results = aggregate(plan, records);
+  const files = writeResults(plan, store, results);
+  const status = tracker.status();
+  tracker.emit({
+    type: 'sweep_end',
+    files: files.map((f) => f),
+    ...(results.best ? { best: { label: results.best.label, valid: results.best.valid.mean, test: results.best.test.mean, validStd: results.best.valid.std, testStd: results.best.test.std } } : {}),
+  });
+  return {
+    plan,
+    results,
+    files,
+    ran: todo.filter((p) => records.has(p.id)).length,
+    failed: status.failed,
+    interrupted: Boolean(opts.signal?.aborted) && records.size < unique.length,
+  };
+}
+
+export const sweepStorePath = (root: string, name: string, hash: string) => join(root, name, hash);

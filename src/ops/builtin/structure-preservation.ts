@@ -1,0 +1,122 @@
+/**
+ * structure_preservation: AnchorRec's anchor-modality preservation (AMP) loss, eq. 3 of the paper,
+ *   Σ_m w_m · dist( S(h_m,b), cos(f_m,b) )
+ * on the batch's positive items b: the learned similarity structure of each modality's embeddings h_m should
+ * stay close to the cosine structure of its pretrained features f_m. S is the cosine C(h_i, h_j) of the paper
+ * or the raw dot product h hᵀ of the official code; dist is the Frobenius norm of the paper, its square, the
+ * mean squared entry, or the Frobenius norm divided by the batch size (MMRec's EmbLoss, which is what the
+ * official code's sim_loss computes). The features are a target only: no gradient flows into them.
+ *
+ * Cost: the target is a [B, B] product of batch feature rows, B² · f multiply-adds per step (about 34 GFLOP for
+ * B 2048 and 4,096-d image features), unavoidable for this loss. The feature rows are gathered first and only
+ * those B rows normalised, which is B · f work; caching a normalised copy of the whole feature matrix would save
+ * under 1 % of the step and hold another [items, f] tensor that nothing would dispose.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
+import { listIn, sameDim } from '../shape.js';
+import { gatherRows } from '../kernels/gather-rows.js';
+import { l2NormalizeRows } from './normalize.js';
+import { stopGradient } from './stop-gradient.js';
+import { matMulABt } from './infonce.js';
+import { cachedCosineMatrix, gatherSquareBlock } from '../kernels/cosine.js';
+
+export type SimilarityKind = 'cosine' | 'dot';
+export type DistanceKind = 'fro' | 'fro_squared' | 'mse' | 'fro_over_batch';
+
+/** dist(S, T) for [B, B] matrices. */
+export function matrixDistance(s: tf.Tensor2D, t: tf.Tensor2D, kind: DistanceKind): tf.Scalar {
+  const sq = tf.square(tf.sub(s, t));
+  switch (kind) {
+    case 'fro_squared':
+      return tf.sum(sq) as tf.Scalar;
+    case 'mse':
+      return tf.mean(sq) as tf.Scalar;
+    case 'fro':
+    case 'fro_over_batch': {
+      // sqrt(max(·, tiny)): the derivative of sqrt at an exact 0 would be NaN.
+      const fro = tf.sqrt(tf.maximum(tf.sum(sq), 1e-30)) as tf.Scalar;
+      return kind === 'fro' ? fro : (tf.div(fro, s.shape[0]) as tf.Scalar);
+    }
+  }
+}
+
+export const structurePreservation = defineOp<{ weights?: number[]; similarity?: SimilarityKind; distance?: DistanceKind }>({
+  name: 'structure_preservation',
+  doc: 'Σ_m w_m · ‖S(h_m) − cos(f_m)‖ on the batch positives: keeps each modality\'s feature similarity structure.',
+  category: 'loss',
+  loss: true,
+  params: {
+    type: 'object',
+    properties: {
+      weights: {
+        type: 'array',
+        items: { type: 'number', minimum: 0 },
+        description: 'One weight λ_m per (emb, feat) pair, default all 1. The official code uses [1, 0.03, 0.01] for mm, t, v.',
+        examples: [[1, 0.03, 0.01]],
+      },
+      similarity: {
+        type: 'string',
+        enum: ['cosine', 'dot'],
+        default: 'cosine',
+        description: "Learned similarity S: 'cosine' C(h_i, h_j) as the paper's eq. 3, 'dot' h hᵀ as the official code.",
+        examples: ['cosine'],
+      },
+      distance: {
+        type: 'string',
+        enum: ['fro', 'fro_squared', 'mse', 'fro_over_batch'],
+        default: 'fro',
+        description:
+          "'fro': ‖S − T‖_F (eq. 3); 'fro_squared': its square; 'mse': mean squared entry; 'fro_over_batch': ‖S − T‖_F / B (MMRec EmbLoss, the official code).",
+        examples: ['fro'],
+      },
+    },
+  },
+  inputs: [
+    { name: 'emb', doc: 'Learned item embeddings per modality, each [items, d_m], e.g. [h_mm, h_t, h_v].', list: true, kind: 'dense' },
+    { name: 'feat', doc: 'The matching frozen features, each [items, f_m], in the same order as emb.', list: true, kind: 'dense' },
+  ],
+  outputs: [{ name: 'loss', doc: 'Scalar loss.' }],
+  shape: (p, inputs) => {
+    const emb = listIn(inputs, 'emb');
+    const feat = listIn(inputs, 'feat');
+    if (emb.length === 0) throw new ShapeError(`'emb' needs at least one input`, { port: 'emb' });
+    if (feat.length !== emb.length)
+      throw new ShapeError(`'feat' has ${feat.length} inputs but 'emb' has ${emb.length}: they are pairs`, { port: 'feat' });
+    const check = (t: (typeof emb)[number], port: string, i: number) => {
+      if (t.kind !== 'dense' || t.dims.length !== 2 || !sameDim(t.dims[0]!, 'items'))
+        throw new ShapeError(`'${port}[${i}]' must be [items, *], got ${typeToString(t)}`, { port });
+    };
+    emb.forEach((t, i) => check(t, 'emb', i));
+    feat.forEach((t, i) => check(t, 'feat', i));
+    if (p.weights && p.weights.length !== emb.length)
+      throw new ShapeError(`'weights' has ${p.weights.length} entries for ${emb.length} (emb, feat) pairs`, { param: 'weights' });
+    return { loss: scalar() };
+  },
+  build: (p) => {
+    const similarity = p.similarity ?? 'cosine';
+    const distance = p.distance ?? 'fro';
+    return {
+      run: (v, ctx) => {
+        const b = ctx.batch;
+        if (!b) throw new Error('structure_preservation needs a training batch');
+        const emb = v.emb as tf.Tensor2D[];
+        const feat = v.feat as tf.Tensor2D[];
+        const terms = emb.map((e, m) => {
+          const f = feat[m]!;
+          // Frozen features: the pairwise cosines are computed once and the batch block gathered per step.
+          const full = ctx.isConstant(f) ? cachedCosineMatrix(f) : undefined;
+          const target = full
+            ? tf.tensor2d(gatherSquareBlock(full, f.shape[0], b.posHost), [b.size, b.size])
+            : matMulABt(stopGradient(l2NormalizeRows(gatherRows(f, b.pos, b.posHost))), stopGradient(l2NormalizeRows(gatherRows(f, b.pos, b.posHost))));
+          const hb = gatherRows(e, b.pos, b.posHost);
+          const h = similarity === 'cosine' ? l2NormalizeRows(hb) : hb;
+          const d = matrixDistance(matMulABt(h, h), target, distance);
+          const w = p.weights?.[m] ?? 1;
+          return w === 1 ? d : (tf.mul(d, w) as tf.Scalar);
+        });
+        return { loss: terms.length === 1 ? terms[0]! : (tf.addN(terms) as tf.Scalar) };
+      },
+    };
+  },
+});

@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
+import { join } from 'node:path';
+import { PIPELINES } from './helpers.js';
+import { loadChecked, runPipeline } from '../src/experiments/run.js';
+import type { Pipeline } from '../src/dsl/types.js';
+import type { EngineEvent, EpochEndEvent } from '../src/engine/events.js';
+
+const load = (f: string) => loadChecked(join(PIPELINES, f)).pipeline;
+
+/** Names of nodes / losses whose definitions differ between two pipelines (added, removed or changed). */
+function diff(a: Pipeline, b: Pipeline, section: 'nodes' | 'losses' | 'outputs' | 'params'): string[] {
+  const keys = new Set([...Object.keys(a[section]), ...Object.keys(b[section])]);
+  return [...keys].filter((k) => !isDeepStrictEqual((a[section] as Record<string, unknown>)[k], (b[section] as Record<string, unknown>)[k])).sort();
+}
+
+const flagship = load('anchorrec.yaml');
+
+const expected: Record<string, { nodes: string[]; losses: string[] }> = {
+  'ablation-noproj.yaml': { nodes: ['p_id', 'p_mm', 'p_t', 'p_v'], losses: [] },
+  'ablation-noanchor.yaml': { nodes: [], losses: ['aal', 'amp'] },
+  'ablation-noaal.yaml': { nodes: [], losses: ['aal'] },
+  'ablation-noamp.yaml': { nodes: [], losses: ['amp'] },
+  'ablation-idanchor.yaml': { nodes: [], losses: ['aal'] },
+};
+
+for (const [file, want] of Object.entries(expected)) {
+  test(`${file} differs from the flagship exactly where intended`, () => {
+    const p = load(file);
+    assert.deepEqual(diff(flagship, p, 'nodes'), want.nodes);
+    assert.deepEqual(diff(flagship, p, 'losses'), want.losses);
+    assert.deepEqual(diff(flagship, p, 'outputs'), []);
+    assert.deepEqual(diff(flagship, p, 'params'), []);
+    assert.deepEqual(p.train, flagship.train);
+    assert.deepEqual(p.eval, flagship.eval);
+    assert.deepEqual(p.data, flagship.data);
+  });
+}
+
+test('the ablations change what they say: identity projections, removed losses, the ID anchor', () => {
+  const noproj = load('ablation-noproj.yaml');
+  for (const m of ['id', 'mm', 't', 'v']) assert.equal(noproj.nodes[`p_${m}`]!.op, 'identity');
+  assert.equal(noproj.nodes.p_mm!.in, 'h_mm');
+  assert.deepEqual(Object.keys(load('ablation-noanchor.yaml').losses), ['bpr']);
+  const id = load('ablation-idanchor.yaml').losses.aal!;
+  assert.equal(id.anchor, 'p_id');
+  assert.deepEqual(id.views, ['p_mm', 'p_mix']);
+  assert.equal(flagship.losses.aal!.anchor, 'p_mm');
+});
+
+test('the official variant says what reference-notes lists', () => {
+  const off = load('anchorrec-official.yaml');
+  assert.deepEqual(diff(flagship, off, 'losses'), ['aal', 'amp', 'bpr', 'smooth', 'triplet']);
+  assert.deepEqual(off.nodes.p_mix!.weights, [0.75, 0.25]);
+  assert.deepEqual(off.nodes.p_mix!.in, ['p_t', 'p_v']);
+  assert.equal(off.nodes.p_t!.in, 'f_t');
+  assert.deepEqual(off.losses.aal!.stop_grad_anchor, [false, true]);
+  assert.deepEqual(off.losses.amp!.weights, [1, 0.03, 0.01]);
+  assert.equal(off.nodes.ft_v!.trainable, true);
+  assert.deepEqual(off.nodes.item!.in, ['cf.items', 'h_mm', 'h_t', 'recon']);
+  assert.deepEqual(off.nodes.user!.in, ['cf.users', 'u_mm', 'u_t']);
+  assert.equal(off.outputs.user, 'user');
+});
+
+for (const file of ['anchorrec.yaml', 'anchorrec-official.yaml', ...Object.keys(expected)]) {
+  test(`${file} trains an epoch on built-in data with finite losses`, async () => {
+    const events: EngineEvent[] = [];
+    const r = await runPipeline({ file: join(PIPELINES, file), epochs: 1, backend: 'wasm', out: false, emit: (e) => events.push(e) });
+    const end = events.find((e): e is EpochEndEvent => e.type === 'epoch_end')!;
+    for (const [k, v] of Object.entries(end.losses)) assert.ok(Number.isFinite(v), `${k} = ${v}`);
+    assert.ok(r.mean.test['recall@20']! > 0);
+  });
+}
