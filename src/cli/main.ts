@@ -33,8 +33,10 @@ export function buildProgram(): Command {
 
   program
     .command('run')
-    .description('train and evaluate a pipeline')
-    .argument('<pipeline>', 'pipeline YAML file')
+    .description('train and evaluate a pipeline (or continue a killed run with --resume <run-dir>)')
+    .argument('[pipeline]', 'pipeline YAML file')
+    .option('--resume <run-dir>', 'continue a run directory from its last finished epoch')
+    .option('--detect-anomaly', 'check every op output for NaN / Inf while training (slow)')
     .option('--dataset <name>', 'dataset name under the data root, or synth:small / synth:baby')
     .option('--data <dir>', 'a dataset folder in MMRec layout')
     .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')

@@ -1,6 +1,7 @@
 import { runPipeline } from '../experiments/run.js';
 import { createReporter } from '../ui/index.js';
 import type { BackendChoice } from '../engine/backend.js';
+import { UserError } from '../util/errors.js';
 
 interface RunFlags {
   dataset?: string;
@@ -15,9 +16,13 @@ interface RunFlags {
   save: boolean;
   json?: boolean;
   plain?: boolean;
+  resume?: string;
+  detectAnomaly?: boolean;
 }
 
-export async function cmdRun(file: string, flags: RunFlags): Promise<void> {
+export async function cmdRun(file: string | undefined, flags: RunFlags): Promise<void> {
+  if (!file && !flags.resume) throw new UserError('run needs a pipeline file, or --resume <run-dir>', { file: 'anchorflow run' });
+  if (file && flags.resume) throw new UserError('give either a pipeline file or --resume <run-dir>, not both', { file: '--resume' });
   const abort = new AbortController();
   // A reader that went away (`anchorflow run ... | head`) ends the run quietly, like SIGPIPE would.
   const reporter = createReporter({ mode: flags.json ? 'json' : flags.plain ? 'plain' : 'auto', onClosedEarly: () => abort.abort() });
@@ -25,7 +30,9 @@ export async function cmdRun(file: string, flags: RunFlags): Promise<void> {
   process.once('SIGINT', onSigint);
   try {
     await runPipeline({
-      file,
+      file: file ?? '',
+      resume: flags.resume,
+      detectAnomaly: flags.detectAnomaly,
       set: flags.set,
       dataset: flags.dataset,
       dataPath: flags.data,

@@ -9,6 +9,7 @@ import { isCsr } from '../ops/sparse.js';
 import { initValues } from '../ops/init.js';
 import type { Batch, DataAccess, InputValues, OpKernel, RunContext, Value } from '../ops/types.js';
 import { Rng } from '../util/rng.js';
+import { NumericalError } from './errors.js';
 
 let modelCounter = 0;
 
@@ -33,6 +34,18 @@ export function datasetSizes(ds: Dataset): Record<string, number> {
 }
 
 type NodeValues = Record<string, Value>;
+
+/** `--detect-anomaly`: names the first node whose output holds NaN or Inf. */
+function checkFinite(n: CompiledNode, out: NodeValues): void {
+  for (const [port, v] of Object.entries(out)) {
+    if (isCsr(v)) continue;
+    const ok = tf.tidy(() => tf.all(tf.isFinite(v)).dataSync()[0]);
+    if (!ok) {
+      const what = n.isLoss ? `loss '${n.label}'` : `node '${n.label}'${port === 'out' ? '' : ` (output ${port})`}`;
+      throw new NumericalError(`${what} (op ${n.op.name}) produced NaN or Inf`);
+    }
+  }
+}
 
 export class Model {
   readonly variables = new Map<string, tf.Variable>();
@@ -120,7 +133,9 @@ export class Model {
     const values = new Map(this.constants);
     for (const id of this.graph.plan[phase]) {
       const n = this.graph.nodes.get(id)!;
-      values.set(id, this.kernels.get(id)!.run(this.gatherInputs(n, values), ctx));
+      const out = this.kernels.get(id)!.run(this.gatherInputs(n, values), ctx);
+      if (ctx.detectAnomaly) checkFinite(n, out);
+      values.set(id, out);
     }
     return values;
   }

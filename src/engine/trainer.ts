@@ -14,6 +14,26 @@ import { Rng } from '../util/rng.js';
 import { evaluateFullRanking } from './evaluator.js';
 import type { EventSink, Metrics, SeedEndEvent } from './events.js';
 import type { Model } from './executor.js';
+import { NumericalError, InterruptedError } from './errors.js';
+
+async function optimizerState(opt: tf.Optimizer): Promise<TrainerState['optimizer']> {
+  const ws = await opt.getWeights();
+  const iterations = (await ws[0]!.tensor.data())[0]!;
+  ws[0]!.tensor.dispose();
+  return {
+    iterations,
+    moments: ws.slice(1).map((w) => ({ name: w.name, shape: w.tensor.shape, data: (w.tensor.dataSync() as Float32Array).slice() })),
+  };
+}
+
+async function restoreOptimizer(opt: tf.Optimizer, st: TrainerState['optimizer']): Promise<void> {
+  const tensors = [
+    { name: 'iter', tensor: tf.scalar(st.iterations, 'int32') },
+    ...st.moments.map((m) => ({ name: m.name, tensor: tf.tensor(m.data, m.shape) })),
+  ];
+  await opt.setWeights(tensors);
+  for (const t of tensors) t.tensor.dispose();
+}
 
 export interface TrainSeedOptions {
   seed: number;
@@ -26,6 +46,27 @@ export interface TrainSeedOptions {
   /** Abort between batches (SIGINT). */
   signal?: AbortSignal;
   runDir?: string;
+  /** Continue from a state captured at the end of an epoch (`--resume`). */
+  resume?: TrainerState;
+  /** Called after every epoch (after its evaluation) with the state to checkpoint. */
+  onEpoch?: (e: { epochsDone: number; improved: boolean; state: () => Promise<TrainerState> }) => void | Promise<void>;
+  /** Check every op's output for NaN / Inf during training (slow; for debugging). */
+  detectAnomaly?: boolean;
+}
+
+/** Everything needed to continue training exactly after `epochsDone` epochs. */
+export interface TrainerState {
+  epochsDone: number;
+  best: number;
+  bestEpoch: number;
+  bestValid: Metrics;
+  bestTest: Metrics;
+  sinceBest: number;
+  trainSeconds: number;
+  rng: { shuffle: number[]; negatives: number[]; step: number[] };
+  weights: Map<string, Float32Array>;
+  bestWeights: Map<string, Float32Array>;
+  optimizer: { iterations: number; moments: { name: string; shape: number[]; data: Float32Array }[] };
 }
 
 export interface SeedOutcome {
@@ -35,12 +76,7 @@ export interface SeedOutcome {
 }
 
 /** A numerical fault (NaN / Inf loss), reported with the loss term, epoch and batch. */
-export class NumericalError extends Error {
-  override name = 'NumericalError';
-}
-export class InterruptedError extends Error {
-  override name = 'InterruptedError';
-}
+export { NumericalError, InterruptedError } from './errors.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -108,12 +144,38 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
   let epochsRun = 0;
   let stoppedEarly = false;
   let trainSeconds = 0;
+  const r = opts.resume;
+  if (r) {
+    model.restore(r.weights);
+    await restoreOptimizer(optimizer, r.optimizer);
+    shuffleRng.setState(r.rng.shuffle);
+    negRng.setState(r.rng.negatives);
+    stepRng.setState(r.rng.step);
+    ({ best, bestEpoch, bestValid, bestTest, sinceBest, trainSeconds } = r);
+    bestWeights = r.bestWeights;
+    epochsRun = r.epochsDone;
+    emit({ type: 'log', level: 'info', message: `resumed seed ${opts.seed} after epoch ${r.epochsDone} (best epoch so far ${bestEpoch})` });
+    stoppedEarly = sinceBest > tr.early_stopping.patience;
+  }
+  const capture = async (): Promise<TrainerState> => ({
+    epochsDone: epochsRun,
+    best,
+    bestEpoch,
+    bestValid,
+    bestTest,
+    sinceBest,
+    trainSeconds,
+    rng: { shuffle: shuffleRng.getState(), negatives: negRng.getState(), step: stepRng.getState() },
+    weights: model.snapshot(),
+    bestWeights,
+    optimizer: await optimizerState(optimizer),
+  });
   const users = new Int32Array(bs);
   const pos = new Int32Array(bs);
   const negBuf = new Int32Array(bs);
 
   try {
-    for (let epoch = 0; epoch < tr.epochs; epoch++) {
+    for (let epoch = epochsRun; epoch < tr.epochs && !stoppedEarly; epoch++) {
       const lr = tr.optimizer.adam.lr * Math.pow(lrA, epoch / lrB);
       // tfjs's Adam reads learningRate on every update, so the schedule is a per-epoch assignment.
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
@@ -146,8 +208,16 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
             negHost: neg,
           };
           const ctx = model.context(true, batch, epoch, stepRng);
+          if (opts.detectAnomaly) ctx.detectAnomaly = true;
           const { grads } = tf.variableGrads(() => {
-            const { total, terms } = model.losses(ctx);
+            const { total, terms } = (() => {
+              try {
+                return model.losses(ctx);
+              } catch (e) {
+                if (e instanceof NumericalError) throw new NumericalError(`${e.message} in epoch ${epoch + 1}, batch ${b + 1}`);
+                throw e;
+              }
+            })();
             names = [...terms.keys()];
             // Kept out of the tape's clean-up so the terms can be read once the step is applied.
             kept = tf.keep(tf.stack([...terms.values(), total]));
@@ -175,7 +245,10 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
       for (const [k, v] of Object.entries(sums)) means[k] = v / batches;
       emit({ type: 'epoch_end', epoch: epoch + 1, losses: means, trainSeconds: secs, tensors: tf.memory().numTensors });
 
-      if ((epoch + 1) % tr.eval_every !== 0 && epoch + 1 < tr.epochs) continue;
+      if ((epoch + 1) % tr.eval_every !== 0 && epoch + 1 < tr.epochs) {
+        await opts.onEpoch?.({ epochsDone: epochsRun, improved: false, state: capture });
+        continue;
+      }
       const e0 = Date.now();
       const { valid, test } = evaluateModel(model, ds, pipeline);
       const score = valid[metric];
@@ -201,11 +274,9 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
         bestTest,
         patienceLeft: tr.early_stopping.patience - sinceBest,
       });
+      if (sinceBest > tr.early_stopping.patience) stoppedEarly = true;
+      await opts.onEpoch?.({ epochsDone: epochsRun, improved, state: capture });
       await tick();
-      if (sinceBest > tr.early_stopping.patience) {
-        stoppedEarly = true;
-        break;
-      }
     }
   } finally {
     optimizer.dispose();

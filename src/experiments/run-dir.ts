@@ -23,12 +23,22 @@ export class RunDir {
   readonly path: string;
   private readonly eventsFile: string;
 
-  constructor(root: string, name: string, hash: string) {
+  private constructor(path: string) {
+    this.path = path;
+    this.eventsFile = join(path, 'events.jsonl');
+  }
+
+  /** A new, empty run directory under root/name, named by the time and the pipeline's hash. */
+  static create(root: string, name: string, hash: string): RunDir {
     let path = join(root, name, `${stamp()}-${hash}`);
     for (let i = 2; existsSync(path); i++) path = join(root, name, `${stamp()}-${hash}-${i}`);
     mkdirSync(path, { recursive: true });
-    this.path = path;
-    this.eventsFile = join(path, 'events.jsonl');
+    return new RunDir(path);
+  }
+
+  /** An existing run directory (for --resume). */
+  static open(path: string): RunDir {
+    return new RunDir(path);
   }
 
   writeText(rel: string, text: string): void {
@@ -50,17 +60,4 @@ export class RunDir {
     writeNpy(join(this.path, rel), data, shape);
   }
 
-  /** A checkpoint: one binary blob of float32 values and a manifest of names, shapes and offsets. */
-  writeCheckpoint(rel: string, weights: Map<string, Float32Array>, shapes: Map<string, number[]>, meta: Record<string, unknown>): void {
-    const entries: { name: string; shape: number[]; offset: number; length: number }[] = [];
-    let total = 0;
-    for (const [name, v] of weights) {
-      entries.push({ name, shape: shapes.get(name) ?? [v.length], offset: total, length: v.length });
-      total += v.length;
-    }
-    const blob = new Float32Array(total);
-    for (const e of entries) blob.set(weights.get(e.name)!, e.offset);
-    writeFileAtomic(join(this.path, rel, 'weights.bin'), new Uint8Array(blob.buffer));
-    this.writeJson(join(rel, 'manifest.json'), { ...meta, format: 'float32-le', variables: entries });
-  }
 }

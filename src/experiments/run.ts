@@ -3,7 +3,11 @@
  * and evaluate each seed, writing the run directory. This is the public entry point the CLI and the
  * TypeScript API share.
  */
-import { basename, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { readCheckpoint, writeCheckpoint, type NamedArray } from '../engine/checkpoint.js';
+import type { TrainerState } from '../engine/trainer.js';
+import { UserError } from '../util/errors.js';
 import { loadPipeline, dumpResolved } from '../dsl/index.js';
 import type { LoadedPipeline } from '../dsl/types.js';
 import { compile } from '../graph/compile.js';
@@ -34,6 +38,10 @@ export interface RunOptions {
   out?: string | false;
   emit?: EventSink;
   signal?: AbortSignal;
+  /** Continue the run in this directory from its last finished epoch. */
+  resume?: string;
+  /** Check every op output for NaN / Inf during training. */
+  detectAnomaly?: boolean;
 }
 
 /** CLI-style overrides expressed as --set entries, so they are validated and located like any other. */
@@ -96,38 +104,118 @@ export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipelin
   return { loaded, graph, dataset };
 }
 
+/** Checkpoint files of one seed: `last.ckpt` after every epoch, `best-<epoch>.ckpt` at each improvement. */
+function seedCheckpoints(runDir: RunDir, seed: number) {
+  const dir = join(runDir.path, `seed-${seed}`, 'checkpoint');
+  return {
+    dir,
+    last: join(dir, 'last.ckpt'),
+    best: (epoch: number) => join(dir, `best-${epoch}.ckpt`),
+  };
+}
+
+function weightArrays(prefix: string, weights: Map<string, Float32Array>, shapes: Map<string, number[]>): NamedArray[] {
+  return [...weights].map(([k, v]) => ({ name: `${prefix}${k}`, shape: shapes.get(k) ?? [v.length], data: v }));
+}
+
+function arraysToWeights(arrays: NamedArray[], prefix: string): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const a of arrays) if (a.name.startsWith(prefix)) out.set(a.name.slice(prefix.length), a.data);
+  return out;
+}
+
+/** Reads the trainer state a killed run left after its last finished epoch. */
+function loadTrainerState(ck: ReturnType<typeof seedCheckpoints>): TrainerState | undefined {
+  if (!existsSync(ck.last)) return undefined;
+  const last = readCheckpoint(ck.last);
+  const m = last.meta as Omit<TrainerState, 'weights' | 'bestWeights' | 'optimizer'> & { bestFile?: string; optimizerIterations: number };
+  const weights = arraysToWeights(last.arrays, 'w:');
+  const bestWeights = m.bestFile ? arraysToWeights(readCheckpoint(join(ck.dir, m.bestFile)).arrays, 'w:') : weights;
+  return {
+    epochsDone: m.epochsDone,
+    best: m.best,
+    bestEpoch: m.bestEpoch,
+    bestValid: m.bestValid,
+    bestTest: m.bestTest,
+    sinceBest: m.sinceBest,
+    trainSeconds: m.trainSeconds,
+    rng: m.rng,
+    weights,
+    bestWeights,
+    optimizer: {
+      iterations: m.optimizerIterations,
+      moments: last.arrays.filter((a) => a.name.startsWith('m:')).map((a) => ({ name: a.name.slice(2), shape: a.shape, data: a.data })),
+    },
+  };
+}
+
+interface RunRecord {
+  pipelineFile: string;
+  dataset: string;
+  dataPath?: string;
+  dataDir?: string;
+  seeds: number[];
+  backend: BackendChoice;
+}
+
 export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
-  const backend = await initBackend(opts.backend ?? 'auto');
+  let record: RunRecord | undefined;
+  if (opts.resume) {
+    const runJson = join(resolve(opts.resume), 'run.json');
+    if (!existsSync(runJson)) throw new UserError('not a run directory (no run.json)', { file: resolve(opts.resume) });
+    record = JSON.parse(readFileSync(runJson, 'utf8')) as RunRecord;
+    // The resolved pipeline saved with the run is the one to continue, whatever happened to the source since.
+    opts = { ...opts, file: join(resolve(opts.resume), 'pipeline.yaml'), set: [], dataset: undefined, epochs: undefined, seed: undefined, dataPath: record.dataPath, dataDir: record.dataDir };
+  }
+  const backend = await initBackend(opts.backend ?? record?.backend ?? 'auto');
   const { loaded, graph, dataset } = await prepare(opts);
   const p = loaded.pipeline;
-  const nSeeds = opts.seeds ?? 1;
-  const seeds = Array.from({ length: nSeeds }, (_, i) => p.train.seed + i);
+  const seeds = record?.seeds ?? Array.from({ length: opts.seeds ?? 1 }, (_, i) => p.train.seed + i);
+  const nSeeds = seeds.length;
   const resolvedYaml = dumpResolved(p);
-  const runDir = opts.out === false ? undefined : new RunDir(resolve(opts.out ?? 'runs'), p.name, pipelineHash(resolvedYaml, dataset.name));
+  const runDir = record
+    ? RunDir.open(resolve(opts.resume!))
+    : opts.out === false
+      ? undefined
+      : RunDir.create(resolve(opts.out ?? 'runs'), p.name, pipelineHash(resolvedYaml, dataset.name));
   const emit: EventSink = (e: EngineEvent) => {
     runDir?.event(e);
     opts.emit?.(e);
   };
-  runDir?.writeText('pipeline.yaml', resolvedYaml);
-  // What `analyze` and `--resume` need to reload the same data and graph.
-  runDir?.writeJson('run.json', {
-    pipelineFile: resolve(opts.file),
-    set: overridesFor(opts),
-    dataset: dataset.name,
-    dataPath: opts.dataPath ? resolve(opts.dataPath) : undefined,
-    dataDir: resolveDataDir(opts.dataDir),
-    features: featuresFor(loaded, dataset.name),
-    seeds,
-    backend: backend.choice,
-    outputs: Object.keys(graph.outputs),
-    created: new Date().toISOString(),
-  });
+  if (runDir && !record) {
+    runDir.writeText('pipeline.yaml', resolvedYaml);
+    // What `analyze` and `--resume` need to reload the same data and graph.
+    runDir.writeJson('run.json', {
+      pipelineFile: resolve(opts.file),
+      set: overridesFor(opts),
+      dataset: dataset.name,
+      dataPath: opts.dataPath ? resolve(opts.dataPath) : undefined,
+      dataDir: resolveDataDir(opts.dataDir),
+      features: featuresFor(loaded, dataset.name),
+      seeds,
+      backend: backend.choice,
+      outputs: Object.keys(graph.outputs),
+      created: new Date().toISOString(),
+    });
+  }
   emit({ type: 'log', level: 'info', message: `backend: ${backend.choice}${backend.skipped.length ? ` (skipped: ${backend.skipped.join('; ')})` : ''}` });
 
   const perSeed: SeedEndEvent[] = [];
   for (const [i, seed] of seeds.entries()) {
+    const seedDir = `seed-${seed}`;
+    const ck = runDir ? seedCheckpoints(runDir, seed) : undefined;
+    const done = runDir ? join(runDir.path, seedDir, 'result.json') : undefined;
+    if (record && done && existsSync(done)) {
+      perSeed.push(JSON.parse(readFileSync(done, 'utf8')) as SeedEndEvent);
+      emit({ type: 'log', level: 'info', message: `seed ${seed} already finished` });
+      continue;
+    }
     const model = new Model(graph, dataset, seed, backend.tfBackend);
+    const shapes = new Map([...model.variables].map(([k, v]) => [k, v.shape]));
+    let bestFile: string | undefined;
     try {
+      const resumeState = record && ck ? loadTrainerState(ck) : undefined;
+      if (resumeState && ck) bestFile = (readCheckpoint(ck.last).meta as { bestFile?: string }).bestFile;
       const { summary, bestWeights } = await trainSeed(model, dataset, p, {
         seed,
         seedIndex: i,
@@ -138,19 +226,37 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
         backend: backend.choice,
         signal: opts.signal,
         runDir: runDir?.path,
+        resume: resumeState,
+        detectAnomaly: opts.detectAnomaly,
+        onEpoch: ck
+          ? async ({ improved, state }) => {
+              const st = await state();
+              // The best weights go to their own file first; last.ckpt then points at it, and only after that
+              // are older best files removed, so a kill at any moment leaves a consistent pair on disk.
+              if (improved) {
+                bestFile = `best-${st.bestEpoch}.ckpt`;
+                writeCheckpoint(join(ck.dir, bestFile), { kind: 'best', seed, epoch: st.bestEpoch, valid: st.bestValid, test: st.bestTest, pipeline: p.name }, weightArrays('w:', st.bestWeights, shapes));
+              }
+              const { weights, bestWeights: _bw, optimizer, ...counters } = st;
+              writeCheckpoint(
+                ck.last,
+                { kind: 'last', seed, pipeline: p.name, ...counters, bestFile, optimizerIterations: optimizer.iterations },
+                [...weightArrays('w:', weights, shapes), ...optimizer.moments.map((m) => ({ name: `m:${m.name}`, shape: m.shape, data: m.data }))],
+              );
+              for (const f of readdirSync(ck.dir)) if (/^best-\d+\.ckpt$/.test(f) && f !== bestFile) rmSync(join(ck.dir, f), { force: true });
+            }
+          : undefined,
       });
       perSeed.push(summary);
       if (runDir) {
-        const dir = nSeeds > 1 ? `seed-${seed}` : '.';
-        const shapes = new Map([...model.variables].map(([k, v]) => [k, v.shape]));
-        runDir.writeCheckpoint(`${dir}/checkpoint`, bestWeights, shapes, { seed, epoch: summary.bestEpoch, pipeline: p.name });
         model.restore(bestWeights);
         const outs = model.outputs(true);
         try {
-          for (const [k, t] of Object.entries(outs)) runDir.writeMatrix(`${dir}/embeddings/${k}.npy`, t.dataSync() as Float32Array, t.shape);
+          for (const [k, t] of Object.entries(outs)) runDir.writeMatrix(`${seedDir}/embeddings/${k}.npy`, t.dataSync() as Float32Array, t.shape);
         } finally {
           Object.values(outs).forEach((t) => t.dispose());
         }
+        runDir.writeJson(`${seedDir}/result.json`, summary);
       }
     } finally {
       model.dispose();

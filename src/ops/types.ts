@@ -118,6 +118,8 @@ export interface RunContext {
   transposeOfConstant(t: tf.Tensor): tf.Tensor2D | undefined;
   /** Whether a tensor is a folded constant (the same object every step), so per-tensor caches are safe. */
   isConstant(t: tf.Tensor): boolean;
+  /** Set by `--detect-anomaly`: the executor checks every op output for NaN / Inf. */
+  detectAnomaly?: boolean;
 }
 
 export interface OpKernel {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, FIXTURES, PIPELINES, SHARED_DATASETS } from '../helpers.js';
 import { readNpy } from '../../src/data/npy.js';
+import { readCheckpoint } from '../../src/engine/checkpoint.js';
 
 function cli(args: string[], opts: { input?: string } = {}) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' }, ...opts });
@@ -27,16 +28,18 @@ test('run writes a complete run directory and a final JSON result event', () => 
   const runs = listRuns(out);
   assert.equal(runs.length, 1);
   const dir = runs[0]!;
-  for (const f of ['pipeline.yaml', 'run.json', 'events.jsonl', 'metrics.json', 'checkpoint/manifest.json', 'checkpoint/weights.bin', 'embeddings/user.npy', 'embeddings/item.npy'])
+  for (const f of ['pipeline.yaml', 'run.json', 'events.jsonl', 'metrics.json', 'seed-999/checkpoint/last.ckpt', 'seed-999/result.json', 'seed-999/embeddings/user.npy', 'seed-999/embeddings/item.npy'])
     assert.ok(existsSync(join(dir, f)), `missing ${f}`);
+  const best = readdirSync(join(dir, 'seed-999/checkpoint')).filter((f) => f.startsWith('best-'));
+  assert.deepEqual(best, [`best-${last.perSeed[0].bestEpoch}.ckpt`], 'exactly one best checkpoint, of the best epoch');
   const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
   assert.equal(metrics.perSeed.length, 1);
   assert.deepEqual(metrics.mean.test, last.mean.test);
-  const item = readNpy(join(dir, 'embeddings/item.npy'));
+  const item = readNpy(join(dir, 'seed-999/embeddings/item.npy'));
   assert.deepEqual(item.shape, [600, 128]);
-  const manifest = JSON.parse(readFileSync(join(dir, 'checkpoint/manifest.json'), 'utf8'));
-  const total = manifest.variables.reduce((a: number, v: { length: number }) => a + v.length, 0);
-  assert.equal(readFileSync(join(dir, 'checkpoint/weights.bin')).length, total * 4);
+  const ck = readCheckpoint(join(dir, 'seed-999/checkpoint', best[0]!));
+  assert.equal(ck.meta.epoch, last.perSeed[0].bestEpoch);
+  assert.deepEqual(ck.arrays.map((a) => a.name).sort(), ['w:item_content/linear/b', 'w:item_content/linear/w', 'w:item_id/table', 'w:user/table']);
   assert.doesNotMatch(readFileSync(join(dir, 'events.jsonl'), 'utf8'), /"type":"batch"/);
 });
 
