@@ -41,6 +41,48 @@ export function matrixDistance(s: tf.Tensor2D, t: tf.Tensor2D, kind: DistanceKin
   }
 }
 
+/**
+ * dist(h hᵀ, T) without forming h hᵀ or the [B, B] difference: with T symmetric,
+ *   ‖h hᵀ − T‖²_F = ‖hᵀh‖²_F − 2·Σ h ⊙ (T h) + ‖T‖²_F,
+ * so a step costs one [B, B]·[B, d] product (T h) instead of three B²·d products and several [B, B] passes,
+ * and d/dh ‖h hᵀ − T‖²_F = 4·(h·(hᵀh) − T h). The three scalars are summed in float64 on the host so that
+ * the difference keeps its precision when the two structures are close.
+ */
+export function gramDistance(h: tf.Tensor2D, t: tf.Tensor2D, tNorm2: number, kind: DistanceKind): tf.Scalar {
+  const bRows = h.shape[0];
+  const f = tf.customGrad(((hIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    const hh = hIn as tf.Tensor2D;
+    const g = tf.matMul(tf.transpose(hh), hh) as tf.Tensor2D;
+    const th = tf.matMul(t, hh) as tf.Tensor2D;
+    const gv = g.dataSync();
+    const hv = hh.dataSync();
+    const tv = th.dataSync();
+    let a = 0;
+    for (let i = 0; i < gv.length; i++) a += gv[i]! * gv[i]!;
+    let c = 0;
+    for (let i = 0; i < hv.length; i++) c += hv[i]! * tv[i]!;
+    const q = Math.max(a - 2 * c + tNorm2, 1e-30);
+    // value = φ(q) and dφ/dq for each distance
+    const [value, dq] =
+      kind === 'fro_squared'
+        ? [q, 1]
+        : kind === 'mse'
+          ? [q / (bRows * bRows), 1 / (bRows * bRows)]
+          : kind === 'fro'
+            ? [Math.sqrt(q), 0.5 / Math.sqrt(q)]
+            : [Math.sqrt(q) / bRows, 0.5 / (Math.sqrt(q) * bRows)];
+    save([hh, g, th]);
+    return {
+      value: tf.scalar(value),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [hs, gs, ths] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        return [tf.mul(tf.sub(tf.matMul(hs, gs), ths), tf.mul(dy, 4 * dq))];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(h) as tf.Scalar;
+}
+
 export const structurePreservation = defineOp<{ weights?: number[]; similarity?: SimilarityKind; distance?: DistanceKind }>({
   name: 'structure_preservation',
   doc: 'Σ_m w_m · ‖S(h_m) − cos(f_m)‖ on the batch positives: keeps each modality\'s feature similarity structure.',
@@ -106,12 +148,22 @@ export const structurePreservation = defineOp<{ weights?: number[]; similarity?:
           const f = feat[m]!;
           // Frozen features: the pairwise cosines are computed once and the batch block gathered per step.
           const full = ctx.isConstant(f) ? cachedCosineMatrix(f) : undefined;
-          const target = full
-            ? tf.tensor2d(gatherSquareBlock(full, f.shape[0], b.posHost), [b.size, b.size])
-            : matMulABt(stopGradient(l2NormalizeRows(gatherRows(f, b.pos, b.posHost))), stopGradient(l2NormalizeRows(gatherRows(f, b.pos, b.posHost))));
+          let target: tf.Tensor2D;
+          let targetNorm2: number;
+          if (full) {
+            const block = gatherSquareBlock(full, f.shape[0], b.posHost);
+            let ss = 0;
+            for (let i = 0; i < block.length; i++) ss += block[i]! * block[i]!;
+            target = tf.tensor2d(block, [b.size, b.size]);
+            targetNorm2 = ss;
+          } else {
+            const fb = stopGradient(l2NormalizeRows(gatherRows(f, b.pos, b.posHost)));
+            target = matMulABt(fb, fb);
+            targetNorm2 = tf.tidy(() => tf.sum(tf.square(target)).dataSync()[0]!);
+          }
           const hb = gatherRows(e, b.pos, b.posHost);
           const h = similarity === 'cosine' ? l2NormalizeRows(hb) : hb;
-          const d = matrixDistance(matMulABt(h, h), target, distance);
+          const d = gramDistance(h, target, targetNorm2, distance);
           const w = p.weights?.[m] ?? 1;
           return w === 1 ? d : (tf.mul(d, w) as tf.Scalar);
         });
