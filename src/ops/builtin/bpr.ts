@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, scalar, ShapeError, typeToString, type InputTypes } from '../types.js';
+import { defineOp, scalar, ShapeError, typeToString, type Batch, type InputTypes } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 
@@ -10,6 +10,20 @@ import { gatherRows } from '../kernels/gather-rows.js';
  * Frobenius norms of U_b, I⁺_b, I⁻_b, divided by the batch size (`l2_form: norm`), or the usual
  * ½·Σ squared norms / batch size (`l2_form: squared`).
  */
+/** [pos | neg] indices of a batch, built once per batch and shared by every loss that reads both. */
+const pairCache = new WeakMap<Batch, { idx: tf.Tensor1D; host: Int32Array }>();
+export function pairIndex(b: Batch): { idx: tf.Tensor1D; host: Int32Array } {
+  let p = pairCache.get(b);
+  if (!p) {
+    const host = new Int32Array(2 * b.size);
+    host.set(b.posHost, 0);
+    host.set(b.negHost, b.size);
+    p = { idx: tf.concat([b.pos, b.neg]) as tf.Tensor1D, host };
+    pairCache.set(b, p);
+  }
+  return p;
+}
+
 export const bpr = defineOp<{ l2?: number; l2_form?: 'norm' | 'squared' }>({
   name: 'bpr',
   doc: 'Bayesian personalised ranking loss on the batch triples, with MMRec-style L2 on the batch rows.',
@@ -58,18 +72,19 @@ export const bpr = defineOp<{ l2?: number; l2_form?: 'norm' | 'squared' }>({
       if (!b) throw new Error('bpr needs a training batch');
       const user = v.user as tf.Tensor2D;
       const item = v.item as tf.Tensor2D;
+      // Positives and negatives in one gather per table: on wasm each gather's gradient is a dense [rows, d]
+      // scatter, so one instead of two halves that work.
+      const both = pairIndex(b);
       const u = gatherRows(user, b.users, b.usersHost);
-      const ip = gatherRows(item, b.pos, b.posHost);
-      const ineg = gatherRows(item, b.neg, b.negHost);
+      const [ip, ineg] = tf.split(gatherRows(item, both.idx, both.host), 2, 0) as [tf.Tensor2D, tf.Tensor2D];
       const diff = tf.sub(tf.sum(tf.mul(u, ip), 1), tf.sum(tf.mul(u, ineg), 1));
       // -log(γ + σ(x)) as MMRec writes it; tfjs's logSigmoid gradient is broken on intermediates.
       let loss = tf.neg(tf.mean(tf.log(tf.add(tf.sigmoid(diff), 1e-10))));
       const l2 = p.l2 ?? 0;
       if (l2 > 0) {
         const ru = v.reg_user ? gatherRows(v.reg_user as tf.Tensor2D, b.users, b.usersHost) : u;
-        const ri = (v.reg_item as tf.Tensor2D | undefined) ?? item;
-        const rp = v.reg_item ? gatherRows(ri, b.pos, b.posHost) : ip;
-        const rn = v.reg_item ? gatherRows(ri, b.neg, b.negHost) : ineg;
+        const ri = v.reg_item ? gatherRows(v.reg_item as tf.Tensor2D, both.idx, both.host) : undefined;
+        const [rp, rn] = ri ? (tf.split(ri, 2, 0) as [tf.Tensor2D, tf.Tensor2D]) : [ip, ineg];
         const parts = [ru, rp, rn];
         const reg =
           (p.l2_form ?? 'norm') === 'norm'

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense, ShapeError } from '../types.js';
 import { isCsr, type CsrMatrix } from '../sparse.js';
-import { spmm } from '../kernels/spmm.js';
+import { propagateMean } from '../kernels/propagate-mean.js';
 
 /**
  * LightGCN (He et al., SIGIR 2020) as MMRec implements it: user and item ID embeddings (xavier-uniform),
@@ -49,13 +49,7 @@ export const lightgcn = defineOp<{ dim: number; layers: number }>({
       run: (inputs) => {
         const graph = inputs.graph as CsrMatrix;
         if (!isCsr(graph)) throw new Error('lightgcn: graph input is not a sparse matrix');
-        let x = tf.concat([user, item], 0) as tf.Tensor2D;
-        let acc = x;
-        for (let l = 0; l < layers; l++) {
-          x = spmm(graph, x);
-          acc = tf.add(acc, x);
-        }
-        const mean = layers > 0 ? (tf.div(acc, layers + 1) as tf.Tensor2D) : acc;
+        const mean = propagateMean(graph, tf.concat([user, item], 0) as tf.Tensor2D, layers);
         const [users, items] = tf.split(mean, [nU, nI], 0);
         return { users: users!, items: items!, user_ego: user, item_ego: item };
       },
