@@ -26,7 +26,9 @@ export function pipelineFiles(paths: string[]): string[] {
   return out;
 }
 
-export async function cmdCheck(paths: string[], flags: { set: string[] }): Promise<void> {
+export async function cmdCheck(paths: string[], flags: { set: string[]; watch?: boolean; plain?: boolean }): Promise<void> {
+  // Imported on demand: chokidar and the watch screen are only needed in watch mode.
+  if (flags.watch) return (await import('./watch.js')).checkWatch(paths, { set: flags.set, plain: flags.plain });
   let failed = 0;
   for (const file of pipelineFiles(paths)) {
     try {

@@ -16,6 +16,7 @@ import { loadPlugins } from './plugins.js';
 import { cmdAnalyze } from './analyze.js';
 import { cmdSweep } from './sweep.js';
 import { cmdWorker } from './worker.js';
+import { cmdZoo } from './zoo.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 const int = (name: string) => (v: string) => {
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
     .option('--no-save', 'write no run directory')
     .option('--json', 'print one JSON event per line')
     .option('--plain', 'plain lines even in a terminal')
+    .option('--watch', 'restart the run whenever the pipeline or a file it extends changes')
     .action(cmdRun);
 
   program
@@ -82,6 +84,30 @@ export function buildProgram(): Command {
     .action(cmdSweep);
 
   program
+    .command('zoo')
+    .description('run the model zoo (pipelines/anchorrec.yaml and pipelines/baselines/*.yaml) x N seeds; resumable; one results table')
+    .option('--dataset <name>', 'dataset name under the data root, or synth:small / synth:baby')
+    .option('--data <dir>', 'a dataset folder in MMRec layout')
+    .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
+    .option('--seeds <n>', 'seeds per model (first: --seed, else train.seed)', int('--seeds'))
+    .option('--seed <n>', 'first seed', (v) => {
+      if (!/^\d+$/.test(v)) throw new UserError(`--seed must be a non-negative integer, got '${v}'`, { file: '--seed' });
+      return Number(v);
+    })
+    .option('--models <a,b>', 'only these models (pipeline or file names)')
+    .option('--pipelines <dir>', 'folder holding anchorrec.yaml and baselines/', 'pipelines')
+    .option('--epochs <n>', 'maximum epochs', int('--epochs'))
+    .option('--set <key=value>', 'override a setting in every model (repeatable)', collect, [])
+    .option('--workers <n>', 'points run at once on this machine (default: number of cores)', int('--workers'))
+    .option('--retries <n>', 'extra attempts for a point whose process died', (v) => Number(v), 2)
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoices).default('auto'))
+    .option('--store <dir>', 'root of the resumable point store (<dir>/zoo/<dataset>/)', 'sweeps')
+    .option('--out <file.md>', 'the Markdown table; the JSON is written beside it (default: in the store)')
+    .option('--json', 'print one JSON event per line')
+    .option('--plain', 'plain lines even in a terminal')
+    .action(cmdZoo);
+
+  program
     .command('worker')
     .description('run sweep points from a Redis queue (on any machine that has the data)')
     .option('--queue <url>', 'redis://[user:password@]host:port; default $ANCHORFLOW_QUEUE')
@@ -97,6 +123,8 @@ export function buildProgram(): Command {
     .description('validate pipelines (files or folders) without training')
     .argument('<paths...>', 'pipeline files or folders')
     .option('--set <key=value>', 'override a setting (repeatable)', collect, [])
+    .option('--watch', 're-validate on every save of the pipelines and the files they extend')
+    .option('--plain', 'plain lines even in a terminal (with --watch)')
     .action(cmdCheck);
 
   program

@@ -18,11 +18,16 @@ interface RunFlags {
   plain?: boolean;
   resume?: string;
   detectAnomaly?: boolean;
+  watch?: boolean;
 }
 
 export async function cmdRun(file: string | undefined, flags: RunFlags): Promise<void> {
   if (!file && !flags.resume) throw new UserError('run needs a pipeline file, or --resume <run-dir>', { file: 'anchorflow run' });
   if (file && flags.resume) throw new UserError('give either a pipeline file or --resume <run-dir>, not both', { file: '--resume' });
+  if (flags.watch) {
+    if (!file) throw new UserError('--watch needs a pipeline file to watch', { file: '--watch' });
+    return (await import('./watch.js')).runWatch(file, flags);
+  }
   const abort = new AbortController();
   // A reader that went away (`anchorflow run ... | head`) ends the run quietly, like SIGPIPE would.
   const reporter = createReporter({ mode: flags.json ? 'json' : flags.plain ? 'plain' : 'auto', onClosedEarly: () => abort.abort() });

@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, type SourceLocation } from '../util/errors.js';
 import { readNpy } from './npy.js';
+import { firstIdAtLeast } from './inter.js';
 import { graphFeatures, graphLatent, PAPER_DIMS, syntheticFeatures, type SyntheticData } from './synthetic.js';
 import type { FeatureMatrix, FeatureSource, Interactions } from './types.js';
 
@@ -41,9 +42,10 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
   const done = new Map<string, FeatureMatrix>();
   const byPath = new Map<string, FeatureMatrix>();
   let latent: Float32Array | undefined;
-  const fail = (key: string, message: string): never => {
+  const fail = (key: string, message: string, file?: string): never => {
     const loc = ctx.locs?.[key];
-    throw new UserError(loc ? message : `data.features.${key}: ${message}`, loc);
+    // Without a YAML position, the file the problem is about is still a location the user can open.
+    throw new UserError(loc ? message : `data.features.${key}: ${message}`, loc ?? (file !== undefined ? { file } : undefined));
   };
 
   const resolve = (key: string, stack: string[]): FeatureMatrix => {
@@ -91,7 +93,7 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
     if (cached) return cached;
     if (!existsSync(path)) {
       const present = ctx.dir && existsSync(ctx.dir) ? readdirSync(ctx.dir).filter((f) => f.endsWith('.npy')) : [];
-      fail(key, `feature file not found: ${path}` + (ctx.dir ? ` (.npy files in ${ctx.dir}: ${present.length ? present.join(', ') : 'none'})` : ''));
+      fail(key, `feature file not found: ${path}` + (ctx.dir ? ` (.npy files in ${ctx.dir}: ${present.length ? present.join(', ') : 'none'})` : ''), path);
     }
     const arr = readNpy(path);
     if (arr.shape.length !== 2) {
@@ -100,6 +102,15 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
     const [rows, cols] = arr.shape as [number, number];
     if (rows !== ctx.nItems) {
       const inter = ctx.interFile ?? 'the .inter file';
+      // Too few rows: the interaction that refers past the last row is what to look at, so point at its line.
+      const first = rows < ctx.nItems && ctx.interFile ? firstIdAtLeast(ctx.interFile, 'itemID', rows) : undefined;
+      if (first) {
+        throw new UserError(
+          `itemID ${first.id} is beyond the last row (${rows - 1}) of the ${key} feature matrix ${file} (${rows} rows; one row per item expected)`,
+          first.loc,
+          [{ message: `the feature matrix for ${key}: shape (${arr.shape.join(', ')})`, loc: { file: path } }],
+        );
+      }
       const why =
         rows < ctx.nItems
           ? `${inter} has item ids up to ${ctx.nItems - 1}, beyond the last feature row (${rows - 1})`

@@ -4,7 +4,7 @@
  * hundreds of thousands of rows and a generic CSV reader costs several times more.
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from '../util/errors.js';
+import { UserError, type SourceLocation } from '../util/errors.js';
 import type { Interactions } from './types.js';
 
 export interface InterFile {
@@ -148,7 +148,7 @@ export function parseInter(buf: Uint8Array, file: string): InterFile {
     if (it > maxItem) maxItem = it;
     n++;
   }
-  if (n === 0) throw new UserError('the file has a header but no interactions', { file, line: 1, col: 1 });
+  if (n === 0) throw new UserError('the file has a header but no interactions', { file, line: 1, col: 1, excerpt: hdr.columns.join('\t') });
 
   const counts = [0, 0, 0];
   for (let r = 0; r < n; r++) counts[labels[r]!]!++;
@@ -197,4 +197,27 @@ function fieldCountError(text: string, found: number, columns: string[], file: s
     col: 1,
     excerpt: text,
   });
+}
+
+/**
+ * The first data line whose `column` holds an id >= `min`, as a location (line, column, excerpt); used to point
+ * at the interaction that refers past the end of a feature matrix. Only called on an error path, after the
+ * file parsed cleanly, so a simple text scan is enough.
+ */
+export function firstIdAtLeast(path: string, column: string, min: number): { id: number; loc: SourceLocation } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  const k = (lines[0] ?? '').replace(/\r$/, '').split('\t').map((s) => s.trim()).indexOf(column);
+  if (k < 0) return undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    const id = Number(line.split('\t')[k]);
+    if (line !== '' && id >= min) return { id, loc: { file: path, line: i + 1, col: colOfField(line, k), excerpt: line } };
+  }
+  return undefined;
 }

@@ -27,7 +27,7 @@ const featureSource: JsonSchema = {
       properties: {
         concat: {
           type: 'array',
-          items: { type: 'string' },
+          items: { type: 'string', description: 'A modality key declared under features.', examples: ['v'] },
           minItems: 1,
           description: 'Modality keys to concatenate, in order.',
           examples: [['v', 't']],
@@ -100,8 +100,13 @@ export const baseSchema: JsonSchema = {
     extends: {
       description: 'Another pipeline file (relative to this one) to start from; this file\'s keys win. A list merges several in order.',
       anyOf: [
-        { type: 'string', minLength: 1 },
-        { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+        { type: 'string', minLength: 1, description: 'a pipeline file, relative to this one' },
+        {
+          type: 'array',
+          items: { type: 'string', minLength: 1, description: 'A pipeline file, relative to this one.', examples: ['_mmrec.yaml'] },
+          minItems: 1,
+          description: 'a list of pipeline files, merged in order',
+        },
       ],
       examples: ['anchorrec.yaml', ['base.yaml', 'tiktok.yaml']],
     },
@@ -125,9 +130,11 @@ export const baseSchema: JsonSchema = {
           propertyNames: { minLength: 1 },
           additionalProperties: {
             type: 'object',
+            description: 'The features to use when this dataset is chosen.',
             additionalProperties: false,
             required: ['features'],
             properties: { features },
+            examples: [{ features: { v: 'image_feat.npy', t: 'audio_feat.npy' } }],
           },
           examples: [{ tiktok: { features: { mm: { concat: ['v', 't'] }, v: 'image_feat.npy', t: 'text_feat.npy' } } }],
         },
@@ -138,7 +145,11 @@ export const baseSchema: JsonSchema = {
       type: 'object',
       description: 'Named values referenced elsewhere as ${name} (also inside arithmetic: 1 - ${alpha}); every parameter can be swept.',
       propertyNames: { pattern: NAME_PATTERN },
-      additionalProperties: { type: ['number', 'string', 'boolean'] },
+      additionalProperties: {
+        type: ['number', 'string', 'boolean'],
+        description: 'A parameter value: a number, a string or a boolean; it may refer to other parameters (2 * ${dim}).',
+        examples: [64, 0.5, 'relu', '2 * ${dim}'],
+      },
       default: {},
       examples: [{ dim: 64, tau: 0.2, alpha: 0.5 }],
     },
@@ -157,7 +168,12 @@ export const baseSchema: JsonSchema = {
         user: { type: 'string', pattern: REF_PATTERN, description: 'Port holding the user embeddings.', examples: ['cf.users'] },
         item: { type: 'string', pattern: REF_PATTERN, description: 'Port holding the item embeddings.', examples: ['item_out'] },
       },
-      additionalProperties: { type: 'string', pattern: REF_PATTERN },
+      additionalProperties: {
+        type: 'string',
+        pattern: REF_PATTERN,
+        description: 'A further port saved with each run (embeddings for `anchorflow analyze`).',
+        examples: ['h_mm', 'cf.items'],
+      },
       examples: [{ user: 'cf.users', item: 'item_out' }],
     },
     losses: {
@@ -198,8 +214,8 @@ export const baseSchema: JsonSchema = {
         lr_schedule: {
           type: 'array',
           items: [
-            { type: 'number', exclusiveMinimum: 0 },
-            { type: 'number', exclusiveMinimum: 0 },
+            { type: 'number', exclusiveMinimum: 0, description: 'a: the decay factor per b epochs.', examples: [1.0, 0.96] },
+            { type: 'number', exclusiveMinimum: 0, description: 'b: epochs per factor a.', examples: [50] },
           ],
           minItems: 2,
           maxItems: 2,
@@ -231,7 +247,7 @@ export const baseSchema: JsonSchema = {
       properties: {
         metrics: {
           type: 'array',
-          items: { enum: ['recall', 'ndcg', 'precision', 'map'] },
+          items: { enum: ['recall', 'ndcg', 'precision', 'map'], description: 'A ranking metric.', examples: ['recall', 'ndcg'] },
           minItems: 1,
           default: ['recall', 'ndcg', 'precision', 'map'],
           description: 'Metrics to compute.',
@@ -239,7 +255,7 @@ export const baseSchema: JsonSchema = {
         },
         k: {
           type: 'array',
-          items: { type: 'integer', minimum: 1 },
+          items: { type: 'integer', minimum: 1, description: 'A cut-off K (top-K of the ranking).', examples: [20] },
           minItems: 1,
           default: [5, 10, 20, 50],
           description: 'Cut-offs for every metric.',

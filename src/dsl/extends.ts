@@ -20,13 +20,16 @@ export function mergeTrees(base: LNode, over: LNode, path: Path = []): LNode {
   if (base.kind !== 'map' || over.kind !== 'map') return over;
   const entries = new Map(base.entries);
   const nodeTable = path.length === 1 && NODE_TABLES.has(String(path[0]));
+  // A feature source is one of several shapes ({ file }, { concat }, { synthetic }); patching one into another
+  // (a child's { concat: [v, t] } over the parent's { synthetic: 768 }) yields an object that is neither.
+  const featureTable = path[path.length - 1] === 'features' && path[0] === 'data';
   for (const [k, v] of over.entries) {
     if (v.kind === 'scalar' && v.value === null) {
       entries.delete(k);
       continue;
     }
     const prev = entries.get(k);
-    const replaceWhole = nodeTable && v.kind === 'map' && v.entries.has('op');
+    const replaceWhole = (nodeTable && v.kind === 'map' && v.entries.has('op')) || featureTable;
     entries.set(k, prev === undefined || replaceWhole ? v : mergeTrees(prev, v, [...path, k]));
   }
   return { kind: 'map', entries, loc: over.loc, keyLoc: over.keyLoc ?? base.keyLoc };
@@ -81,6 +84,8 @@ function load(abs: string, display: string, stack: Frame[], files: string[], via
     if (typeof ext.value !== 'string' || ext.value === '') bad(ext);
     refs.push({ name: String(ext.value), loc: ext.loc });
   } else if (ext.kind === 'seq') {
+    // Caught here, not by the schema (minItems), because the merge below needs at least one parent.
+    if (ext.items.length === 0) throw new UserError('extends is an empty list; name at least one file, or remove extends', ext.loc);
     for (const it of ext.items) {
       if (it.kind !== 'scalar' || typeof it.value !== 'string' || it.value === '') bad(it);
       refs.push({ name: String((it as { value: string }).value), loc: it.loc });

@@ -9,6 +9,7 @@ import { applyOverrides } from './overrides.js';
 import { substituteParams } from './params.js';
 import type { LoadedPipeline, Pipeline } from './types.js';
 import { validateDocument } from './validate.js';
+import { didYouMean } from './suggest.js';
 import { locateIn, locateKeyIn, toPlain, type Path } from './yaml-source.js';
 
 export interface LoadOptions {
@@ -26,7 +27,24 @@ export function loadPipeline(file: string, opts: LoadOptions): LoadedPipeline {
   const locate = (path: Path) => locateIn(resolved, path);
   const locateKey = (path: Path) => locateKeyIn(resolved, path);
   validateDocument(doc, opts.schema, { locate, locateKey });
+  checkEarlyStopping(doc as Pipeline, locate);
   return { pipeline: doc as Pipeline, file, files, locate };
+}
+
+/**
+ * The early-stopping metric must be one that evaluation computes; otherwise the trainer only finds out after the
+ * first epoch (an internal error, with a run directory already written).
+ */
+function checkEarlyStopping(p: Pipeline, locate: (path: Path) => ReturnType<typeof locateIn>): void {
+  const metric = p.train?.early_stopping?.metric;
+  if (typeof metric !== 'string' || !Array.isArray(p.eval?.metrics) || !Array.isArray(p.eval?.k)) return;
+  const computed = p.eval.metrics.flatMap((m) => p.eval.k.map((k) => `${m}@${k}`));
+  if (computed.includes(metric)) return;
+  const hint = /@/.test(metric) ? '' : ' (write metric@k, e.g. recall@20)';
+  throw new UserError(
+    `train.early_stopping.metric '${metric}' is not computed by evaluation${hint}${didYouMean(metric, computed)}; eval computes: ${computed.join(', ')}`,
+    locate(['train', 'early_stopping', 'metric']),
+  );
 }
 
 let root: string | undefined;

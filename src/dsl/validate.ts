@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { UserError, type SourceLocation } from '../util/errors.js';
 import { didYouMean } from './suggest.js';
 import { pathToString, type Path } from './yaml-source.js';
+import { NAME_PATTERN, REF_PATTERN } from './base-schema.js';
 
 export interface Locator {
   /** Position of the value at a path (nearest ancestor if absent). */
@@ -245,9 +246,24 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
       if (propertyName !== undefined) {
         return P(RANK.value, `invalid name '${propertyName}' in ${label(path)}: names start with a letter or _ and contain only letters, digits and _`, keyAt([...path, propertyName]));
       }
-      const what = typeof parent.description === 'string' ? parent.description : `text matching ${String(params.pattern)}`;
+      // A property's description is hover text ("Port holding the user embeddings."), not the expected form.
+      const what =
+        params.pattern === REF_PATTERN
+          ? "a reference 'node' or 'node.port'"
+          : params.pattern === NAME_PATTERN
+            ? 'a name (letters, digits and _, not starting with a digit)'
+            : `text matching ${String(params.pattern)}`;
       return P(RANK.value, `${label(path)} must be ${what}, got ${show(data)}`);
     }
+    case 'minItems':
+    case 'maxItems': {
+      const n = Number(params.limit);
+      const have = Array.isArray(data) ? data.length : 0;
+      const bound = e.keyword === 'minItems' ? (n === 1 ? 'must not be empty' : `needs at least ${n} entries`) : `takes at most ${n} entries`;
+      return P(RANK.value, `${label(path)} ${bound}, got ${have}`);
+    }
+    case 'minLength':
+      return P(RANK.value, Number(params.limit) === 1 ? `${label(path)} must not be empty` : `${label(path)} ${e.message ?? 'is too short'}, got ${show(data)}`);
     default:
       return P(RANK.value, `${label(path)} ${e.message ?? 'is invalid'}, got ${show(data)}`);
   }

@@ -43,7 +43,9 @@ export type LNode = LScalar | LMap | LSeq;
  */
 const OPEN = '\uE000';
 const CLOSE = '\uE001';
-const REF_RE = /\$\{([^{}\n]*)\}/g;
+// Quotes and commas never occur in a reference; excluding them keeps an unclosed `"${dim" }` from swallowing the
+// flow mapping's closing brace (which turned a located "unclosed '${'" into a baffling YAML syntax error).
+const REF_RE = /\$\{([^{}\n"',]*)\}/g;
 
 function mask(text: string): string {
   return text.replace(REF_RE, (_m, inner: string) => '$' + OPEN + inner + CLOSE);

@@ -76,6 +76,8 @@ export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: Shape
     const [nodeName, port, extra] = v.split('.');
     if (extra !== undefined || !nodeName) fail(`'${v}' is not a reference; write 'node' or 'node.port'`, path);
     const target = raw.get(nodeName!);
+    if (!target && Object.hasOwn(p.losses, nodeName!))
+      fail(`'${nodeName}' is a loss; a loss is a scalar objective and cannot be used as an input or output`, path);
     if (!target || target.isLoss || nodeName!.includes('/'))
       return fail(`unknown node '${nodeName}'${didYouMean(nodeName!, userNodes)}`, path);
     const op = registry.get(target.spec.op)!;

@@ -22,6 +22,27 @@ import { infonce } from './builtin/infonce.js';
 import { structurePreservation } from './builtin/structure-preservation.js';
 import { triplet } from './builtin/triplet.js';
 import { graphSmoothing } from './builtin/graph-smoothing.js';
+import { dropout } from './builtin/dropout.js';
+import { cosineAlignment } from './builtin/cosine-alignment.js';
+import { sharedLinear } from './builtin/shared-linear.js';
+import { agreementKnnGraph } from './builtin/agreement-knn-graph.js';
+import { coInteractionGraph } from './builtin/co-interaction-graph.js';
+import { neighborDiscrimination } from './builtin/neighbor-discrimination.js';
+import { preferenceKl } from './builtin/preference-kl.js';
+import { denoisedBpr } from './builtin/denoised-bpr.js';
+import { tableNorm } from './builtin/table-norm.js';
+import { spectralFilter } from './builtin/spectral-filter.js';
+import { uiGraph } from './builtin/ui-graph.js';
+import { degreeEdgeDropout } from './builtin/degree-edge-dropout.js';
+import { sparseCombine } from './builtin/sparse-combine.js';
+import { learnedItemGraph } from './builtin/learned-item-graph.js';
+import { gumbelSoftmax } from './builtin/gumbel-softmax.js';
+import { hypergraphPropagate } from './builtin/hypergraph-propagate.js';
+import { infonceFull } from './builtin/infonce-full.js';
+import { softmax } from './builtin/softmax.js';
+import { product } from './builtin/product.js';
+import { joinUi } from './builtin/join-ui.js';
+import { splitUi } from './builtin/split-ui.js';
 
 export class OpRegistry {
   private ops = new Map<string, OpDef>();
@@ -57,6 +78,11 @@ export const builtinOps: OpDef<any>[] = [
   features, interactionGraph, lightgcn, embedding, linear, mlp, concat, sum, identity, bpr,
   // AnchorRec family
   knnGraph, gatedRefine, propagate, mix, stopGradientOp, normalize, infonce, structurePreservation, triplet, graphSmoothing,
+  // baselines: BM3 (dropout, cosine_alignment, shared_linear, table_norm), DA-MRS (the graph and loss ops after them)
+  dropout, cosineAlignment, sharedLinear, tableNorm, agreementKnnGraph, coInteractionGraph, neighborDiscrimination, preferenceKl, denoisedBpr,
+  // baselines: LATTICE, FREEDOM, LGMRec, SMORE (dropout is shared with BM3, above)
+  uiGraph, degreeEdgeDropout, sparseCombine, learnedItemGraph, gumbelSoftmax, hypergraphPropagate, infonceFull,
+  spectralFilter, softmax, product, joinUi, splitUi,
 ];
 
 /** The process-wide registry: built-in ops plus whatever plugins register. */

@@ -8,3 +8,5 @@ export type { JsonReporterOptions } from './json.js';
 export { safeOutput } from './output.js';
 export type { SafeOutput } from './output.js';
 export * as format from './format.js';
+export { checkWatchLines, loadCheckWatchView, summaryText } from './check-watch.js';
+export type { CheckWatchFile, CheckWatchState } from './check-watch.js';

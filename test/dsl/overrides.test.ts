@@ -31,6 +31,8 @@ test('--set dotted paths into train, nodes, losses, data', () => {
 test('--set values are YAML: lists, maps, booleans, numbers', () => {
   const p = load([
     'eval.k=[1,2]',
+    // The early-stopping metric must be one that eval computes (recall@20 is not, with k [1, 2]).
+    'train.early_stopping.metric=recall@2',
     'nodes.p_id={op: identity, in: cf.items}',
     'sweep={on: true}',
     'train.optimizer.adam.lr=3e-4',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { REPO_ROOT, PIPELINES } from '../helpers.js';
 import { pipelineSchema } from '../../src/graph/schema.js';
 import { registry } from '../../src/ops/registry.js';
+import { baseSchema } from '../../src/dsl/base-schema.js';
 
 test('schemas/pipeline.schema.json is generated from the op registry and is current (run `npm run schema`)', () => {
   const onDisk = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas', 'pipeline.schema.json'), 'utf8'));
@@ -23,4 +24,39 @@ test('every op parameter has a description and examples (editor hover text)', ()
       assert.ok(typeof v.description === 'string' && v.description.length > 0, `${op.name}.${k} has no description`);
       assert.ok(Array.isArray(v.examples) && v.examples.length > 0, `${op.name}.${k} has no examples`);
     }
+});
+
+test('every property of the base schema has a description and examples (editor hover text and completion)', () => {
+  // Walks everything an editor can land on: properties, map values (additionalProperties), list items, and each
+  // branch of an anyOf; anyOf branches are alternatives, not positions, so they need a description only.
+  const gaps: string[] = [];
+  const need = (s: Record<string, unknown>, where: string, examples = true) => {
+    if ('$ref' in s) return; // draft-07 ignores a $ref's siblings; the definition it names is checked instead
+    if (!(typeof s.description === 'string' && s.description.length > 0)) gaps.push(`${where}: no description`);
+    if (examples && !(Array.isArray(s.examples) && s.examples.length > 0)) gaps.push(`${where}: no examples`);
+  };
+  const walk = (s: unknown, where: string): void => {
+    if (s === null || typeof s !== 'object' || Array.isArray(s)) return;
+    const o = s as Record<string, unknown>;
+    for (const [k, v] of Object.entries((o.properties as Record<string, Record<string, unknown>> | undefined) ?? {})) {
+      need(v, `${where}.${k}`);
+      walk(v, `${where}.${k}`);
+    }
+    if (o.additionalProperties && typeof o.additionalProperties === 'object') {
+      need(o.additionalProperties as Record<string, unknown>, `${where}.*`);
+      walk(o.additionalProperties, `${where}.*`);
+    }
+    const items = o.items;
+    for (const [i, it] of (Array.isArray(items) ? items : items ? [items] : []).entries()) {
+      need(it as Record<string, unknown>, `${where}[${Array.isArray(items) ? i : ''}]`);
+      walk(it, `${where}[]`);
+    }
+    for (const [i, b] of ((o.anyOf as Record<string, unknown>[] | undefined) ?? []).entries()) {
+      need(b, `${where}|${i}`, false);
+      walk(b, `${where}|${i}`);
+    }
+  };
+  walk(baseSchema, '');
+  for (const [k, d] of Object.entries(baseSchema.definitions as Record<string, unknown>)) walk(d, `#/definitions/${k}`);
+  assert.deepEqual(gaps, []);
 });

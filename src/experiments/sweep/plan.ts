@@ -55,7 +55,8 @@ export interface SweepPlan {
   baseOverrides: string[];
 }
 
-const sha = (...parts: string[]) => {
+/** sha256 hex of the parts joined by NUL; point ids and pipeline hashes (the zoo computes them the same way). */
+export const sha = (...parts: string[]) => {
   const h = createHash('sha256');
   parts.forEach((p, i) => (i ? h.update('\0').update(p) : h.update(p)));
   return h.digest('hex');

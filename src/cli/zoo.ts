@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { runZoo } from '../experiments/zoo.js';
+import { createSweepReporter } from '../ui/sweep.js';
+import type { BackendChoice } from '../engine/backend.js';
+import { abortOnSignals, pluginList } from './sweep.js';
+
+interface ZooFlags {
+  dataset?: string;
+  data?: string;
+  dataDir?: string;
+  seeds?: number;
+  seed?: number;
+  epochs?: number;
+  models?: string;
+  pipelines: string;
+  set: string[];
+  workers?: number;
+  retries: number;
+  backend: BackendChoice;
+  store: string;
+  out?: string;
+  json?: boolean;
+  plain?: boolean;
+}
+
+/** The command as typed, shell-quoted where needed, for the table's header. */
+function commandLine(argv: string[]): string {
+  const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['anchorflow', ...argv.map(q)].join(' ');
+}
+
+/** `anchorflow zoo`: the flagship and every baseline x N seeds, resumable, one results table. */
+export async function cmdZoo(flags: ZooFlags, cmd?: Command): Promise<void> {
+  const reporter = createSweepReporter({ mode: flags.json ? 'json' : flags.plain ? 'plain' : 'auto' });
+  const stop = abortOnSignals();
+  let r: Awaited<ReturnType<typeof runZoo>>;
+  try {
+    r = await runZoo({
+      pipelinesDir: flags.pipelines,
+      models: flags.models?.split(',').map((s) => s.trim()).filter(Boolean),
+      dataset: flags.dataset,
+      dataPath: flags.data,
+      dataDir: flags.dataDir,
+      seeds: flags.seeds,
+      seed: flags.seed,
+      epochs: flags.epochs,
+      set: flags.set,
+      workers: flags.workers,
+      retries: flags.retries,
+      backend: flags.backend,
+      store: flags.store,
+      out: flags.out,
+      command: commandLine(process.argv.slice(2)),
+      plugins: pluginList(cmd),
+      emit: reporter.sink,
+      signal: stop.signal,
+    });
+  } finally {
+    stop.dispose();
+    await reporter.close();
+  }
+  // The summary goes to stderr in JSON mode so that stdout stays one event per line.
+  const say = (s: string) => (flags.json ? process.stderr : process.stdout).write(s + '\n');
+  say(`zoo: ${r.ran} point${r.ran === 1 ? '' : 's'} run, ${r.reused} reused from the store, ${r.failed} failed; wrote ${r.files.join(', ')}`);
+  if (r.interrupted) {
+    process.stderr.write(`interrupted: run the same command again to continue\n`);
+    process.exitCode = 130;
+  } else if (r.failed) process.exitCode = 1;
+}

@@ -1,0 +1,279 @@
+/**
+ * The model zoo: every model (the flagship and each baseline pipeline) × N seeds on one dataset, run as sweep
+ * points through the sweep machinery — the same point ids (a hash of the resolved pipeline and the dataset),
+ * the same resumable, atomically written store and the same local worker processes — then one table per
+ * model of mean ± std over seeds. Each seed's metrics are those at its own best valid epoch (the engine
+ * selects on valid Recall@20); nothing here looks at test to choose anything.
+ *
+ * Store: `<store>/zoo/<dataset>/points/<id>.json`, shared by every zoo run on that dataset, so a second run (or
+ * a run with more models or seeds) only runs the points it does not find; a changed pipeline is a new id.
+ */
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import type { Metrics } from '../engine/events.js';
+import type { BackendChoice } from '../engine/backend.js';
+import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { loadChecked, overridesFor } from './run.js';
+import { meanStd } from './stats.js';
+import { resolvedText, sha, type PlannedPoint } from './sweep/plan.js';
+import { runLocal } from './sweep/local.js';
+import { SweepTracker, type SweepSink } from './sweep/progress.js';
+import { SweepStore, type PointRecord } from './sweep/store.js';
+
+/** The headline columns: Recall@20 and NDCG@20. */
+export const ZOO_METRICS = ['recall@20', 'ndcg@20'] as const;
+
+export interface ZooOptions {
+  /** Pipeline files; default: defaultZooFiles(pipelinesDir). */
+  files?: string[];
+  pipelinesDir?: string;
+  /** Keep only these models (pipeline name or file name without .yaml). */
+  models?: string[];
+  dataset?: string;
+  dataPath?: string;
+  dataDir?: string;
+  seeds?: number;
+  seed?: number;
+  epochs?: number;
+  set?: string[];
+  workers?: number;
+  retries?: number;
+  backend?: BackendChoice;
+  /** Root of the point store (default ./sweeps). */
+  store?: string;
+  /** The Markdown table; the JSON goes next to it (same name, .json). Default <store dir>/results.md. */
+  out?: string;
+  /** The command line, recorded in the table's header. */
+  command?: string;
+  plugins?: string[];
+  emit?: SweepSink;
+  signal?: AbortSignal;
+}
+
+export interface ZooModel {
+  name: string;
+  file: string;
+  points: PlannedPoint[];
+}
+
+export interface Stat {
+  mean: number;
+  std: number;
+}
+
+export interface ZooRow {
+  model: string;
+  file: string;
+  seeds: number[];
+  missingSeeds: number[];
+  valid: { mean: Metrics; std: Metrics };
+  test: { mean: Metrics; std: Metrics };
+  bestEpoch: Stat;
+  epochs: Stat;
+  secondsPerEpoch: Stat;
+  perSeed: { seed: number; id: string; bestEpoch: number; epochs: number; secondsPerEpoch: number; valid: Metrics; test: Metrics }[];
+}
+
+export interface ZooResults {
+  command: string;
+  dataset: string;
+  seeds: number[];
+  backend: string;
+  date: string;
+  selection: string;
+  store: string;
+  models: ZooRow[];
+}
+
+export interface ZooOutcome {
+  results: ZooResults;
+  files: string[];
+  ran: number;
+  reused: number;
+  failed: number;
+  interrupted: boolean;
+}
+
+/** The flagship and every baseline: <dir>/anchorrec.yaml and <dir>/baselines/*.yaml (fragments skipped). */
+export function defaultZooFiles(dir = 'pipelines'): string[] {
+  const files: string[] = [];
+  const flagship = join(dir, 'anchorrec.yaml');
+  if (existsSync(flagship)) files.push(flagship);
+  const base = join(dir, 'baselines');
+  if (existsSync(base))
+    files.push(
+      ...readdirSync(base)
+        .filter((f) => f.endsWith('.yaml') && !f.startsWith('_'))
+        .sort()
+        .map((f) => join(base, f)),
+    );
+  return files;
+}
+
+const stat = (xs: number[]): Stat => {
+  const r = meanStd(xs.map((x) => ({ x })));
+  return { mean: r.mean.x ?? NaN, std: r.std.x ?? NaN };
+};
+
+/** Every model's points, computed exactly as a sweep computes a configuration's points. */
+export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; models: ZooModel[] } {
+  let files = (opts.files ?? defaultZooFiles(opts.pipelinesDir)).map((f) => resolve(f));
+  if (!files.length) throw new UserError(`no pipelines found for the zoo (looked in ${opts.pipelinesDir ?? 'pipelines'})`, { file: '--pipelines' });
+  const base = overridesFor({ set: opts.set, dataset: opts.dataset, epochs: opts.epochs });
+  const loaded = files.map((file) => ({ file, p: loadChecked(file, base).pipeline }));
+  let chosen = loaded;
+  if (opts.models?.length) {
+    const want = new Set(opts.models);
+    chosen = loaded.filter(({ file, p }) => want.has(p.name) || want.has(basename(file, '.yaml')));
+    const known = new Set(loaded.flatMap(({ file, p }) => [p.name, basename(file, '.yaml')]));
+    const unknown = opts.models.filter((m) => !known.has(m));
+    if (unknown.length) throw new UserError(`unknown model${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the zoo has: ${loaded.map(({ p }) => p.name).join(', ')}`, { file: '--models' });
+  }
+  files = chosen.map((c) => c.file);
+  const names = new Map<string, string>();
+  for (const { file, p } of chosen) {
+    const other = names.get(p.name);
+    if (other) throw new UserError(`two zoo pipelines are both named '${p.name}': ${other} and ${file}`, { file });
+    names.set(p.name, file);
+  }
+  const dataPath = opts.dataPath ? resolve(opts.dataPath) : undefined;
+  const dataset = dataPath ? basename(dataPath) : chosen[0]!.p.data.dataset;
+  const n = opts.seeds ?? 1;
+  const first = opts.seed ?? chosen[0]!.p.train.seed;
+  const seeds = Array.from({ length: n }, (_, i) => first + i);
+  const models = chosen.map(({ file, p }) => {
+    const config = { key: p.name, label: p.name, values: {}, overrides: [] as string[] };
+    const points = seeds.map((seed): PlannedPoint => {
+      const resolved = resolvedText(p, seed);
+      const pipelineHash = sha(resolved).slice(0, 16);
+      const id = sha(pipelineHash, dataset, dataPath ?? '').slice(0, 20);
+      return { id, pipelineHash, resolved, seed, dataset, ...(dataPath ? { dataPath } : {}), label: p.name, config };
+    });
+    return { name: p.name, file, points };
+  });
+  return { dataset, seeds, models };
+}
+
+/** Per model mean ± std over the stored seeds. */
+export function aggregateZoo(models: ZooModel[], records: Map<string, PointRecord>): ZooRow[] {
+  return models.map((m) => {
+    const done = m.points.map((p) => [p, records.get(p.id)] as const).filter((x): x is [PlannedPoint, PointRecord] => x[1] !== undefined);
+    const recs = done.map(([, r]) => r);
+    return {
+      model: m.name,
+      file: m.file,
+      seeds: done.map(([p]) => p.seed),
+      missingSeeds: m.points.filter((p) => !records.has(p.id)).map((p) => p.seed),
+      valid: meanStd(recs.map((r) => r.valid)),
+      test: meanStd(recs.map((r) => r.test)),
+      bestEpoch: stat(recs.map((r) => r.bestEpoch)),
+      epochs: stat(recs.map((r) => r.epochs)),
+      secondsPerEpoch: stat(recs.map((r) => r.secondsPerEpoch)),
+      perSeed: done.map(([p, r]) => ({
+        seed: p.seed,
+        id: p.id,
+        bestEpoch: r.bestEpoch,
+        epochs: r.epochs,
+        secondsPerEpoch: r.secondsPerEpoch,
+        valid: r.valid,
+        test: r.test,
+      })),
+    };
+  });
+}
+
+const f4 = (s: Stat | undefined) => (s && Number.isFinite(s.mean) ? `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}` : '–');
+const f1 = (s: Stat) => (Number.isFinite(s.mean) ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : '–');
+const pick = (ms: { mean: Metrics; std: Metrics }, k: string): Stat | undefined =>
+  ms.mean[k] === undefined ? undefined : { mean: ms.mean[k]!, std: ms.std[k] ?? 0 };
+
+export function zooMarkdown(r: ZooResults): string {
+  const lines = [
+    `# Model zoo: ${r.dataset}`,
+    '',
+    `- command: \`${r.command}\``,
+    `- dataset: ${r.dataset}`,
+    `- seeds: ${r.seeds.join(', ')} (${r.seeds.length} per model)`,
+    `- backend: ${r.backend}`,
+    `- date: ${r.date}`,
+    `- selection: ${r.selection}`,
+    `- point store: ${r.store}`,
+    '',
+    '| model | valid Recall@20 | valid NDCG@20 | test Recall@20 | test NDCG@20 | best epoch | epochs run | s / epoch | seeds |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const m of r.models) {
+    const seeds = m.missingSeeds.length ? `${m.seeds.length}/${m.seeds.length + m.missingSeeds.length} (missing ${m.missingSeeds.join(', ')})` : `${m.seeds.length}`;
+    lines.push(
+      `| ${m.model} | ${f4(pick(m.valid, 'recall@20'))} | ${f4(pick(m.valid, 'ndcg@20'))} | ${f4(pick(m.test, 'recall@20'))} | ${f4(pick(m.test, 'ndcg@20'))} | ${f1(m.bestEpoch)} | ${f1(m.epochs)} | ${Number.isFinite(m.secondsPerEpoch.mean) ? m.secondsPerEpoch.mean.toFixed(2) : '–'} | ${seeds} |`,
+    );
+  }
+  lines.push('', 'Mean ± sample standard deviation over seeds. Per-seed values and every other metric are in the JSON file beside this one.', '');
+  return lines.join('\n');
+}
+
+export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
+  const plan = planZoo(opts);
+  const dir = join(resolve(opts.store ?? 'sweeps'), 'zoo', plan.dataset.replace(/[^A-Za-z0-9._-]/g, '_'));
+  const store = new SweepStore(dir);
+  store.init({
+    dataset: plan.dataset,
+    seeds: plan.seeds,
+    models: plan.models.map((m) => ({ name: m.name, file: m.file, points: m.points.map((p) => ({ seed: p.seed, id: p.id })) })),
+  });
+  const all = plan.models.flatMap((m) => m.points);
+  const unique = [...new Map(all.map((p) => [p.id, p])).values()];
+  const workers = opts.workers ?? availableParallelism();
+  const tracker = new SweepTracker({ name: 'zoo', dir, total: unique.length, metric: 'recall@20', workers }, opts.emit ?? (() => {}));
+  const records = new Map<string, PointRecord>();
+  const todo: PlannedPoint[] = [];
+  for (const p of unique) {
+    const r = store.load(p);
+    if (r) {
+      records.set(p.id, r);
+      tracker.reuse(p, r);
+    } else todo.push(p);
+  }
+  tracker.emit({ type: 'sweep_start', configs: plan.models.length, seeds: plan.seeds });
+  if (todo.length)
+    await runLocal('zoo', todo, store, tracker, {
+      workers,
+      retries: opts.retries ?? 2,
+      backend: opts.backend ?? 'auto',
+      dataDir: opts.dataDir,
+      plugins: opts.plugins,
+      signal: opts.signal,
+    });
+  let ran = 0;
+  for (const p of todo) {
+    const r = store.load(p);
+    if (r) (records.set(p.id, r), ran++);
+  }
+  const backends = [...new Set([...records.values()].map((r) => r.backend))].sort();
+  const results: ZooResults = {
+    command: opts.command ?? 'anchorflow zoo',
+    dataset: plan.dataset,
+    seeds: plan.seeds,
+    backend: backends.join(', ') || (opts.backend ?? 'auto'),
+    date: new Date().toISOString(),
+    selection: "each seed's metrics are taken at its best valid Recall@20 epoch (early stopping on valid); nothing is chosen on test",
+    store: dir,
+    models: aggregateZoo(plan.models, records),
+  };
+  const md = resolve(opts.out ?? join(dir, 'results.md'));
+  const json = join(dirname(md), `${basename(md).replace(/\.md$/i, '')}.json`);
+  writeFileAtomic(md, zooMarkdown(results));
+  writeFileAtomic(json, JSON.stringify(results, null, 2) + '\n');
+  const status = tracker.status();
+  tracker.emit({ type: 'sweep_end', files: [md, json] });
+  return {
+    results,
+    files: [md, json],
+    ran,
+    reused: unique.length - todo.length,
+    failed: status.failed,
+    interrupted: Boolean(opts.signal?.aborted) && records.size < unique.length,
+  };
+}

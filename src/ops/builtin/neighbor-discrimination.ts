@@ -1,0 +1,163 @@
+/**
+ * neighbor_discrimination: DA-MRS's alignment of item views (damrs.py neighbor_discrimination), averaged over
+ * the views. For view m and the batch's distinct items b (positives and negatives):
+ *  - pseudo-labels, without gradient: P_v = softmax_j cos(h_v[b], h_v[j]) over all items for every view v;
+ *    the K "multimodal" positives are the top K of Σ_v P_v + P_m, the K "single" positives the top K of P_m
+ *    among the rest (the reference zeroes the first set, then takes the top K);
+ *  - loss_m = mean_b −log(S_mm / S_all + 1e-9) − log(S_single / (S_all − S_mm) + 1e-9), where
+ *    S_X = Σ_{j∈X} exp(cos(h_m[b], h_m[j]) / τ) and S_all runs over every item.
+ * Cost per view: a [B, items] similarity with its gradient (B ≤ 2 × batch), so it is the heaviest DA-MRS term;
+ * the pseudo-labels run on host copies of the tables in row chunks, outside the gradient tape.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
+import { listIn, sameDim } from '../shape.js';
+import { gatherRows } from '../kernels/gather-rows.js';
+import { l2NormalizeRows } from './normalize.js';
+import { uniqueIndices } from './batch-unique.js';
+
+const CHUNK = 1024;
+
+/**
+ * For every view m, the [B·K] multimodal and single positives of the anchor rows `idx`, from detached copies of
+ * the views. The softmaxes of all views are computed once per row chunk and shared by every m.
+ */
+export function pseudoPositives(views: tf.Tensor2D[], idx: Int32Array, K: number): { mm: Int32Array; single: Int32Array }[] {
+  const B = idx.length;
+  const out = views.map(() => ({ mm: new Int32Array(B * K), single: new Int32Array(B * K) }));
+  const normed = views.map((h) => tf.tidy(() => l2NormalizeRows(h)));
+  const normedT = normed.map((h) => tf.tidy(() => tf.transpose(h) as tf.Tensor2D));
+  try {
+    for (let c0 = 0; c0 < B; c0 += CHUNK) {
+      const c = Math.min(CHUNK, B - c0);
+      tf.tidy(() => {
+        const rows = tf.tensor1d(idx.subarray(c0, c0 + c), 'int32');
+        const probs = normed.map((hn, v) => tf.softmax(tf.matMul(tf.gather(hn, rows), normedT[v]!) as tf.Tensor2D));
+        const total = tf.addN(probs);
+        probs.forEach((pm, m) => {
+          const top = tf.topk(tf.add(total, pm), K).indices.dataSync();
+          // The K best of P_m outside the multimodal set lie among P_m's 2K best.
+          const K2 = Math.min(2 * K, pm.shape[1]);
+          const self = tf.topk(pm, K2).indices.dataSync();
+          const { mm, single } = out[m]!;
+          for (let r = 0; r < c; r++) {
+            const taken = new Set<number>();
+            for (let t = 0; t < K; t++) taken.add((mm[(c0 + r) * K + t] = top[r * K + t]!));
+            let f = 0;
+            for (let t = 0; t < K2 && f < K; t++) {
+              const j = self[r * K2 + t]!;
+              if (!taken.has(j)) single[(c0 + r) * K + f++] = j;
+            }
+          }
+        });
+      });
+    }
+  } finally {
+    normed.forEach((t) => t.dispose());
+    normedT.forEach((t) => t.dispose());
+  }
+  return out;
+}
+
+/**
+ * s_i = Σ_j exp(a_i · b_j / τ) for a [B, d] and b [n, d], differentiable in both, in row chunks with a custom
+ * gradient that recomputes each chunk's exponentials: autodiff would keep several [B, n] tensors per view on
+ * the tape (about 100 MB each on TikTok), which overflows the wasm heap. da = (dy ⊙ E)·b / τ, db = Σ (dy ⊙ E)ᵀ·a / τ.
+ */
+export function sumExpSim(a: tf.Tensor2D, b: tf.Tensor2D, tau: number): tf.Tensor1D {
+  const f = tf.customGrad(((aIn: tf.Tensor, bIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    const as = aIn as tf.Tensor2D;
+    const bs = bIn as tf.Tensor2D;
+    save([as, bs]);
+    const B = as.shape[0];
+    const chunks = (fn: (a0: number, c: number) => void) => {
+      for (let a0 = 0; a0 < B; a0 += CHUNK) fn(a0, Math.min(CHUNK, B - a0));
+    };
+    const bT = tf.transpose(bs);
+    const parts: tf.Tensor[] = [];
+    chunks((a0, c) => parts.push(tf.tidy(() => tf.sum(tf.exp(tf.div(tf.matMul(tf.slice(as, [a0, 0], [c, -1]), bT), tau)), 1))));
+    const value = parts.length === 1 ? parts[0]! : tf.concat(parts);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const sbT = tf.transpose(sb);
+        const da: tf.Tensor[] = [];
+        let db: tf.Tensor | undefined;
+        chunks((a0, c) => {
+          const ac = tf.slice(sa, [a0, 0], [c, -1]);
+          const g = tf.tidy(() => tf.mul(tf.exp(tf.div(tf.matMul(ac, sbT), tau)), tf.div(tf.reshape(tf.slice(dy, [a0], [c]), [c, 1]), tau)));
+          da.push(tf.matMul(g, sb));
+          // (acᵀ·g)ᵀ: transposes of [c, d] and [d, n] instead of the [c, n] block.
+          const part = tf.transpose(tf.matMul(tf.transpose(ac), g));
+          db = db ? tf.add(db, part) : part;
+          g.dispose();
+        });
+        return [da.length === 1 ? da[0]! : tf.concat(da), db!];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(a, b) as tf.Tensor1D;
+}
+
+export const neighborDiscrimination = defineOp<{ tau?: number; positives?: number }>({
+  name: 'neighbor_discrimination',
+  doc: 'DA-MRS neighbour discrimination: contrast each item view with pseudo-positive neighbours agreed across views.',
+  category: 'loss',
+  loss: true,
+  params: {
+    type: 'object',
+    properties: {
+      tau: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Temperature τ of the contrast.', examples: [0.2] },
+      positives: { type: 'integer', minimum: 1, default: 10, description: 'K pseudo-positives of each kind per item.', examples: [10] },
+    },
+  },
+  inputs: [{ name: 'views', doc: 'Item views of one width, each [items, d], e.g. [h_s, h_v, h_t].', list: true, kind: 'dense' }],
+  outputs: [{ name: 'loss', doc: 'Scalar loss: the mean over views.' }],
+  shape: (p, inputs, env) => {
+    const vs = listIn(inputs, 'views');
+    if (vs.length === 0) throw new ShapeError(`'views' needs at least one input`, { port: 'views' });
+    vs.forEach((t, i) => {
+      if (t.kind !== 'dense' || t.dims.length !== 2 || !sameDim(t.dims[0]!, 'items') || !sameDim(t.dims[1]!, vs[0]!.dims[1]!))
+        throw new ShapeError(`'views[${i}]' must be [items, d] like 'views[0]' (${typeToString(vs[0]!)}), got ${typeToString(t)}`, { port: 'views' });
+    });
+    const n = env.sizes.items;
+    if (n !== undefined && 2 * (p.positives ?? 10) > n)
+      throw new ShapeError(`'positives' is ${p.positives} but there are only ${n} items (two disjoint sets are needed)`, { param: 'positives' });
+    return { loss: scalar() };
+  },
+  build: (p) => {
+    const tau = p.tau ?? 0.2;
+    const K = p.positives ?? 10;
+    return {
+      run: (v, ctx) => {
+        const b = ctx.batch;
+        if (!b) throw new Error('neighbor_discrimination needs a training batch');
+        const views = v.views as tf.Tensor2D[];
+        const idxHost = uniqueIndices(b.posHost, b.negHost);
+        const B = idxHost.length;
+        const idx = tf.tensor1d(idxHost, 'int32');
+        // Host copies: the pseudo-labels take no gradient, so they are computed off the tape.
+        const detached = views.map((h) => tf.tensor2d(h.dataSync() as Float32Array, h.shape));
+        const labels = pseudoPositives(detached, idxHost, K);
+        const terms = views.map((h, m) => {
+          const { mm, single } = labels[m]!;
+          const d = h.shape[1];
+          const aug = l2NormalizeRows(h);
+          const a = l2NormalizeRows(gatherRows(h, idx, idxHost));
+          const all = sumExpSim(a, aug, tau);
+          const a3 = tf.reshape(a, [B, 1, d]);
+          const setScore = (cols: Int32Array) => {
+            const g = tf.reshape(gatherRows(aug, tf.tensor1d(cols, 'int32'), cols), [B, K, d]);
+            return tf.sum(tf.exp(tf.div(tf.sum(tf.mul(a3, g), 2), tau)), 1);
+          };
+          const sMm = setScore(mm);
+          const sSingle = setScore(single);
+          const l = tf.add(tf.log(tf.add(tf.div(sMm, all), 1e-9)), tf.log(tf.add(tf.div(sSingle, tf.sub(all, sMm)), 1e-9)));
+          return tf.neg(tf.mean(l)) as tf.Scalar;
+        });
+        return { loss: tf.div(tf.addN(terms), terms.length) as tf.Scalar };
+      },
+    };
+  },
+});

@@ -1,0 +1,83 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { neighborDiscrimination, pseudoPositives, sumExpSim } from '../../src/ops/builtin/neighbor-discrimination.js';
+import { dense } from '../../src/ops/types.js';
+import { Rng } from '../../src/util/rng.js';
+import { assertClose, assertShapeError, buildOp, disposeBatch, makeBatch, M, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';
+
+describe('neighbor_discrimination shape rule', () => {
+  test('item views of one width give a scalar', () => {
+    assert.deepEqual(shapeOf(neighborDiscrimination, {}, { views: [dense('items', 8), dense('items', 8)] }).loss, dense());
+  });
+  test('a user table names the views port', () => {
+    assertShapeError(() => shapeOf(neighborDiscrimination, {}, { views: [dense('items', 8), dense('users', 8)] }), { port: 'views' });
+  });
+  test('too few items for two disjoint positive sets names positives', () => {
+    assertShapeError(() => shapeOf(neighborDiscrimination, { positives: 10 }, { views: [dense('items', 8)] }, { sizes: { items: 15 } }), { param: 'positives' });
+  });
+});
+
+/** float64 reference of one view's term, given the pseudo-positives. */
+function ref(h: Float64Array, d: number, n: number, idx: number[], mm: Int32Array, single: Int32Array, K: number, tau: number): number {
+  let s = 0;
+  for (let r = 0; r < idx.length; r++) {
+    const a = M.row(h, d, idx[r]!);
+    const e = (j: number) => Math.exp(M.cos(a, M.row(h, d, j)) / tau);
+    let all = 0;
+    for (let j = 0; j < n; j++) all += e(j);
+    let sm = 0, ss = 0;
+    for (let t = 0; t < K; t++) (sm += e(mm[r * K + t]!), (ss += e(single[r * K + t]!)));
+    s += -Math.log(sm / all + 1e-9) - Math.log(ss / (all - sm) + 1e-9);
+  }
+  return s / idx.length;
+}
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  test(`neighbor_discrimination on ${backend}: pseudo-positives are disjoint top-K sets; loss and gradients match float64`, async () => {
+    await useBackend(backend);
+    const rng = new Rng(11);
+    const n = 9, d = 3, K = 2, tau = 0.5;
+    const H = [randn64(rng, n * d), randn64(rng, n * d)];
+    const op = buildOp(neighborDiscrimination, { tau, positives: K }, { views: [dense('items', d), dense('items', d)] });
+    const batch = makeBatch([0, 1, 2], [1, 4, 1], [7, 2, 0]);
+    const idx = [1, 4, 7, 2, 0]; // distinct pos then neg, first-seen order
+    const labels = tf.tidy(() => pseudoPositives(H.map((h) => t2(h, n, d)), Int32Array.from(idx), K));
+    for (const { mm, single } of labels) {
+      for (let r = 0; r < idx.length; r++) {
+        const a = new Set(mm.subarray(r * K, r * K + K)), b = single.subarray(r * K, r * K + K);
+        assert.equal(a.size, K);
+        assert.ok([...b].every((j) => !a.has(j)), 'single positives exclude the multimodal ones');
+      }
+    }
+    const ctx = runContext({ batch });
+    const before = tf.memory().numTensors;
+    const { loss, grads } = tf.tidy(() => {
+      const fn = (a: tf.Tensor, b: tf.Tensor) => runOp(op, { views: [a, b] }, ctx, 'loss') as tf.Scalar;
+      const xs = H.map((h) => t2(h, n, d));
+      return { loss: fn(xs[0]!, xs[1]!).dataSync()[0]!, grads: tf.grads(fn)(xs).map((g) => g.dataSync().slice()) };
+    });
+    assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
+    // The labels are constants of the step: finite differences hold them fixed.
+    const f = (hs: Float64Array[]) => hs.reduce((s, h, m) => s + ref(h, d, n, idx, labels[m]!.mm, labels[m]!.single, K, tau), 0) / hs.length;
+    assertClose([loss], [f(H)], 1e-4, 'loss');
+    const num = numericalGrad(f, H);
+    assertClose(grads[0]!, num[0]!, 2e-3, 'grad view 0');
+    assertClose(grads[1]!, num[1]!, 2e-3, 'grad view 1');
+    disposeBatch(batch);
+  });
+
+  test(`sumExpSim on ${backend}: chunked custom gradient equals autodiff`, async () => {
+    await useBackend(backend);
+    const rng = new Rng(4);
+    const A = randn64(rng, 5 * 3), Bm = randn64(rng, 7 * 3);
+    tf.tidy(() => {
+      const a = t2(A, 5, 3), b = t2(Bm, 7, 3);
+      const w = tf.tensor1d([1, -2, 0.5, 3, 1]);
+      const mine = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(sumExpSim(x as tf.Tensor2D, y as tf.Tensor2D, 0.7), w)))([a, b]);
+      const auto = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.sum(tf.exp(tf.div(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, false, true), 0.7)), 1), w)))([a, b]);
+      assertClose(sumExpSim(a, b, 0.7).dataSync(), tf.sum(tf.exp(tf.div(tf.matMul(a, b, false, true), 0.7)), 1).dataSync(), 1e-4, 'value');
+      assertClose(mine[0]!.dataSync(), auto[0]!.dataSync(), 1e-3, 'da');
+      assertClose(mine[1]!.dataSync(), auto[1]!.dataSync(), 1e-3, 'db');
+    });
+  });
+}

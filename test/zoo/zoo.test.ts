@@ -1,0 +1,72 @@
+/**
+ * `anchorflow zoo` end to end: two small pipelines x 2 seeds on synth:small, run as real worker processes
+ * through the sweep machinery; the Markdown and JSON tables must hold one row per model whose mean ± std are
+ * those of the stored per-seed records, and running the same command again must run nothing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, PIPELINES } from '../helpers.js';
+import { meanStd } from '../../src/experiments/stats.js';
+import type { PointRecord } from '../../src/experiments/sweep/store.js';
+import type { ZooResults } from '../../src/experiments/zoo.js';
+
+test('zoo: two models x two seeds give a table of per-seed means; a re-run runs nothing', { timeout: 600_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anchorflow-zoo-'));
+  const args = [
+    CLI, 'zoo', '--models', 'lightgcn,vbpr', '--dataset', 'synth:small', '--epochs', '2', '--seeds', '2',
+    '--workers', '2', '--pipelines', PIPELINES, '--store', join(dir, 'store'), '--out', join(dir, 'results.md'), '--plain',
+  ];
+  const env = { ...process.env, CI: 'true' };
+  const first = execFileSync(process.execPath, args, { env, encoding: 'utf8' });
+  assert.match(first, /zoo: 4 points run, 0 reused/);
+
+  const pointsDir = join(dir, 'store', 'zoo', 'synth_small', 'points');
+  const files = readdirSync(pointsDir).filter((f) => f.endsWith('.json'));
+  assert.equal(files.length, 4);
+  const recs = files.map((f) => JSON.parse(readFileSync(join(pointsDir, f), 'utf8')) as PointRecord);
+  const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ZooResults;
+  const md = readFileSync(join(dir, 'results.md'), 'utf8');
+
+  assert.deepEqual(json.models.map((m) => m.model).sort(), ['lightgcn', 'vbpr']);
+  assert.equal(json.dataset, 'synth:small');
+  assert.deepEqual(json.seeds, [999, 1000]);
+  assert.ok(json.backend.length > 0 && !Number.isNaN(Date.parse(json.date)));
+  assert.match(md, /command: `anchorflow zoo --models lightgcn,vbpr --dataset synth:small --epochs 2 --seeds 2/);
+  assert.match(md, /- dataset: synth:small/);
+  assert.match(md, /- seeds: 999, 1000/);
+  assert.match(md, /- backend: \S+/);
+  assert.match(md, /- date: \d{4}-\d\d-\d\dT/);
+
+  for (const row of json.models) {
+    const mine = recs.filter((r) => r.configuration === row.model).sort((a, b) => a.seed - b.seed);
+    assert.deepEqual(mine.map((r) => r.seed), [999, 1000], `${row.model}: one record per seed`);
+    assert.deepEqual(row.missingSeeds, []);
+    const v = meanStd(mine.map((r) => r.valid));
+    const t = meanStd(mine.map((r) => r.test));
+    for (const k of ['recall@20', 'ndcg@20']) {
+      assert.equal(row.valid.mean[k], v.mean[k]);
+      assert.equal(row.valid.std[k], v.std[k]);
+      assert.equal(row.test.mean[k], t.mean[k]);
+      assert.equal(row.test.std[k], t.std[k]);
+    }
+    assert.equal(row.bestEpoch.mean, (mine[0]!.bestEpoch + mine[1]!.bestEpoch) / 2);
+    assert.equal(row.epochs.mean, 2);
+    assert.ok(row.secondsPerEpoch.mean > 0);
+    // The Markdown row shows the same numbers, rounded.
+    const f = (m: number, s: number) => `${m.toFixed(4)} ± ${s.toFixed(4)}`;
+    const line = md.split('\n').find((l) => l.startsWith(`| ${row.model} |`));
+    assert.ok(line, `a Markdown row for ${row.model}`);
+    assert.ok(line.includes(`| ${f(v.mean['recall@20']!, v.std['recall@20']!)} | ${f(v.mean['ndcg@20']!, v.std['ndcg@20']!)} | ${f(t.mean['recall@20']!, t.std['recall@20']!)} | ${f(t.mean['ndcg@20']!, t.std['ndcg@20']!)} |`), line);
+  }
+
+  const mtimes = files.map((f) => statSync(join(pointsDir, f)).mtimeMs);
+  const second = execFileSync(process.execPath, args, { env, encoding: 'utf8' });
+  assert.match(second, /zoo: 0 points run, 4 reused/);
+  assert.deepEqual(files.map((f) => statSync(join(pointsDir, f)).mtimeMs), mtimes, 'stored points untouched');
+  const again = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ZooResults;
+  assert.deepEqual(again.models, json.models);
+});
