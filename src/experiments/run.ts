@@ -54,7 +54,7 @@ export function overridesFor(o: Pick<RunOptions, 'set' | 'dataset' | 'epochs' | 
 }
 
 export function loadChecked(file: string, set: string[] = []): LoadedPipeline {
-  return loadPipeline(resolve(file), { set, schema: pipelineSchema(registry) });
+  return loadPipeline(file, { set, schema: pipelineSchema(registry) });
 }
 
 /** The feature sources for the chosen dataset: its profile in the pipeline, else `data.features`. */
