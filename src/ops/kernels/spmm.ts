@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CsrMatrix } from '../sparse.js';
+import { csrMulWasm } from './spmm-wasm.js';
 
 export type SpmmKernel = (a: CsrMatrix, x: tf.Tensor2D) => tf.Tensor2D;
 
@@ -23,7 +24,7 @@ export type SpmmKernel = (a: CsrMatrix, x: tf.Tensor2D) => tf.Tensor2D;
  * adjacency (474k entries, d 64) that is 23 ms against 64 ms for one entry at a time. The partial sums are
  * JS doubles, rounded to float32 once per pass.
  */
-export function csrMulInto(a: CsrMatrix, x: Float32Array, d: number, out: Float32Array): Float32Array {
+export function csrMulIntoJs(a: CsrMatrix, x: Float32Array, d: number, out: Float32Array): Float32Array {
   const { indptr, indices, values, rows } = a;
   for (let i = 0; i < rows; i++) {
     const o = i * d;
@@ -52,6 +53,16 @@ export function csrMulInto(a: CsrMatrix, x: Float32Array, d: number, out: Float3
     }
   }
   return out;
+}
+
+/**
+ * out = A·x for a zeroed `out`: the WebAssembly SIMD kernel where it is built (spmm-wasm.ts), else the JS loop.
+ * Both sum a row's entries in CSR order; the SIMD kernel in float32, the JS loop in doubles per group of 8, so
+ * results agree to float32 rounding.
+ */
+export function csrMulInto(a: CsrMatrix, x: Float32Array, d: number, out: Float32Array): Float32Array {
+  if (csrMulWasm(a, x, d, out)) return out;
+  return csrMulIntoJs(a, x, d, out);
 }
 
 function checkShapes(a: CsrMatrix, x: tf.Tensor): void {

@@ -1,0 +1,30 @@
+// AssemblyScript source of the WebAssembly SIMD kernel behind src/ops/kernels/spmm-wasm.ts.
+// Built by `npm run build` (asc) into dist/wasm/spmm.wasm. JS lays out the arrays in this module's memory.
+
+/** out[i, :] = Σ_k values[k] · x[indices[k], :] over row i's CSR entries; d is a multiple of 4. */
+export function spmm(rows: i32, indptr: usize, indices: usize, values: usize, x: usize, d: i32, out: usize): void {
+  const rowBytes = <usize>(d << 2);
+  for (let i = 0; i < rows; i++) {
+    const start = load<i32>(indptr + (<usize>i << 2));
+    const end = load<i32>(indptr + (<usize>(i + 1) << 2));
+    const o = out + <usize>i * rowBytes;
+    for (let j: usize = 0; j < rowBytes; j += 16) v128.store(o + j, f32x4.splat(0));
+    let k = start;
+    // Two entries per pass halve the loads and stores of the output row.
+    for (; k + 1 < end; k += 2) {
+      const w0 = f32x4.splat(load<f32>(values + (<usize>k << 2)));
+      const w1 = f32x4.splat(load<f32>(values + (<usize>(k + 1) << 2)));
+      const s0 = x + <usize>load<i32>(indices + (<usize>k << 2)) * rowBytes;
+      const s1 = x + <usize>load<i32>(indices + (<usize>(k + 1) << 2)) * rowBytes;
+      for (let j: usize = 0; j < rowBytes; j += 16) {
+        const acc = f32x4.add(v128.load(o + j), f32x4.mul(w0, v128.load(s0 + j)));
+        v128.store(o + j, f32x4.add(acc, f32x4.mul(w1, v128.load(s1 + j))));
+      }
+    }
+    if (k < end) {
+      const w = f32x4.splat(load<f32>(values + (<usize>k << 2)));
+      const s = x + <usize>load<i32>(indices + (<usize>k << 2)) * rowBytes;
+      for (let j: usize = 0; j < rowBytes; j += 16) v128.store(o + j, f32x4.add(v128.load(o + j), f32x4.mul(w, v128.load(s + j))));
+    }
+  }
+}
