@@ -3,7 +3,7 @@ import { createReporter } from '../ui/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
 
-interface RunFlags {
+export interface RunFlags {
   dataset?: string;
   data?: string;
   dataDir?: string;

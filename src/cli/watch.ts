@@ -13,6 +13,7 @@ import { formatUserError, isUserError } from '../util/errors.js';
 import { checkWatchLines, createReporter, loadCheckWatchView, safeOutput, wantsInk, type CheckWatchFile, type CheckWatchState } from '../ui/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { pipelineFiles } from './check.js';
+import type { RunFlags } from './run.js';
 
 const DEBOUNCE_MS = 150;
 
@@ -151,21 +152,7 @@ export async function checkWatch(paths: string[], opts: CheckWatchOptions): Prom
 
 // ---- run --watch -----------------------------------------------------------------------------------------------
 
-export interface RunWatchFlags {
-  dataset?: string;
-  data?: string;
-  dataDir?: string;
-  set: string[];
-  epochs?: number;
-  seeds?: number;
-  seed?: number;
-  backend: BackendChoice;
-  out: string;
-  save: boolean;
-  json?: boolean;
-  plain?: boolean;
-  detectAnomaly?: boolean;
-}
+export type RunWatchFlags = Omit<RunFlags, 'resume'>;
 
 /** The files a run of `file` depends on: its extends chain, or (when it does not load) the files the error names. */
 function runDeps(file: string, flags: RunWatchFlags): string[] {
