@@ -18,6 +18,7 @@ export interface RunFlags {
   plain?: boolean;
   resume?: string;
   detectAnomaly?: boolean;
+  profile?: boolean;
   watch?: boolean;
 }
 
@@ -38,6 +39,7 @@ export async function cmdRun(file: string | undefined, flags: RunFlags): Promise
       file: file ?? '',
       resume: flags.resume,
       detectAnomaly: flags.detectAnomaly,
+      profile: flags.profile,
       set: flags.set,
       dataset: flags.dataset,
       dataPath: flags.data,

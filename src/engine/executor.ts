@@ -133,7 +133,9 @@ export class Model {
     const values = new Map(this.constants);
     for (const id of this.graph.plan[phase]) {
       const n = this.graph.nodes.get(id)!;
+      const t = ctx.onOp ? performance.now() : 0;
       const out = this.kernels.get(id)!.run(this.gatherInputs(n, values), ctx);
+      if (ctx.onOp) ctx.onOp(n.label, n.op.name, performance.now() - t);
       if (ctx.detectAnomaly) checkFinite(n, out);
       values.set(id, out);
     }

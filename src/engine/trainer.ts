@@ -15,6 +15,7 @@ import { evaluateFullRanking } from './evaluator.js';
 import type { EventSink, Metrics, SeedEndEvent } from './events.js';
 import type { Model } from './executor.js';
 import { NumericalError, InterruptedError } from './errors.js';
+import type { Profiler } from './profiler.js';
 
 async function optimizerState(opt: tf.Optimizer): Promise<TrainerState['optimizer']> {
   const ws = await opt.getWeights();
@@ -52,6 +53,8 @@ export interface TrainSeedOptions {
   onEpoch?: (e: { epochsDone: number; improved: boolean; state: () => Promise<TrainerState> }) => void | Promise<void>;
   /** Check every op's output for NaN / Inf during training (slow; for debugging). */
   detectAnomaly?: boolean;
+  /** Time the phases of each step and the forward pass of each op (`--profile`). */
+  profiler?: Profiler;
 }
 
 /** Everything needed to continue training exactly after `epochsDone` epochs. */
@@ -194,9 +197,14 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
           u[k] = ds.train.users[row]!;
           p[k] = ds.train.items[row]!;
         }
+        const prof = opts.profiler;
+        const tSample = performance.now();
         const neg = sampler.sample(u, negRng, negBuf.subarray(0, n));
+        prof?.add('sampling', performance.now() - tSample);
         let names: string[] = [];
         let kept: tf.Tensor | undefined;
+        let forwardMs = 0;
+        const tStep = performance.now();
         tf.tidy(() => {
           const batch: Batch = {
             size: n,
@@ -209,7 +217,9 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
           };
           const ctx = model.context(true, batch, epoch, stepRng);
           if (opts.detectAnomaly) ctx.detectAnomaly = true;
+          if (prof) ctx.onOp = (node, op, ms) => prof.op(node, op, ms);
           const { grads } = tf.variableGrads(() => {
+            const tFwd = performance.now();
             const { total, terms } = (() => {
               try {
                 return model.losses(ctx);
@@ -221,12 +231,21 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
             names = [...terms.keys()];
             // Kept out of the tape's clean-up so the terms can be read once the step is applied.
             kept = tf.keep(tf.stack([...terms.values(), total]));
+            forwardMs = performance.now() - tFwd;
             return total;
           }, vars);
+          const tOpt = performance.now();
           optimizer.applyGradients(grads as tf.NamedTensorMap as never);
+          if (prof) {
+            prof.add('optimizer', performance.now() - tOpt);
+            prof.add('forward', forwardMs);
+            prof.add('backward', tOpt - tStep - forwardMs);
+          }
         });
+        const tRead = performance.now();
         const vals = kept!.dataSync();
         kept!.dispose();
+        prof?.add('read losses', performance.now() - tRead);
         const losses: Record<string, number> = {};
         names.forEach((name, i) => (losses[name] = vals[i]!));
         losses.total = vals[names.length]!;
@@ -251,6 +270,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
       }
       const e0 = Date.now();
       const { valid, test } = evaluateModel(model, ds, pipeline);
+      opts.profiler?.add('evaluation', Date.now() - e0);
       const score = valid[metric];
       if (score === undefined) throw new Error(`early-stopping metric ${metric} was not computed`);
       const improved = score > best;

@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { readCheckpoint, writeCheckpoint, type NamedArray } from '../engine/checkpoint.js';
 import type { TrainerState } from '../engine/trainer.js';
 import { UserError } from '../util/errors.js';
+import { Profiler, formatProfile } from '../engine/profiler.js';
 import { loadPipeline, dumpResolved } from '../dsl/index.js';
 import type { LoadedPipeline } from '../dsl/types.js';
 import { compile } from '../graph/compile.js';
@@ -42,6 +43,8 @@ export interface RunOptions {
   resume?: string;
   /** Check every op output for NaN / Inf during training. */
   detectAnomaly?: boolean;
+  /** Report the time per phase and per op (`--profile`); written to profile.json in the run directory. */
+  profile?: boolean;
 }
 
 /** CLI-style overrides expressed as --set entries, so they are validated and located like any other. */
@@ -211,6 +214,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
       continue;
     }
     const model = new Model(graph, dataset, seed, backend.tfBackend);
+    const profiler = opts.profile ? new Profiler() : undefined;
     const shapes = new Map([...model.variables].map(([k, v]) => [k, v.shape]));
     let bestFile: string | undefined;
     try {
@@ -228,6 +232,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
         runDir: runDir?.path,
         resume: resumeState,
         detectAnomaly: opts.detectAnomaly,
+        profiler,
         onEpoch: ck
           ? async ({ improved, state }) => {
               const st = await state();
@@ -248,6 +253,11 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
           : undefined,
       });
       perSeed.push(summary);
+      if (profiler) {
+        const report = profiler.report();
+        emit({ type: 'log', level: 'info', message: `seed ${seed} ${formatProfile(report)}` });
+        runDir?.writeJson(`${seedDir}/profile.json`, report);
+      }
       if (runDir) {
         model.restore(bestWeights);
         const outs = model.outputs(true);

@@ -120,6 +120,8 @@ export interface RunContext {
   isConstant(t: tf.Tensor): boolean;
   /** Set by `--detect-anomaly`: the executor checks every op output for NaN / Inf. */
   detectAnomaly?: boolean;
+  /** Set by `--profile`: called with each node's forward time. */
+  onOp?: (node: string, op: string, ms: number) => void;
 }
 
 export interface OpKernel {

@@ -99,3 +99,16 @@ test('piping run output into head ends quietly with exit 0', () => {
   assert.match(r.stdout, /status=0/);
   assert.doesNotMatch(r.stderr, /EPIPE|Error/);
 });
+
+test('run --profile reports the share of each phase and the forward time per node, and writes profile.json', () => {
+  const out = mkdtempSync(join(tmpdir(), 'af-prof-'));
+  const r = cli(['run', join(PIPELINES, 'lightgcn.yaml'), '--epochs', '1', '--plain', '--profile', '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const text = r.stdout + r.stderr;
+  for (const phase of ['forward', 'backward', 'optimizer', 'sampling', 'evaluation']) assert.match(text, new RegExp(`\\n\\s+${phase}\\s+[\\d.]+ %`));
+  assert.match(text, /\n\s+cf\s+lightgcn\s+[\d.]+ %/);
+  const [dir] = listRuns(out);
+  const prof = JSON.parse(readFileSync(join(dir!, 'seed-999', 'profile.json'), 'utf8'));
+  assert.ok(prof.totalMs > 0);
+  assert.deepEqual(prof.ops.map((o: { node: string }) => o.node).sort(), ['bpr', 'cf']);
+});
