@@ -39,6 +39,7 @@ export function buildProgram(): Command {
     .option('--resume <run-dir>', 'continue a run directory from its last finished epoch')
     .option('--detect-anomaly', 'check every op output for NaN / Inf while training (slow)')
     .option('--profile', 'report the share of time per phase and per operator')
+    .option('--reference', 'straightforward execution without the optimised kernels (to check them)')
     .option('--dataset <name>', 'dataset name under the data root, or synth:small / synth:baby')
     .option('--data <dir>', 'a dataset folder in MMRec layout')
     .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')

@@ -2,6 +2,7 @@ import { runPipeline } from '../experiments/run.js';
 import { createReporter } from '../ui/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
+import { setReferenceMode } from '../ops/kernels/mode.js';
 
 export interface RunFlags {
   dataset?: string;
@@ -19,6 +20,7 @@ export interface RunFlags {
   resume?: string;
   detectAnomaly?: boolean;
   profile?: boolean;
+  reference?: boolean;
   watch?: boolean;
 }
 
@@ -28,6 +30,11 @@ export async function cmdRun(file: string | undefined, flags: RunFlags): Promise
   if (flags.watch) {
     if (!file) throw new UserError('--watch needs a pipeline file to watch', { file: '--watch' });
     return (await import('./watch.js')).runWatch(file, flags);
+  }
+  if (flags.reference) {
+    // The environment carries it into sweep / watch child processes too.
+    process.env.ANCHORFLOW_REFERENCE = '1';
+    setReferenceMode(true);
   }
   const abort = new AbortController();
   // A reader that went away (`anchorflow run ... | head`) ends the run quietly, like SIGPIPE would.

@@ -15,6 +15,7 @@ import { denseIn, listIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { stopGradient } from './stop-gradient.js';
+import { referenceMode } from '../kernels/mode.js';
 
 /**
  * a·bᵀ for a [p, d] and b [q, d], differentiable in both: forward matMul(a, transpose(b)); backward
@@ -70,7 +71,13 @@ function infoNceNormalised(an: tf.Tensor2D, bn: tf.Tensor2D, tau: number): tf.Sc
 
 /** mean_i −log softmax_j(cos(a_i, b_j)/τ)_i for row-aligned a, b [B, d] (rows normalised here). */
 export function infoNce(a: tf.Tensor2D, b: tf.Tensor2D, tau: number): tf.Scalar {
-  return infoNceNormalised(l2NormalizeRows(a), l2NormalizeRows(b), tau);
+  const an = l2NormalizeRows(a);
+  const bn = l2NormalizeRows(b);
+  if (!referenceMode()) return infoNceNormalised(an, bn, tau);
+  // Reference: the textbook form with tfjs's own gradients.
+  const logits = tf.div(tf.matMul(an, tf.transpose(bn)), tau);
+  const pos = tf.div(tf.sum(tf.mul(an, bn), 1), tau);
+  return tf.mean(tf.sub(tf.logSumExp(logits, 1), pos)) as tf.Scalar;
 }
 
 export type BatchRows = 'pos' | 'neg' | 'users';

@@ -20,6 +20,7 @@ import { denseIn } from '../shape.js';
 import { CsrMatrix } from '../sparse.js';
 import { l2NormalizeRows } from './normalize.js';
 import { cachedCosineMatrix, topkRows } from '../kernels/cosine.js';
+import { referenceMode } from '../kernels/mode.js';
 
 export type KnnNorm = 'symmetric' | 'row' | 'none';
 
@@ -158,7 +159,7 @@ export const knnGraph = defineOp<{ k?: number; norm?: KnnNorm; weighted?: boolea
       run: (v) => {
         const x = v.in as tf.Tensor2D;
         // Where the full similarity matrix fits, it is computed once and shared with structure_preservation.
-        const full = cachedCosineMatrix(x);
+        const full = referenceMode() ? undefined : cachedCosineMatrix(x);
         const { indices, sims } = full ? topkRows(full, x.shape[0], k) : knnSearch(x, k);
         return { out: knnAdjacency(x.shape[0], k, indices, sims, norm, weighted) };
       },

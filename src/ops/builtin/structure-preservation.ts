@@ -20,6 +20,7 @@ import { l2NormalizeRows } from './normalize.js';
 import { stopGradient } from './stop-gradient.js';
 import { matMulABt } from './infonce.js';
 import { cachedCosineMatrix, gatherSquareBlock } from '../kernels/cosine.js';
+import { referenceMode } from '../kernels/mode.js';
 
 export type SimilarityKind = 'cosine' | 'dot';
 export type DistanceKind = 'fro' | 'fro_squared' | 'mse' | 'fro_over_batch';
@@ -147,7 +148,7 @@ export const structurePreservation = defineOp<{ weights?: number[]; similarity?:
         const terms = emb.map((e, m) => {
           const f = feat[m]!;
           // Frozen features: the pairwise cosines are computed once and the batch block gathered per step.
-          const full = ctx.isConstant(f) ? cachedCosineMatrix(f) : undefined;
+          const full = ctx.isConstant(f) && !referenceMode() ? cachedCosineMatrix(f) : undefined;
           let target: tf.Tensor2D;
           let targetNorm2: number;
           if (full) {
@@ -163,7 +164,7 @@ export const structurePreservation = defineOp<{ weights?: number[]; similarity?:
           }
           const hb = gatherRows(e, b.pos, b.posHost);
           const h = similarity === 'cosine' ? l2NormalizeRows(hb) : hb;
-          const d = gramDistance(h, target, targetNorm2, distance);
+          const d = referenceMode() ? matrixDistance(matMulABt(h, h), target, distance) : gramDistance(h, target, targetNorm2, distance);
           const w = p.weights?.[m] ?? 1;
           return w === 1 ? d : (tf.mul(d, w) as tf.Scalar);
         });

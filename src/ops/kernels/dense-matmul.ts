@@ -8,10 +8,12 @@
  * skips dY·Wᵀ, an [items, out]·[out, in] product as large as the forward one (a third of a VBPR step).
  */
 import * as tf from '@tensorflow/tfjs';
+import { referenceMode } from './mode.js';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
 export function linearMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D): tf.Tensor2D {
+  if (referenceMode()) return tf.matMul(x, w);
   if (xT) {
     const f = tf.customGrad(((wIn: tf.Tensor, save: tf.GradSaveFunc) => {
       save([wIn]);

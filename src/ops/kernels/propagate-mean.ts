@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CsrMatrix } from '../sparse.js';
 import { csrMulInto, spmm } from './spmm.js';
+import { referenceMode } from './mode.js';
 
 function meanOfPowers(a: CsrMatrix, x: Float32Array, d: number, layers: number): Float32Array {
   const acc = Float32Array.from(x);
@@ -48,7 +49,7 @@ function propagateMeanComposed(a: CsrMatrix, x: tf.Tensor2D, layers: number): tf
 export function propagateMean(a: CsrMatrix, x: tf.Tensor2D, layers: number): tf.Tensor2D {
   if (layers === 0) return x;
   const b = tf.getBackend();
-  return b === 'wasm' || b === 'cpu' ? propagateMeanHost(a, x, layers) : propagateMeanComposed(a, x, layers);
+  return (b === 'wasm' || b === 'cpu') && !referenceMode() ? propagateMeanHost(a, x, layers) : propagateMeanComposed(a, x, layers);
 }
 
 export { propagateMeanComposed };
