@@ -1,4 +1,4 @@
-import { runPipeline } from '../experiments/run.js';
+import { runPipeline, type RunOptions } from '../experiments/run.js';
 import { createReporter } from '../ui/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
@@ -24,6 +24,24 @@ export interface RunFlags {
   watch?: boolean;
 }
 
+/** The run options a set of `run` flags stands for (shared by `run` and `run --watch`). */
+export function runOptions(file: string, flags: Omit<RunFlags, 'resume'>): RunOptions {
+  return {
+    file,
+    detectAnomaly: flags.detectAnomaly,
+    profile: flags.profile,
+    set: flags.set,
+    dataset: flags.dataset,
+    dataPath: flags.data,
+    dataDir: flags.dataDir,
+    epochs: flags.epochs,
+    seeds: flags.seeds,
+    seed: flags.seed,
+    backend: flags.backend,
+    out: flags.save ? flags.out : false,
+  };
+}
+
 export async function cmdRun(file: string | undefined, flags: RunFlags): Promise<void> {
   if (!file && !flags.resume) throw new UserError('run needs a pipeline file, or --resume <run-dir>', { file: 'anchorflow run' });
   if (file && flags.resume) throw new UserError('give either a pipeline file or --resume <run-dir>, not both', { file: '--resume' });
@@ -42,23 +60,7 @@ export async function cmdRun(file: string | undefined, flags: RunFlags): Promise
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    await runPipeline({
-      file: file ?? '',
-      resume: flags.resume,
-      detectAnomaly: flags.detectAnomaly,
-      profile: flags.profile,
-      set: flags.set,
-      dataset: flags.dataset,
-      dataPath: flags.data,
-      dataDir: flags.dataDir,
-      epochs: flags.epochs,
-      seeds: flags.seeds,
-      seed: flags.seed,
-      backend: flags.backend,
-      out: flags.save ? flags.out : false,
-      emit: reporter.sink,
-      signal: abort.signal,
-    });
+    await runPipeline({ ...runOptions(file ?? '', flags), resume: flags.resume, emit: reporter.sink, signal: abort.signal });
   } catch (e) {
     if (!(reporter.closedEarly && (e as Error)?.name === 'InterruptedError')) throw e;
   } finally {

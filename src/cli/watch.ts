@@ -13,7 +13,7 @@ import { formatUserError, isUserError } from '../util/errors.js';
 import { checkWatchLines, createReporter, loadCheckWatchView, safeOutput, wantsInk, type CheckWatchFile, type CheckWatchState } from '../ui/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { pipelineFiles } from './check.js';
-import type { RunFlags } from './run.js';
+import { runOptions, type RunFlags } from './run.js';
 
 const DEBOUNCE_MS = 150;
 
@@ -181,21 +181,7 @@ export async function runWatch(file: string, flags: RunWatchFlags): Promise<void
     const reporter = createReporter({ mode, onClosedEarly: () => abort.abort() });
     if (reason) reporter.sink({ type: 'log', level: 'info', message: `watch: ${reason}; restarting the run` });
     watcher.set(runDeps(file, flags));
-    const done = runPipeline({
-      file,
-      detectAnomaly: flags.detectAnomaly,
-      set: flags.set,
-      dataset: flags.dataset,
-      dataPath: flags.data,
-      dataDir: flags.dataDir,
-      epochs: flags.epochs,
-      seeds: flags.seeds,
-      seed: flags.seed,
-      backend: flags.backend,
-      out: flags.save ? flags.out : false,
-      emit: reporter.sink,
-      signal: abort.signal,
-    })
+    const done = runPipeline({ ...runOptions(file, flags), emit: reporter.sink, signal: abort.signal })
       .then(() => reporter.sink({ type: 'log', level: 'info', message: `watch: run finished; waiting for changes to ${watcher.size} files (Ctrl+C to stop)` }))
       .catch((e: unknown) => {
         if (abort.signal.aborted && (e as Error)?.name === 'InterruptedError') return;

@@ -33,7 +33,7 @@ function start(args: string[]): Proc {
     out: () => out,
     err: () => err,
     exit,
-    waitFor(re, stream = 'out', from = 0, ms = 20000) {
+    waitFor(re, stream = 'out', from = 0, ms = 60000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const m = re.exec((stream === 'out' ? out : err).slice(from));
@@ -104,12 +104,12 @@ test('run --watch restarts the run when the pipeline changes', async () => {
   const { dir, file } = tempPipeline();
   const p = start(['run', file, '--watch', '--plain', '--no-save', '--backend', 'cpu', '--epochs', '200']);
   try {
-    await p.waitFor(/^epoch +1\/200/m, 'out', 0, 30000);
+    await p.waitFor(/^epoch +1\/200/m, 'out', 0, 60000);
     const mark = p.out().length;
     edit(file, 'dim: 64', 'dim: 16');
     await p.waitFor(/watch: changed \S*lightgcn\.yaml; restarting the run/, 'err');
     // The new run starts from epoch 1 with the edited pipeline.
-    await p.waitFor(/^run lightgcn .*\n(?:.*\n)*?epoch +1\/200/m, 'out', mark, 30000);
+    await p.waitFor(/^run lightgcn .*\n(?:.*\n)*?epoch +1\/200/m, 'out', mark, 60000);
   } finally {
     p.child.kill('SIGINT');
     assert.equal(await p.exit, 130);
