@@ -224,18 +224,10 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     models: plan.models.map((m) => ({ name: m.name, file: m.file, points: m.points.map((p) => ({ seed: p.seed, id: p.id })) })),
   });
   const all = plan.models.flatMap((m) => m.points);
-  const unique = [...new Map(all.map((p) => [p.id, p])).values()];
   const workers = opts.workers ?? availableParallelism();
-  const tracker = new SweepTracker({ name: 'zoo', dir, total: unique.length, metric: 'recall@20', workers }, opts.emit ?? (() => {}));
-  const records = new Map<string, PointRecord>();
-  const todo: PlannedPoint[] = [];
-  for (const p of unique) {
-    const r = store.load(p);
-    if (r) {
-      records.set(p.id, r);
-      tracker.reuse(p, r);
-    } else todo.push(p);
-  }
+  const unique = new Set(all.map((p) => p.id));
+  const tracker = new SweepTracker({ name: 'zoo', dir, total: unique.size, metric: 'recall@20', workers }, opts.emit ?? (() => {}));
+  const { records, todo } = store.partition(all, (p, r) => tracker.reuse(p, r));
   tracker.emit({ type: 'sweep_start', configs: plan.models.length, seeds: plan.seeds });
   if (todo.length)
     await runLocal('zoo', todo, store, tracker, {
@@ -272,8 +264,8 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     results,
     files: [md, json],
     ran,
-    reused: unique.length - todo.length,
+    reused: unique.size - todo.length,
     failed: status.failed,
-    interrupted: Boolean(opts.signal?.aborted) && records.size < unique.length,
+    interrupted: Boolean(opts.signal?.aborted) && records.size < unique.size,
   };
 }

@@ -31,3 +31,20 @@ export function expectDims(t: TensorType, want: Dim[], port: string, what = ''):
       { port },
     );
 }
+
+/**
+ * The list input on `port`: at least one tensor, all of `kind` and of one shape (element-wise combinators:
+ * sum, mix, sparse_combine). Returns the tensors; the first gives the shape.
+ */
+export function sameShapeList(inputs: InputTypes, port: string, kind: 'dense' | 'sparse'): TensorType[] {
+  const ts = listIn(inputs, port);
+  if (ts.length === 0) throw new ShapeError(`'${port}' needs at least one input`, { port });
+  const first = ts[0]!;
+  ts.forEach((t, i) => {
+    if (t.kind !== kind)
+      throw new ShapeError(`'${port}[${i}]' must be ${kind === 'dense' ? 'dense' : 'a sparse matrix'}, got ${typeToString(t)}`, { port });
+    if (t.dims.length !== first.dims.length || !t.dims.every((d, j) => sameDim(d, first.dims[j]!)))
+      throw new ShapeError(`'${port}[${i}]' is ${typeToString(t)} but '${port}[0]' is ${typeToString(first)}`, { port });
+  });
+  return ts;
+}

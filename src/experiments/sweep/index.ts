@@ -62,20 +62,12 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   });
   const workers = opts.workers ?? availableParallelism();
   // Two configurations can resolve to the same pipeline (a swept value equal to the default elsewhere): one run.
-  const unique = [...new Map(plan.points.map((p) => [p.id, p])).values()];
+  const unique = new Set(plan.points.map((p) => p.id));
   const tracker = new SweepTracker(
-    { name: plan.name, dir: plan.dir, total: unique.length, metric: plan.spec.metric, workers: opts.queue ? 'queue' : workers },
+    { name: plan.name, dir: plan.dir, total: unique.size, metric: plan.spec.metric, workers: opts.queue ? 'queue' : workers },
     opts.emit ?? (() => {}),
   );
-  const records = new Map<string, PointRecord>();
-  const todo: PlannedPoint[] = [];
-  for (const p of unique) {
-    const r = store.load(p);
-    if (r) {
-      records.set(p.id, r);
-      tracker.reuse(p, r);
-    } else todo.push(p);
-  }
+  const { records, todo } = store.partition(plan.points, (p, r) => tracker.reuse(p, r));
   tracker.emit({ type: 'sweep_start', configs: plan.configs.length, seeds: plan.spec.seeds, ...(opts.queue ? { queue: redactUrl(opts.queue) } : {}) });
   const retries = opts.retries ?? 2;
   if (todo.length) {
@@ -103,7 +95,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
     files,
     ran: todo.filter((p) => records.has(p.id)).length,
     failed: status.failed,
-    interrupted: Boolean(opts.signal?.aborted) && records.size < unique.length,
+    interrupted: Boolean(opts.signal?.aborted) && records.size < unique.size,
   };
 }
 

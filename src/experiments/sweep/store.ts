@@ -64,6 +64,24 @@ export class SweepStore {
   }
 
   /** The stored result of a point, if it is there, readable, and for exactly this resolved pipeline. */
+  /**
+   * Splits points (duplicates by id removed) into those already stored, reported through `onReuse`, and those
+   * still to run — what makes a restarted sweep or zoo skip finished points.
+   */
+  partition(points: PlannedPoint[], onReuse: (p: PlannedPoint, r: PointRecord) => void): { records: Map<string, PointRecord>; todo: PlannedPoint[]; unique: PlannedPoint[] } {
+    const unique = [...new Map(points.map((p) => [p.id, p])).values()];
+    const records = new Map<string, PointRecord>();
+    const todo: PlannedPoint[] = [];
+    for (const p of unique) {
+      const r = this.load(p);
+      if (r) {
+        records.set(p.id, r);
+        onReuse(p, r);
+      } else todo.push(p);
+    }
+    return { records, todo, unique };
+  }
+
   load(p: PlannedPoint): PointRecord | undefined {
     const f = this.path(p.id, '.json');
     if (!existsSync(f)) return undefined;

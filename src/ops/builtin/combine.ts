@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense, ShapeError, typeToString, type Dim } from '../types.js';
-import { denseIn, listIn, sameDim } from '../shape.js';
+import { denseIn, listIn, sameDim, sameShapeList } from '../shape.js';
 
 function denseList(inputs: Parameters<typeof listIn>[0], port: string) {
   const ts = listIn(inputs, port);
@@ -57,12 +57,8 @@ export const sum = defineOp<{ weights?: number[] }>({
   outputs: [{ name: 'out', doc: 'Same shape as the inputs.' }],
   pure: true,
   shape: (p, inputs) => {
-    const ts = denseList(inputs, 'in');
+    const ts = sameShapeList(inputs, 'in', 'dense');
     const first = ts[0]!;
-    ts.forEach((t, i) => {
-      if (t.dims.length !== first.dims.length || !t.dims.every((d, j) => sameDim(d, first.dims[j]!)))
-        throw new ShapeError(`'in[${i}]' is ${typeToString(t)} but 'in[0]' is ${typeToString(first)}`, { port: 'in' });
-    });
     if (p.weights && p.weights.length !== ts.length)
       throw new ShapeError(`'weights' has ${p.weights.length} entries for ${ts.length} inputs`, { param: 'weights' });
     return { out: dense(...first.dims) };

@@ -67,22 +67,25 @@ function numericLast(t: { dims: (string | number)[] }, sizes: Record<string, num
 }
 export { numericLast };
 
+/** The parameters of one dense layer; shared by `linear` and `shared_linear`. */
+export const linearParamsSchema: { type: 'object'; properties: Record<string, any>; required: string[] } = {
+  type: 'object',
+  properties: {
+    out: { type: 'integer', minimum: 1, description: 'Output width.', examples: [64] },
+    bias: { type: 'boolean', default: true, description: 'Add a bias vector.', examples: [true] },
+    activation: { ...activationSchema, default: 'none' },
+    init: { ...initSchema, default: 'torch_default' },
+    bias_init: biasInitSchema,
+  },
+  required: ['out'],
+};
+
 /** y = act(x·W + b). */
 export const linear = defineOp<{ out: number; bias?: boolean; activation?: Activation; init?: string; bias_init?: string }>({
   name: 'linear',
   doc: 'A dense layer y = act(x·W + b) applied row-wise.',
   category: 'layer',
-  params: {
-    type: 'object',
-    properties: {
-      out: { type: 'integer', minimum: 1, description: 'Output width.', examples: [64] },
-      bias: { type: 'boolean', default: true, description: 'Add a bias vector.', examples: [true] },
-      activation: { ...activationSchema, default: 'none' },
-      init: { ...initSchema, default: 'torch_default' },
-      bias_init: biasInitSchema,
-    },
-    required: ['out'],
-  },
+  params: linearParamsSchema,
   inputs: [{ name: 'in', doc: 'Rows to transform [n, k].', kind: 'dense' }],
   outputs: [{ name: 'out', doc: '[n, out].' }],
   transposeConstantInputs: ['in'],

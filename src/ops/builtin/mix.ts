@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense, ShapeError, typeToString } from '../types.js';
-import { listIn, sameDim } from '../shape.js';
+import { sameShapeList } from '../shape.js';
 
 export const mix = defineOp<{ weights: number[] }>({
   name: 'mix',
@@ -28,14 +28,8 @@ export const mix = defineOp<{ weights: number[] }>({
   outputs: [{ name: 'out', doc: 'The mix, same shape as the inputs.' }],
   pure: true,
   shape: (p, inputs) => {
-    const ts = listIn(inputs, 'in');
-    if (ts.length === 0) throw new ShapeError(`'in' needs at least one input`, { port: 'in' });
+    const ts = sameShapeList(inputs, 'in', 'dense');
     const first = ts[0]!;
-    ts.forEach((t, i) => {
-      if (t.kind !== 'dense') throw new ShapeError(`'in[${i}]' must be dense, got ${typeToString(t)}`, { port: 'in' });
-      if (t.dims.length !== first.dims.length || !t.dims.every((d, j) => sameDim(d, first.dims[j]!)))
-        throw new ShapeError(`'in[${i}]' is ${typeToString(t)} but 'in[0]' is ${typeToString(first)}`, { port: 'in' });
-    });
     const w = p.weights;
     if (!Array.isArray(w) || w.length !== ts.length)
       throw new ShapeError(`'weights' needs one entry per input: ${ts.length} inputs, ${Array.isArray(w) ? w.length : 0} weights`, {

@@ -7,8 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense, ShapeError, typeToString, type TensorType } from '../types.js';
 import { listIn, sameDim } from '../shape.js';
-import { initSchema } from '../init.js';
-import { activate, activationSchema, biasInitSchema, makeDense, numericLast, type Activation } from './linear.js';
+import { activate, linearParamsSchema, makeDense, numericLast, type Activation } from './linear.js';
 
 const MAX = 4;
 
@@ -16,17 +15,7 @@ export const sharedLinear = defineOp<{ out: number; bias?: boolean; activation?:
   name: 'shared_linear',
   doc: 'One dense layer (shared weights) applied to each of up to 4 inputs: out_k = act(in[k]·W + b).',
   category: 'layer',
-  params: {
-    type: 'object',
-    properties: {
-      out: { type: 'integer', minimum: 1, description: 'Output width.', examples: [64] },
-      bias: { type: 'boolean', default: true, description: 'Add a bias vector.', examples: [true] },
-      activation: { ...activationSchema, default: 'none' },
-      init: { ...initSchema, default: 'torch_default' },
-      bias_init: biasInitSchema,
-    },
-    required: ['out'],
-  },
+  params: linearParamsSchema,
   inputs: [{ name: 'in', doc: `1 to ${MAX} tensors [n_k, k] of one width k (rows may differ).`, list: true, kind: 'dense' }],
   outputs: Array.from({ length: MAX }, (_, k) => ({ name: `out${k}`, doc: `The layer applied to in[${k}]: [n_${k}, out].` })),
   transposeConstantInputs: [],

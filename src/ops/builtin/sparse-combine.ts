@@ -7,7 +7,7 @@
  * Pure: with constant inputs it is folded once at build time.
  */
 import { defineOp, ShapeError, sparse, typeToString } from '../types.js';
-import { listIn, sameDim } from '../shape.js';
+import { sameShapeList } from '../shape.js';
 import { CsrMatrix, isCsr } from '../sparse.js';
 
 export function combineCsr(ms: CsrMatrix[], mode: 'sum' | 'max', weights?: number[]): CsrMatrix {
@@ -70,14 +70,8 @@ export const sparseCombine = defineOp<{ mode?: 'sum' | 'max'; weights?: number[]
   outputs: [{ name: 'out', doc: 'The combined sparse matrix, same shape.' }],
   pure: true,
   shape: (p, inputs) => {
-    const ts = listIn(inputs, 'in');
-    if (ts.length === 0) throw new ShapeError(`'in' needs at least one input`, { port: 'in' });
+    const ts = sameShapeList(inputs, 'in', 'sparse');
     const first = ts[0]!;
-    ts.forEach((t, i) => {
-      if (t.kind !== 'sparse') throw new ShapeError(`'in[${i}]' must be a sparse matrix, got ${typeToString(t)}`, { port: 'in' });
-      if (!sameDim(t.dims[0]!, first.dims[0]!) || !sameDim(t.dims[1]!, first.dims[1]!))
-        throw new ShapeError(`'in[${i}]' is ${typeToString(t)} but 'in[0]' is ${typeToString(first)}`, { port: 'in' });
-    });
     if (p.weights && (p.mode ?? 'sum') === 'max') throw new ShapeError(`'weights' only applies to mode 'sum'`, { param: 'weights' });
     if (p.weights && p.weights.length !== ts.length)
       throw new ShapeError(`'weights' has ${p.weights.length} entries for ${ts.length} inputs`, { param: 'weights' });
