@@ -5,7 +5,7 @@
  * files after every round, because an edit can add or remove an `extends`.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { compileSymbolic, loadChecked, overridesFor, runPipeline } from '../experiments/run.js';
 import { typeToString } from '../ops/types.js';
@@ -26,7 +26,6 @@ class PathWatcher {
   private watched = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private last = '';
-  readonly ready: Promise<void>;
 
   constructor(
     private readonly onChange: (path: string) => void,
@@ -35,7 +34,6 @@ class PathWatcher {
     // atomic: editors that save by writing a temp file and renaming it over the original (vim, VS Code) produce
     // unlink + add; chokidar folds those into one 'change'.
     this.w = watch([], { ignoreInitial: true, atomic: true });
-    this.ready = new Promise((res) => this.w.once('ready', () => res()));
     this.w.on('all', (_event, path) => {
       if (!this.relevant(path)) return;
       this.last = path;
@@ -54,6 +52,20 @@ class PathWatcher {
     if (add.length) this.w.add(add);
     if (drop.length) this.w.unwatch(drop);
     this.watched = next;
+  }
+
+  /**
+   * Resolves once chokidar has an fs watch on every path given to `set` (or after `ms`). `add` is asynchronous
+   * (a stat, then fs.watch), so a save that comes right after `set` could otherwise go unseen; callers announce
+   * "watching" only after this.
+   */
+  async settled(ms = 5000): Promise<void> {
+    const until = Date.now() + ms;
+    const watchedNow = (): boolean => {
+      const tree = this.w.getWatched();
+      return [...this.watched].every((p) => !existsSync(p) || (tree[dirname(p)] ?? []).includes(basename(p)));
+    };
+    while (!watchedNow() && Date.now() < until) await new Promise((res) => setTimeout(res, 20));
   }
 
   get size(): number {
@@ -112,7 +124,7 @@ export async function checkWatch(paths: string[], opts: CheckWatchOptions): Prom
   const roots = paths.map((p) => resolve(p));
   const knownDeps = new Map<string, string[]>();
 
-  const runRound = (changed?: string): void => {
+  const runRound = async (changed?: string): Promise<void> => {
     let files: string[] = [];
     let notice: string | undefined;
     try {
@@ -127,6 +139,7 @@ export async function checkWatch(paths: string[], opts: CheckWatchOptions): Prom
     // A broken file cannot say what it extends; its last good chain stays watched, so fixing a parent still counts.
     for (const [k, r] of results.entries()) if (r.view.ok) knownDeps.set(files[k]!, r.deps);
     watcher.set([...roots, ...results.flatMap((r, k) => [...r.deps, ...(knownDeps.get(files[k]!) ?? [])])]);
+    await watcher.settled();
     const state: CheckWatchState = { round: ++round, at: Date.now(), changed, files: results.map((r) => r.view), watching: watcher.size, notice };
     if (ink) ink.update(state);
     else out.write(checkWatchLines(state).join('\n') + '\n');
@@ -140,8 +153,8 @@ export async function checkWatch(paths: string[], opts: CheckWatchOptions): Prom
     (path) => /\.ya?ml$/.test(path),
   );
   const stop = interrupted();
-  runRound();
-  await watcher.ready;
+  running = runRound();
+  await running;
   await stop.promise;
   stop.dispose();
   await running;
