@@ -36,6 +36,12 @@ export class RunDir {
     return new RunDir(path);
   }
 
+  /** A run directory at exactly `path`, created if missing (a sweep point's folder in its store). */
+  static at(path: string): RunDir {
+    mkdirSync(path, { recursive: true });
+    return new RunDir(path);
+  }
+
   /** An existing run directory (for --resume). */
   static open(path: string): RunDir {
     return new RunDir(path);

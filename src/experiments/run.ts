@@ -41,6 +41,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Continue the run in this directory from its last finished epoch. */
   resume?: string;
+  /**
+   * Write the run into exactly this directory (a sweep point's own folder) instead of a new one under `out`; if
+   * it already holds a run (an interrupted point), continue it from its checkpoints as `resume` does.
+   */
+  runDir?: string;
   /** Check every op output for NaN / Inf during training. */
   detectAnomaly?: boolean;
   /** Report the time per phase and per op (`--profile`); written to profile.json in the run directory. */
@@ -163,6 +168,7 @@ interface RunRecord {
 
 export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
   let record: RunRecord | undefined;
+  if (opts.runDir && existsSync(join(resolve(opts.runDir), 'run.json'))) opts = { ...opts, resume: opts.runDir, runDir: undefined };
   if (opts.resume) {
     const runJson = join(resolve(opts.resume), 'run.json');
     if (!existsSync(runJson)) throw new UserError('not a run directory (no run.json)', { file: resolve(opts.resume) });
@@ -178,9 +184,11 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
   const resolvedYaml = dumpResolved(p);
   const runDir = record
     ? RunDir.open(resolve(opts.resume!))
-    : opts.out === false
-      ? undefined
-      : RunDir.create(resolve(opts.out ?? 'runs'), p.name, pipelineHash(resolvedYaml, dataset.name));
+    : opts.runDir
+      ? RunDir.at(resolve(opts.runDir))
+      : opts.out === false
+        ? undefined
+        : RunDir.create(resolve(opts.out ?? 'runs'), p.name, pipelineHash(resolvedYaml, dataset.name));
   const emit: EventSink = (e: EngineEvent) => {
     runDir?.event(e);
     opts.emit?.(e);

@@ -113,15 +113,15 @@ test('1 worker: every point stored with its resolved pipeline; results chosen on
   assert.deepEqual(metricsById(store), reference);
 });
 
-/** Waits for a point process to report a finished epoch in its .running marker; returns its pid. */
-async function pointInFlight(store: string, timeoutMs = 60000): Promise<{ id: string; pid: number }> {
+/** Waits for a point process to report `minEpoch` finished epochs in its .running marker; returns its pid. */
+async function pointInFlight(store: string, minEpoch = 1, timeoutMs = 60000): Promise<{ id: string; pid: number }> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     const dir = join(store, 'points');
     for (const f of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.running')) : []) {
       try {
         const m = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-        if (m.epoch >= 1 && m.pid) return { id: f.replace('.running', ''), pid: m.pid };
+        if (m.epoch >= minEpoch && m.pid) return { id: f.replace('.running', ''), pid: m.pid };
       } catch {
         // being replaced right now
       }
@@ -131,13 +131,14 @@ async function pointInFlight(store: string, timeoutMs = 60000): Promise<{ id: st
   throw new Error('no point reached its first epoch');
 }
 
-test('2 local workers: identical metrics; a point process killed with SIGKILL mid-point is run again, once', async () => {
+test('2 local workers: identical metrics; a point killed with SIGKILL mid-point continues from its checkpoint, once', async () => {
   assert.ok(reference, 'needs the 1-worker run');
   const out = tmp('af-sweep-2-');
   const p = startCli([...SWEEP, '--workers', '2', '--out', out]);
   await p.waitFor(/store: /);
   const store = onlyStore(out);
-  const victim = await pointInFlight(store);
+  // In epoch 2, epoch 1's checkpoint is on disk (it is written after the evaluation, before epoch 2 starts).
+  const victim = await pointInFlight(store, 2);
   process.kill(victim.pid, 'SIGKILL');
   const r = await p.done;
   assert.equal(r.code, 0, r.stderr);
@@ -145,6 +146,10 @@ test('2 local workers: identical metrics; a point process killed with SIGKILL mi
   const recs = records(store);
   assert.equal(recs.size, 6, 'every point stored');
   assert.equal(recs.get(victim.id)?.attempt, 2, 'the killed point was run again');
+  // ...from its last checkpoint, not from scratch, and still to the same metrics as an uninterrupted run.
+  const events = readFileSync(join(store, 'runs', victim.id, 'events.jsonl'), 'utf8');
+  assert.match(events, /resumed seed \d+ after epoch [12] /);
+  assert.ok(existsSync(join(store, 'runs', victim.id, 'seed-' + recs.get(victim.id)!.seed, 'result.json')), 'the point\'s run directory holds its result');
   assert.deepEqual(metricsById(store), reference, 'same metrics as 1 worker');
   assert.deepEqual(readdirSync(join(store, 'points')).filter((f) => !/^[0-9a-f]+\.json$/.test(f)), [], 'no markers or temp files left');
 });

@@ -19,6 +19,8 @@ export interface ChildInput {
   backend: BackendChoice;
   dataDir?: string;
   plugins?: string[];
+  /** The point's own run directory: checkpoints every epoch, so a killed point continues where it stopped. */
+  runDir?: string;
 }
 
 let tmp: string | undefined;
@@ -34,7 +36,7 @@ async function runChild(input: ChildInput): Promise<void> {
   const emit = (e: EngineEvent) => {
     if (e.type !== 'batch') process.stdout.write(JSON.stringify(e) + '\n');
   };
-  await runPipeline({ file, seeds: 1, out: false, backend: input.backend, dataDir: input.dataDir, dataPath: input.task.dataPath, emit });
+  await runPipeline({ file, seeds: 1, out: false, runDir: input.runDir, backend: input.backend, dataDir: input.dataDir, dataPath: input.task.dataPath, emit });
 }
 
 let buf = '';

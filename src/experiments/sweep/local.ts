@@ -37,6 +37,7 @@ export async function runLocal(pipeline: string, todo: PlannedPoint[], store: Sw
           backend: opts.backend,
           dataDir: opts.dataDir,
           plugins: opts.plugins,
+          runDir: store.runDir(p.id),
           signal: stop.signal,
           onSpawn: (c) => {
             pid = c.pid;

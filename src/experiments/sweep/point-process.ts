@@ -17,6 +17,8 @@ export interface PointRunOptions {
   backend: BackendChoice;
   dataDir?: string;
   plugins?: string[];
+  /** See ChildInput.runDir. */
+  runDir?: string;
   onEvent?: (e: EngineEvent) => void;
   /** Called with the child once it is spawned (tests and the pool use its pid). */
   onSpawn?: (child: ChildProcess) => void;
@@ -27,7 +29,7 @@ export function runPointProcess(task: PointTask, opts: PointRunOptions): Promise
   return new Promise((resolveOutcome) => {
     const child = spawn(process.execPath, [CHILD_ENTRY], { stdio: ['pipe', 'pipe', 'pipe'] });
     opts.onSpawn?.(child);
-    const input: ChildInput = { task, backend: opts.backend, dataDir: opts.dataDir, plugins: opts.plugins };
+    const input: ChildInput = { task, backend: opts.backend, dataDir: opts.dataDir, plugins: opts.plugins, runDir: opts.runDir };
     child.stdin.on('error', () => {}); // the child may die before reading; its exit says why
     // stdin stays open: its end tells the child that this process is gone.
     child.stdin.write(JSON.stringify(input) + '\n');

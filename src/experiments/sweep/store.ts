@@ -4,6 +4,8 @@
  *   points/<id>.json        one finished point, written atomically when it finishes
  *   points/<id>.running     a point in progress (pid, epoch); a point with only this file is re-run
  *   points/<id>.failed.json the last failure of a point that gave up; re-running the sweep tries it again
+ *   runs/<id>/              a point's run directory (local workers): a checkpoint after every epoch, so an
+ *                           interrupted point continues from its last epoch; embeddings for `analyze` at the end
  *   results.{md,csv,json}, plot-<setting>.svg
  * Only the process that owns the sweep (the local pool or the queue coordinator) writes here, so a point is
  * stored exactly once however often it was attempted.
@@ -91,6 +93,11 @@ export class SweepStore {
     } catch {
       return undefined; // unreadable: run it again rather than trust it
     }
+  }
+
+  /** Where a local worker keeps the point's run directory. */
+  runDir(id: string): string {
+    return join(this.dir, 'runs', id);
   }
 
   has(p: PlannedPoint): boolean {
