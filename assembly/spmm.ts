@@ -28,3 +28,22 @@ export function spmm(rows: i32, indptr: usize, indices: usize, values: usize, x:
     }
   }
 }
+
+/**
+ * out = mean(x, A·x, …, A^layers·x): LightGCN's layer combination in one call. `a` and `b` are two scratch
+ * buffers of rows·d floats the passes alternate between. The sum is taken in the same order as the JS loop
+ * (x + A·x, then + A²·x, …) and divided at the end, so results match it bit for bit.
+ */
+export function propagateMean(rows: i32, indptr: usize, indices: usize, values: usize, x: usize, d: i32, layers: i32, out: usize, a: usize, b: usize): void {
+  const bytes = <usize>rows * <usize>(d << 2);
+  memory.copy(out, x, bytes);
+  let cur = x;
+  for (let l = 0; l < layers; l++) {
+    const next = l % 2 == 0 ? a : b;
+    spmm(rows, indptr, indices, values, cur, d, next);
+    for (let j: usize = 0; j < bytes; j += 16) v128.store(out + j, f32x4.add(v128.load(out + j), v128.load(next + j)));
+    cur = next;
+  }
+  const n = f32x4.splat(<f32>(layers + 1));
+  for (let j: usize = 0; j < bytes; j += 16) v128.store(out + j, f32x4.div(v128.load(out + j), n));
+}

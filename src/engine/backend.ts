@@ -4,6 +4,7 @@
  * project's machines) npm drops them and the import fails with MODULE_NOT_FOUND, so each is tried and skipped.
  */
 import * as tf from '@tensorflow/tfjs';
+import { installWasmCopyKernels } from '../ops/kernels/wasm-copy-kernels.js';
 import { UserError } from '../util/errors.js';
 
 export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
@@ -57,6 +58,7 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
       await import('@tensorflow/tfjs-backend-wasm');
       // setBackend resolves false (while getBackend may still say 'wasm') when initialisation fails: check it.
       if (!(await tf.setBackend('wasm'))) why = 'the wasm backend failed to initialise';
+      else installWasmCopyKernels();
     } else if (!(await tf.setBackend('cpu'))) why = 'the cpu backend failed to initialise';
     if (!why) {
       await tf.ready();

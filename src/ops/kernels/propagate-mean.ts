@@ -8,8 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { CsrMatrix } from '../sparse.js';
 import { csrMulInto, spmm } from './spmm.js';
 import { referenceMode } from './mode.js';
+import { propagateMeanWasm } from './spmm-wasm.js';
 
 function meanOfPowers(a: CsrMatrix, x: Float32Array, d: number, layers: number): Float32Array {
+  // The whole loop in WebAssembly SIMD when it is built: the matrix stays in the module's memory between calls.
+  const fused = propagateMeanWasm(a, x, d, layers);
+  if (fused) return fused;
   const acc = Float32Array.from(x);
   let cur = x;
   for (let l = 0; l < layers; l++) {
