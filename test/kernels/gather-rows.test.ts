@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gatherRows, gatherRowsBuiltin, gatherRowsHost, GATHER_ROWS_KERNELS } from '../../src/ops/kernels/index.js';
+import { gatherRows, gatherRowsBuiltin, gatherRowsHost, GATHER_ROWS_KERNELS, scatterAddRowsInto } from '../../src/ops/kernels/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, randn, tf, useBackend } from './_setup.js';
 
@@ -77,14 +77,16 @@ for (const backend of ['wasm', 'cpu'] as const) {
       v.dispose();
     });
 
-    test('an out-of-range index fails in the gradient rather than writing nowhere', async () => {
+    test('an out-of-range index fails (in the gather or its gradient) rather than writing nowhere', async () => {
       await useBackend(backend);
       const host = Int32Array.from([1, ROWS]);
       tf.tidy(() => {
         const X = tf.zeros([ROWS, D]) as tf.Tensor2D;
-        const idx = tf.tensor1d([1, 0], 'int32');
-        assert.throws(() => tf.grad((xx: tf.Tensor) => tf.sum(gatherRows(xx as tf.Tensor2D, idx, host)))(X), /out of range/);
+        const idx = tf.tensor1d([1, ROWS], 'int32');
+        assert.throws(() => tf.grad((xx: tf.Tensor) => tf.sum(gatherRows(xx as tf.Tensor2D, idx, host)))(X), /out of range|is not in \[0, /);
       });
+      // The scatter itself refuses an index beyond the table.
+      assert.throws(() => scatterAddRowsInto(new Float32Array(D), [ROWS], D, new Float32Array(ROWS * D)), /out of range/);
     });
   });
 }

@@ -60,31 +60,34 @@ test('gatherSquareBlock reads S[rows][:, rows] with duplicates', () => {
   assert.deepEqual([...gatherSquareBlock(s, n, [2, 0, 2])], [10, 8, 10, 2, 0, 2, 10, 8, 10]);
 });
 
-test('structure_preservation on constant features (cached cosines) equals the per-step computation', async () => {
-  await useBackend('wasm');
-  const n = 9;
-  const d = 4;
-  const fd = 7;
-  const rng = new Rng(5);
-  const H = randn64(rng, n * d);
-  const F = randn64(rng, n * fd);
-  const batch = makeBatch([0, 1, 2, 3], [3, 1, 8, 3], [0, 0, 0, 0]);
-  const f = t2(F, n, fd) as tf.Tensor2D;
-  for (const distance of ['fro', 'fro_over_batch'] as const) {
-    const op = buildOp(structurePreservation, { distance, similarity: 'dot' }, { emb: [dense('items', d)], feat: [dense('items', fd)] });
-    const run = (constant: boolean) =>
-      tf.tidy(() => {
-        const ctx = runContext({ batch, constants: constant ? new Map([[f, tf.transpose(f) as tf.Tensor2D]]) : undefined });
-        const fn = (h: tf.Tensor) => runOp(op, { emb: [h], feat: [f] }, ctx, 'loss') as tf.Scalar;
-        const h = t2(H, n, d);
-        return { loss: fn(h).dataSync()[0]!, grad: tf.grad(fn)(h).dataSync().slice() };
-      });
-    const cached = run(true);
-    assert.ok(cachedCosineMatrix(f) !== undefined, 'the cache was filled');
-    const direct = run(false);
-    assertClose([cached.loss], [direct.loss], 1e-5, `loss ${distance}`);
-    assertClose(cached.grad, direct.grad, 1e-5, `grad ${distance}`);
-  }
-  f.dispose();
-  disposeBatch(batch);
-});
+// fd 7 with 4 positives takes the [B, B] block of the cached cosines; fd 3 with 8 positives (2·f < B) the
+// factored F̂_b·(F̂_bᵀ·h) form.
+for (const [fd, pos] of [[7, [3, 1, 8, 3]], [3, [3, 1, 8, 3, 0, 5, 5, 2]]] as const) {
+  test(`structure_preservation on constant features (cached cosines) equals the per-step computation (f ${fd}, B ${pos.length})`, async () => {
+    await useBackend('wasm');
+    const n = 9;
+    const d = 4;
+    const rng = new Rng(5);
+    const H = randn64(rng, n * d);
+    const F = randn64(rng, n * fd);
+    const batch = makeBatch(pos.map((_, i) => i % 4), [...pos], pos.map(() => 0));
+    const f = t2(F, n, fd) as tf.Tensor2D;
+    for (const similarity of ['dot', 'cosine'] as const)
+      for (const distance of ['fro', 'fro_over_batch', 'mse'] as const) {
+        const op = buildOp(structurePreservation, { distance, similarity }, { emb: [dense('items', d)], feat: [dense('items', fd)] });
+        const run = (constant: boolean) =>
+          tf.tidy(() => {
+            const ctx = runContext({ batch, constants: constant ? new Map([[f, tf.transpose(f) as tf.Tensor2D]]) : undefined });
+            const fn = (h: tf.Tensor) => runOp(op, { emb: [h], feat: [f] }, ctx, 'loss') as tf.Scalar;
+            const h = t2(H, n, d);
+            return { loss: fn(h).dataSync()[0]!, grad: tf.grad(fn)(h).dataSync().slice() };
+          });
+        const cached = run(true);
+        const direct = run(false);
+        assertClose([cached.loss], [direct.loss], 1e-5, `loss ${similarity} ${distance}`);
+        assertClose(cached.grad, direct.grad, 1e-5, `grad ${similarity} ${distance}`);
+      }
+    f.dispose();
+    disposeBatch(batch);
+  });
+}

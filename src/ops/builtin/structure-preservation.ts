@@ -19,7 +19,7 @@ import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { stopGradient } from './stop-gradient.js';
 import { matMulABt } from './infonce.js';
-import { cachedCosineMatrix, gatherSquareBlock } from '../kernels/cosine.js';
+import { cachedCosineMatrix, cachedNormalizedRows, gatherSquareBlock } from '../kernels/cosine.js';
 import { referenceMode } from '../kernels/mode.js';
 
 export type SimilarityKind = 'cosine' | 'dot';
@@ -47,14 +47,15 @@ export function matrixDistance(s: tf.Tensor2D, t: tf.Tensor2D, kind: DistanceKin
  *   ‖h hᵀ − T‖²_F = ‖hᵀh‖²_F − 2·Σ h ⊙ (T h) + ‖T‖²_F,
  * so a step costs one [B, B]·[B, d] product (T h) instead of three B²·d products and several [B, B] passes,
  * and d/dh ‖h hᵀ − T‖²_F = 4·(h·(hᵀh) − T h). The three scalars are summed in float64 on the host so that
- * the difference keeps its precision when the two structures are close.
+ * the difference keeps its precision when the two structures are close. `t` is T itself, or (when T = F Fᵀ for
+ * a thin F) the function h ↦ F·(Fᵀh), which costs 2·B·f·d instead of B²·d.
  */
-export function gramDistance(h: tf.Tensor2D, t: tf.Tensor2D, tNorm2: number, kind: DistanceKind): tf.Scalar {
+export function gramDistance(h: tf.Tensor2D, t: tf.Tensor2D | ((h: tf.Tensor2D) => tf.Tensor2D), tNorm2: number, kind: DistanceKind): tf.Scalar {
   const bRows = h.shape[0];
   const f = tf.customGrad(((hIn: tf.Tensor, save: tf.GradSaveFunc) => {
     const hh = hIn as tf.Tensor2D;
     const g = tf.matMul(tf.transpose(hh), hh) as tf.Tensor2D;
-    const th = tf.matMul(t, hh) as tf.Tensor2D;
+    const th = typeof t === 'function' ? t(hh) : (tf.matMul(t, hh) as tf.Tensor2D);
     const gv = g.dataSync();
     const hv = hh.dataSync();
     const tv = th.dataSync();
@@ -147,11 +148,26 @@ export const structurePreservation = defineOp<{ weights?: number[]; similarity?:
         const feat = v.feat as tf.Tensor2D[];
         const terms = emb.map((e, m) => {
           const f = feat[m]!;
-          // Frozen features: the pairwise cosines are computed once and the batch block gathered per step.
-          const full = ctx.isConstant(f) && !referenceMode() ? cachedCosineMatrix(f) : undefined;
-          let target: tf.Tensor2D;
+          // Frozen features: unit rows (thin features) or all pairwise cosines (wide ones) are computed once.
+          const constant = ctx.isConstant(f) && !referenceMode();
+          const full = constant && 2 * f.shape[1] >= b.size ? cachedCosineMatrix(f) : undefined;
+          let target: tf.Tensor2D | ((h: tf.Tensor2D) => tf.Tensor2D);
           let targetNorm2: number;
-          if (full) {
+          if (constant && 2 * f.shape[1] < b.size) {
+            // Thin features (TikTok's 128-d audio and image): T = F̂_b F̂_bᵀ is applied as F̂_b·(F̂_bᵀ·h) and never
+            // formed, from the unit rows of F normalised once. F̂_bᵀ is transposed explicitly: a transposed-operand
+            // matMul is much slower on wasm than a copy and a plain one.
+            const fb = tf.gather(cachedNormalizedRows(f), b.pos) as tf.Tensor2D;
+            const fbT = tf.transpose(fb) as tf.Tensor2D;
+            // ‖F̂_b F̂_bᵀ‖²_F = ‖F̂_bᵀ F̂_b‖²_F: a [f, f] Gram instead of B² scattered reads of cached cosines.
+            targetNorm2 = tf.tidy(() => {
+              const g = tf.matMul(fbT, fb).dataSync();
+              let ss = 0;
+              for (let i = 0; i < g.length; i++) ss += g[i]! * g[i]!;
+              return ss;
+            });
+            target = (hh) => tf.matMul(fb, tf.matMul(fbT, hh)) as tf.Tensor2D;
+          } else if (full) {
             const block = gatherSquareBlock(full, f.shape[0], b.posHost);
             let ss = 0;
             for (let i = 0; i < block.length; i++) ss += block[i]! * block[i]!;
@@ -159,12 +175,13 @@ export const structurePreservation = defineOp<{ weights?: number[]; similarity?:
             targetNorm2 = ss;
           } else {
             const fb = stopGradient(l2NormalizeRows(gatherRows(f, b.pos, b.posHost)));
-            target = matMulABt(fb, fb);
-            targetNorm2 = tf.tidy(() => tf.sum(tf.square(target)).dataSync()[0]!);
+            const t = matMulABt(fb, fb);
+            target = t;
+            targetNorm2 = tf.tidy(() => tf.sum(tf.square(t)).dataSync()[0]!);
           }
           const hb = gatherRows(e, b.pos, b.posHost);
           const h = similarity === 'cosine' ? l2NormalizeRows(hb) : hb;
-          const d = referenceMode() ? matrixDistance(matMulABt(h, h), target, distance) : gramDistance(h, target, targetNorm2, distance);
+          const d = referenceMode() ? matrixDistance(matMulABt(h, h), target as tf.Tensor2D, distance) : gramDistance(h, target, targetNorm2, distance);
           const w = p.weights?.[m] ?? 1;
           return w === 1 ? d : (tf.mul(d, w) as tf.Scalar);
         });

@@ -79,6 +79,18 @@ export function gatherSquareBlock(s: Float32Array, n: number, rows: ArrayLike<nu
   return out;
 }
 
+const normalized = new WeakMap<tf.Tensor, tf.Tensor2D>();
+
+/** The unit-norm rows of a constant tensor, memoised by tensor identity and kept out of any tidy scope. */
+export function cachedNormalizedRows(x: tf.Tensor2D): tf.Tensor2D {
+  let m = normalized.get(x);
+  if (!m) {
+    m = tf.keep(normaliseRows(x));
+    normalized.set(x, m);
+  }
+  return m;
+}
+
 /** Top-k columns of each row of a full [n·n] matrix, ties broken by the lower column (as tf.topk). */
 export function topkRows(s: Float32Array, n: number, k: number): { indices: Int32Array; sims: Float32Array } {
   const indices = new Int32Array(n * k);

@@ -9,6 +9,7 @@
  * built-in gradient, so nothing is downloaded there.
  */
 import * as tf from '@tensorflow/tfjs';
+import { heapKernelsActive, heapScatterAddRows } from './heap-kernels.js';
 
 export type GatherRowsKernel = (x: tf.Tensor2D, idx: tf.Tensor1D, idxHost?: Int32Array) => tf.Tensor2D;
 
@@ -34,6 +35,8 @@ export const gatherRowsHost: GatherRowsKernel = (x, idx, idxHost) => {
     gradFunc: (dy: tf.Tensor) => {
       // Read at gradient time: the batch's indices are small, and idx may have been created lazily.
       const ids = idxHost ?? (idx.dataSync() as Int32Array);
+      // On wasm the scatter writes straight into a tensor in the backend's memory (heap-kernels.ts).
+      if (heapKernelsActive()) return heapScatterAddRows(dy as tf.Tensor2D, ids, rows);
       const g = scatterAddRowsInto(dy.dataSync() as Float32Array, ids, d, new Float32Array(rows * d));
       return tf.tensor2d(g, [rows, d], 'float32');
     },

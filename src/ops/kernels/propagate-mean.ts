@@ -9,6 +9,7 @@ import type { CsrMatrix } from '../sparse.js';
 import { csrMulInto, spmm } from './spmm.js';
 import { referenceMode } from './mode.js';
 import { propagateMeanWasm } from './spmm-wasm.js';
+import { heapKernelsActive, heapPropagateMean } from './heap-kernels.js';
 
 function meanOfPowers(a: CsrMatrix, x: Float32Array, d: number, layers: number): Float32Array {
   // The whole loop in WebAssembly SIMD when it is built: the matrix stays in the module's memory between calls.
@@ -29,6 +30,14 @@ function meanOfPowers(a: CsrMatrix, x: Float32Array, d: number, layers: number):
 function propagateMeanHost(a: CsrMatrix, x: tf.Tensor2D, layers: number): tf.Tensor2D {
   const [n, d] = x.shape;
   if (a.rows !== n || a.cols !== n) throw new Error(`propagateMean: A is [${a.rows}, ${a.cols}] but X has ${n} rows`);
+  if (d % 4 === 0 && heapKernelsActive()) {
+    // The same SIMD loop in the wasm backend's memory: X is read where tfjs keeps it (heap-kernels.ts).
+    const g = tf.customGrad((xIn) => ({
+      value: heapPropagateMean(a, xIn as tf.Tensor2D, layers),
+      gradFunc: (dy: tf.Tensor) => heapPropagateMean(a.transpose(), dy as tf.Tensor2D, layers),
+    }));
+    return g(x as tf.Tensor) as tf.Tensor2D;
+  }
   const f = tf.customGrad((xIn) => {
     const value = tf.tensor2d(meanOfPowers(a, (xIn as tf.Tensor).dataSync() as Float32Array, d, layers), [n, d]);
     return {

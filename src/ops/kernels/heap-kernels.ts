@@ -1,0 +1,215 @@
+/**
+ * Our WebAssembly SIMD kernels running inside the wasm backend's own memory.
+ *
+ * Why: a host kernel reads its input out of tfjs (dataSync: a copy), copies it into our module, copies the
+ * result out and hands it back to tfjs (tf.tensor: another copy). For a propagated [users+items, 64] table
+ * (6.8 MB on Baby) that is six full copies and two fresh allocations per call, forward and backward, which cost
+ * about as much as the sparse product itself. Here the same AssemblyScript module (assembly/spmm.ts) is built a
+ * second time with `--importMemory` (dist/wasm/spmm-heap.wasm; it has no data segments and no globals, so it
+ * owns no memory of its own) and instantiated on tfjs-backend-wasm's WebAssembly.Memory. Our kernels are then
+ * registered as tfjs kernels of the wasm backend: they read the input tensor where tfjs keeps it and write into
+ * an output tensor tfjs allocated. A constant CSR matrix is copied into that memory once (tfjs's malloc) and
+ * stays there while it keeps being used, within a budget, as in spmm-wasm.ts.
+ *
+ * Results are bit-identical to the copying kernels: the same compiled code on the same numbers.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import type { CsrMatrix } from '../sparse.js';
+import { referenceMode } from './mode.js';
+
+interface HeapModule {
+  spmm(rows: number, indptr: number, indices: number, values: number, x: number, d: number, out: number): void;
+  propagateMean(rows: number, indptr: number, indices: number, values: number, x: number, d: number, layers: number, out: number, a: number, b: number): void;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm used here. */
+interface WasmBackend {
+  wasm: { asm: { memory: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void; HEAPU8: Uint8Array };
+  dataIdMap: { get(id: unknown): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+const SPMM = 'AnchorflowSpmm';
+const PROPAGATE_MEAN = 'AnchorflowPropagateMean';
+const SCATTER_ROWS = 'AnchorflowScatterAddRows';
+
+let mod: HeapModule | null = null;
+let forMemory: WebAssembly.Memory | undefined;
+
+function locate(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const rel of ['../../../wasm/spmm-heap.wasm', '../../../dist/wasm/spmm-heap.wasm']) {
+    const p = join(here, rel);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+function heapModule(backend: WasmBackend): HeapModule {
+  const memory = backend.wasm.asm.memory;
+  if (!mod || forMemory !== memory) {
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(locate()!)), { env: { memory, abort: () => {} } });
+    mod = inst.exports as unknown as HeapModule;
+    forMemory = memory;
+  }
+  return mod;
+}
+
+// ---- pinned matrices ----------------------------------------------------------------------------------------
+
+interface Pinned {
+  ptr: number;
+  indptr: number;
+  indices: number;
+  values: number;
+}
+const PIN_BUDGET = 64 * 1024 * 1024;
+let pins = new WeakMap<CsrMatrix, Pinned>();
+let pinList: number[] = [];
+let pinnedBytes = 0;
+let pinOwner: WasmBackend | undefined;
+
+function align16(n: number): number {
+  return (n + 15) & ~15;
+}
+
+/** Drops every pinned matrix (the next use copies it in again). */
+export function unpinAll(): void {
+  if (pinOwner) for (const p of pinList) pinOwner.wasm._free(p);
+  pins = new WeakMap();
+  pinList = [];
+  pinnedBytes = 0;
+}
+
+function pin(backend: WasmBackend, a: CsrMatrix): Pinned {
+  if (pinOwner !== backend) {
+    // A new backend instance has a new memory: pointers into the old one mean nothing there.
+    pins = new WeakMap();
+    pinList = [];
+    pinnedBytes = 0;
+    pinOwner = backend;
+  }
+  const hit = pins.get(a);
+  if (hit) return hit;
+  const oIndices = align16((a.rows + 1) * 4);
+  const oValues = oIndices + align16(a.nnz * 4);
+  const bytes = oValues + align16(a.nnz * 4);
+  if (pinnedBytes + bytes > PIN_BUDGET) unpinAll();
+  const ptr = backend.wasm._malloc(bytes + 16);
+  const base = align16(ptr);
+  const buf = backend.wasm.HEAPU8.buffer; // after malloc, which can grow the memory
+  new Int32Array(buf, base, a.rows + 1).set(a.indptr);
+  new Int32Array(buf, base + oIndices, a.nnz).set(a.indices);
+  new Float32Array(buf, base + oValues, a.nnz).set(a.values);
+  const p = { ptr, indptr: base, indices: base + oIndices, values: base + oValues };
+  pins.set(a, p);
+  pinList.push(ptr);
+  pinnedBytes += bytes;
+  return p;
+}
+
+function offsetOf(backend: WasmBackend, t: tf.TensorInfo): number {
+  const e = backend.dataIdMap.get(t.dataId);
+  if (!e) throw new Error('heap kernel: tensor data not found on the wasm backend');
+  return e.memoryOffset;
+}
+
+// ---- kernels ------------------------------------------------------------------------------------------------
+
+type Args = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
+
+function spmmKernel({ inputs, attrs, backend }: Args): tf.TensorInfo {
+  const be = backend as WasmBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const a = (attrs as unknown as { matrix: CsrMatrix }).matrix;
+  const d = x.shape[1]!;
+  const out = be.makeOutput([a.rows, d], 'float32');
+  const m = heapModule(be);
+  const p = pin(be, a);
+  m.spmm(a.rows, p.indptr, p.indices, p.values, offsetOf(be, x), d, offsetOf(be, out));
+  return out;
+}
+
+function propagateMeanKernel({ inputs, attrs, backend }: Args): tf.TensorInfo {
+  const be = backend as WasmBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const { matrix: a, layers } = attrs as unknown as { matrix: CsrMatrix; layers: number };
+  const d = x.shape[1]!;
+  const out = be.makeOutput([a.rows, d], 'float32');
+  const m = heapModule(be);
+  const p = pin(be, a);
+  const bytes = a.rows * d * 4;
+  const scratch = be.wasm._malloc(2 * bytes + 32);
+  try {
+    const s0 = align16(scratch);
+    m.propagateMean(a.rows, p.indptr, p.indices, p.values, offsetOf(be, x), d, layers, offsetOf(be, out), s0, align16(s0 + bytes));
+  } finally {
+    be.wasm._free(scratch);
+  }
+  return out;
+}
+
+/** out[rows, d] = 0, then out[idx[r], :] += dy[r, :]: the gradient of a row gather, written in place. */
+function scatterAddRowsKernel({ inputs, attrs, backend }: Args): tf.TensorInfo {
+  const be = backend as WasmBackend;
+  const dy = inputs.dy as tf.TensorInfo;
+  const { rows, ids } = attrs as unknown as { rows: number; ids: ArrayLike<number> };
+  const d = dy.shape[1]!;
+  if (ids.length !== dy.shape[0]) throw new Error(`gatherRows: ${ids.length} indices for ${dy.shape[0]} gradient rows`);
+  const out = be.makeOutput([rows, d], 'float32');
+  const buf = be.wasm.HEAPU8.buffer; // views after makeOutput, which can grow the memory
+  const o = new Float32Array(buf, offsetOf(be, out), rows * d);
+  const g = new Float32Array(buf, offsetOf(be, dy), dy.shape[0]! * d);
+  o.fill(0);
+  for (let r = 0; r < ids.length; r++) {
+    const dst = ids[r]! * d;
+    if (!(dst >= 0 && dst + d <= o.length)) throw new Error(`gatherRows: index ${ids[r]} out of range`);
+    const src = r * d;
+    for (let j = 0; j < d; j++) o[dst + j]! += g[src + j]!;
+  }
+  return out;
+}
+
+let registered: boolean | undefined;
+
+/** Registers the kernels for the wasm backend; false (and nothing registered) when the module is not built. */
+function ensureRegistered(): boolean {
+  if (registered !== undefined) return registered;
+  registered = !process.env.ANCHORFLOW_NO_WASM_KERNELS && locate() !== undefined;
+  if (registered) {
+    tf.registerKernel({ kernelName: SPMM, backendName: 'wasm', kernelFunc: spmmKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: PROPAGATE_MEAN, backendName: 'wasm', kernelFunc: propagateMeanKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: SCATTER_ROWS, backendName: 'wasm', kernelFunc: scatterAddRowsKernel as unknown as tf.KernelFunc });
+  }
+  return registered;
+}
+
+/** Whether the in-memory kernels serve the active backend now (wasm, module built, not reference mode). */
+export function heapKernelsActive(): boolean {
+  return tf.getBackend() === 'wasm' && !referenceMode() && ensureRegistered();
+}
+
+function run(name: string, inputs: tf.NamedTensorMap, attrs: Record<string, unknown>): tf.Tensor {
+  return tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** A·x in the wasm backend's memory (no gradient: callers wrap it). d must be a multiple of 4. */
+export function heapSpmm(a: CsrMatrix, x: tf.Tensor2D): tf.Tensor2D {
+  return run(SPMM, { x }, { matrix: a }) as tf.Tensor2D;
+}
+
+/** mean(x, A·x, …, A^layers·x) in the wasm backend's memory (no gradient). A square, d a multiple of 4. */
+export function heapPropagateMean(a: CsrMatrix, x: tf.Tensor2D, layers: number): tf.Tensor2D {
+  return run(PROPAGATE_MEAN, { x }, { matrix: a, layers }) as tf.Tensor2D;
+}
+
+/**
+ * The [rows, d] gradient of gathering rows `ids` of a table, from the gathered rows' gradient dy. The indices
+ * come as a host array: the index tensor of the forward pass may already be disposed when the gradient runs.
+ */
+export function heapScatterAddRows(dy: tf.Tensor2D, ids: ArrayLike<number>, rows: number): tf.Tensor2D {
+  return run(SCATTER_ROWS, { dy }, { rows, ids }) as tf.Tensor2D;
+}

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf, useBackend, randn, randomCsr, randomSymmetricCsr } from './_setup.js';
+import { heapKernelsActive, heapPropagateMean, heapScatterAddRows, heapSpmm, unpinAll } from '../../src/ops/kernels/heap-kernels.js';
+import { csrMulWasm, propagateMeanWasm } from '../../src/ops/kernels/spmm-wasm.js';
+import { scatterAddRowsInto } from '../../src/ops/kernels/gather-rows.js';
+import { spmm } from '../../src/ops/kernels/spmm.js';
+import { propagateMean } from '../../src/ops/kernels/propagate-mean.js';
+import { setReferenceMode } from '../../src/ops/kernels/mode.js';
+import { Rng } from '../../src/util/rng.js';
+
+test('kernels in the wasm backend\'s memory equal the copying kernels bit for bit, and leak no tensors', async () => {
+  await useBackend('wasm');
+  assert.ok(heapKernelsActive(), 'dist/wasm/spmm-heap.wasm is built by npm run build');
+  const rng = new Rng(21);
+  const before = tf.memory().numTensors;
+  for (const [rows, cols, d] of [[40, 40, 8], [33, 57, 16], [120, 120, 64]] as const) {
+    const a = randomCsr(rng, rows, cols, 0.1, [3]);
+    const xv = randn(rng, cols * d);
+    const want = new Float32Array(rows * d);
+    assert.ok(csrMulWasm(a, xv, d, want));
+    const got = tf.tidy(() => heapSpmm(a, tf.tensor2d(xv, [cols, d])).dataSync());
+    assert.deepEqual(got, want, `spmm ${rows}x${cols} d${d}`);
+  }
+  for (const layers of [1, 2, 3]) {
+    const a = randomSymmetricCsr(rng, 90, 0.08);
+    const xv = randn(rng, 90 * 12);
+    const got = tf.tidy(() => heapPropagateMean(a, tf.tensor2d(xv, [90, 12]), layers).dataSync());
+    assert.deepEqual(got, propagateMeanWasm(a, xv, 12, layers), `propagate mean, ${layers} layers`);
+  }
+  const dy = randn(rng, 7 * 4);
+  const idx = [5, 0, 5, 2, 9, 9, 9];
+  const got = tf.tidy(() => heapScatterAddRows(tf.tensor2d(dy, [7, 4]), idx, 10).dataSync());
+  assert.deepEqual(got, scatterAddRowsInto(dy, idx, 4, new Float32Array(40)));
+  assert.throws(() => tf.tidy(() => heapScatterAddRows(tf.tensor2d(dy, [7, 4]), [0, 1, 2, 3, 4, 5, 10], 10)), /index 10 out of range/);
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+});
+
+test('spmm and the layer mean through the heap kernels: values and gradients match reference mode; pins survive a reset', async () => {
+  await useBackend('wasm');
+  const rng = new Rng(8);
+  const a = randomCsr(rng, 50, 30, 0.15);
+  const s = randomSymmetricCsr(rng, 30, 0.2);
+  const x = tf.tensor2d(randn(rng, 30 * 8), [30, 8]);
+  const w = tf.tensor2d(randn(rng, 50 * 8), [50, 8]);
+  const w2 = tf.tensor2d(randn(rng, 30 * 8), [30, 8]);
+  const lossOf = (t: tf.Tensor) => tf.add(tf.sum(tf.mul(spmm(a, t as tf.Tensor2D), w)), tf.sum(tf.mul(propagateMean(s, t as tf.Tensor2D, 2), w2)));
+  const run = () => tf.tidy(() => ({ loss: lossOf(x).dataSync()[0]!, grad: [...tf.grad(lossOf)(x).dataSync()] }));
+  const fast = run();
+  unpinAll();
+  const again = run();
+  assert.deepEqual(again, fast, 'the same after the pinned matrices were dropped');
+  setReferenceMode(true);
+  let ref: typeof fast;
+  try {
+    ref = run();
+  } finally {
+    setReferenceMode(false);
+  }
+  assert.ok(Math.abs(fast.loss - ref.loss) <= 1e-4 * Math.max(1, Math.abs(ref.loss)), `${fast.loss} vs ${ref.loss}`);
+  for (let i = 0; i < ref.grad.length; i++) assert.ok(Math.abs(fast.grad[i]! - ref.grad[i]!) <= 1e-4 * Math.max(1, Math.abs(ref.grad[i]!)), `grad ${i}`);
+  tf.dispose([x, w, w2]);
+});
