@@ -47,3 +47,64 @@ export function propagateMean(rows: i32, indptr: usize, indices: usize, values: 
   const n = f32x4.splat(<f32>(layers + 1));
   for (let j: usize = 0; j < bytes; j += 16) v128.store(out + j, f32x4.div(v128.load(out + j), n));
 }
+
+// ---- row softmax (InfoNCE) -------------------------------------------------------------------------------
+
+// exp on four lanes: Cephes' single-precision expf (range reduction by ln 2 in two parts, degree-6 polynomial,
+// scaling by 2^n through the exponent bits), about 1 ulp. Inputs are clamped to [-87.3, 88.3] so that 2^n stays
+// a normal float; softmax only feeds it values <= 0.
+// @ts-ignore: decorator
+@inline function expV(v: v128): v128 {
+  let x = f32x4.max(f32x4.min(v, f32x4.splat(88.3)), f32x4.splat(-87.3));
+  const fx = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(0.5)));
+  x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  const z = f32x4.mul(x, x);
+  let y = f32x4.splat(1.9875691500e-4);
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(1.3981999507e-3));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(8.3334519073e-3));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(4.1665795894e-2));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(1.6666665459e-1));
+  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(f32x4.add(f32x4.mul(y, z), x), f32x4.splat(1.0));
+  const n = i32x4.trunc_sat_f32x4_s(fx);
+  return f32x4.mul(y, i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23));
+}
+
+/**
+ * For each row of x [rows, cols]: out = softmax(row), stats[2·i] = max of the row, stats[2·i + 1] = Σ exp(x − max)
+ * (so that logSumExp = log(sum) + max). One pass for the max, one for exp and the sum, one for the division.
+ */
+export function softmaxRows(x: usize, rows: i32, cols: i32, out: usize, stats: usize): void {
+  const rowBytes = <usize>(cols << 2);
+  const vecBytes = <usize>((cols >> 2) << 4);
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes;
+    const orow = out + <usize>i * rowBytes;
+    let mv = f32x4.splat(-Infinity);
+    let j: usize = 0;
+    for (; j < vecBytes; j += 16) mv = f32x4.max(mv, v128.load(xr + j));
+    let m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    for (; j < rowBytes; j += 4) m = max(m, load<f32>(xr + j));
+    const ms = f32x4.splat(m);
+    let sv = f32x4.splat(0);
+    j = 0;
+    for (; j < vecBytes; j += 16) {
+      const e = expV(f32x4.sub(v128.load(xr + j), ms));
+      v128.store(orow + j, e);
+      sv = f32x4.add(sv, e);
+    }
+    let s = f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1) + f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3);
+    for (; j < rowBytes; j += 4) {
+      const e = f32x4.extract_lane(expV(f32x4.splat(load<f32>(xr + j) - m)), 0);
+      store<f32>(orow + j, e);
+      s += e;
+    }
+    const ss = f32x4.splat(s);
+    j = 0;
+    for (; j < vecBytes; j += 16) v128.store(orow + j, f32x4.div(v128.load(orow + j), ss));
+    for (; j < rowBytes; j += 4) store<f32>(orow + j, load<f32>(orow + j) / s);
+    store<f32>(stats + (<usize>i << 3), m);
+    store<f32>(stats + (<usize>i << 3) + 4, s);
+  }
+}

@@ -201,7 +201,8 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
       set: overridesFor(opts),
       dataset: dataset.name,
       dataPath: opts.dataPath ? resolve(opts.dataPath) : undefined,
-      dataDir: resolveDataDir(opts.dataDir),
+      // Absolute, so that `--resume` and `analyze` find the data from any working directory.
+      dataDir: ((d) => (d === undefined ? undefined : resolve(d)))(resolveDataDir(opts.dataDir)),
       features: featuresFor(loaded, dataset.name),
       seeds,
       backend: backend.choice,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, useBackend, randn, randomCsr, randomSymmetricCsr } from './_setup.js';
-import { heapKernelsActive, heapPropagateMean, heapScatterAddRows, heapSpmm, unpinAll } from '../../src/ops/kernels/heap-kernels.js';
+import { heapKernelsActive, heapPropagateMean, heapScatterAddRows, heapSoftmaxRows, heapSpmm, unpinAll } from '../../src/ops/kernels/heap-kernels.js';
 import { csrMulWasm, propagateMeanWasm } from '../../src/ops/kernels/spmm-wasm.js';
 import { scatterAddRowsInto } from '../../src/ops/kernels/gather-rows.js';
 import { spmm } from '../../src/ops/kernels/spmm.js';
@@ -60,4 +60,32 @@ test('spmm and the layer mean through the heap kernels: values and gradients mat
   assert.ok(Math.abs(fast.loss - ref.loss) <= 1e-4 * Math.max(1, Math.abs(ref.loss)), `${fast.loss} vs ${ref.loss}`);
   for (let i = 0; i < ref.grad.length; i++) assert.ok(Math.abs(fast.grad[i]! - ref.grad[i]!) <= 1e-4 * Math.max(1, Math.abs(ref.grad[i]!)), `grad ${i}`);
   tf.dispose([x, w, w2]);
+});
+
+test('row softmax kernel: softmax, max and sum agree with tfjs to float tolerance (any width, large logits)', async () => {
+  await useBackend('wasm');
+  const rng = new Rng(3);
+  const before = tf.memory().numTensors;
+  for (const [rows, cols, scale] of [[5, 8, 1], [7, 13, 5], [64, 257, 30], [3, 1, 1]] as const) {
+    const xv = randn(rng, rows * cols).map((v) => v * scale);
+    const { got, want } = tf.tidy(() => {
+      const x = tf.tensor2d(xv, [rows, cols]);
+      const r = heapSoftmaxRows(x);
+      const m = tf.max(x, 1);
+      const s = tf.sum(tf.exp(tf.sub(x, tf.reshape(m, [-1, 1]))), 1);
+      return {
+        got: [r.softmax.dataSync(), r.max.dataSync(), r.sum.dataSync()].map((a) => [...a]),
+        want: [tf.softmax(x).dataSync(), m.dataSync(), s.dataSync()].map((a) => [...a]),
+      };
+    });
+    for (const [k, what] of ['softmax', 'max', 'sum'].entries())
+      for (let i = 0; i < want[k]!.length; i++)
+        assert.ok(Math.abs(got[k]![i]! - want[k]![i]!) <= 3e-6 * Math.max(1e-3, Math.abs(want[k]![i]!)), `${what}[${i}] ${rows}x${cols}: ${got[k]![i]} vs ${want[k]![i]}`);
+    // Rows sum to one.
+    for (let r = 0; r < rows; r++) {
+      const row = got[0]!.slice(r * cols, (r + 1) * cols).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(row - 1) < 1e-5, `row ${r} sums to ${row}`);
+    }
+  }
+  assert.equal(tf.memory().numTensors, before);
 });

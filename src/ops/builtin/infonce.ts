@@ -16,6 +16,7 @@ import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { stopGradient } from './stop-gradient.js';
 import { referenceMode } from '../kernels/mode.js';
+import { heapKernelsActive, heapSoftmaxRows } from '../kernels/heap-kernels.js';
 
 /**
  * a·bᵀ for a [p, d] and b [q, d], differentiable in both: forward matMul(a, transpose(b)); backward
@@ -46,13 +47,23 @@ function infoNceNormalised(an: tf.Tensor2D, bn: tf.Tensor2D, tau: number): tf.Sc
   const f = tf.customGrad(((aIn: tf.Tensor, bIn: tf.Tensor, save: tf.GradSaveFunc) => {
     const a = aIn as tf.Tensor2D;
     const b = bIn as tf.Tensor2D;
-    const logits = tf.div(tf.matMul(a, tf.transpose(b)), tau) as tf.Tensor2D;
-    const m = tf.max(logits, 1, true);
-    const e = tf.exp(tf.sub(logits, m));
-    const s = tf.sum(e, 1, true);
-    const lse = tf.add(tf.log(s), m);
+    let lse: tf.Tensor;
+    let softmax: tf.Tensor2D;
+    if (heapKernelsActive()) {
+      // On wasm: 1/τ folded into a ([B, d] instead of a [B, B] division) and the row softmax in one SIMD kernel
+      // (max, exp, sum, divide) instead of six [B, B] tfjs passes, exp being the slowest of them.
+      const r = heapSoftmaxRows(tf.matMul(tf.mul(a, 1 / tau), tf.transpose(b)) as tf.Tensor2D);
+      lse = tf.reshape(tf.add(tf.log(r.sum), r.max), [-1, 1]);
+      softmax = r.softmax;
+    } else {
+      const logits = tf.div(tf.matMul(a, tf.transpose(b)), tau) as tf.Tensor2D;
+      const m = tf.max(logits, 1, true);
+      const e = tf.exp(tf.sub(logits, m));
+      const s = tf.sum(e, 1, true);
+      lse = tf.add(tf.log(s), m);
+      softmax = tf.div(e, s) as tf.Tensor2D;
+    }
     const pos = tf.div(tf.sum(tf.mul(a, b), 1, true), tau);
-    const softmax = tf.div(e, s);
     save([a, b, softmax]);
     return {
       value: tf.mean(tf.sub(lse, pos)) as tf.Scalar,

@@ -23,6 +23,7 @@ import { referenceMode } from './mode.js';
 interface HeapModule {
   spmm(rows: number, indptr: number, indices: number, values: number, x: number, d: number, out: number): void;
   propagateMean(rows: number, indptr: number, indices: number, values: number, x: number, d: number, layers: number, out: number, a: number, b: number): void;
+  softmaxRows(x: number, rows: number, cols: number, out: number, stats: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
@@ -35,6 +36,7 @@ interface WasmBackend {
 const SPMM = 'AnchorflowSpmm';
 const PROPAGATE_MEAN = 'AnchorflowPropagateMean';
 const SCATTER_ROWS = 'AnchorflowScatterAddRows';
+const SOFTMAX_ROWS = 'AnchorflowSoftmaxRows';
 
 let mod: HeapModule | null = null;
 let forMemory: WebAssembly.Memory | undefined;
@@ -173,6 +175,17 @@ function scatterAddRowsKernel({ inputs, attrs, backend }: Args): tf.TensorInfo {
   return out;
 }
 
+/** Row softmax of x [rows, cols] and, per row, [max, Σ exp(x − max)]: two outputs. */
+function softmaxRowsKernel({ inputs, backend }: Args): tf.TensorInfo[] {
+  const be = backend as WasmBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const [rows, cols] = x.shape as [number, number];
+  const out = be.makeOutput([rows, cols], 'float32');
+  const stats = be.makeOutput([rows, 2], 'float32');
+  heapModule(be).softmaxRows(offsetOf(be, x), rows, cols, offsetOf(be, out), offsetOf(be, stats));
+  return [out, stats];
+}
+
 let registered: boolean | undefined;
 
 /** Registers the kernels for the wasm backend; false (and nothing registered) when the module is not built. */
@@ -183,6 +196,7 @@ function ensureRegistered(): boolean {
     tf.registerKernel({ kernelName: SPMM, backendName: 'wasm', kernelFunc: spmmKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: PROPAGATE_MEAN, backendName: 'wasm', kernelFunc: propagateMeanKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: SCATTER_ROWS, backendName: 'wasm', kernelFunc: scatterAddRowsKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: SOFTMAX_ROWS, backendName: 'wasm', kernelFunc: softmaxRowsKernel as unknown as tf.KernelFunc });
   }
   return registered;
 }
@@ -194,6 +208,17 @@ export function heapKernelsActive(): boolean {
 
 function run(name: string, inputs: tf.NamedTensorMap, attrs: Record<string, unknown>): tf.Tensor {
   return tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/**
+ * Row softmax of x [rows, cols] in one SIMD pass set (exp by a ~1 ulp polynomial), with each row's max and
+ * Σ exp(x − max), so that logSumExp = log(sum) + max. No gradient: InfoNCE supplies its closed form.
+ */
+export function heapSoftmaxRows(x: tf.Tensor2D): { softmax: tf.Tensor2D; max: tf.Tensor1D; sum: tf.Tensor1D } {
+  const [softmax, stats] = tf.engine().runKernel(SOFTMAX_ROWS, { x }, {}) as unknown as [tf.Tensor2D, tf.Tensor2D];
+  const [max, sum] = tf.unstack(stats, 1) as [tf.Tensor1D, tf.Tensor1D];
+  stats.dispose();
+  return { softmax, max, sum };
 }
 
 /** A·x in the wasm backend's memory (no gradient: callers wrap it). d must be a multiple of 4. */
