@@ -70,9 +70,11 @@ function infoNceNormalised(an: tf.Tensor2D, bn: tf.Tensor2D, tau: number): tf.Sc
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [as, bs, p] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         const scale = tf.div(dy, as.shape[0] * tau);
-        const g = tf.mul(p, scale) as tf.Tensor2D;
-        const da = tf.sub(tf.matMul(g, bs), tf.mul(bs, scale));
-        const db = tf.sub(tf.transpose(tf.matMul(tf.transpose(as), g)), tf.mul(as, scale));
+        // The scalar scale is applied to the [B, d] operands, not to the [B, B] softmax: one [B, B] pass fewer.
+        const bsc = tf.mul(bs, scale) as tf.Tensor2D;
+        const asc = tf.mul(as, scale) as tf.Tensor2D;
+        const da = tf.sub(tf.matMul(p, bsc), bsc);
+        const db = tf.sub(tf.transpose(tf.matMul(tf.transpose(asc), p)), asc);
         return [da, db];
       },
     };
