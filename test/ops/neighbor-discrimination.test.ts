@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { neighborDiscrimination, pseudoPositives, sumExpSim } from '../../src/ops/builtin/neighbor-discrimination.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
+import { setReferenceMode } from '../../src/ops/kernels/mode.js';
 import { assertClose, assertShapeError, buildOp, disposeBatch, makeBatch, M, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';
 
 describe('neighbor_discrimination shape rule', () => {
@@ -81,3 +82,21 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
   });
 }
+
+test('pseudo-positives: the fast path (SIMD softmax, host top-k) picks the same neighbours as tf.softmax + tf.topk', async () => {
+  await useBackend('wasm');
+  const rng = new Rng(4);
+  const n = 300, d = 8, K = 5;
+  const H = [0, 1, 2].map(() => randn64(rng, n * d));
+  const idx = Int32Array.from({ length: 70 }, (_, i) => (i * 37) % n);
+  const labels = () => tf.tidy(() => pseudoPositives(H.map((h) => t2(h, n, d)), idx, K));
+  const fast = labels();
+  setReferenceMode(true);
+  let slow: ReturnType<typeof labels>;
+  try {
+    slow = labels();
+  } finally {
+    setReferenceMode(false);
+  }
+  assert.deepEqual(fast, slow);
+});

@@ -15,6 +15,8 @@ import { listIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { uniqueIndices } from './batch-unique.js';
+import { heapKernelsActive, heapSoftmaxRows } from '../kernels/heap-kernels.js';
+import { topkRows } from '../kernels/cosine.js';
 
 const CHUNK = 1024;
 
@@ -32,13 +34,18 @@ export function pseudoPositives(views: tf.Tensor2D[], idx: Int32Array, K: number
       const c = Math.min(CHUNK, B - c0);
       tf.tidy(() => {
         const rows = tf.tensor1d(idx.subarray(c0, c0 + c), 'int32');
-        const probs = normed.map((hn, v) => tf.softmax(tf.matMul(tf.gather(hn, rows), normedT[v]!) as tf.Tensor2D));
-        const total = tf.addN(probs);
+        // The row softmax and the top-k selections are the expensive part; on wasm the softmax is one SIMD
+        // kernel and the selections run on the host copy (reference mode keeps tf.softmax and tf.topk).
+        const fast = heapKernelsActive();
+        const softmax = (x: tf.Tensor2D) => (fast ? heapSoftmaxRows(x).softmax : (tf.softmax(x) as tf.Tensor2D));
+        const topk = (x: tf.Tensor2D, k: number) => (fast ? topkRows(x.dataSync(), x.shape[0], k, x.shape[1]).indices : tf.topk(x, k).indices.dataSync());
+        const probs = normed.map((hn, v) => softmax(tf.matMul(tf.gather(hn, rows), normedT[v]!) as tf.Tensor2D));
+        const total = tf.addN(probs) as tf.Tensor2D;
         probs.forEach((pm, m) => {
-          const top = tf.topk(tf.add(total, pm), K).indices.dataSync();
+          const top = topk(tf.add(total, pm), K);
           // The K best of P_m outside the multimodal set lie among P_m's 2K best.
           const K2 = Math.min(2 * K, pm.shape[1]);
-          const self = tf.topk(pm, K2).indices.dataSync();
+          const self = topk(pm, K2);
           const { mm, single } = out[m]!;
           for (let r = 0; r < c; r++) {
             const taken = new Set<number>();

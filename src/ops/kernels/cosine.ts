@@ -91,16 +91,20 @@ export function cachedNormalizedRows(x: tf.Tensor2D): tf.Tensor2D {
   return m;
 }
 
-/** Top-k columns of each row of a full [n·n] matrix, ties broken by the lower column (as tf.topk). */
-export function topkRows(s: Float32Array, n: number, k: number): { indices: Int32Array; sims: Float32Array } {
+/**
+ * Top-k columns of each row of a row-major [rows, cols] matrix (square by default), ties broken by the lower
+ * column (as tf.topk). A sorted insertion list: for k ≪ cols most values are rejected by one comparison, which
+ * is about 3x faster than the wasm backend's TopK on [1024, 6710].
+ */
+export function topkRows(s: ArrayLike<number>, n: number, k: number, cols = n): { indices: Int32Array; sims: Float32Array } {
   const indices = new Int32Array(n * k);
   const sims = new Float32Array(n * k);
   const bestV = new Float64Array(k);
   const bestI = new Int32Array(k);
   for (let i = 0; i < n; i++) {
     let filled = 0;
-    const base = i * n;
-    for (let j = 0; j < n; j++) {
+    const base = i * cols;
+    for (let j = 0; j < cols; j++) {
       const v = s[base + j]!;
       if (filled === k && v <= bestV[k - 1]!) continue;
       // insertion into the sorted (descending) top list; equal values keep the earlier (lower) column first
