@@ -19,7 +19,7 @@ import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { stopGradient } from './stop-gradient.js';
 import { matMulABt } from './infonce.js';
-import { cachedCosineMatrix, cachedNormalizedRows, gatherSquareBlock } from '../kernels/cosine.js';
+import { blockSumOfSquares, cachedCosineMatrix, cachedNormalizedRows, gatherSquareBlock } from '../kernels/cosine.js';
 import { referenceMode } from '../kernels/mode.js';
 
 export type SimilarityKind = 'cosine' | 'dot';
@@ -159,13 +159,17 @@ export const structurePreservation = defineOp<{ weights?: number[]; similarity?:
             // matMul is much slower on wasm than a copy and a plain one.
             const fb = tf.gather(cachedNormalizedRows(f), b.pos) as tf.Tensor2D;
             const fbT = tf.transpose(fb) as tf.Tensor2D;
-            // ‖F̂_b F̂_bᵀ‖²_F = ‖F̂_bᵀ F̂_b‖²_F: a [f, f] Gram instead of B² scattered reads of cached cosines.
-            targetNorm2 = tf.tidy(() => {
-              const g = tf.matMul(fbT, fb).dataSync();
-              let ss = 0;
-              for (let i = 0; i < g.length; i++) ss += g[i]! * g[i]!;
-              return ss;
-            });
+            // ‖F̂_b F̂_bᵀ‖²_F = ‖F̂_bᵀ F̂_b‖²_F: a [f, f] Gram (B·f² multiply-adds) where that is cheap, else the
+            // sum over the batch block of the cached cosines (B² scattered reads, ~10 ns each here).
+            const cos = f.shape[1] * f.shape[1] > 64 * b.size ? cachedCosineMatrix(f) : undefined;
+            targetNorm2 = cos
+              ? blockSumOfSquares(cos, f.shape[0], b.posHost)
+              : tf.tidy(() => {
+                  const g = tf.matMul(fbT, fb).dataSync();
+                  let ss = 0;
+                  for (let i = 0; i < g.length; i++) ss += g[i]! * g[i]!;
+                  return ss;
+                });
             target = (hh) => tf.matMul(fb, tf.matMul(fbT, hh)) as tf.Tensor2D;
           } else if (full) {
             const block = gatherSquareBlock(full, f.shape[0], b.posHost);

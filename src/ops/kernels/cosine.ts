@@ -79,6 +79,20 @@ export function gatherSquareBlock(s: Float32Array, n: number, rows: ArrayLike<nu
   return out;
 }
 
+/** Σ over i, j of S[rows[i]][rows[j]]², in float64, without materialising the block. */
+export function blockSumOfSquares(s: Float32Array, n: number, rows: ArrayLike<number>): number {
+  const b = rows.length;
+  let ss = 0;
+  for (let i = 0; i < b; i++) {
+    const base = rows[i]! * n;
+    for (let j = 0; j < b; j++) {
+      const v = s[base + rows[j]!]!;
+      ss += v * v;
+    }
+  }
+  return ss;
+}
+
 const normalized = new WeakMap<tf.Tensor, tf.Tensor2D>();
 
 /** The unit-norm rows of a constant tensor, memoised by tensor identity and kept out of any tidy scope. */
