@@ -3,6 +3,7 @@
  * stream), folds constants once, transposes the planned constants once, and runs the step or eval plan.
  */
 import * as tf from '@tensorflow/tfjs';
+import { releaseCosineMatrices } from '../ops/kernels/cosine.js';
 import type { CompiledGraph, CompiledNode, PortRef } from '../graph/types.js';
 import type { Dataset } from '../data/types.js';
 import { isCsr } from '../ops/sparse.js';
@@ -104,6 +105,18 @@ export class Model {
       const t = this.constants.get(node)![port] as tf.Tensor2D;
       this.transposes.set(t, tf.tidy(() => tf.keep(tf.transpose(t))));
     }
+    // Item-item cosine matrices built for kNN graphs are n² floats each; keep only those a step reads.
+    const keep = new Set<tf.Tensor>();
+    for (const n of this.graph.nodes.values()) {
+      for (const port of n.op.readsCosineCache ?? []) {
+        const refs = n.inputs[port];
+        for (const r of refs === undefined ? [] : Array.isArray(refs) ? refs : [refs]) {
+          const v = this.constants.get(r.node)?.[r.port];
+          if (v && !isCsr(v)) keep.add(v);
+        }
+      }
+    }
+    releaseCosineMatrices(keep);
   }
 
   private gatherInputs(n: CompiledNode, values: Map<string, NodeValues>): InputValues {
@@ -206,5 +219,6 @@ export class Model {
     this.constants.clear();
     this.transposes.clear();
     this.constantTensors.clear();
+    releaseCosineMatrices(); // the disposed constants' matrices
   }
 }

@@ -154,6 +154,12 @@ export interface OpDef<P extends Record<string, unknown> = Record<string, any>> 
    * gradient (a linear layer over frozen features): the planner transposes those constants once per run.
    */
   transposeConstantInputs?: string[];
+  /**
+   * Input ports whose constant value's item-item cosine matrix (kernels/cosine.ts) the kernel reads at every
+   * step: the executor keeps those matrices after folding the constants and releases all the others, which
+   * were only needed to build kNN graphs.
+   */
+  readsCosineCache?: string[];
   /** Output types from input types and parameters; throws ShapeError on a mismatch. */
   shape(params: P, inputs: InputTypes, env: ShapeEnv): Record<string, TensorType>;
   build(params: P, inputs: InputTypes, ctx: BuildContext): OpKernel;

@@ -121,6 +121,7 @@ export const structurePreservation = defineOp<{ weights?: number[]; similarity?:
     { name: 'feat', doc: 'The matching frozen features, each [items, f_m], in the same order as emb.', list: true, kind: 'dense' },
   ],
   outputs: [{ name: 'loss', doc: 'Scalar loss.' }],
+  readsCosineCache: ['feat'],
   shape: (p, inputs) => {
     const emb = listIn(inputs, 'emb');
     const feat = listIn(inputs, 'feat');

@@ -54,7 +54,23 @@ export function cosineMatrix(x: tf.Tensor2D, block = BLOCK): Float32Array {
   return out;
 }
 
-const cache = new WeakMap<tf.Tensor, Float32Array>();
+// A Map, not a WeakMap, so that entries can be released: a matrix is n² floats (199 MB at Baby's 7,050 items)
+// and most models only need it once, to build a kNN graph (see releaseCosineMatrices).
+const cache = new Map<tf.Tensor, Float32Array>();
+
+/**
+ * Drops the cached cosine matrices except those of `keep` (all but disposed tensors' when `keep` is not given).
+ * The executor calls it once the constants are folded, keeping only the matrices that an op reads at every step,
+ * and again when it is disposed. A dropped matrix is recomputed if it is asked for again.
+ */
+export function releaseCosineMatrices(keep?: ReadonlySet<tf.Tensor>): void {
+  for (const t of [...cache.keys()]) if (t.isDisposed || (keep && !keep.has(t))) cache.delete(t);
+}
+
+/** How many cosine matrices are cached (tests). */
+export function cachedCosineCount(): number {
+  return cache.size;
+}
 
 /** The cosine matrix of a constant tensor, memoised by tensor identity; undefined above the size limit. */
 export function cachedCosineMatrix(x: tf.Tensor2D): Float32Array | undefined {
