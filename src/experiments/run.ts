@@ -218,8 +218,12 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     const ck = runDir ? seedCheckpoints(runDir, seed) : undefined;
     const done = runDir ? join(runDir.path, seedDir, 'result.json') : undefined;
     if (record && done && existsSync(done)) {
-      perSeed.push(JSON.parse(readFileSync(done, 'utf8')) as SeedEndEvent);
+      const finished = JSON.parse(readFileSync(done, 'utf8')) as SeedEndEvent;
+      perSeed.push(finished);
       emit({ type: 'log', level: 'info', message: `seed ${seed} already finished` });
+      // Its summary again, so that a consumer that only saw the resumed run (a sweep point whose process was
+      // killed after the seed ended but before the sweep stored it) still receives the seed's result.
+      emit(finished);
       continue;
     }
     const model = new Model(graph, dataset, seed, backend.tfBackend);
