@@ -13,11 +13,9 @@
  *
  * Results are bit-identical to the copying kernels: the same compiled code on the same numbers.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { CsrMatrix } from '../sparse.js';
+import { wasmKernelModule } from './wasm-file.js';
 import { referenceMode } from './mode.js';
 
 interface HeapModule {
@@ -41,19 +39,10 @@ const SOFTMAX_ROWS = 'AnchorflowSoftmaxRows';
 let mod: HeapModule | null = null;
 let forMemory: WebAssembly.Memory | undefined;
 
-function locate(): string | undefined {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const rel of ['../../../wasm/spmm-heap.wasm', '../../../dist/wasm/spmm-heap.wasm']) {
-    const p = join(here, rel);
-    if (existsSync(p)) return p;
-  }
-  return undefined;
-}
-
 function heapModule(backend: WasmBackend): HeapModule {
   const memory = backend.wasm.asm.memory;
   if (!mod || forMemory !== memory) {
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(locate()!)), { env: { memory, abort: () => {} } });
+    const inst = new WebAssembly.Instance(wasmKernelModule('spmm-heap.wasm')!, { env: { memory, abort: () => {} } });
     mod = inst.exports as unknown as HeapModule;
     forMemory = memory;
   }
@@ -191,7 +180,7 @@ let registered: boolean | undefined;
 /** Registers the kernels for the wasm backend; false (and nothing registered) when the module is not built. */
 function ensureRegistered(): boolean {
   if (registered !== undefined) return registered;
-  registered = !process.env.ANCHORFLOW_NO_WASM_KERNELS && locate() !== undefined;
+  registered = wasmKernelModule('spmm-heap.wasm') !== undefined;
   if (registered) {
     tf.registerKernel({ kernelName: SPMM, backendName: 'wasm', kernelFunc: spmmKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: PROPAGATE_MEAN, backendName: 'wasm', kernelFunc: propagateMeanKernel as unknown as tf.KernelFunc });

@@ -5,10 +5,8 @@
  * for each call (the copies are a small part of the product's cost) and the result copied out.
  * When the .wasm file is missing (a source checkout that was never built) callers fall back to the JS loop.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CsrMatrix } from '../sparse.js';
+import { wasmKernelModule } from './wasm-file.js';
 
 interface SpmmModule {
   spmm(rows: number, indptr: number, indices: number, values: number, x: number, d: number, out: number): void;
@@ -18,22 +16,10 @@ interface SpmmModule {
 
 let mod: SpmmModule | null | undefined;
 
-function locate(): string | undefined {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // dist/src/ops/kernels -> dist/wasm; src/ops/kernels (tsx) -> dist/wasm
-  for (const rel of ['../../../wasm/spmm.wasm', '../../../dist/wasm/spmm.wasm']) {
-    const p = join(here, rel);
-    if (existsSync(p)) return p;
-  }
-  return undefined;
-}
-
 function instance(): SpmmModule | null {
   if (mod !== undefined) return mod;
-  const path = process.env.ANCHORFLOW_NO_WASM_KERNELS ? undefined : locate();
-  if (!path) return (mod = null);
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), {});
-  mod = inst.exports as unknown as SpmmModule;
+  const compiled = wasmKernelModule('spmm.wasm');
+  mod = compiled ? (new WebAssembly.Instance(compiled, {}).exports as unknown as SpmmModule) : null;
   return mod;
 }
 
