@@ -17,23 +17,45 @@ import type { Model } from './executor.js';
 import { NumericalError, InterruptedError } from './errors.js';
 import type { Profiler } from './profiler.js';
 
-async function optimizerState(opt: tf.Optimizer): Promise<TrainerState['optimizer']> {
+export async function optimizerState(opt: tf.Optimizer): Promise<TrainerState['optimizer']> {
   const ws = await opt.getWeights();
   const iterations = (await ws[0]!.tensor.data())[0]!;
   ws[0]!.tensor.dispose();
   return {
     iterations,
+    accBeta: adamPowers(opt),
     moments: ws.slice(1).map((w) => ({ name: w.name, shape: w.tensor.shape, data: (w.tensor.dataSync() as Float32Array).slice() })),
   };
 }
 
-async function restoreOptimizer(opt: tf.Optimizer, st: TrainerState['optimizer']): Promise<void> {
+export async function restoreOptimizer(opt: tf.Optimizer, st: TrainerState['optimizer']): Promise<void> {
   const tensors = [
     { name: 'iter', tensor: tf.scalar(st.iterations, 'int32') },
     ...st.moments.map((m) => ({ name: m.name, tensor: tf.tensor(m.data, m.shape) })),
   ];
   await opt.setWeights(tensors);
   for (const t of tensors) t.tensor.dispose();
+  // setWeights recomputes β^t with pow, while training multiplies by β at every step; the two differ in the last
+  // float32 bits, enough to make a resumed run drift from an uninterrupted one. The saved values are put back.
+  const acc = adamPowers(opt);
+  if (acc && st.accBeta) {
+    const o = opt as unknown as AdamInternals;
+    tf.tidy(() => {
+      o.accBeta1.assign(tf.scalar(st.accBeta![0]));
+      o.accBeta2.assign(tf.scalar(st.accBeta![1]));
+    });
+  }
+}
+
+/** tfjs's Adam keeps β1^t and β2^t as running products in these (non-public) variables. */
+interface AdamInternals {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+function adamPowers(opt: tf.Optimizer): [number, number] | undefined {
+  const o = opt as unknown as Partial<AdamInternals>;
+  return o.accBeta1 && o.accBeta2 ? [o.accBeta1.dataSync()[0]!, o.accBeta2.dataSync()[0]!] : undefined;
 }
 
 export interface TrainSeedOptions {
@@ -69,7 +91,8 @@ export interface TrainerState {
   rng: { shuffle: number[]; negatives: number[]; step: number[] };
   weights: Map<string, Float32Array>;
   bestWeights: Map<string, Float32Array>;
-  optimizer: { iterations: number; moments: { name: string; shape: number[]; data: Float32Array }[] };
+  /** `accBeta`: Adam's running β1^t, β2^t, exactly as training left them (absent in older checkpoints). */
+  optimizer: { iterations: number; accBeta?: [number, number]; moments: { name: string; shape: number[]; data: Float32Array }[] };
 }
 
 export interface SeedOutcome {

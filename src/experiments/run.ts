@@ -136,7 +136,7 @@ function arraysToWeights(arrays: NamedArray[], prefix: string): Map<string, Floa
 function loadTrainerState(ck: ReturnType<typeof seedCheckpoints>): TrainerState | undefined {
   if (!existsSync(ck.last)) return undefined;
   const last = readCheckpoint(ck.last);
-  const m = last.meta as Omit<TrainerState, 'weights' | 'bestWeights' | 'optimizer'> & { bestFile?: string; optimizerIterations: number };
+  const m = last.meta as Omit<TrainerState, 'weights' | 'bestWeights' | 'optimizer'> & { bestFile?: string; optimizerIterations: number; optimizerAccBeta?: [number, number] };
   const weights = arraysToWeights(last.arrays, 'w:');
   const bestWeights = m.bestFile ? arraysToWeights(readCheckpoint(join(ck.dir, m.bestFile)).arrays, 'w:') : weights;
   return {
@@ -152,6 +152,7 @@ function loadTrainerState(ck: ReturnType<typeof seedCheckpoints>): TrainerState 
     bestWeights,
     optimizer: {
       iterations: m.optimizerIterations,
+      accBeta: m.optimizerAccBeta,
       moments: last.arrays.filter((a) => a.name.startsWith('m:')).map((a) => ({ name: a.name.slice(2), shape: a.shape, data: a.data })),
     },
   };
@@ -258,7 +259,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
               const { weights, bestWeights: _bw, optimizer, ...counters } = st;
               writeCheckpoint(
                 ck.last,
-                { kind: 'last', seed, pipeline: p.name, ...counters, bestFile, optimizerIterations: optimizer.iterations },
+                { kind: 'last', seed, pipeline: p.name, ...counters, bestFile, optimizerIterations: optimizer.iterations, optimizerAccBeta: optimizer.accBeta },
                 [...weightArrays('w:', weights, shapes), ...optimizer.moments.map((m) => ({ name: `m:${m.name}`, shape: m.shape, data: m.data }))],
               );
               for (const f of readdirSync(ck.dir)) if (/^best-\d+\.ckpt$/.test(f) && f !== bestFile) rmSync(join(ck.dir, f), { force: true });
