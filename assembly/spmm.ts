@@ -108,3 +108,51 @@ export function softmaxRows(x: usize, rows: i32, cols: i32, out: usize, stats: u
     store<f32>(stats + (<usize>i << 3) + 4, s);
   }
 }
+
+// ---- exponentiated similarities (InfoNCE over all rows, DA-MRS neighbour discrimination) ----------------------
+
+/**
+ * For each row i of x [rows, cols]: e_ij = exp(scale · x_ij − shift), sums[i] = Σ_j e_ij, and, when out is not 0,
+ * out_ij = e_ij · (factors ? factors[i] : 1). One pass; x and out may be the same buffer.
+ */
+export function expRows(x: usize, rows: i32, cols: i32, scale: f32, shift: f32, factors: usize, out: usize, sums: usize): void {
+  const rowBytes = <usize>(cols << 2);
+  const vecBytes = <usize>((cols >> 2) << 4);
+  const sc = f32x4.splat(scale);
+  const sh = f32x4.splat(shift);
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes;
+    const orow = out + <usize>i * rowBytes;
+    const f: f32 = factors ? load<f32>(factors + (<usize>i << 2)) : 1;
+    const fv = f32x4.splat(f);
+    let sv = f32x4.splat(0);
+    let j: usize = 0;
+    for (; j < vecBytes; j += 16) {
+      const e = expV(f32x4.sub(f32x4.mul(v128.load(xr + j), sc), sh));
+      sv = f32x4.add(sv, e);
+      if (out) v128.store(orow + j, f32x4.mul(e, fv));
+    }
+    let s = f32x4.extract_lane(sv, 0) + f32x4.extract_lane(sv, 1) + f32x4.extract_lane(sv, 2) + f32x4.extract_lane(sv, 3);
+    for (; j < rowBytes; j += 4) {
+      const e = f32x4.extract_lane(expV(f32x4.splat(load<f32>(xr + j) * scale - shift)), 0);
+      s += e;
+      if (out) store<f32>(orow + j, e * f);
+    }
+    if (sums) store<f32>(sums + (<usize>i << 2), s);
+  }
+}
+
+/** out_ij = x_ij · factors[i] for x [rows, cols]. */
+export function scaleRows(x: usize, rows: i32, cols: i32, factors: usize, out: usize): void {
+  const rowBytes = <usize>(cols << 2);
+  const vecBytes = <usize>((cols >> 2) << 4);
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes;
+    const orow = out + <usize>i * rowBytes;
+    const f = load<f32>(factors + (<usize>i << 2));
+    const fv = f32x4.splat(f);
+    let j: usize = 0;
+    for (; j < vecBytes; j += 16) v128.store(orow + j, f32x4.mul(v128.load(xr + j), fv));
+    for (; j < rowBytes; j += 4) store<f32>(orow + j, load<f32>(xr + j) * f);
+  }
+}

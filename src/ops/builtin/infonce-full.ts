@@ -16,6 +16,8 @@ import { denseIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { batchRows, batchRowsSchema, type BatchRows } from './infonce.js';
+import { heapKernelsActive } from '../kernels/heap-kernels.js';
+import { sumExpSimilarity } from '../kernels/exp-similarity.js';
 
 /**
  * lse_b = log Σ_j exp(a_b · p_j / τ) for a [B, d], p [n, d] -> [B], differentiable in a and p.
@@ -27,6 +29,8 @@ import { batchRows, batchRowsSchema, type BatchRows } from './infonce.js';
  */
 export function rowLogSumExp(a: tf.Tensor2D, p: tf.Tensor2D, tau: number): tf.Tensor1D {
   const fixedShift = 2 / tau < 80;
+  // On wasm the exponentials, their sums and the gradient's row scaling are single SIMD passes.
+  if (fixedShift && heapKernelsActive()) return tf.tidy(() => tf.add(tf.log(sumExpSimilarity(a, p, tau, { shift: 1 / tau, keep: true })), 1 / tau) as tf.Tensor1D);
   const f = tf.customGrad(((aIn: tf.Tensor, pIn: tf.Tensor, save: tf.GradSaveFunc) => {
     const as = aIn as tf.Tensor2D;
     const ps = pIn as tf.Tensor2D;

@@ -17,6 +17,7 @@ import { l2NormalizeRows } from './normalize.js';
 import { uniqueIndices } from './batch-unique.js';
 import { heapKernelsActive, heapSoftmaxRows } from '../kernels/heap-kernels.js';
 import { topkRows } from '../kernels/cosine.js';
+import { sumExpSimilarity } from '../kernels/exp-similarity.js';
 
 const CHUNK = 1024;
 
@@ -66,47 +67,6 @@ export function pseudoPositives(views: tf.Tensor2D[], idx: Int32Array, K: number
   return out;
 }
 
-/**
- * s_i = Σ_j exp(a_i · b_j / τ) for a [B, d] and b [n, d], differentiable in both, in row chunks with a custom
- * gradient that recomputes each chunk's exponentials: autodiff would keep several [B, n] tensors per view on
- * the tape (about 100 MB each on TikTok), which overflows the wasm heap. da = (dy ⊙ E)·b / τ, db = Σ (dy ⊙ E)ᵀ·a / τ.
- */
-export function sumExpSim(a: tf.Tensor2D, b: tf.Tensor2D, tau: number): tf.Tensor1D {
-  const f = tf.customGrad(((aIn: tf.Tensor, bIn: tf.Tensor, save: tf.GradSaveFunc) => {
-    const as = aIn as tf.Tensor2D;
-    const bs = bIn as tf.Tensor2D;
-    save([as, bs]);
-    const B = as.shape[0];
-    const chunks = (fn: (a0: number, c: number) => void) => {
-      for (let a0 = 0; a0 < B; a0 += CHUNK) fn(a0, Math.min(CHUNK, B - a0));
-    };
-    const bT = tf.transpose(bs);
-    const parts: tf.Tensor[] = [];
-    chunks((a0, c) => parts.push(tf.tidy(() => tf.sum(tf.exp(tf.div(tf.matMul(tf.slice(as, [a0, 0], [c, -1]), bT), tau)), 1))));
-    const value = parts.length === 1 ? parts[0]! : tf.concat(parts);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const sbT = tf.transpose(sb);
-        const da: tf.Tensor[] = [];
-        let db: tf.Tensor | undefined;
-        chunks((a0, c) => {
-          const ac = tf.slice(sa, [a0, 0], [c, -1]);
-          const g = tf.tidy(() => tf.mul(tf.exp(tf.div(tf.matMul(ac, sbT), tau)), tf.div(tf.reshape(tf.slice(dy, [a0], [c]), [c, 1]), tau)));
-          da.push(tf.matMul(g, sb));
-          // (acᵀ·g)ᵀ: transposes of [c, d] and [d, n] instead of the [c, n] block.
-          const part = tf.transpose(tf.matMul(tf.transpose(ac), g));
-          db = db ? tf.add(db, part) : part;
-          g.dispose();
-        });
-        return [da.length === 1 ? da[0]! : tf.concat(da), db!];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(a, b) as tf.Tensor1D;
-}
-
 export const neighborDiscrimination = defineOp<{ tau?: number; positives?: number }>({
   name: 'neighbor_discrimination',
   doc: 'DA-MRS neighbour discrimination: contrast each item view with pseudo-positive neighbours agreed across views.',
@@ -152,7 +112,7 @@ export const neighborDiscrimination = defineOp<{ tau?: number; positives?: numbe
           const d = h.shape[1];
           const aug = l2NormalizeRows(h);
           const a = l2NormalizeRows(gatherRows(h, idx, idxHost));
-          const all = sumExpSim(a, aug, tau);
+          const all = sumExpSimilarity(a, aug, tau, { chunk: CHUNK });
           const a3 = tf.reshape(a, [B, 1, d]);
           const setScore = (cols: Int32Array) => {
             const g = tf.reshape(gatherRows(aug, tf.tensor1d(cols, 'int32'), cols), [B, K, d]);

@@ -22,6 +22,8 @@ interface HeapModule {
   spmm(rows: number, indptr: number, indices: number, values: number, x: number, d: number, out: number): void;
   propagateMean(rows: number, indptr: number, indices: number, values: number, x: number, d: number, layers: number, out: number, a: number, b: number): void;
   softmaxRows(x: number, rows: number, cols: number, out: number, stats: number): void;
+  expRows(x: number, rows: number, cols: number, scale: number, shift: number, factors: number, out: number, sums: number): void;
+  scaleRows(x: number, rows: number, cols: number, factors: number, out: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
@@ -35,6 +37,8 @@ const SPMM = 'AnchorflowSpmm';
 const PROPAGATE_MEAN = 'AnchorflowPropagateMean';
 const SCATTER_ROWS = 'AnchorflowScatterAddRows';
 const SOFTMAX_ROWS = 'AnchorflowSoftmaxRows';
+const EXP_ROWS = 'AnchorflowExpRows';
+const SCALE_ROWS = 'AnchorflowScaleRows';
 
 let mod: HeapModule | null = null;
 let forMemory: WebAssembly.Memory | undefined;
@@ -175,6 +179,35 @@ function softmaxRowsKernel({ inputs, backend }: Args): tf.TensorInfo[] {
   return [out, stats];
 }
 
+/**
+ * exp(scale · x − shift) of x [rows, cols]: the row sums always; the [rows, cols] exponentials (times the
+ * per-row factors when given) only when asked for.
+ */
+function expRowsKernel({ inputs, attrs, backend }: Args): tf.TensorInfo[] {
+  const be = backend as WasmBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const f = inputs.factors as tf.TensorInfo | undefined;
+  const { scale, shift, keep } = attrs as unknown as { scale: number; shift: number; keep: boolean };
+  const [rows, cols] = x.shape as [number, number];
+  if (f && f.shape[0] !== rows) throw new Error(`expRows: ${f.shape[0]} factors for ${rows} rows`);
+  const sums = be.makeOutput([rows], 'float32');
+  const out = keep ? be.makeOutput([rows, cols], 'float32') : undefined;
+  heapModule(be).expRows(offsetOf(be, x), rows, cols, scale, shift, f ? offsetOf(be, f) : 0, out ? offsetOf(be, out) : 0, offsetOf(be, sums));
+  return out ? [sums, out] : [sums];
+}
+
+/** x [rows, cols] with row i multiplied by factors[i]. */
+function scaleRowsKernel({ inputs, backend }: Args): tf.TensorInfo {
+  const be = backend as WasmBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const f = inputs.factors as tf.TensorInfo;
+  const [rows, cols] = x.shape as [number, number];
+  if (f.shape[0] !== rows) throw new Error(`scaleRows: ${f.shape[0]} factors for ${rows} rows`);
+  const out = be.makeOutput([rows, cols], 'float32');
+  heapModule(be).scaleRows(offsetOf(be, x), rows, cols, offsetOf(be, f), offsetOf(be, out));
+  return out;
+}
+
 let registered: boolean | undefined;
 
 /** Registers the kernels for the wasm backend; false (and nothing registered) when the module is not built. */
@@ -186,6 +219,8 @@ function ensureRegistered(): boolean {
     tf.registerKernel({ kernelName: PROPAGATE_MEAN, backendName: 'wasm', kernelFunc: propagateMeanKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: SCATTER_ROWS, backendName: 'wasm', kernelFunc: scatterAddRowsKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: SOFTMAX_ROWS, backendName: 'wasm', kernelFunc: softmaxRowsKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: EXP_ROWS, backendName: 'wasm', kernelFunc: expRowsKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: SCALE_ROWS, backendName: 'wasm', kernelFunc: scaleRowsKernel as unknown as tf.KernelFunc });
   }
   return registered;
 }
@@ -226,4 +261,19 @@ export function heapPropagateMean(a: CsrMatrix, x: tf.Tensor2D, layers: number):
  */
 export function heapScatterAddRows(dy: tf.Tensor2D, ids: ArrayLike<number>, rows: number): tf.Tensor2D {
   return run(SCATTER_ROWS, { dy }, { rows, ids }) as tf.Tensor2D;
+}
+
+/**
+ * Σ_j exp(scale · x_ij − shift) per row of x [rows, cols] (exp by the same ~1 ulp polynomial as the softmax) and,
+ * with keep, the exponentials themselves, each row times factors[i] when factors are given. No gradient.
+ */
+export function heapExpRows(x: tf.Tensor2D, scale: number, shift: number, opts: { keep?: boolean; factors?: tf.Tensor1D } = {}): { sum: tf.Tensor1D; exp?: tf.Tensor2D } {
+  const inputs: tf.NamedTensorMap = opts.factors ? { x, factors: opts.factors } : { x };
+  const out = tf.engine().runKernel(EXP_ROWS, inputs, { scale, shift, keep: !!opts.keep } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  return { sum: out[0] as tf.Tensor1D, exp: out[1] as tf.Tensor2D | undefined };
+}
+
+/** x [rows, cols] with each row i multiplied by factors[i] (a broadcast multiply in one SIMD pass). No gradient. */
+export function heapScaleRows(x: tf.Tensor2D, factors: tf.Tensor1D): tf.Tensor2D {
+  return run(SCALE_ROWS, { x, factors }, {}) as tf.Tensor2D;
 }

@@ -1,0 +1,116 @@
+/**
+ * s_i = Σ_j exp(a_i · b_j / τ − shift) for a [B, d] and b [n, d] -> [B], differentiable in a and b: the
+ * denominator of every contrast whose candidates are ALL rows of a table (LGMRec's ssl_triple_loss, DA-MRS's
+ * neighbour discrimination). The [B, n] block is the whole cost (2048 x 9,308 on TikTok users), so it is touched
+ * as few times as possible:
+ *  - the similarities are one matMul (XNNPACK); on wasm the exponentials and their row sums are one SIMD pass
+ *    of our own kernel (heapExpRows) instead of tfjs's scale, exp and sum (three passes, exp about 7 ns per
+ *    element there);
+ *  - the gradient is closed-form: ds_i/d(a_i·b_j) = e_ij / τ, so with G = E ⊙ (dy / τ) (one SIMD pass again)
+ *    da = G·b and db = (aᵀ·G)ᵀ, plain matMuls without transposed [B, n] operands;
+ *  - `keep` saves E for the gradient (one [B, n] block held from forward to backward); without it E is
+ *    recomputed in row chunks in the backward pass, so that no [B, n] block outlives its chunk (DA-MRS takes this
+ *    for three views at once, which would not fit the wasm heap otherwise).
+ * Reference mode and other backends take tfjs's own ops with the same structure.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { heapExpRows, heapKernelsActive, heapScaleRows } from './heap-kernels.js';
+
+export interface ExpSimilarityOptions {
+  /** Subtracted inside the exp, e.g. 1/τ for unit rows so that nothing overflows (default 0). */
+  shift?: number;
+  /** Keep the [B, n] exponentials for the gradient instead of recomputing them (default false). */
+  keep?: boolean;
+  /** Rows per chunk when the exponentials are not kept (default 1024). */
+  chunk?: number;
+}
+
+/** Row chunks [start, count) of B rows. */
+function chunks(B: number, size: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let a0 = 0; a0 < B; a0 += size) out.push([a0, Math.min(size, B - a0)]);
+  return out;
+}
+
+/** E (times per-row factors when given) and its row sums for one block of similarities. */
+function expBlock(sim: tf.Tensor2D, tau: number, shift: number, keep: boolean, factors?: tf.Tensor1D): { sum: tf.Tensor1D; exp?: tf.Tensor2D } {
+  if (heapKernelsActive()) return heapExpRows(sim, 1 / tau, shift, { keep, factors });
+  return tf.tidy(() => {
+    const e = tf.exp(tf.sub(tf.div(sim, tau), shift)) as tf.Tensor2D;
+    const sum = tf.sum(e, 1) as tf.Tensor1D;
+    if (!keep) return { sum };
+    return { sum, exp: factors ? (tf.mul(e, tf.reshape(factors, [-1, 1])) as tf.Tensor2D) : e };
+  });
+}
+
+function scaleRows(x: tf.Tensor2D, factors: tf.Tensor1D): tf.Tensor2D {
+  return heapKernelsActive() ? heapScaleRows(x, factors) : (tf.mul(x, tf.reshape(factors, [-1, 1])) as tf.Tensor2D);
+}
+
+export function sumExpSimilarity(a: tf.Tensor2D, b: tf.Tensor2D, tau: number, opts: ExpSimilarityOptions = {}): tf.Tensor1D {
+  const shift = opts.shift ?? 0;
+  const keep = opts.keep ?? false;
+  const size = keep ? Math.max(1, a.shape[0]) : (opts.chunk ?? 1024);
+  const f = tf.customGrad(((aIn: tf.Tensor, bIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    const as = aIn as tf.Tensor2D;
+    const bs = bIn as tf.Tensor2D;
+    const bT = tf.transpose(bs) as tf.Tensor2D;
+    const sums: tf.Tensor1D[] = [];
+    const kept: tf.Tensor2D[] = [];
+    for (const [a0, c] of chunks(as.shape[0], size)) {
+      const ac = c === as.shape[0] ? as : (tf.slice(as, [a0, 0], [c, -1]) as tf.Tensor2D);
+      const sim = tf.matMul(ac, bT) as tf.Tensor2D;
+      const { sum, exp } = expBlock(sim, tau, shift, keep);
+      sim.dispose();
+      if (ac !== as) ac.dispose();
+      sums.push(sum);
+      if (exp) kept.push(exp);
+    }
+    bT.dispose();
+    save([as, bs, ...kept]);
+    const value = sums.length === 1 ? sums[0]! : (tf.concat(sums) as tf.Tensor1D);
+    if (sums.length > 1) sums.forEach((t) => t.dispose());
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sa, sb, ...se] = saved as tf.Tensor2D[];
+        const B = sa!.shape[0];
+        const factors = tf.div(dy, tau) as tf.Tensor1D;
+        const sbT = se.length ? undefined : (tf.transpose(sb!) as tf.Tensor2D);
+        const da: tf.Tensor[] = [];
+        let db: tf.Tensor | undefined;
+        chunks(B, size).forEach(([a0, c], k) => {
+          const ac = c === B ? sa! : (tf.slice(sa!, [a0, 0], [c, -1]) as tf.Tensor2D);
+          const fc = c === B ? factors : (tf.slice(factors, [a0], [c]) as tf.Tensor1D);
+          let g: tf.Tensor2D;
+          if (se.length) g = scaleRows(se[k]!, fc);
+          else {
+            const sim = tf.matMul(ac, sbT!) as tf.Tensor2D;
+            const r = expBlock(sim, tau, shift, true, fc);
+            sim.dispose();
+            r.sum.dispose();
+            g = r.exp!;
+          }
+          da.push(tf.matMul(g, sb!));
+          // (acᵀ·g)ᵀ: transposes of [c, d] and [d, n] instead of the [c, n] block.
+          const part = tf.tidy(() => tf.transpose(tf.matMul(tf.transpose(ac), g)));
+          if (db) {
+            const next = tf.add(db, part);
+            db.dispose();
+            part.dispose();
+            db = next;
+          } else db = part;
+          g.dispose();
+          if (ac !== sa) ac.dispose();
+          if (fc !== factors) fc.dispose();
+        });
+        factors.dispose();
+        sbT?.dispose();
+        const daAll = da.length === 1 ? da[0]! : tf.concat(da);
+        if (da.length > 1) da.forEach((t) => t.dispose());
+        return [daAll, db!];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(a, b) as tf.Tensor1D;
+}
