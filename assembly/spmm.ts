@@ -156,3 +156,55 @@ export function scaleRows(x: usize, rows: i32, cols: i32, factors: usize, out: u
     for (; j < rowBytes; j += 4) store<f32>(orow + j, load<f32>(xr + j) * f);
   }
 }
+
+// ---- row top-k (DA-MRS pseudo-labels) ------------------------------------------------------------------------
+
+/**
+ * For each row i: the columns of the k largest values of v_ij = x_ij + (y ? y_ij : 0), in descending order,
+ * into idx [rows, k] (i32); ties keep the lower column first. Four columns at a time are tested against the
+ * current k-th best and only those that beat it are inserted, so a row costs about one SIMD compare per four
+ * columns. bestV is scratch for k floats. Requires k <= cols.
+ */
+export function topkRows(x: usize, y: usize, rows: i32, cols: i32, k: i32, idx: usize, bestV: usize): void {
+  const rowBytes = <usize>(cols << 2);
+  const vecCols = (cols >> 2) << 2;
+  for (let i = 0; i < rows; i++) {
+    const xr = x + <usize>i * rowBytes;
+    const yr = y + <usize>i * rowBytes;
+    const bestI = idx + <usize>i * <usize>(k << 2);
+    let filled = 0;
+    let thr = f32x4.splat(-Infinity);
+    let j = 0;
+    for (; j < vecCols; j += 4) {
+      let v = v128.load(xr + (<usize>j << 2));
+      if (y) v = f32x4.add(v, v128.load(yr + (<usize>j << 2)));
+      if (filled < k || v128.any_true(f32x4.gt(v, thr))) {
+        filled = insertTop(f32x4.extract_lane(v, 0), j, filled, k, bestV, bestI);
+        filled = insertTop(f32x4.extract_lane(v, 1), j + 1, filled, k, bestV, bestI);
+        filled = insertTop(f32x4.extract_lane(v, 2), j + 2, filled, k, bestV, bestI);
+        filled = insertTop(f32x4.extract_lane(v, 3), j + 3, filled, k, bestV, bestI);
+        if (filled == k) thr = f32x4.splat(load<f32>(bestV + (<usize>(k - 1) << 2)));
+      }
+    }
+    for (; j < cols; j++) {
+      let v = load<f32>(xr + (<usize>j << 2));
+      if (y) v += load<f32>(yr + (<usize>j << 2));
+      filled = insertTop(v, j, filled, k, bestV, bestI);
+    }
+  }
+}
+
+/** Inserts (v, col) into the descending top list of `filled` entries (at most k); returns the new count. */
+// @ts-ignore: decorator
+@inline function insertTop(v: f32, col: i32, filled: i32, k: i32, bestV: usize, bestI: usize): i32 {
+  if (filled == k && v <= load<f32>(bestV + (<usize>(k - 1) << 2))) return filled;
+  let p = filled < k ? filled++ : k - 1;
+  while (p > 0 && load<f32>(bestV + (<usize>(p - 1) << 2)) < v) {
+    store<f32>(bestV + (<usize>p << 2), load<f32>(bestV + (<usize>(p - 1) << 2)));
+    store<i32>(bestI + (<usize>p << 2), load<i32>(bestI + (<usize>(p - 1) << 2)));
+    p--;
+  }
+  store<f32>(bestV + (<usize>p << 2), v);
+  store<i32>(bestI + (<usize>p << 2), col);
+  return filled;
+}

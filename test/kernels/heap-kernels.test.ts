@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, useBackend, randn, randomCsr, randomSymmetricCsr } from './_setup.js';
-import { heapKernelsActive, heapPropagateMean, heapScatterAddRows, heapSoftmaxRows, heapSpmm, unpinAll } from '../../src/ops/kernels/heap-kernels.js';
+import { heapKernelsActive, heapPropagateMean, heapScatterAddRows, heapSoftmaxRows, heapSpmm, heapTopkRows, unpinAll } from '../../src/ops/kernels/heap-kernels.js';
+import { topkRows } from '../../src/ops/kernels/cosine.js';
 import { csrMulWasm, propagateMeanWasm } from '../../src/ops/kernels/spmm-wasm.js';
 import { scatterAddRowsInto } from '../../src/ops/kernels/gather-rows.js';
 import { spmm } from '../../src/ops/kernels/spmm.js';
@@ -86,6 +87,26 @@ test('row softmax kernel: softmax, max and sum agree with tfjs to float toleranc
       const row = got[0]!.slice(r * cols, (r + 1) * cols).reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(row - 1) < 1e-5, `row ${r} sums to ${row}`);
     }
+  }
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('row top-k kernel picks the same columns, in the same order, as the host top-k of x + y (ties, any width, k up to cols)', async () => {
+  await useBackend('wasm');
+  const rng = new Rng(8);
+  const before = tf.memory().numTensors;
+  for (const [rows, cols, k, ties] of [[4, 8, 3, false], [6, 13, 5, false], [9, 301, 10, false], [5, 37, 20, true], [3, 7, 7, false], [2, 1, 1, false]] as const) {
+    // With ties, values are drawn from a handful of levels so that many columns compare equal.
+    const draw = () => (ties ? randn(rng, rows * cols).map((v) => Math.round(v * 2) / 2) : randn(rng, rows * cols));
+    const xv = draw();
+    const yv = draw();
+    const sum = xv.map((v, i) => Math.fround(v + yv[i]!));
+    const [got, gotSum] = tf.tidy(() => {
+      const x = tf.tensor2d(xv, [rows, cols]);
+      return [heapTopkRows(x, undefined, k), heapTopkRows(x, tf.tensor2d(yv, [rows, cols]), k)];
+    });
+    assert.deepEqual([...got], [...topkRows(xv, rows, k, cols).indices], `x ${rows}x${cols} k ${k}`);
+    assert.deepEqual([...gotSum], [...topkRows(sum, rows, k, cols).indices], `x + y ${rows}x${cols} k ${k}`);
   }
   assert.equal(tf.memory().numTensors, before);
 });

@@ -15,11 +15,12 @@ import { listIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { uniqueIndices } from './batch-unique.js';
-import { heapKernelsActive, heapSoftmaxRows } from '../kernels/heap-kernels.js';
-import { topkRows } from '../kernels/cosine.js';
+import { heapKernelsActive, heapSoftmaxRows, heapTopkRows } from '../kernels/heap-kernels.js';
 import { sumExpSimilarity } from '../kernels/exp-similarity.js';
 
 const CHUNK = 1024;
+/** Largest [B, items] block of exponentials kept per view from forward to backward. */
+const KEEP_BYTES = 128 * 1024 * 1024;
 
 /**
  * For every view m, the [B·K] multimodal and single positives of the anchor rows `idx`, from detached copies of
@@ -36,17 +37,19 @@ export function pseudoPositives(views: tf.Tensor2D[], idx: Int32Array, K: number
       tf.tidy(() => {
         const rows = tf.tensor1d(idx.subarray(c0, c0 + c), 'int32');
         // The row softmax and the top-k selections are the expensive part; on wasm the softmax is one SIMD
-        // kernel and the selections run on the host copy (reference mode keeps tf.softmax and tf.topk).
+        // kernel and the selections another that reads total + P_m in place (reference mode keeps tf.softmax,
+        // tf.add and tf.topk).
         const fast = heapKernelsActive();
         const softmax = (x: tf.Tensor2D) => (fast ? heapSoftmaxRows(x).softmax : (tf.softmax(x) as tf.Tensor2D));
-        const topk = (x: tf.Tensor2D, k: number) => (fast ? topkRows(x.dataSync(), x.shape[0], k, x.shape[1]).indices : tf.topk(x, k).indices.dataSync());
+        const topk = (x: tf.Tensor2D, plus: tf.Tensor2D | undefined, k: number) =>
+          fast ? heapTopkRows(x, plus, k) : tf.topk(plus ? tf.add(x, plus) : x, k).indices.dataSync();
         const probs = normed.map((hn, v) => softmax(tf.matMul(tf.gather(hn, rows), normedT[v]!) as tf.Tensor2D));
         const total = tf.addN(probs) as tf.Tensor2D;
         probs.forEach((pm, m) => {
-          const top = topk(tf.add(total, pm), K);
+          const top = topk(total, pm, K);
           // The K best of P_m outside the multimodal set lie among P_m's 2K best.
           const K2 = Math.min(2 * K, pm.shape[1]);
-          const self = topk(pm, K2);
+          const self = topk(pm, undefined, K2);
           const { mm, single } = out[m]!;
           for (let r = 0; r < c; r++) {
             const taken = new Set<number>();
@@ -112,7 +115,9 @@ export const neighborDiscrimination = defineOp<{ tau?: number; positives?: numbe
           const d = h.shape[1];
           const aug = l2NormalizeRows(h);
           const a = l2NormalizeRows(gatherRows(h, idx, idxHost));
-          const all = sumExpSimilarity(a, aug, tau, { chunk: CHUNK });
+          // Keeping a view's [B, items] exponentials for the gradient saves recomputing its similarities (one
+          // matMul of the block); beyond KEEP_BYTES per view they are recomputed in row chunks instead.
+          const all = sumExpSimilarity(a, aug, tau, { chunk: CHUNK, keep: B * h.shape[0] * 4 <= KEEP_BYTES });
           const a3 = tf.reshape(a, [B, 1, d]);
           const setScore = (cols: Int32Array) => {
             const g = tf.reshape(gatherRows(aug, tf.tensor1d(cols, 'int32'), cols), [B, K, d]);

@@ -24,6 +24,7 @@ interface HeapModule {
   softmaxRows(x: number, rows: number, cols: number, out: number, stats: number): void;
   expRows(x: number, rows: number, cols: number, scale: number, shift: number, factors: number, out: number, sums: number): void;
   scaleRows(x: number, rows: number, cols: number, factors: number, out: number): void;
+  topkRows(x: number, y: number, rows: number, cols: number, k: number, idx: number, bestV: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
@@ -39,6 +40,7 @@ const SCATTER_ROWS = 'AnchorflowScatterAddRows';
 const SOFTMAX_ROWS = 'AnchorflowSoftmaxRows';
 const EXP_ROWS = 'AnchorflowExpRows';
 const SCALE_ROWS = 'AnchorflowScaleRows';
+const TOPK_ROWS = 'AnchorflowTopkRows';
 
 let mod: HeapModule | null = null;
 let forMemory: WebAssembly.Memory | undefined;
@@ -208,6 +210,25 @@ function scaleRowsKernel({ inputs, backend }: Args): tf.TensorInfo {
   return out;
 }
 
+/** Columns of the k largest entries of each row of x (+ y when given), descending: [rows, k] int32. */
+function topkRowsKernel({ inputs, attrs, backend }: Args): tf.TensorInfo {
+  const be = backend as WasmBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const y = inputs.y as tf.TensorInfo | undefined;
+  const { k } = attrs as unknown as { k: number };
+  const [rows, cols] = x.shape as [number, number];
+  if (!(k >= 1 && k <= cols)) throw new Error(`topkRows: k ${k} outside 1..${cols}`);
+  if (y && (y.shape[0] !== rows || y.shape[1] !== cols)) throw new Error(`topkRows: y is [${y.shape}], x is [${x.shape}]`);
+  const out = be.makeOutput([rows, k], 'int32');
+  const scratch = be.wasm._malloc(k * 4);
+  try {
+    heapModule(be).topkRows(offsetOf(be, x), y ? offsetOf(be, y) : 0, rows, cols, k, offsetOf(be, out), scratch);
+  } finally {
+    be.wasm._free(scratch);
+  }
+  return out;
+}
+
 let registered: boolean | undefined;
 
 /** Registers the kernels for the wasm backend; false (and nothing registered) when the module is not built. */
@@ -221,6 +242,7 @@ function ensureRegistered(): boolean {
     tf.registerKernel({ kernelName: SOFTMAX_ROWS, backendName: 'wasm', kernelFunc: softmaxRowsKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: EXP_ROWS, backendName: 'wasm', kernelFunc: expRowsKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: SCALE_ROWS, backendName: 'wasm', kernelFunc: scaleRowsKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: TOPK_ROWS, backendName: 'wasm', kernelFunc: topkRowsKernel as unknown as tf.KernelFunc });
   }
   return registered;
 }
@@ -276,4 +298,15 @@ export function heapExpRows(x: tf.Tensor2D, scale: number, shift: number, opts: 
 /** x [rows, cols] with each row i multiplied by factors[i] (a broadcast multiply in one SIMD pass). No gradient. */
 export function heapScaleRows(x: tf.Tensor2D, factors: tf.Tensor1D): tf.Tensor2D {
   return run(SCALE_ROWS, { x, factors }, {}) as tf.Tensor2D;
+}
+
+/**
+ * The columns of the k largest entries of each row of x + y (y optional), in descending order, ties to the lower
+ * column (as topkRows in cosine.ts): [rows, k] int32 read back to the host. No gradient.
+ */
+export function heapTopkRows(x: tf.Tensor2D, y: tf.Tensor2D | undefined, k: number): Int32Array {
+  const t = run(TOPK_ROWS, y ? { x, y } : { x }, { k });
+  const out = t.dataSync() as Int32Array;
+  t.dispose();
+  return out;
 }
