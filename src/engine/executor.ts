@@ -11,6 +11,9 @@ import { initValues } from '../ops/init.js';
 import type { Batch, DataAccess, InputValues, OpKernel, RunContext, Value } from '../ops/types.js';
 import { Rng } from '../util/rng.js';
 import { NumericalError } from './errors.js';
+import { gatherRows } from '../ops/kernels/gather-rows.js';
+import { referenceMode } from '../ops/kernels/mode.js';
+import { compactItems } from './compact-batch.js';
 
 let modelCounter = 0;
 
@@ -54,6 +57,8 @@ export class Model {
   private readonly constants = new Map<string, NodeValues>();
   private readonly transposes = new Map<tf.Tensor, tf.Tensor2D>();
   private readonly constantTensors = new Set<tf.Tensor>();
+  /** Rows of constants gathered for a pushed-down step: no gradient is needed for them. */
+  private readonly frozenRows = new WeakSet<tf.Tensor>();
   private readonly uid = `m${++modelCounter}`;
 
   constructor(
@@ -119,14 +124,14 @@ export class Model {
     releaseCosineMatrices(keep);
   }
 
-  private gatherInputs(n: CompiledNode, values: Map<string, NodeValues>): InputValues {
-    const get = (r: PortRef) => {
+  private gatherInputs(n: CompiledNode, values: Map<string, NodeValues>, map?: (port: string, r: PortRef, v: Value) => Value): InputValues {
+    const get = (port: string) => (r: PortRef) => {
       const v = values.get(r.node)?.[r.port];
       if (v === undefined) throw new Error(`internal: ${r.node}.${r.port} not computed before ${n.id}`);
-      return v;
+      return map ? map(port, r, v) : v;
     };
     const out: InputValues = {};
-    for (const [port, refs] of Object.entries(n.inputs)) out[port] = Array.isArray(refs) ? refs.map(get) : get(refs);
+    for (const [port, refs] of Object.entries(n.inputs)) out[port] = Array.isArray(refs) ? refs.map(get(port)) : get(port)(refs);
     return out;
   }
 
@@ -138,11 +143,52 @@ export class Model {
       rng,
       transposeOfConstant: (t) => this.transposes.get(t),
       isConstant: (t) => this.constantTensors.has(t),
+      isFrozen: (t) => this.constantTensors.has(t) || this.frozenRows.has(t),
     };
+  }
+
+  /**
+   * The step with row pushdown (graph/row-pushdown.ts): the region's nodes run on the batch's distinct items R
+   * only; item-rowed inputs from outside the region and the outputs of its sources (tables) are gathered to R;
+   * the losses reading the region get those compact tables and a batch whose pos/neg index into R.
+   */
+  private runPushdown(ctx: RunContext, batch: Batch): Map<string, NodeValues> {
+    const pd = this.graph.plan.pushdown;
+    const region = new Set(pd.nodes);
+    const readers = new Set(pd.losses);
+    const rows = compactItems(batch);
+    const compactCtx: RunContext = { ...ctx, batch: rows.batch };
+    const toRows = (v: Value): Value => {
+      if (isCsr(v)) throw new Error('internal: row pushdown reached a sparse value');
+      const g = gatherRows(v as tf.Tensor2D, rows.idx, rows.host);
+      if (this.constantTensors.has(v)) this.frozenRows.add(g);
+      return g;
+    };
+    const values = new Map(this.constants);
+    for (const id of this.graph.plan.step) {
+      const n = this.graph.nodes.get(id)!;
+      const t = ctx.onOp ? performance.now() : 0;
+      let out: NodeValues;
+      if (region.has(id)) {
+        const inputs = this.gatherInputs(n, values, (port, r, v) => (region.has(r.node) ? v : toRows(v)));
+        out = this.kernels.get(id)!.run(inputs, ctx);
+        // A source (an embedding table, trainable features) yields every row: keep the batch's.
+        if (Object.keys(n.inputs).length === 0) out = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, toRows(v)]));
+      } else if (readers.has(id)) {
+        const ports = new Set(n.op.batchItemRowInputs ?? []);
+        const inputs = this.gatherInputs(n, values, (port, r, v) => (!ports.has(port) || region.has(r.node) ? v : toRows(v)));
+        out = this.kernels.get(id)!.run(inputs, compactCtx);
+      } else out = this.kernels.get(id)!.run(this.gatherInputs(n, values), ctx);
+      if (ctx.onOp) ctx.onOp(n.label, n.op.name, performance.now() - t);
+      if (ctx.detectAnomaly) checkFinite(n, out);
+      values.set(id, out);
+    }
+    return values;
   }
 
   /** Runs the step or eval plan; call inside tf.tidy (and inside the gradient tape for training). */
   run(phase: 'step' | 'eval' | 'export', ctx: RunContext): Map<string, NodeValues> {
+    if (phase === 'step' && ctx.batch && this.graph.plan.pushdown.nodes.length && !referenceMode()) return this.runPushdown(ctx, ctx.batch);
     const values = new Map(this.constants);
     for (const id of this.graph.plan[phase]) {
       const n = this.graph.nodes.get(id)!;

@@ -11,6 +11,7 @@ import { sameDim } from '../ops/shape.js';
 import { UserError } from '../util/errors.js';
 import { didYouMean } from '../dsl/suggest.js';
 import type { CompiledGraph, CompiledNode, Plan, PortRef } from './types.js';
+import { planRowPushdown } from './row-pushdown.js';
 
 
 interface RawNode {
@@ -240,9 +241,13 @@ function planPhases(
   // Scoring needs only user and item; the other outputs are computed when embeddings are exported.
   mark([outputs.user!.node, outputs.item!.node], 'inEval');
   mark(Object.values(outputs).map((r) => r.node), 'inExport');
+  const step = order.filter((id) => !nodes.get(id)!.constant && nodes.get(id)!.inStep);
+  const pushdown = planRowPushdown(graph, nodes, step);
+  const pushed = new Set(pushdown.nodes);
   const transposes = new Set<string>();
   for (const n of nodes.values()) {
-    if (n.constant || !(n.inStep || n.inExport)) continue;
+    // A pushed-down node's gradient multiplies this step's rows of the constant, not the whole constant.
+    if (n.constant || !(n.inStep || n.inExport) || pushed.has(n.id)) continue;
     for (const port of n.op.transposeConstantInputs ?? []) {
       const refs = n.inputs[port];
       for (const ref of refs ? (Array.isArray(refs) ? refs : [refs]) : [])
@@ -251,10 +256,11 @@ function planPhases(
   }
   return {
     constant: order.filter((id) => nodes.get(id)!.constant && (nodes.get(id)!.inStep || nodes.get(id)!.inExport)),
-    step: order.filter((id) => !nodes.get(id)!.constant && nodes.get(id)!.inStep),
+    step,
     eval: order.filter((id) => !nodes.get(id)!.constant && nodes.get(id)!.inEval),
     export: order.filter((id) => !nodes.get(id)!.constant && nodes.get(id)!.inExport),
     transposes: [...transposes],
     unused: order.filter((id) => !nodes.get(id)!.inStep && !nodes.get(id)!.inExport),
+    pushdown,
   };
 }

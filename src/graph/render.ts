@@ -33,6 +33,9 @@ export function renderText(g: CompiledGraph, name: string): string {
   section('computed once (constants):', g.plan.constant);
   if (g.plan.transposes.length) lines.push(`  transposed once: ${g.plan.transposes.join(', ')}`);
   section('per training step:', g.plan.step);
+  const pd = g.plan.pushdown;
+  if (pd.nodes.length)
+    lines.push(`  on the batch's items only (row pushdown): ${pd.nodes.map((id) => g.nodes.get(id)!.label).join(', ')} -> ${pd.losses.map((id) => g.nodes.get(id)!.label).join(', ')}`);
   section('at evaluation:', g.plan.eval);
   const exportOnly = g.plan.export.filter((id) => !g.plan.eval.includes(id));
   if (exportOnly.length) section('only when exporting embeddings (extra outputs):', exportOnly);

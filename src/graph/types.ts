@@ -1,5 +1,6 @@
 import type { Graph } from '@dagrejs/graphlib';
 import type { OpDef, InputTypes, TensorType } from '../ops/types.js';
+import type { RowPushdown } from './row-pushdown.js';
 
 /** A reference from an input port to another node's output port, with where the reference was written. */
 export interface PortRef {
@@ -47,6 +48,8 @@ export interface Plan {
   transposes: string[];
   /** Declared nodes nothing depends on. */
   unused: string[];
+  /** Step nodes computed on the batch's item rows only, and the losses that read them (row-pushdown.ts). */
+  pushdown: RowPushdown;
 }
 
 export interface CompiledGraph {

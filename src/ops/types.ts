@@ -118,6 +118,11 @@ export interface RunContext {
   transposeOfConstant(t: tf.Tensor): tf.Tensor2D | undefined;
   /** Whether a tensor is a folded constant (the same object every step), so per-tensor caches are safe. */
   isConstant(t: tf.Tensor): boolean;
+  /**
+   * Whether a tensor takes no gradient because it is a folded constant or rows gathered from one for this step
+   * (row pushdown), so kernels can skip computing its gradient.
+   */
+  isFrozen?(t: tf.Tensor): boolean;
   /** Set by `--detect-anomaly`: the executor checks every op output for NaN / Inf. */
   detectAnomaly?: boolean;
   /** Set by `--profile`: called with each node's forward time. */
@@ -160,6 +165,17 @@ export interface OpDef<P extends Record<string, unknown> = Record<string, any>> 
    * were only needed to build kNN graphs.
    */
   readsCosineCache?: string[];
+  /**
+   * Row r of every output depends only on row r of every input (linear layers, concatenation, sums, row
+   * normalisation, a table's rows), and the kernel runs on any number of rows: the step may compute the node
+   * on the batch's item rows only (graph/row-pushdown.ts). Not for ops that draw random numbers per element.
+   */
+  rowwise?: boolean;
+  /**
+   * For a loss: input ports of which it reads only the rows of the batch's items, through ctx.batch.pos/neg
+   * (and the host copies) and nothing else: it may be handed compact tables and a batch indexing into them.
+   */
+  batchItemRowInputs?: string[];
   /** Output types from input types and parameters; throws ShapeError on a mismatch. */
   shape(params: P, inputs: InputTypes, env: ShapeEnv): Record<string, TensorType>;
   build(params: P, inputs: InputTypes, ctx: BuildContext): OpKernel;

@@ -16,10 +16,12 @@ test('lightgcn: the adjacency is folded once; propagation runs per step and at e
   assert.equal(typeToString(g.outputTypes.user!), '[users, 64]');
 });
 
-test('vbpr: frozen features and their concatenation are constants, transposed once for the linear gradient', () => {
+test('vbpr: frozen features and their concatenation are constants; the item side runs on the batch items', () => {
   const g = compileSymbolic(loadChecked(join(PIPELINES, 'vbpr.yaml')));
   assert.deepEqual(g.plan.constant.sort(), ['content', 'f_t', 'f_v']);
-  assert.deepEqual(g.plan.transposes, ['content.out']);
+  // The content projection's gradient multiplies the step's rows of the constant, so it is not transposed once.
+  assert.deepEqual(g.plan.pushdown.nodes, ['item_id', 'item_content', 'item']);
+  assert.deepEqual(g.plan.transposes, []);
   assert.equal(typeToString(g.outputTypes.user!), '[users, 128]');
   assert.equal(typeToString(g.nodes.get('content')!.outputTypes.out!), '[items, feat_t+feat_v]');
 });
@@ -50,5 +52,5 @@ test('renderers name every node', () => {
   }
   assert.match(dot, /^digraph "vbpr" \{/);
   assert.match(mer, /^flowchart TD/);
-  assert.match(text, /computed once \(constants\):[\s\S]*transposed once: content\.out/);
+  assert.match(text, /computed once \(constants\):[\s\S]*per training step:[\s\S]*on the batch's items only \(row pushdown\): item_id, item_content, item -> bpr/);
 });

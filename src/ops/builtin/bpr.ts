@@ -28,6 +28,7 @@ export const bpr = defineOp<{ l2?: number; l2_form?: 'norm' | 'squared' }>({
   name: 'bpr',
   doc: 'Bayesian personalised ranking loss on the batch triples, with MMRec-style L2 on the batch rows.',
   category: 'loss',
+  batchItemRowInputs: ['item', 'reg_item'],
   loss: true,
   params: {
     type: 'object',

@@ -21,6 +21,7 @@ export const concat = defineOp<Record<string, never>>({
   inputs: [{ name: 'in', doc: 'Tensors [n, k_i] to join.', list: true, kind: 'dense' }],
   outputs: [{ name: 'out', doc: '[n, sum of k_i].' }],
   pure: true,
+  rowwise: true,
   shape: (_p, inputs) => {
     const ts = denseList(inputs, 'in');
     const rows = ts[0]!.dims[0]!;
@@ -56,6 +57,7 @@ export const sum = defineOp<{ weights?: number[] }>({
   inputs: [{ name: 'in', doc: 'Tensors of one shape.', list: true, kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'Same shape as the inputs.' }],
   pure: true,
+  rowwise: true,
   shape: (p, inputs) => {
     const ts = sameShapeList(inputs, 'in', 'dense');
     const first = ts[0]!;
@@ -81,6 +83,7 @@ export const identity = defineOp<Record<string, never>>({
   inputs: [{ name: 'in', doc: 'Any tensor.' }],
   outputs: [{ name: 'out', doc: 'The same tensor.' }],
   pure: true,
+  rowwise: true,
   shape: (_p, inputs) => {
     const t = inputs.in;
     if (!t || Array.isArray(t)) throw new ShapeError(`'in' takes one reference`, { port: 'in' });

@@ -6,6 +6,7 @@ export const embedding = defineOp<{ rows: 'users' | 'items'; dim: number; init?:
   name: 'embedding',
   doc: 'A trainable ID embedding table, one row per user or per item.',
   category: 'encoder',
+  rowwise: true,
   params: {
     type: 'object',
     properties: {

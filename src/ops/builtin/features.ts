@@ -26,6 +26,7 @@ export const features = defineOp<{ modality: string; trainable?: boolean }>({
   inputs: [],
   outputs: [{ name: 'out', doc: 'The feature matrix [items, feat_<modality>].' }],
   pure: true,
+  rowwise: true,
   shape: (p, _in, env) => {
     if (!env.modalities.includes(p.modality))
       throw new ShapeError(

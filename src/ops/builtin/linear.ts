@@ -54,7 +54,7 @@ export function makeDense(
   const biasInit = opts.biasInit ?? (init === 'torch_default' ? 'torch_default' : 'zeros');
   const b = opts.bias ? ctx.variable(`${name}/b`, [outDim], parseInit(biasInit, 'zeros'), fans) : undefined;
   return (x, run) => {
-    const y = linearMatMul(x, w as tf.Tensor as tf.Tensor2D, run.transposeOfConstant(x));
+    const y = linearMatMul(x, w as tf.Tensor as tf.Tensor2D, run.transposeOfConstant(x), run.isFrozen?.(x) ?? false);
     return b ? (tf.add(y, b) as tf.Tensor2D) : y;
   };
 }
@@ -85,6 +85,7 @@ export const linear = defineOp<{ out: number; bias?: boolean; activation?: Activ
   name: 'linear',
   doc: 'A dense layer y = act(x·W + b) applied row-wise.',
   category: 'layer',
+  rowwise: true,
   params: linearParamsSchema,
   inputs: [{ name: 'in', doc: 'Rows to transform [n, k].', kind: 'dense' }],
   outputs: [{ name: 'out', doc: '[n, out].' }],

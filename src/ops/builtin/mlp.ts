@@ -9,6 +9,7 @@ export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_act
   name: 'mlp',
   doc: 'A multi-layer perceptron: dense layers of the given widths, activation between them.',
   category: 'layer',
+  rowwise: true,
   params: {
     type: 'object',
     properties: {

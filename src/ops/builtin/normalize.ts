@@ -35,6 +35,7 @@ export const normalize = defineOp<{ eps?: number }>({
   inputs: [{ name: 'in', doc: 'Rows to normalise [n, d].', kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'Unit-length rows [n, d] (all-zero rows stay zero).' }],
   pure: true,
+  rowwise: true,
   shape: (p, inputs) => {
     const x = denseIn(inputs, 'in', 2);
     if (p.eps !== undefined && !(p.eps > 0)) throw new ShapeError(`'eps' must be > 0, got ${p.eps}`, { param: 'eps' });

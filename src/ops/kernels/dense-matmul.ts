@@ -12,14 +12,16 @@ import { referenceMode } from './mode.js';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
-export function linearMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D): tf.Tensor2D {
+export function linearMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D, xFrozen = false): tf.Tensor2D {
   if (referenceMode()) return tf.matMul(x, w);
-  if (xT) {
+  if (xT || xFrozen) {
+    // x takes no gradient (a constant, or this step's rows of one): only dW, with xᵀ from the cache or made here.
     const f = tf.customGrad(((wIn: tf.Tensor, save: tf.GradSaveFunc) => {
-      save([wIn]);
+      // Step rows of a constant are an intermediate of the step: saved so the tape keeps them for the gradient.
+      save(xT ? [wIn] : [wIn, x]);
       return {
         value: tf.matMul(x, wIn as tf.Tensor2D),
-        gradFunc: (dy: tf.Tensor) => [tf.matMul(xT, dy as tf.Tensor2D)],
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(xT ?? tf.transpose(saved[1]!), dy as tf.Tensor2D)],
       };
     }) as unknown as GradFn);
     return f(w) as tf.Tensor2D;
