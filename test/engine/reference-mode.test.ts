@@ -40,9 +40,9 @@ const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e
 // of squares in float32 and is itself ~0.2 % off the float64 truth that the optimised Gram form reaches.
 const firstTol: Record<string, number> = { bpr: 1e-5, aal: 1e-4, amp: 5e-3, triplet: 1e-4, smooth: 1e-4 };
 
-// vbpr, anchorrec and freedom run their item projections on the batch's items only (row pushdown), which
-// reference mode turns off.
-for (const [file, steps] of [['lightgcn.yaml', undefined], ['vbpr.yaml', undefined], ['anchorrec.yaml', 2], ['anchorrec-official.yaml', 2], ['baselines/freedom.yaml', 3]] as const) {
+// vbpr, anchorrec and freedom run their item projections on the batch's items only (row pushdown), lgmrec and
+// damrs their all-rows contrasts through the SIMD exp kernels; reference mode turns both off.
+for (const [file, steps] of [['lightgcn.yaml', undefined], ['vbpr.yaml', undefined], ['anchorrec.yaml', 2], ['anchorrec-official.yaml', 2], ['baselines/freedom.yaml', 3], ['baselines/lgmrec.yaml', 3], ['baselines/damrs.yaml', 3]] as const) {
   test(`${file}: the optimised execution gives the reference losses to float tolerance`, async () => {
     const ref = await losses(file, true, steps);
     const opt = await losses(file, false, steps);
