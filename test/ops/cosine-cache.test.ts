@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cosineMatrix, cachedCosineMatrix, gatherSquareBlock, topkRows } from '../../src/ops/kernels/cosine.js';
+import { blockSumOfSquares, cosineMatrix, cachedCosineMatrix, gatherSquareBlock, topkRows } from '../../src/ops/kernels/cosine.js';
 import { knnSearch } from '../../src/ops/builtin/knn-graph.js';
 import { structurePreservation } from '../../src/ops/builtin/structure-preservation.js';
 import { dense } from '../../src/ops/types.js';
@@ -58,6 +58,24 @@ test('gatherSquareBlock reads S[rows][:, rows] with duplicates', () => {
   const n = 4;
   const s = Float32Array.from({ length: 16 }, (_, i) => i);
   assert.deepEqual([...gatherSquareBlock(s, n, [2, 0, 2])], [10, 8, 10, 2, 0, 2, 10, 8, 10]);
+});
+
+test('gatherSquareBlock and blockSumOfSquares (read in ascending order) equal the block read in batch order', () => {
+  const n = 50;
+  const s = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i * 0.37));
+  for (const rows of [[7, 3, 3, 49, 0, 12, 7], [5], Array.from({ length: 120 }, (_, i) => (i * 31 + 7) % n)]) {
+    const b = rows.length;
+    const want = new Float32Array(b * b);
+    let ss = 0;
+    for (let i = 0; i < b; i++)
+      for (let j = 0; j < b; j++) {
+        const v = s[rows[i]! * n + rows[j]!]!;
+        want[i * b + j] = v;
+        ss += v * v;
+      }
+    assert.deepEqual([...gatherSquareBlock(s, n, rows)], [...want], `block of ${b}`);
+    assert.ok(Math.abs(blockSumOfSquares(s, n, rows) - ss) <= 1e-9 * ss, `sum of squares of ${b}`);
+  }
 });
 
 // fd 7 with 4 positives takes the [B, B] block of the cached cosines; fd 3 with 8 positives (2·f < B) the

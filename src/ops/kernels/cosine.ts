@@ -84,13 +84,26 @@ export function cachedCosineMatrix(x: tf.Tensor2D): Float32Array | undefined {
   return m;
 }
 
+/**
+ * The order that sorts `rows` ascending, and the sorted values: reading a row of S at ascending columns walks
+ * memory forward, which the hardware prefetches; at the batch's random order every read of the n²-float matrix
+ * (199 MB on Baby) is a cache miss: a [2048 of 7,050]² block took 80 ms to gather and 50 ms to sum in batch
+ * order, 41 and 13 ms ascending (loaded machine, 27 November).
+ */
+function ascending(rows: ArrayLike<number>): { order: Int32Array; sorted: Int32Array } {
+  const order = Int32Array.from({ length: rows.length }, (_, i) => i).sort((a, b) => rows[a]! - rows[b]! || a - b);
+  return { order, sorted: order.map((i) => rows[i]!) };
+}
+
 /** S[rows][:, rows] as a [B·B] row-major array (duplicates allowed). */
 export function gatherSquareBlock(s: Float32Array, n: number, rows: ArrayLike<number>, out = new Float32Array(rows.length * rows.length)): Float32Array {
   const b = rows.length;
+  const { order, sorted } = ascending(rows);
   for (let i = 0; i < b; i++) {
     const base = rows[i]! * n;
     const o = i * b;
-    for (let j = 0; j < b; j++) out[o + j] = s[base + rows[j]!]!;
+    // Ascending reads within the source row; the writes scatter within one output row (b floats, cache-resident).
+    for (let j = 0; j < b; j++) out[o + order[j]!] = s[base + sorted[j]!]!;
   }
   return out;
 }
@@ -98,11 +111,13 @@ export function gatherSquareBlock(s: Float32Array, n: number, rows: ArrayLike<nu
 /** Σ over i, j of S[rows[i]][rows[j]]², in float64, without materialising the block. */
 export function blockSumOfSquares(s: Float32Array, n: number, rows: ArrayLike<number>): number {
   const b = rows.length;
+  // The sum does not depend on the order: rows and columns are both visited ascending.
+  const { sorted } = ascending(rows);
   let ss = 0;
   for (let i = 0; i < b; i++) {
-    const base = rows[i]! * n;
+    const base = sorted[i]! * n;
     for (let j = 0; j < b; j++) {
-      const v = s[base + rows[j]!]!;
+      const v = s[base + sorted[j]!]!;
       ss += v * v;
     }
   }
