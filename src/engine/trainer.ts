@@ -6,6 +6,7 @@
  * MMRec counts), and test reported at the best valid epoch. Emits events; never prints.
  */
 import * as tf from '@tensorflow/tfjs';
+import { LeanAdam } from './adam.js';
 import type { Dataset } from '../data/types.js';
 import { epochOrder, NegativeSampler } from '../data/sampler.js';
 import type { Pipeline } from '../dsl/types.js';
@@ -135,7 +136,8 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
   const negRng = rng.fork('negatives');
   const shuffleRng = rng.fork('shuffle');
   const stepRng = rng.fork('step');
-  const optimizer = tf.train.adam(tr.optimizer.adam.lr, 0.9, 0.999, tr.optimizer.adam.eps ?? 1e-8);
+  // tfjs's Adam arithmetic and state without its all-variables memory peak (adam.ts).
+  const optimizer = new LeanAdam(tr.optimizer.adam.lr, 0.9, 0.999, tr.optimizer.adam.eps ?? 1e-8);
   const vars = model.trainableVariables();
   const nTrain = ds.train.users.length;
   const bs = tr.batch_size;

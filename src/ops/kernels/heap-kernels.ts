@@ -25,6 +25,7 @@ interface HeapModule {
   expRows(x: number, rows: number, cols: number, scale: number, shift: number, factors: number, out: number, sums: number): void;
   scaleRows(x: number, rows: number, cols: number, factors: number, out: number): void;
   topkRows(x: number, y: number, rows: number, cols: number, k: number, idx: number, bestV: number): void;
+  adamStep(n: number, w: number, m: number, v: number, g: number, b1: number, c1: number, b2: number, c2: number, a1: number, a2: number, eps: number, nlr: number, wOut: number, mOut: number, vOut: number): void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
@@ -41,6 +42,7 @@ const SOFTMAX_ROWS = 'AnchorflowSoftmaxRows';
 const EXP_ROWS = 'AnchorflowExpRows';
 const SCALE_ROWS = 'AnchorflowScaleRows';
 const TOPK_ROWS = 'AnchorflowTopkRows';
+const ADAM_STEP = 'AnchorflowAdamStep';
 
 let mod: HeapModule | null = null;
 let forMemory: WebAssembly.Memory | undefined;
@@ -229,6 +231,30 @@ function topkRowsKernel({ inputs, attrs, backend }: Args): tf.TensorInfo {
   return out;
 }
 
+/** The Adam constants of one step (float32 values, see adamStep in assembly/spmm.ts). */
+export interface AdamConstants {
+  b1: number;
+  c1: number;
+  b2: number;
+  c2: number;
+  a1: number;
+  a2: number;
+  eps: number;
+  nlr: number;
+}
+
+/** One Adam step of a variable: [w', m', v'] from w, m, v and the gradient g (all float32, one shape). */
+function adamStepKernel({ inputs, attrs, backend }: Args): tf.TensorInfo[] {
+  const be = backend as WasmBackend;
+  const { w, m, v, g } = inputs as Record<string, tf.TensorInfo>;
+  const c = attrs as unknown as AdamConstants;
+  const n = w!.shape.reduce((a, b) => a * b, 1);
+  for (const t of [m!, v!, g!]) if (t.shape.reduce((a, b) => a * b, 1) !== n) throw new Error(`adamStep: [${t.shape}] for a variable of [${w!.shape}]`);
+  const outs = [be.makeOutput(w!.shape, 'float32'), be.makeOutput(w!.shape, 'float32'), be.makeOutput(w!.shape, 'float32')];
+  heapModule(be).adamStep(n, offsetOf(be, w!), offsetOf(be, m!), offsetOf(be, v!), offsetOf(be, g!), c.b1, c.c1, c.b2, c.c2, c.a1, c.a2, c.eps, c.nlr, offsetOf(be, outs[0]!), offsetOf(be, outs[1]!), offsetOf(be, outs[2]!));
+  return outs;
+}
+
 let registered: boolean | undefined;
 
 /** Registers the kernels for the wasm backend; false (and nothing registered) when the module is not built. */
@@ -243,6 +269,7 @@ function ensureRegistered(): boolean {
     tf.registerKernel({ kernelName: EXP_ROWS, backendName: 'wasm', kernelFunc: expRowsKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: SCALE_ROWS, backendName: 'wasm', kernelFunc: scaleRowsKernel as unknown as tf.KernelFunc });
     tf.registerKernel({ kernelName: TOPK_ROWS, backendName: 'wasm', kernelFunc: topkRowsKernel as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: ADAM_STEP, backendName: 'wasm', kernelFunc: adamStepKernel as unknown as tf.KernelFunc });
   }
   return registered;
 }
@@ -309,4 +336,9 @@ export function heapTopkRows(x: tf.Tensor2D, y: tf.Tensor2D | undefined, k: numb
   const out = t.dataSync() as Int32Array;
   t.dispose();
   return out;
+}
+
+/** One Adam step in a single SIMD pass: [w', m', v'], bit-identical to tfjs's AdamOptimizer arithmetic. */
+export function heapAdamStep(w: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, c: AdamConstants): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(ADAM_STEP, { w, m, v, g }, c as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
 }
