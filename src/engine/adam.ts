@@ -30,9 +30,10 @@ export class LeanAdam extends tf.AdamOptimizer {
       ? variableGradients.map((v) => [v.name, v.tensor] as const)
       : Object.keys(variableGradients).map((k) => [k, variableGradients[k]] as const);
     const fused = heapKernelsActive();
-    // 1 − β^t as tfjs computes it (a float32 subtraction); read once per step.
-    const a1 = Math.fround(1 - s.accBeta1.dataSync()[0]!);
-    const a2 = Math.fround(1 - s.accBeta2.dataSync()[0]!);
+    // 1 − β^t as tfjs computes it (a float32 subtraction). The kernel takes it as a number (one scalar read per
+    // step, on wasm where reads are copies within the process); elsewhere (a GPU) it stays a tensor: no sync.
+    const a1 = fused ? Math.fround(1 - s.accBeta1.dataSync()[0]!) : tf.keep(tf.sub(1, s.accBeta1));
+    const a2 = fused ? Math.fround(1 - s.accBeta2.dataSync()[0]!) : tf.keep(tf.sub(1, s.accBeta2));
     named.forEach(([name, gradient], i) => {
       const value = tf.engine().registeredVariables[name]!;
       const moment = (list: AdamState['accumulatedFirstMoment'], suffix: string) =>
@@ -47,8 +48,8 @@ export class LeanAdam extends tf.AdamOptimizer {
             c1: 1 - s.beta1,
             b2: s.beta2,
             c2: 1 - s.beta2,
-            a1,
-            a2,
+            a1: a1 as number,
+            a2: a2 as number,
             eps: s.epsilon,
             nlr: -s.learningRate,
           });
@@ -66,6 +67,7 @@ export class LeanAdam extends tf.AdamOptimizer {
         value.assign(tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), s.epsilon)), -s.learningRate), value));
       });
     });
+    if (typeof a1 !== 'number') tf.dispose([a1, a2 as tf.Tensor]);
     tf.tidy(() => {
       s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1));
       s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2));
