@@ -85,3 +85,36 @@ test('pseudo-positives: the fast path (SIMD softmax, host top-k) picks the same 
   }
   assert.deepEqual(fast, slow);
 });
+
+test('on wasm the pseudo-labels reuse the contrast’s similarity blocks: one matMul per view fewer, same loss and gradients as reference mode', async () => {
+  await useBackend('wasm');
+  const rng = new Rng(5);
+  const n = 300, d = 8, K = 5, tau = 0.2;
+  const H = [0, 1, 2].map(() => randn64(rng, n * d));
+  const views = [0, 1, 2].map(() => dense('items', d));
+  const op = buildOp(neighborDiscrimination, { tau, positives: K }, { views });
+  const batch = makeBatch(Array.from({ length: 60 }, (_, i) => i), Array.from({ length: 60 }, (_, i) => (i * 7) % n), Array.from({ length: 60 }, (_, i) => (i * 13 + 5) % n));
+  const ctx = runContext({ batch });
+  const fn = (...xs: tf.Tensor[]) => runOp(op, { views: xs }, ctx, 'loss') as tf.Scalar;
+  const measure = async () => {
+    const xs = H.map((h) => t2(h, n, d));
+    let loss = 0;
+    const info = await tf.profile(() => void (loss = tf.tidy(() => fn(...xs).dataSync()[0]!)));
+    const grads = tf.tidy(() => tf.grads(fn)(xs).map((g) => g.dataSync().slice()));
+    xs.forEach((x) => x.dispose());
+    return { loss, grads, matMuls: info.kernels.filter((k) => k.name === 'BatchMatMul').length };
+  };
+  const fast = await measure();
+  setReferenceMode(true);
+  let slow: Awaited<ReturnType<typeof measure>>;
+  try {
+    slow = await measure();
+  } finally {
+    setReferenceMode(false);
+  }
+  assert.equal(slow.matMuls, 6, 'reference: the contrast and the labels each take one similarity per view');
+  assert.equal(fast.matMuls, 3, 'shared: one similarity per view');
+  assertClose([fast.loss], [slow.loss], 1e-5, 'loss');
+  fast.grads.forEach((g, v) => assertClose(g, slow.grads[v]!, 1e-4, `grad view ${v}`));
+  disposeBatch(batch);
+});

@@ -7,7 +7,7 @@
  *  - loss_m = mean_b −log(S_mm / S_all + 1e-9) − log(S_single / (S_all − S_mm) + 1e-9), where
  *    S_X = Σ_{j∈X} exp(cos(h_m[b], h_m[j]) / τ) and S_all runs over every item.
  * Cost per view: a [B, items] similarity with its gradient (B ≤ 2 × batch), so it is the heaviest DA-MRS term;
- * the pseudo-labels run on host copies of the tables in row chunks, outside the gradient tape.
+ * the pseudo-labels take the softmaxes of that same similarity block, outside the gradient tape.
  */
 import * as tf from '@tensorflow/tfjs';
 import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
@@ -22,11 +22,53 @@ const CHUNK = 1024;
 /** Largest [B, items] block of exponentials kept per view from forward to backward. */
 const KEEP_BYTES = 128 * 1024 * 1024;
 
+/** A view's K multimodal and K single positives per anchor row, [B·K] each. */
+export type Positives = { mm: Int32Array; single: Int32Array };
+
+/**
+ * Rows [c0, c0 + c) of every view's positives, from the views' softmax blocks probs[v] ([c, items], the same
+ * anchor rows in every view). The softmax sum is computed once and shared by every m.
+ */
+function selectPositives(probs: tf.Tensor2D[], c0: number, K: number, out: Positives[]): void {
+  tf.tidy(() => {
+    const c = probs[0]!.shape[0];
+    // The top-k selections are the expensive part; on wasm a SIMD kernel reads total + P_m in place
+    // (reference mode keeps tf.add and tf.topk).
+    const topk = (x: tf.Tensor2D, plus: tf.Tensor2D | undefined, k: number) =>
+      heapKernelsActive() ? heapTopkRows(x, plus, k) : tf.topk(plus ? tf.add(x, plus) : x, k).indices.dataSync();
+    const total = tf.addN(probs) as tf.Tensor2D;
+    probs.forEach((pm, m) => {
+      const top = topk(total, pm, K);
+      // The K best of P_m outside the multimodal set lie among P_m's 2K best.
+      const K2 = Math.min(2 * K, pm.shape[1]);
+      const self = topk(pm, undefined, K2);
+      const { mm, single } = out[m]!;
+      for (let r = 0; r < c; r++) {
+        const taken = new Set<number>();
+        for (let t = 0; t < K; t++) taken.add((mm[(c0 + r) * K + t] = top[r * K + t]!));
+        let f = 0;
+        for (let t = 0; t < K2 && f < K; t++) {
+          const j = self[r * K2 + t]!;
+          if (!taken.has(j)) single[(c0 + r) * K + f++] = j;
+        }
+      }
+    });
+  });
+}
+
+const softmaxRows = (x: tf.Tensor2D): tf.Tensor2D => {
+  if (!heapKernelsActive()) return tf.softmax(x) as tf.Tensor2D;
+  const { softmax, max, sum } = heapSoftmaxRows(x);
+  max.dispose();
+  sum.dispose();
+  return softmax;
+};
+
 /**
  * For every view m, the [B·K] multimodal and single positives of the anchor rows `idx`, from detached copies of
- * the views. The softmaxes of all views are computed once per row chunk and shared by every m.
+ * the views, in row chunks (the standalone form: the op shares the loss's similarities instead when it can).
  */
-export function pseudoPositives(views: tf.Tensor2D[], idx: Int32Array, K: number): { mm: Int32Array; single: Int32Array }[] {
+export function pseudoPositives(views: tf.Tensor2D[], idx: Int32Array, K: number): Positives[] {
   const B = idx.length;
   const out = views.map(() => ({ mm: new Int32Array(B * K), single: new Int32Array(B * K) }));
   const normed = views.map((h) => tf.tidy(() => l2NormalizeRows(h)));
@@ -36,31 +78,8 @@ export function pseudoPositives(views: tf.Tensor2D[], idx: Int32Array, K: number
       const c = Math.min(CHUNK, B - c0);
       tf.tidy(() => {
         const rows = tf.tensor1d(idx.subarray(c0, c0 + c), 'int32');
-        // The row softmax and the top-k selections are the expensive part; on wasm the softmax is one SIMD
-        // kernel and the selections another that reads total + P_m in place (reference mode keeps tf.softmax,
-        // tf.add and tf.topk).
-        const fast = heapKernelsActive();
-        const softmax = (x: tf.Tensor2D) => (fast ? heapSoftmaxRows(x).softmax : (tf.softmax(x) as tf.Tensor2D));
-        const topk = (x: tf.Tensor2D, plus: tf.Tensor2D | undefined, k: number) =>
-          fast ? heapTopkRows(x, plus, k) : tf.topk(plus ? tf.add(x, plus) : x, k).indices.dataSync();
-        const probs = normed.map((hn, v) => softmax(tf.matMul(tf.gather(hn, rows), normedT[v]!) as tf.Tensor2D));
-        const total = tf.addN(probs) as tf.Tensor2D;
-        probs.forEach((pm, m) => {
-          const top = topk(total, pm, K);
-          // The K best of P_m outside the multimodal set lie among P_m's 2K best.
-          const K2 = Math.min(2 * K, pm.shape[1]);
-          const self = topk(pm, undefined, K2);
-          const { mm, single } = out[m]!;
-          for (let r = 0; r < c; r++) {
-            const taken = new Set<number>();
-            for (let t = 0; t < K; t++) taken.add((mm[(c0 + r) * K + t] = top[r * K + t]!));
-            let f = 0;
-            for (let t = 0; t < K2 && f < K; t++) {
-              const j = self[r * K2 + t]!;
-              if (!taken.has(j)) single[(c0 + r) * K + f++] = j;
-            }
-          }
-        });
+        const probs = normed.map((hn, v) => softmaxRows(tf.matMul(tf.gather(hn, rows), normedT[v]!) as tf.Tensor2D));
+        selectPositives(probs, c0, K, out);
       });
     }
   } finally {
@@ -107,17 +126,38 @@ export const neighborDiscrimination = defineOp<{ tau?: number; positives?: numbe
         const idxHost = uniqueIndices(b.posHost, b.negHost);
         const B = idxHost.length;
         const idx = tf.tensor1d(idxHost, 'int32');
-        // Host copies: the pseudo-labels take no gradient, so they are computed off the tape.
-        const detached = views.map((h) => tf.tensor2d(h.dataSync() as Float32Array, h.shape));
-        const labels = pseudoPositives(detached, idxHost, K);
-        const terms = views.map((h, m) => {
+        const n = views[0]!.shape[0];
+        // Keeping a view's [B, items] exponentials for the gradient saves recomputing its similarities (one
+        // matMul of the block); beyond KEEP_BYTES per view they are recomputed in row chunks instead.
+        const keep = B * n * 4 <= KEEP_BYTES;
+        // The pseudo-labels are the softmaxes of the very similarities the contrast computes (cosines of the
+        // same rows of the same views, no gradient): when the blocks are kept whole, the contrast's forward
+        // pass hands each view's block to the labels, one matMul per view instead of two. Otherwise (or in
+        // reference mode) the labels are computed on their own from host copies, in row chunks.
+        const share = keep && heapKernelsActive();
+        const probs: tf.Tensor2D[] = [];
+        let labels: Positives[];
+        let parts: { a: tf.Tensor2D; aug: tf.Tensor2D; all: tf.Tensor1D }[];
+        try {
+          parts = views.map((h) => {
+            const aug = l2NormalizeRows(h);
+            const a = l2NormalizeRows(gatherRows(h, idx, idxHost));
+            const onBlock = share ? (sim: tf.Tensor2D) => void probs.push(tf.keep(softmaxRows(sim))) : undefined;
+            return { a, aug, all: sumExpSimilarity(a, aug, tau, { chunk: CHUNK, keep, onBlock }) };
+          });
+          if (share) {
+            labels = views.map(() => ({ mm: new Int32Array(B * K), single: new Int32Array(B * K) }));
+            selectPositives(probs, 0, K, labels);
+          } else {
+            const detached = views.map((h) => tf.tensor2d(h.dataSync() as Float32Array, h.shape));
+            labels = pseudoPositives(detached, idxHost, K);
+          }
+        } finally {
+          probs.forEach((t) => t.dispose());
+        }
+        const terms = parts.map(({ a, aug, all }, m) => {
           const { mm, single } = labels[m]!;
-          const d = h.shape[1];
-          const aug = l2NormalizeRows(h);
-          const a = l2NormalizeRows(gatherRows(h, idx, idxHost));
-          // Keeping a view's [B, items] exponentials for the gradient saves recomputing its similarities (one
-          // matMul of the block); beyond KEEP_BYTES per view they are recomputed in row chunks instead.
-          const all = sumExpSimilarity(a, aug, tau, { chunk: CHUNK, keep: B * h.shape[0] * 4 <= KEEP_BYTES });
+          const d = a.shape[1];
           const a3 = tf.reshape(a, [B, 1, d]);
           const setScore = (cols: Int32Array) => {
             const g = tf.reshape(gatherRows(aug, tf.tensor1d(cols, 'int32'), cols), [B, K, d]);

@@ -23,6 +23,12 @@ export interface ExpSimilarityOptions {
   keep?: boolean;
   /** Rows per chunk when the exponentials are not kept (default 1024). */
   chunk?: number;
+  /**
+   * Sees each forward block of similarities a[start : start + c] · bᵀ ([c, n], no gradient) before it is
+   * released, for a caller that needs the same similarities for something else (DA-MRS's pseudo-labels): one
+   * matMul instead of two. Tensors it creates are disposed with the forward pass unless it keeps them.
+   */
+  onBlock?: (sim: tf.Tensor2D, start: number) => void;
 }
 
 /** Row chunks [start, count) of B rows. */
@@ -60,6 +66,7 @@ export function sumExpSimilarity(a: tf.Tensor2D, b: tf.Tensor2D, tau: number, op
     for (const [a0, c] of chunks(as.shape[0], size)) {
       const ac = c === as.shape[0] ? as : (tf.slice(as, [a0, 0], [c, -1]) as tf.Tensor2D);
       const sim = tf.matMul(ac, bT) as tf.Tensor2D;
+      opts.onBlock?.(sim, a0);
       const { sum, exp } = expBlock(sim, tau, shift, keep);
       sim.dispose();
       if (ac !== as) ac.dispose();
