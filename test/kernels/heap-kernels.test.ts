@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, useBackend, randn, randomCsr, randomSymmetricCsr } from './_setup.js';
-import { heapKernelsActive, heapPropagateMean, heapScatterAddRows, heapSoftmaxRows, heapSpmm, heapTopkRows, unpinAll } from '../../src/ops/kernels/heap-kernels.js';
+import { heapKernelsActive, unpinAll } from '../../src/ops/kernels/heap/runtime.js';
+import { heapPropagateMean, heapScatterAddRows, heapSpmm } from '../../src/ops/kernels/heap/graph.js';
+import { heapSoftmaxRows, heapTopkRows } from '../../src/ops/kernels/heap/rows.js';
 import { topkRows } from '../../src/ops/kernels/cosine.js';
 import { csrMulWasm, propagateMeanWasm } from '../../src/ops/kernels/spmm-wasm.js';
 import { scatterAddRowsInto } from '../../src/ops/kernels/gather-rows.js';
@@ -12,7 +14,7 @@ import { Rng } from '../../src/util/rng.js';
 
 test('kernels in the wasm backend\'s memory equal the copying kernels bit for bit, and leak no tensors', async () => {
   await useBackend('wasm');
-  assert.ok(heapKernelsActive(), 'dist/wasm/spmm-heap.wasm is built by npm run build');
+  assert.ok(heapKernelsActive(), 'dist/wasm/kernels-heap.wasm is built by npm run build');
   const rng = new Rng(21);
   const before = tf.memory().numTensors;
   for (const [rows, cols, d] of [[40, 40, 8], [33, 57, 16], [120, 120, 64]] as const) {

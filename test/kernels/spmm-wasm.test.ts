@@ -6,7 +6,7 @@ import { CsrMatrix } from '../../src/ops/sparse.js';
 import { Rng } from '../../src/util/rng.js';
 
 test('the WebAssembly SIMD kernel is built and agrees with the JS loop (rectangular, empty rows, odd row lengths)', () => {
-  assert.ok(wasmKernelsAvailable(), 'dist/wasm/spmm.wasm is built by npm run build');
+  assert.ok(wasmKernelsAvailable(), 'dist/wasm/kernels.wasm is built by npm run build');
   const rng = new Rng(11);
   for (const [rows, cols, nnz, d] of [[50, 30, 400, 64], [7, 90, 13, 8], [300, 300, 5000, 4], [3, 3, 0, 16]] as const) {
     const r = Array.from({ length: nnz }, () => rng.int(rows));

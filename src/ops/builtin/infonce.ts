@@ -16,7 +16,8 @@ import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { stopGradient } from './stop-gradient.js';
 import { referenceMode } from '../kernels/mode.js';
-import { heapKernelsActive, heapSoftmaxRows } from '../kernels/heap-kernels.js';
+import { heapKernelsActive } from '../kernels/heap/runtime.js';
+import { heapSoftmaxRows } from '../kernels/heap/rows.js';
 
 /**
  * a·bᵀ for a [p, d] and b [q, d], differentiable in both: forward matMul(a, transpose(b)); backward

@@ -15,7 +15,8 @@ import { listIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { uniqueIndices } from './batch-unique.js';
-import { heapKernelsActive, heapSoftmaxRows, heapTopkRows } from '../kernels/heap-kernels.js';
+import { heapKernelsActive } from '../kernels/heap/runtime.js';
+import { heapSoftmaxRows, heapTopkRows } from '../kernels/heap/rows.js';
 import { sumExpSimilarity } from '../kernels/exp-similarity.js';
 
 const CHUNK = 1024;

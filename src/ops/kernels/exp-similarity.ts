@@ -14,7 +14,8 @@
  * Reference mode and other backends take tfjs's own ops with the same structure.
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapExpRows, heapKernelsActive, heapScaleRows } from './heap-kernels.js';
+import { heapKernelsActive } from './heap/runtime.js';
+import { heapExpRows, heapScaleRows } from './heap/rows.js';
 
 export interface ExpSimilarityOptions {
   /** Subtracted inside the exp, e.g. 1/τ for unit rows so that nothing overflows (default 0). */

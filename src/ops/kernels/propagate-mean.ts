@@ -9,7 +9,8 @@ import type { CsrMatrix } from '../sparse.js';
 import { csrMulInto, spmm } from './spmm.js';
 import { referenceMode } from './mode.js';
 import { propagateMeanWasm } from './spmm-wasm.js';
-import { heapKernelsActive, heapPropagateMean } from './heap-kernels.js';
+import { heapKernelsActive } from './heap/runtime.js';
+import { heapPropagateMean } from './heap/graph.js';
 
 function meanOfPowers(a: CsrMatrix, x: Float32Array, d: number, layers: number): Float32Array {
   // The whole loop in WebAssembly SIMD when it is built: the matrix stays in the module's memory between calls.

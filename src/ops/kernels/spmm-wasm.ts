@@ -1,6 +1,6 @@
 /**
- * The CSR product A·X as a WebAssembly SIMD kernel (source: assembly/spmm.ts, compiled by `npm run build` with
- * AssemblyScript into dist/wasm/spmm.wasm). The plain-JS loop in spmm.ts tops out near 1.3 GFLOP/s; f32x4
+ * The CSR product A·X as a WebAssembly SIMD kernel (source: assembly/graph.ts, compiled by `npm run build` with
+ * AssemblyScript into dist/wasm/kernels.wasm). The plain-JS loop in spmm.ts tops out near 1.3 GFLOP/s; f32x4
  * arithmetic over the d-wide rows runs several times faster. Arrays are copied into the module's own memory
  * for each call (the copies are a small part of the product's cost) and the result copied out.
  * When the .wasm file is missing (a source checkout that was never built) callers fall back to the JS loop.
@@ -18,7 +18,7 @@ let mod: SpmmModule | null | undefined;
 
 function instance(): SpmmModule | null {
   if (mod !== undefined) return mod;
-  const compiled = wasmKernelModule('spmm.wasm');
+  const compiled = wasmKernelModule('kernels.wasm');
   mod = compiled ? (new WebAssembly.Instance(compiled, {}).exports as unknown as SpmmModule) : null;
   return mod;
 }

@@ -15,7 +15,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { CsrMatrix } from '../sparse.js';
 import { csrMulWasm } from './spmm-wasm.js';
 import { referenceMode } from './mode.js';
-import { heapKernelsActive, heapSpmm } from './heap-kernels.js';
+import { heapKernelsActive } from './heap/runtime.js';
+import { heapSpmm } from './heap/graph.js';
 
 export type SpmmKernel = (a: CsrMatrix, x: tf.Tensor2D) => tf.Tensor2D;
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const compiled = new Map<string, WebAssembly.Module | undefined>();
 
-export function wasmKernelModule(file: 'spmm.wasm' | 'spmm-heap.wasm'): WebAssembly.Module | undefined {
+export function wasmKernelModule(file: 'kernels.wasm' | 'kernels-heap.wasm'): WebAssembly.Module | undefined {
   if (process.env.ANCHORFLOW_NO_WASM_KERNELS) return undefined;
   if (!compiled.has(file)) {
     const here = dirname(fileURLToPath(import.meta.url));
