@@ -4,8 +4,8 @@
  * 1 internal error, 130 interrupted.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { formatUserError, isUserError, UserError } from '../util/errors.js';
-import { backendChoices } from '../engine/backend.js';
+import { backendOption, collect, dataOptions, nonNegativeInt, outputModeOptions, poolOptions, positiveInt, seedOptions } from './options.js';
+import { formatUserError, isUserError } from '../util/errors.js';
 import { cmdRun } from './run.js';
 import { cmdCheck } from './check.js';
 import { cmdGraph } from './graph.js';
@@ -18,12 +18,6 @@ import { cmdSweep } from './sweep.js';
 import { cmdWorker } from './worker.js';
 import { cmdZoo } from './zoo.js';
 
-const collect = (v: string, acc: string[]) => [...acc, v];
-const int = (name: string) => (v: string) => {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`${name} must be a positive integer, got '${v}'`, { file: name });
-  return Number(v);
-};
-
 export function buildProgram(): Command {
   const program = new Command('anchorflow')
     .description('Declarative multimodal recommender pipelines on TensorFlow.js')
@@ -32,92 +26,63 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  program
+  const run = program
     .command('run')
     .description('train and evaluate a pipeline (or continue a killed run with --resume <run-dir>)')
     .argument('[pipeline]', 'pipeline YAML file')
     .option('--resume <run-dir>', 'continue a run directory from its last finished epoch')
     .option('--detect-anomaly', 'check every op output for NaN / Inf while training (slow)')
     .option('--profile', 'report the share of time per phase and per operator')
-    .option('--reference', 'straightforward execution without the optimised kernels (to check them)')
-    .option('--dataset <name>', 'dataset name under the data root, or synth:small / synth:baby')
-    .option('--data <dir>', 'a dataset folder in MMRec layout')
-    .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
+    .option('--reference', 'straightforward execution without the optimised kernels (to check them)');
+  dataOptions(run)
     .option('--set <key=value>', 'override a setting, e.g. params.dim=32 (repeatable)', collect, [])
-    .option('--epochs <n>', 'maximum epochs', int('--epochs'))
-    .option('--seeds <n>', 'run n seeds (seed, seed+1, ...) and report mean ± std', int('--seeds'))
-    .option('--seed <n>', 'first seed', (v) => {
-      if (!/^\d+$/.test(v)) throw new UserError(`--seed must be a non-negative integer, got '${v}'`, { file: '--seed' });
-      return Number(v);
-    })
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoices).default('auto'))
-    .option('--out <dir>', 'root of run directories', 'runs')
-    .option('--no-save', 'write no run directory')
-    .option('--json', 'print one JSON event per line')
-    .option('--plain', 'plain lines even in a terminal')
+    .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'));
+  seedOptions(run, 'run n seeds (seed, seed+1, ...) and report mean ± std');
+  backendOption(run).option('--out <dir>', 'root of run directories', 'runs').option('--no-save', 'write no run directory');
+  outputModeOptions(run)
     .option('--watch', 'restart the run whenever the pipeline or a file it extends changes')
     .action(cmdRun);
 
-  program
+  const sweep = program
     .command('sweep')
     .description('run every point (configuration x seed) of a sweep; resumable; local processes or a Redis queue')
     .argument('<pipeline>', 'pipeline YAML file (its sweep: section, plus --grid)')
     .option('--grid <key=v1,v2>', 'sweep a setting over values, e.g. dim=16,32 or nodes.cf.layers=1,2 (repeatable)', collect, [])
-    .option('--set <key=value>', 'override a setting for every point (repeatable)', collect, [])
-    .option('--seeds <n>', 'seeds per configuration (first: --seed, else train.seed)', int('--seeds'))
-    .option('--seed <n>', 'first seed', (v) => {
-      if (!/^\d+$/.test(v)) throw new UserError(`--seed must be a non-negative integer, got '${v}'`, { file: '--seed' });
-      return Number(v);
-    })
-    .option('--samples <n>', 'random search: n configurations drawn from the grid', int('--samples'))
-    .option('--metric <name>', 'valid metric that picks the best configuration (default recall@20)')
-    .option('--dataset <name>', 'dataset name under the data root, or synth:small / synth:baby')
-    .option('--data <dir>', 'a dataset folder in MMRec layout')
-    .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
-    .option('--epochs <n>', 'maximum epochs', int('--epochs'))
-    .option('--workers <n>', 'points run at once on this machine (default: number of cores)', int('--workers'))
-    .option('--retries <n>', 'extra attempts for a point whose process died', (v) => Number(v), 2)
+    .option('--set <key=value>', 'override a setting for every point (repeatable)', collect, []);
+  seedOptions(sweep, 'seeds per configuration (first: --seed, else train.seed)')
+    .option('--samples <n>', 'random search: n configurations drawn from the grid', positiveInt('--samples'))
+    .option('--metric <name>', 'valid metric that picks the best configuration (default recall@20)');
+  dataOptions(sweep).option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'));
+  poolOptions(sweep)
     .option('--queue <url>', 'enqueue the points on Redis (redis://[user:password@]host:port) for `anchorflow worker`s; default $ANCHORFLOW_QUEUE')
-    .option('--queue-name <name>', 'BullMQ queue name', 'anchorflow-points')
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoices).default('auto'))
-    .option('--out <dir>', 'root of sweep stores', 'sweeps')
-    .option('--json', 'print one JSON event per line')
-    .option('--plain', 'plain lines even in a terminal')
-    .action(cmdSweep);
+    .option('--queue-name <name>', 'BullMQ queue name', 'anchorflow-points');
+  backendOption(sweep).option('--out <dir>', 'root of sweep stores', 'sweeps');
+  outputModeOptions(sweep).action(cmdSweep);
 
-  program
+  const zoo = program
     .command('zoo')
-    .description('run the model zoo (pipelines/anchorrec.yaml and pipelines/baselines/*.yaml) x N seeds; resumable; one results table')
-    .option('--dataset <name>', 'dataset name under the data root, or synth:small / synth:baby')
-    .option('--data <dir>', 'a dataset folder in MMRec layout')
-    .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
-    .option('--seeds <n>', 'seeds per model (first: --seed, else train.seed)', int('--seeds'))
-    .option('--seed <n>', 'first seed', (v) => {
-      if (!/^\d+$/.test(v)) throw new UserError(`--seed must be a non-negative integer, got '${v}'`, { file: '--seed' });
-      return Number(v);
-    })
+    .description('run the model zoo (pipelines/anchorrec.yaml and pipelines/baselines/*.yaml) x N seeds; resumable; one results table');
+  dataOptions(zoo);
+  seedOptions(zoo, 'seeds per model (first: --seed, else train.seed)')
     .option('--models <a,b>', 'only these models (pipeline or file names)')
     .option('--pipelines <dir>', 'folder holding anchorrec.yaml and baselines/', 'pipelines')
-    .option('--epochs <n>', 'maximum epochs', int('--epochs'))
-    .option('--set <key=value>', 'override a setting in every model (repeatable)', collect, [])
-    .option('--workers <n>', 'points run at once on this machine (default: number of cores)', int('--workers'))
-    .option('--retries <n>', 'extra attempts for a point whose process died', (v) => Number(v), 2)
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoices).default('auto'))
+    .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'))
+    .option('--set <key=value>', 'override a setting in every model (repeatable)', collect, []);
+  poolOptions(zoo);
+  backendOption(zoo)
     .option('--store <dir>', 'root of the resumable point store (<dir>/zoo/<dataset>/)', 'sweeps')
-    .option('--out <file.md>', 'the Markdown table; the JSON is written beside it (default: in the store)')
-    .option('--json', 'print one JSON event per line')
-    .option('--plain', 'plain lines even in a terminal')
-    .action(cmdZoo);
+    .option('--out <file.md>', 'the Markdown table; the JSON is written beside it (default: in the store)');
+  outputModeOptions(zoo).action(cmdZoo);
 
-  program
+  const worker = program
     .command('worker')
     .description('run sweep points from a Redis queue (on any machine that has the data)')
     .option('--queue <url>', 'redis://[user:password@]host:port; default $ANCHORFLOW_QUEUE')
     .option('--queue-name <name>', 'BullMQ queue name', 'anchorflow-points')
-    .option('--workers <n>', 'points run at once (default: number of cores)', int('--workers'))
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(backendChoices).default('auto'))
+    .option('--workers <n>', 'points run at once (default: number of cores)', positiveInt('--workers'));
+  backendOption(worker)
     .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
-    .option('--lock-seconds <s>', 'how long a point stays claimed without a sign of life from its worker', int('--lock-seconds'), 30)
+    .option('--lock-seconds <s>', 'how long a point stays claimed without a sign of life from its worker', positiveInt('--lock-seconds'), 30)
     .action(cmdWorker);
 
   program
@@ -154,12 +119,9 @@ export function buildProgram(): Command {
     .description('embedding-space analyses and an HTML report of run directories (several: side by side)')
     .argument('<runDirs...>', 'run directories written by `anchorflow run`')
     .option('--out <dir>', 'output folder (default <first run dir>/analysis)')
-    .option('--k <n>', 'neighbourhood size K (default 10)', int('--k'))
-    .option('--sample <n>', 'items sampled for retrieval and t-SNE (default 100)', int('--sample'))
-    .option('--seed <n>', 'sampling and t-SNE seed (default 0)', (v) => {
-      if (!/^\d+$/.test(v)) throw new UserError(`--seed must be a non-negative integer, got '${v}'`, { file: '--seed' });
-      return Number(v);
-    })
+    .option('--k <n>', 'neighbourhood size K (default 10)', positiveInt('--k'))
+    .option('--sample <n>', 'items sampled for retrieval and t-SNE (default 100)', positiveInt('--sample'))
+    .option('--seed <n>', 'sampling and t-SNE seed (default 0)', nonNegativeInt('--seed'))
     .action(cmdAnalyze);
 
   program

@@ -3,11 +3,9 @@ import { createReporter } from '../ui/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
 import { setReferenceMode } from '../ops/kernels/mode.js';
+import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
 
-export interface RunFlags {
-  dataset?: string;
-  data?: string;
-  dataDir?: string;
+export interface RunFlags extends DataFlags, OutputModeFlags {
   set: string[];
   epochs?: number;
   seeds?: number;
@@ -15,8 +13,6 @@ export interface RunFlags {
   backend: BackendChoice;
   out: string;
   save: boolean;
-  json?: boolean;
-  plain?: boolean;
   resume?: string;
   detectAnomaly?: boolean;
   profile?: boolean;
@@ -31,9 +27,7 @@ export function runOptions(file: string, flags: Omit<RunFlags, 'resume'>): RunOp
     detectAnomaly: flags.detectAnomaly,
     profile: flags.profile,
     set: flags.set,
-    dataset: flags.dataset,
-    dataPath: flags.data,
-    dataDir: flags.dataDir,
+    ...dataSource(flags),
     epochs: flags.epochs,
     seeds: flags.seeds,
     seed: flags.seed,
@@ -56,7 +50,7 @@ export async function cmdRun(file: string | undefined, flags: RunFlags): Promise
   }
   const abort = new AbortController();
   // A reader that went away (`anchorflow run ... | head`) ends the run quietly, like SIGPIPE would.
-  const reporter = createReporter({ mode: flags.json ? 'json' : flags.plain ? 'plain' : 'auto', onClosedEarly: () => abort.abort() });
+  const reporter = createReporter({ mode: reporterMode(flags), onClosedEarly: () => abort.abort() });
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {

@@ -4,13 +4,11 @@ import { runSweep } from '../experiments/sweep/index.js';
 import { createSweepReporter } from '../ui/sweep.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
+import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
 
-interface SweepFlags {
+interface SweepFlags extends DataFlags, OutputModeFlags {
   set: string[];
   grid: string[];
-  dataset?: string;
-  data?: string;
-  dataDir?: string;
   epochs?: number;
   seeds?: number;
   seed?: number;
@@ -22,8 +20,6 @@ interface SweepFlags {
   queueName?: string;
   backend: BackendChoice;
   out: string;
-  json?: boolean;
-  plain?: boolean;
 }
 
 /** Plugin modules for the point processes: absolute, since a child may resolve them from elsewhere. */
@@ -45,16 +41,14 @@ export function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
 export async function cmdSweep(file: string, flags: SweepFlags, cmd?: Command): Promise<void> {
   const queue = flags.queue ?? process.env.ANCHORFLOW_QUEUE;
   if (!Number.isInteger(flags.retries) || flags.retries < 0) throw new UserError(`--retries must be a non-negative integer`, { file: '--retries' });
-  const reporter = createSweepReporter({ mode: flags.json ? 'json' : flags.plain ? 'plain' : 'auto' });
+  const reporter = createSweepReporter({ mode: reporterMode(flags) });
   const stop = abortOnSignals();
   try {
     const r = await runSweep({
       file,
       set: flags.set,
       grid: flags.grid,
-      dataset: flags.dataset,
-      dataPath: flags.data,
-      dataDir: flags.dataDir,
+      ...dataSource(flags),
       epochs: flags.epochs,
       seeds: flags.seeds,
       seed: flags.seed,

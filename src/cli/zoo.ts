@@ -3,11 +3,9 @@ import { runZoo } from '../experiments/zoo.js';
 import { createSweepReporter } from '../ui/sweep.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { abortOnSignals, pluginList } from './sweep.js';
+import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
 
-interface ZooFlags {
-  dataset?: string;
-  data?: string;
-  dataDir?: string;
+interface ZooFlags extends DataFlags, OutputModeFlags {
   seeds?: number;
   seed?: number;
   epochs?: number;
@@ -19,8 +17,6 @@ interface ZooFlags {
   backend: BackendChoice;
   store: string;
   out?: string;
-  json?: boolean;
-  plain?: boolean;
 }
 
 /** The command as typed, shell-quoted where needed, for the table's header. */
@@ -31,16 +27,14 @@ function commandLine(argv: string[]): string {
 
 /** `anchorflow zoo`: the flagship and every baseline x N seeds, resumable, one results table. */
 export async function cmdZoo(flags: ZooFlags, cmd?: Command): Promise<void> {
-  const reporter = createSweepReporter({ mode: flags.json ? 'json' : flags.plain ? 'plain' : 'auto' });
+  const reporter = createSweepReporter({ mode: reporterMode(flags) });
   const stop = abortOnSignals();
   let r: Awaited<ReturnType<typeof runZoo>>;
   try {
     r = await runZoo({
       pipelinesDir: flags.pipelines,
       models: flags.models?.split(',').map((s) => s.trim()).filter(Boolean),
-      dataset: flags.dataset,
-      dataPath: flags.data,
-      dataDir: flags.dataDir,
+      ...dataSource(flags),
       seeds: flags.seeds,
       seed: flags.seed,
       epochs: flags.epochs,
