@@ -1,6 +1,6 @@
 /** The Adam kernel in the wasm backend's memory (used by src/engine/adam.ts). */
 import * as tf from '@tensorflow/tfjs';
-import { defineHeapKernel, heapModule, offsetOf, type HeapKernelArgs, type WasmBackend } from './runtime.js';
+import { defineHeapKernel, heapModule, offsetOf, runHeapKernel, type HeapKernelArgs, type WasmBackend } from './runtime.js';
 
 const ADAM_STEP = 'AnchorflowAdamStep';
 
@@ -32,5 +32,5 @@ defineHeapKernel(ADAM_STEP, adamStepKernel);
 
 /** One Adam step in a single SIMD pass: [w', m', v'], bit-identical to tfjs's AdamOptimizer arithmetic. */
 export function heapAdamStep(w: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, c: AdamConstants): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(ADAM_STEP, { w, m, v, g }, c as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+  return runHeapKernel<[tf.Tensor, tf.Tensor, tf.Tensor]>(ADAM_STEP, { w, m, v, g }, c);
 }

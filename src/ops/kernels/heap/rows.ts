@@ -79,7 +79,7 @@ defineHeapKernel(TOPK_ROWS, topkRowsKernel);
  * Σ exp(x − max), so that logSumExp = log(sum) + max. No gradient: InfoNCE supplies its closed form.
  */
 export function heapSoftmaxRows(x: tf.Tensor2D): { softmax: tf.Tensor2D; max: tf.Tensor1D; sum: tf.Tensor1D } {
-  const [softmax, stats] = tf.engine().runKernel(SOFTMAX_ROWS, { x }, {}) as unknown as [tf.Tensor2D, tf.Tensor2D];
+  const [softmax, stats] = runHeapKernel<[tf.Tensor2D, tf.Tensor2D]>(SOFTMAX_ROWS, { x }, {});
   const [max, sum] = tf.unstack(stats, 1) as [tf.Tensor1D, tf.Tensor1D];
   stats.dispose();
   return { softmax, max, sum };
@@ -91,7 +91,7 @@ export function heapSoftmaxRows(x: tf.Tensor2D): { softmax: tf.Tensor2D; max: tf
  */
 export function heapExpRows(x: tf.Tensor2D, scale: number, shift: number, opts: { keep?: boolean; factors?: tf.Tensor1D } = {}): { sum: tf.Tensor1D; exp?: tf.Tensor2D } {
   const inputs: tf.NamedTensorMap = opts.factors ? { x, factors: opts.factors } : { x };
-  const out = tf.engine().runKernel(EXP_ROWS, inputs, { scale, shift, keep: !!opts.keep } as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+  const out = runHeapKernel<tf.Tensor[]>(EXP_ROWS, inputs, { scale, shift, keep: !!opts.keep });
   return { sum: out[0] as tf.Tensor1D, exp: out[1] as tf.Tensor2D | undefined };
 }
 

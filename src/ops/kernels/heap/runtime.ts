@@ -139,6 +139,11 @@ export function heapKernelsActive(): boolean {
   return tf.getBackend() === 'wasm' && !referenceMode() && ensureRegistered();
 }
 
-export function runHeapKernel(name: string, inputs: tf.NamedTensorMap, attrs: Record<string, unknown>): tf.Tensor {
-  return tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+/**
+ * Runs one of our kernels (T: what it returns, a tensor or a list). Callers check heapKernelsActive() to choose
+ * this path; a call without that check still works when the module is built, and says so when it is not.
+ */
+export function runHeapKernel<T = tf.Tensor>(name: string, inputs: tf.NamedTensorMap, attrs: object): T {
+  if (!ensureRegistered()) throw new Error(`kernel ${name}: dist/wasm/kernels-heap.wasm is not built (npm run build)`);
+  return tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as T;
 }
