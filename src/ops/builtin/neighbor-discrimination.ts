@@ -20,7 +20,7 @@ import { heapSoftmaxRows, heapTopkRows } from '../kernels/heap/rows.js';
 import { sumExpSimilarity } from '../kernels/exp-similarity.js';
 
 const CHUNK = 1024;
-/** Largest [B, items] block of exponentials kept per view from forward to backward. */
+/** Largest [B, items] block kept per view from forward to backward (kept twice: E and Eᵀ). */
 const KEEP_BYTES = 128 * 1024 * 1024;
 
 /** A view's K multimodal and K single positives per anchor row, [B·K] each. */

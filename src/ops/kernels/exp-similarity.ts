@@ -6,11 +6,12 @@
  *  - the similarities are one matMul (XNNPACK); on wasm the exponentials and their row sums are one SIMD pass
  *    of our own kernel (heapExpRows) instead of tfjs's scale, exp and sum (three passes, exp about 7 ns per
  *    element there);
- *  - the gradient is closed-form: ds_i/d(a_i·b_j) = e_ij / τ, so with G = E ⊙ (dy / τ) (one SIMD pass again)
- *    da = G·b and db = (aᵀ·G)ᵀ, plain matMuls without transposed [B, n] operands;
- *  - `keep` saves E for the gradient (one [B, n] block held from forward to backward); without it E is
+ *  - the gradient is closed-form: ds_i/d(a_i·b_j) = e_ij / τ, so with f = dy / τ, da = f ⊙ (E·b) and
+ *    db = Eᵀ·(f ⊙ a), plain matMuls;
+ *  - `keep` saves E and Eᵀ for the gradient (two [B, n] blocks held from forward to backward); without it E is
  *    recomputed in row chunks in the backward pass, so that no [B, n] block outlives its chunk (DA-MRS takes this
- *    for three views at once, which would not fit the wasm heap otherwise).
+ *    for three views at once when a block is large, which would not fit the wasm heap otherwise), and there
+ *    G = E ⊙ f (one SIMD pass), da = G·b and db = (aᵀ·G)ᵀ.
  * Reference mode and other backends take tfjs's own ops with the same structure.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -75,6 +76,10 @@ export function sumExpSimilarity(a: tf.Tensor2D, b: tf.Tensor2D, tau: number, op
       if (exp) kept.push(exp);
     }
     bT.dispose();
+    // Kept whole, the block is also kept transposed: the gradient of b is then Eᵀ·(f ⊙ a), a product whose big
+    // operand is the left one. As aᵀ·(f ⊙ E) the [B, n] block would be the right operand, which XNNPACK first
+    // repacks (about twice the time of the product itself on a 2,900 x 6,710 block).
+    if (kept.length === 1) kept.push(tf.transpose(kept[0]!) as tf.Tensor2D);
     save([as, bs, ...kept]);
     const value = sums.length === 1 ? sums[0]! : (tf.concat(sums) as tf.Tensor1D);
     if (sums.length > 1) sums.forEach((t) => t.dispose());
@@ -84,6 +89,15 @@ export function sumExpSimilarity(a: tf.Tensor2D, b: tf.Tensor2D, tau: number, op
         const [sa, sb, ...se] = saved as tf.Tensor2D[];
         const B = sa!.shape[0];
         const factors = tf.div(dy, tau) as tf.Tensor1D;
+        if (se.length === 2) {
+          // Kept E and Eᵀ: da = f ⊙ (E·b), db = Eᵀ·(f ⊙ a); the row factors scale [B, d], not [B, n].
+          const [e, eT] = se as [tf.Tensor2D, tf.Tensor2D];
+          const f = tf.reshape(factors, [B, 1]);
+          const grads = [tf.mul(tf.matMul(e, sb!), f), tf.matMul(eT, tf.mul(sa!, f))];
+          f.dispose();
+          factors.dispose();
+          return grads;
+        }
         const sbT = se.length ? undefined : (tf.transpose(sb!) as tf.Tensor2D);
         const da: tf.Tensor[] = [];
         let db: tf.Tensor | undefined;
