@@ -47,7 +47,7 @@ export function outputModeOptions(cmd: Command): Command {
 export function poolOptions(cmd: Command): Command {
   return cmd
     .option('--workers <n>', 'points run at once on this machine (default: number of cores)', positiveInt('--workers'))
-    .option('--retries <n>', 'extra attempts for a point whose process died', (v) => Number(v), 2);
+    .option('--retries <n>', 'extra attempts for a point whose process died', nonNegativeInt('--retries'), 2);
 }
 
 export interface DataFlags {

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { runSweep } from '../experiments/sweep/index.js';
 import { createSweepReporter } from '../ui/sweep.js';
 import type { BackendChoice } from '../engine/backend.js';
-import { UserError } from '../util/errors.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
 
 interface SweepFlags extends DataFlags, OutputModeFlags {
@@ -40,7 +39,6 @@ export function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
 
 export async function cmdSweep(file: string, flags: SweepFlags, cmd?: Command): Promise<void> {
   const queue = flags.queue ?? process.env.ANCHORFLOW_QUEUE;
-  if (!Number.isInteger(flags.retries) || flags.retries < 0) throw new UserError(`--retries must be a non-negative integer`, { file: '--retries' });
   const reporter = createSweepReporter({ mode: reporterMode(flags) });
   const stop = abortOnSignals();
   try {

@@ -11,17 +11,17 @@
  *  - `keep` saves E and Eᵀ for the gradient (two [B, n] blocks held from forward to backward); without it E is
  *    recomputed in row chunks in the backward pass, so that no [B, n] block outlives its chunk (DA-MRS takes this
  *    for three views at once when a block is large, which would not fit the wasm heap otherwise), and there
- *    G = E ⊙ f (one SIMD pass), da = G·b and db = (aᵀ·G)ᵀ.
+ *    G = E ⊙ f comes out of the same pass that recomputes E, da = G·b and db = (aᵀ·G)ᵀ.
  * Reference mode and other backends take tfjs's own ops with the same structure.
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapKernelsActive } from './heap/runtime.js';
-import { heapExpRows, heapScaleRows } from './heap/rows.js';
+import { heapExpRows } from './heap/rows.js';
 
 export interface ExpSimilarityOptions {
   /** Subtracted inside the exp, e.g. 1/τ for unit rows so that nothing overflows (default 0). */
   shift?: number;
-  /** Keep the [B, n] exponentials for the gradient instead of recomputing them (default false). */
+  /** Keep the [B, n] exponentials (and their transpose) for the gradient instead of recomputing them (default false). */
   keep?: boolean;
   /** Rows per chunk when the exponentials are not kept (default 1024). */
   chunk?: number;
@@ -49,10 +49,6 @@ function expBlock(sim: tf.Tensor2D, tau: number, shift: number, keep: boolean, f
     if (!keep) return { sum };
     return { sum, exp: factors ? (tf.mul(e, tf.reshape(factors, [-1, 1])) as tf.Tensor2D) : e };
   });
-}
-
-function scaleRows(x: tf.Tensor2D, factors: tf.Tensor1D): tf.Tensor2D {
-  return heapKernelsActive() ? heapScaleRows(x, factors) : (tf.mul(x, tf.reshape(factors, [-1, 1])) as tf.Tensor2D);
 }
 
 export function sumExpSimilarity(a: tf.Tensor2D, b: tf.Tensor2D, tau: number, opts: ExpSimilarityOptions = {}): tf.Tensor1D {
@@ -89,7 +85,7 @@ export function sumExpSimilarity(a: tf.Tensor2D, b: tf.Tensor2D, tau: number, op
         const [sa, sb, ...se] = saved as tf.Tensor2D[];
         const B = sa!.shape[0];
         const factors = tf.div(dy, tau) as tf.Tensor1D;
-        if (se.length === 2) {
+        if (keep) {
           // Kept E and Eᵀ: da = f ⊙ (E·b), db = Eᵀ·(f ⊙ a); the row factors scale [B, d], not [B, n].
           const [e, eT] = se as [tf.Tensor2D, tf.Tensor2D];
           const f = tf.reshape(factors, [B, 1]);
@@ -98,21 +94,18 @@ export function sumExpSimilarity(a: tf.Tensor2D, b: tf.Tensor2D, tau: number, op
           factors.dispose();
           return grads;
         }
-        const sbT = se.length ? undefined : (tf.transpose(sb!) as tf.Tensor2D);
+        const sbT = tf.transpose(sb!) as tf.Tensor2D;
         const da: tf.Tensor[] = [];
         let db: tf.Tensor | undefined;
-        chunks(B, size).forEach(([a0, c], k) => {
+        chunks(B, size).forEach(([a0, c]) => {
           const ac = c === B ? sa! : (tf.slice(sa!, [a0, 0], [c, -1]) as tf.Tensor2D);
           const fc = c === B ? factors : (tf.slice(factors, [a0], [c]) as tf.Tensor1D);
-          let g: tf.Tensor2D;
-          if (se.length) g = scaleRows(se[k]!, fc);
-          else {
-            const sim = tf.matMul(ac, sbT!) as tf.Tensor2D;
-            const r = expBlock(sim, tau, shift, true, fc);
-            sim.dispose();
-            r.sum.dispose();
-            g = r.exp!;
-          }
+          // G = E ⊙ f for this chunk, recomputed: the exponentials and the row factors in one pass.
+          const sim = tf.matMul(ac, sbT) as tf.Tensor2D;
+          const r = expBlock(sim, tau, shift, true, fc);
+          sim.dispose();
+          r.sum.dispose();
+          const g = r.exp!;
           da.push(tf.matMul(g, sb!));
           // (acᵀ·g)ᵀ: transposes of [c, d] and [d, n] instead of the [c, n] block.
           const part = tf.tidy(() => tf.transpose(tf.matMul(tf.transpose(ac), g)));
@@ -127,7 +120,7 @@ export function sumExpSimilarity(a: tf.Tensor2D, b: tf.Tensor2D, tau: number, op
           if (fc !== factors) fc.dispose();
         });
         factors.dispose();
-        sbT?.dispose();
+        sbT.dispose();
         const daAll = da.length === 1 ? da[0]! : tf.concat(da);
         if (da.length > 1) da.forEach((t) => t.dispose());
         return [daAll, db!];
