@@ -17,6 +17,7 @@ interface ZooFlags extends DataFlags, OutputModeFlags {
   backend: BackendChoice;
   store: string;
   out?: string;
+  merge?: string;
 }
 
 /** The command as typed, shell-quoted where needed, for the table's header. */
@@ -44,6 +45,7 @@ export async function cmdZoo(flags: ZooFlags, cmd?: Command): Promise<void> {
       backend: flags.backend,
       store: flags.store,
       out: flags.out,
+      merge: flags.merge,
       command: commandLine(process.argv.slice(2)),
       plugins: pluginList(cmd),
       emit: reporter.sink,

@@ -21,6 +21,7 @@ import { resolvedText, sha, type PlannedPoint } from './sweep/plan.js';
 import { runLocal } from './sweep/local.js';
 import { SweepTracker, type SweepSink } from './sweep/progress.js';
 import { SweepStore, type PointRecord } from './sweep/store.js';
+import { carriedModels, carriedRows, readMergeSource } from './zoo-merge.js';
 
 /** The headline columns: Recall@20 and NDCG@20. */
 export const ZOO_METRICS = ['recall@20', 'ndcg@20'] as const;
@@ -45,6 +46,8 @@ export interface ZooOptions {
   store?: string;
   /** The Markdown table; the JSON goes next to it (same name, .json). Default <store dir>/results.md. */
   out?: string;
+  /** An earlier zoo results.json whose rows for the models not run here are carried into this table. */
+  merge?: string;
   /** The command line, recorded in the table's header. */
   command?: string;
   plugins?: string[];
@@ -74,6 +77,8 @@ export interface ZooRow {
   epochs: Stat;
   secondsPerEpoch: Stat;
   perSeed: { seed: number; id: string; bestEpoch: number; epochs: number; secondsPerEpoch: number; valid: Metrics; test: Metrics }[];
+  /** Set on a row carried from an earlier table (--merge): the command and date that produced it. */
+  source?: { command: string; date: string };
 }
 
 export interface ZooResults {
@@ -204,18 +209,39 @@ export function zooMarkdown(r: ZooResults): string {
     '| model | valid Recall@20 | valid NDCG@20 | test Recall@20 | test NDCG@20 | best epoch | epochs run | s / epoch | seeds |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
+  // Rows carried from earlier tables are marked (1), (2)... and their commands listed under the table.
+  const sources = [...new Set(r.models.flatMap((m) => (m.source ? [JSON.stringify(m.source)] : [])))];
   for (const m of r.models) {
+    const mark = m.source ? ` (${sources.indexOf(JSON.stringify(m.source)) + 1})` : '';
     const seeds = m.missingSeeds.length ? `${m.seeds.length}/${m.seeds.length + m.missingSeeds.length} (missing ${m.missingSeeds.join(', ')})` : `${m.seeds.length}`;
     lines.push(
-      `| ${m.model} | ${f4(pick(m.valid, 'recall@20'))} | ${f4(pick(m.valid, 'ndcg@20'))} | ${f4(pick(m.test, 'recall@20'))} | ${f4(pick(m.test, 'ndcg@20'))} | ${f1(m.bestEpoch)} | ${f1(m.epochs)} | ${Number.isFinite(m.secondsPerEpoch.mean) ? m.secondsPerEpoch.mean.toFixed(2) : '–'} | ${seeds} |`,
+      `| ${m.model}${mark} | ${f4(pick(m.valid, 'recall@20'))} | ${f4(pick(m.valid, 'ndcg@20'))} | ${f4(pick(m.test, 'recall@20'))} | ${f4(pick(m.test, 'ndcg@20'))} | ${f1(m.bestEpoch)} | ${f1(m.epochs)} | ${Number.isFinite(m.secondsPerEpoch.mean) ? m.secondsPerEpoch.mean.toFixed(2) : '–'} | ${seeds} |`,
     );
   }
-  lines.push('', 'Mean ± sample standard deviation over seeds. Per-seed values and every other metric are in the JSON file beside this one.', '');
+  lines.push('', 'Mean ± sample standard deviation over seeds. Per-seed values and every other metric are in the JSON file beside this one.');
+  if (sources.length) {
+    lines.push('', 'Rows marked (n) were not run by the command above but carried (`--merge`, point ids checked against the current pipelines) from:', '');
+    sources.forEach((j, i) => {
+      const s = JSON.parse(j) as { command: string; date: string };
+      lines.push(`- (${i + 1}) \`${s.command}\` (${s.date})`);
+    });
+  }
+  lines.push('');
   return lines.join('\n');
 }
 
 export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   const plan = planZoo(opts);
+  // Check the rows to carry before hours of training, not after.
+  let carried: ZooRow[] = [];
+  let order = plan.models.map((m) => m.name);
+  if (opts.merge) {
+    const src = readMergeSource(resolve(opts.merge));
+    const every = planZoo({ ...opts, models: undefined, seed: plan.seeds[0], seeds: plan.seeds.length });
+    order = every.models.map((m) => m.name);
+    const names = new Set(carriedModels(src, plan.models.map((m) => m.name)));
+    carried = carriedRows({ ...src, results: { ...src.results, models: src.results.models.filter((m) => names.has(m.model)) } }, plan.dataset, plan.seeds, every.models);
+  }
   const dir = join(resolve(opts.store ?? 'sweeps'), 'zoo', plan.dataset.replace(/[^A-Za-z0-9._-]/g, '_'));
   const store = new SweepStore(dir);
   store.init({
@@ -252,7 +278,7 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     date: new Date().toISOString(),
     selection: "each seed's metrics are taken at its best valid Recall@20 epoch (early stopping on valid); nothing is chosen on test",
     store: dir,
-    models: aggregateZoo(plan.models, records),
+    models: [...aggregateZoo(plan.models, records), ...carried].sort((a, b) => order.indexOf(a.model) - order.indexOf(b.model)),
   };
   const md = resolve(opts.out ?? join(dir, 'results.md'));
   const json = join(dirname(md), `${basename(md).replace(/\.md$/i, '')}.json`);

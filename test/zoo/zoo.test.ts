@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, PIPELINES } from '../helpers.js';
@@ -69,4 +70,37 @@ test('zoo: two models x two seeds give a table of per-seed means; a re-run runs 
   assert.deepEqual(files.map((f) => statSync(join(pointsDir, f)).mtimeMs), mtimes, 'stored points untouched');
   const again = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ZooResults;
   assert.deepEqual(again.models, json.models);
+
+  // --merge: run only vbpr (reused from the store) and carry lightgcn's row from the table above.
+  const mergeArgs = (from: string, out: string) => [
+    CLI, 'zoo', '--models', 'vbpr', '--dataset', 'synth:small', '--epochs', '2', '--seeds', '2', '--workers', '2',
+    '--pipelines', PIPELINES, '--store', join(dir, 'store'), '--merge', from, '--out', join(dir, out), '--plain',
+  ];
+  const merged = execFileSync(process.execPath, mergeArgs(join(dir, 'results.json'), 'merged.md'), { env, encoding: 'utf8' });
+  assert.match(merged, /zoo: 0 points run, 2 reused/);
+  const mj = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as ZooResults;
+  const mmd = readFileSync(join(dir, 'merged.md'), 'utf8');
+  assert.deepEqual(mj.models.map((m) => m.model), json.models.map((m) => m.model), 'one table, in zoo order');
+  const carried = mj.models.find((m) => m.model === 'lightgcn')!;
+  const { source, ...rest } = carried;
+  assert.deepEqual(rest, json.models.find((m) => m.model === 'lightgcn'), 'the carried row is the earlier row');
+  assert.deepEqual(source, { command: again.command, date: again.date });
+  assert.equal(mj.models.find((m) => m.model === 'vbpr')!.source, undefined, 'the model this run ran is not carried');
+  assert.match(mmd, /^\| lightgcn \(1\) \|/m);
+  assert.match(mmd, /^\| vbpr \|/m);
+  assert.ok(mmd.includes(`- (1) \`${again.command}\` (${again.date})`), mmd);
+
+  // A carried row whose point id is not what the current pipeline gives is refused before anything runs.
+  const tampered = structuredClone(json);
+  tampered.models.find((m) => m.model === 'lightgcn')!.perSeed[0]!.id = '0123456789abcdef0123';
+  writeFileSync(join(dir, 'tampered.json'), JSON.stringify(tampered));
+  const bad = spawnSync(process.execPath, mergeArgs(join(dir, 'tampered.json'), 'bad.md'), { env, encoding: 'utf8' });
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /tampered\.json: --merge: lightgcn seed 999 was point 0123456789abcdef0123, but \S+lightgcn\.yaml now gives [0-9a-f]{20}/);
+  // So is a table of another dataset.
+  writeFileSync(join(dir, 'other.json'), JSON.stringify({ ...json, dataset: 'tiktok' }));
+  const other = spawnSync(process.execPath, mergeArgs(join(dir, 'other.json'), 'bad.md'), { env, encoding: 'utf8' });
+  assert.equal(other.status, 2, other.stderr);
+  assert.match(other.stderr, /other\.json: --merge: that table is for dataset 'tiktok', this run is on 'synth:small'/);
+  assert.ok(!existsSync(join(dir, 'bad.md')) && !existsSync(join(dir, 'bad.json')), 'a refused merge writes nothing');
 });
