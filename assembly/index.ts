@@ -5,5 +5,5 @@
 //  - dist/wasm/kernels-heap.wasm imports tfjs-backend-wasm's memory (--importMemory; no data segments, no
 //    globals) and runs on tensors where tfjs keeps them (src/ops/kernels/heap/).
 export { spmm, propagateMean } from './graph';
-export { softmaxRows, expRows, scaleRows, topkRows } from './rows';
+export { softmaxRows, expRows, scaleRows, transposeRows, topkRows } from './rows';
 export { adamStep } from './adam';

@@ -91,6 +91,52 @@ export function scaleRows(x: usize, rows: i32, cols: i32, factors: usize, out: u
   }
 }
 
+// ---- transpose (the kept exponentials' Eᵀ) ----------------------------------------------------------------
+
+/**
+ * out [cols, rows] = xᵀ for x [rows, cols], in 32 x 32 tiles of 4 x 4 SIMD blocks, so that the reads and the
+ * writes of a tile stay within a few dozen cache lines (tfjs's wasm Transpose reads one strided element at a
+ * time). Pure data movement: the result is bit-identical.
+ */
+export function transposeRows(x: usize, rows: i32, cols: i32, out: usize): void {
+  const T = 32;
+  const rows4 = rows & ~3;
+  const cols4 = cols & ~3;
+  const rowBytes = <usize>cols << 2;
+  const outBytes = <usize>rows << 2;
+  for (let i0 = 0; i0 < rows4; i0 += T) {
+    const i1 = min(i0 + T, rows4);
+    for (let j0 = 0; j0 < cols4; j0 += T) {
+      const j1 = min(j0 + T, cols4);
+      // 4 x 4 blocks: four row vectors in, four column vectors out (two rounds of lane shuffles).
+      for (let i = i0; i < i1; i += 4) {
+        const xr = x + <usize>i * rowBytes;
+        for (let j = j0; j < j1; j += 4) {
+          const p = xr + (<usize>j << 2);
+          const r0 = v128.load(p);
+          const r1 = v128.load(p + rowBytes);
+          const r2 = v128.load(p + 2 * rowBytes);
+          const r3 = v128.load(p + 3 * rowBytes);
+          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          const q = out + <usize>j * outBytes + (<usize>i << 2);
+          v128.store(q, v128.shuffle<f64>(t0, t1, 0, 2));
+          v128.store(q + outBytes, v128.shuffle<f64>(t0, t1, 1, 3));
+          v128.store(q + 2 * outBytes, v128.shuffle<f64>(t2, t3, 0, 2));
+          v128.store(q + 3 * outBytes, v128.shuffle<f64>(t2, t3, 1, 3));
+        }
+      }
+    }
+  }
+  // The edges that do not fill a 4 x 4 block: the last rows % 4 rows and the last cols % 4 columns.
+  for (let i = 0; i < rows; i++) {
+    const j0 = i < rows4 ? cols4 : 0;
+    for (let j = j0; j < cols; j++) store<f32>(out + <usize>j * outBytes + (<usize>i << 2), load<f32>(x + <usize>i * rowBytes + (<usize>j << 2)));
+  }
+}
+
 // ---- row top-k (DA-MRS pseudo-labels) ------------------------------------------------------------------------
 
 /**

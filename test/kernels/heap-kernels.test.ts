@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { tf, useBackend, randn, randomCsr, randomSymmetricCsr } from './_setup.js';
 import { heapKernelsActive, unpinAll } from '../../src/ops/kernels/heap/runtime.js';
 import { heapPropagateMean, heapScatterAddRows, heapSpmm } from '../../src/ops/kernels/heap/graph.js';
-import { heapSoftmaxRows, heapTopkRows } from '../../src/ops/kernels/heap/rows.js';
+import { heapSoftmaxRows, heapTopkRows, heapTranspose } from '../../src/ops/kernels/heap/rows.js';
 import { topkRows } from '../../src/ops/kernels/cosine.js';
 import { csrMulWasm, propagateMeanWasm } from '../../src/ops/kernels/spmm-wasm.js';
 import { scatterAddRowsInto } from '../../src/ops/kernels/gather-rows.js';
@@ -109,6 +109,21 @@ test('row top-k kernel picks the same columns, in the same order, as the host to
     });
     assert.deepEqual([...got], [...topkRows(xv, rows, k, cols).indices], `x ${rows}x${cols} k ${k}`);
     assert.deepEqual([...gotSum], [...topkRows(sum, rows, k, cols).indices], `x + y ${rows}x${cols} k ${k}`);
+  }
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('tiled transpose kernel equals tf.transpose bit for bit (tile edges, one row, one column) and leaks nothing', async () => {
+  await useBackend('wasm');
+  const rng = new Rng(5);
+  const before = tf.memory().numTensors;
+  for (const [rows, cols] of [[1, 1], [1, 70], [70, 1], [32, 32], [33, 65], [100, 3], [257, 129]] as const) {
+    const x = tf.tensor2d(randn(rng, rows * cols), [rows, cols]);
+    const got = heapTranspose(x);
+    const want = tf.transpose(x);
+    assert.deepEqual(got.shape, [cols, rows]);
+    assert.deepEqual(got.dataSync(), want.dataSync(), `${rows}x${cols}`);
+    tf.dispose([x, got, want]);
   }
   assert.equal(tf.memory().numTensors, before);
 });

@@ -9,6 +9,7 @@ const SOFTMAX_ROWS = 'AnchorflowSoftmaxRows';
 const EXP_ROWS = 'AnchorflowExpRows';
 const SCALE_ROWS = 'AnchorflowScaleRows';
 const TOPK_ROWS = 'AnchorflowTopkRows';
+const TRANSPOSE_ROWS = 'AnchorflowTransposeRows';
 
 /** Row softmax of x [rows, cols] and, per row, [max, Σ exp(x − max)]: two outputs. */
 function softmaxRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo[] {
@@ -50,6 +51,17 @@ function scaleRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo {
   return out;
 }
 
+/** xᵀ [cols, rows] of x [rows, cols], tiled. */
+function transposeRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo {
+  const be = backend as WasmBackend;
+  const x = inputs.x as tf.TensorInfo;
+  const [rows, cols] = x.shape as [number, number];
+  if (x.dtype !== 'float32') throw new Error(`transposeRows: float32 only, got ${x.dtype}`);
+  const out = be.makeOutput([cols, rows], 'float32');
+  heapModule(be).transposeRows(offsetOf(be, x), rows, cols, offsetOf(be, out));
+  return out;
+}
+
 /** Columns of the k largest entries of each row of x (+ y when given), descending: [rows, k] int32. */
 function topkRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo {
   const be = backend as WasmBackend;
@@ -73,6 +85,7 @@ defineHeapKernel(SOFTMAX_ROWS, softmaxRowsKernel);
 defineHeapKernel(EXP_ROWS, expRowsKernel);
 defineHeapKernel(SCALE_ROWS, scaleRowsKernel);
 defineHeapKernel(TOPK_ROWS, topkRowsKernel);
+defineHeapKernel(TRANSPOSE_ROWS, transposeRowsKernel);
 
 /**
  * Row softmax of x [rows, cols] in one SIMD pass set (exp by a ~1 ulp polynomial), with each row's max and
@@ -98,6 +111,11 @@ export function heapExpRows(x: tf.Tensor2D, scale: number, shift: number, opts: 
 /** x [rows, cols] with each row i multiplied by factors[i] (a broadcast multiply in one SIMD pass). No gradient. */
 export function heapScaleRows(x: tf.Tensor2D, factors: tf.Tensor1D): tf.Tensor2D {
   return runHeapKernel(SCALE_ROWS, { x, factors }, {}) as tf.Tensor2D;
+}
+
+/** xᵀ of a float32 [rows, cols] block, tiled in the backend's memory (bit-identical to tf.transpose). No gradient. */
+export function heapTranspose(x: tf.Tensor2D): tf.Tensor2D {
+  return runHeapKernel(TRANSPOSE_ROWS, { x }, {}) as tf.Tensor2D;
 }
 
 /**

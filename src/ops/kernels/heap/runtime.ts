@@ -26,6 +26,7 @@ export interface HeapModule {
   softmaxRows(x: number, rows: number, cols: number, out: number, stats: number): void;
   expRows(x: number, rows: number, cols: number, scale: number, shift: number, factors: number, out: number, sums: number): void;
   scaleRows(x: number, rows: number, cols: number, factors: number, out: number): void;
+  transposeRows(x: number, rows: number, cols: number, out: number): void;
   topkRows(x: number, y: number, rows: number, cols: number, k: number, idx: number, bestV: number): void;
   adamStep(n: number, w: number, m: number, v: number, g: number, b1: number, c1: number, b2: number, c2: number, a1: number, a2: number, eps: number, nlr: number, wOut: number, mOut: number, vOut: number): void;
 }
