@@ -57,7 +57,8 @@ export async function cmdZoo(flags: ZooFlags, cmd?: Command): Promise<void> {
   }
   // The summary goes to stderr in JSON mode so that stdout stays one event per line.
   const say = (s: string) => (flags.json ? process.stderr : process.stdout).write(s + '\n');
-  say(`zoo: ${r.ran} point${r.ran === 1 ? '' : 's'} run, ${r.reused} reused from the store, ${r.failed} failed; wrote ${r.files.join(', ')}`);
+  const carried = r.carried ? `, ${r.carried} carried from --merge` : '';
+  say(`zoo: ${r.ran} point${r.ran === 1 ? '' : 's'} run, ${r.reused} reused from the store${carried}, ${r.failed} failed; wrote ${r.files.join(', ')}`);
   if (r.interrupted) {
     process.stderr.write(`interrupted: run the same command again to continue\n`);
     process.exitCode = 130;

@@ -7,11 +7,15 @@
  * So a carried row is accepted only when the earlier file is a zoo table for the same dataset and seeds, and
  * each of its per-seed point ids equals the id the current pipeline gives that model and seed (the id hashes the
  * resolved pipeline and the dataset; a pipeline edited since is a different id). Anything else is a UserError
- * located at the file, exit 2. A model that this run runs is never taken from the earlier file.
+ * located at the file, exit 2.
+ *
+ * For a model this run does run, the earlier table's seeds whose point ids are among this run's points count as
+ * done (a table can be completed later: run the missing seeds, carry the rest); seeds of an edited pipeline have
+ * other ids and simply run again.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
-import type { ZooModel, ZooResults, ZooRow } from './zoo.js';
+import type { SeedResult, ZooModel, ZooResults, ZooRow } from './zoo.js';
 
 export interface MergeSource {
   file: string;
@@ -70,4 +74,27 @@ export function carriedRows(src: MergeSource, dataset: string, seeds: number[], 
     // A row that the earlier table itself carried keeps its own origin.
     return [{ ...row, source: row.source ?? { command: r.command, date: r.date } }];
   });
+}
+
+/** Per point id: the earlier table's seeds of the models run here whose ids this run plans. */
+export function carriedSeedResults(src: MergeSource, running: ZooModel[]): Map<string, SeedResult> {
+  const r = src.results;
+  const out = new Map<string, SeedResult>();
+  for (const model of running) {
+    const row = r.models.find((m) => m.model === model.name);
+    if (!row) continue;
+    for (const s of row.perSeed) {
+      if (!model.points.some((p) => p.id === s.id && p.seed === s.seed)) continue;
+      out.set(s.id, {
+        valid: s.valid,
+        test: s.test,
+        bestEpoch: s.bestEpoch,
+        epochs: s.epochs,
+        secondsPerEpoch: s.secondsPerEpoch,
+        backend: r.backend,
+        source: s.source ?? row.source ?? { command: r.command, date: r.date },
+      });
+    }
+  }
+  return out;
 }

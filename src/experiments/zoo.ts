@@ -21,7 +21,7 @@ import { resolvedText, sha, type PlannedPoint } from './sweep/plan.js';
 import { runLocal } from './sweep/local.js';
 import { SweepTracker, type SweepSink } from './sweep/progress.js';
 import { SweepStore, type PointRecord } from './sweep/store.js';
-import { carriedModels, carriedRows, readMergeSource } from './zoo-merge.js';
+import { carriedModels, carriedRows, carriedSeedResults, readMergeSource } from './zoo-merge.js';
 
 /** The headline columns: Recall@20 and NDCG@20. */
 export const ZOO_METRICS = ['recall@20', 'ndcg@20'] as const;
@@ -76,10 +76,31 @@ export interface ZooRow {
   bestEpoch: Stat;
   epochs: Stat;
   secondsPerEpoch: Stat;
-  perSeed: { seed: number; id: string; bestEpoch: number; epochs: number; secondsPerEpoch: number; valid: Metrics; test: Metrics }[];
-  /** Set on a row carried from an earlier table (--merge): the command and date that produced it. */
-  source?: { command: string; date: string };
+  perSeed: SeedRow[];
+  /** Set on a row carried whole from an earlier table (--merge): the command and date that produced it. */
+  source?: Source;
 }
+
+/** The command and date of the zoo run that produced a carried row or seed. */
+export interface Source {
+  command: string;
+  date: string;
+}
+
+export interface SeedRow {
+  seed: number;
+  id: string;
+  bestEpoch: number;
+  epochs: number;
+  secondsPerEpoch: number;
+  valid: Metrics;
+  test: Metrics;
+  /** Set on a seed carried from an earlier table (--merge) instead of run or found in the store. */
+  source?: Source;
+}
+
+/** What the table needs of one finished point: a stored record, or a seed carried from an earlier table. */
+export type SeedResult = Pick<PointRecord, 'valid' | 'test' | 'bestEpoch' | 'epochs' | 'secondsPerEpoch' | 'backend'> & { source?: Source };
 
 export interface ZooResults {
   command: string;
@@ -97,6 +118,8 @@ export interface ZooOutcome {
   files: string[];
   ran: number;
   reused: number;
+  /** Seeds taken from the --merge table instead of run (models this run runs). */
+  carried: number;
   failed: number;
   interrupted: boolean;
 }
@@ -162,9 +185,9 @@ export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; m
 }
 
 /** Per model mean ± std over the stored seeds. */
-export function aggregateZoo(models: ZooModel[], records: Map<string, PointRecord>): ZooRow[] {
+export function aggregateZoo(models: ZooModel[], records: Map<string, SeedResult>): ZooRow[] {
   return models.map((m) => {
-    const done = m.points.map((p) => [p, records.get(p.id)] as const).filter((x): x is [PlannedPoint, PointRecord] => x[1] !== undefined);
+    const done = m.points.map((p) => [p, records.get(p.id)] as const).filter((x): x is [PlannedPoint, SeedResult] => x[1] !== undefined);
     const recs = done.map(([, r]) => r);
     return {
       model: m.name,
@@ -184,6 +207,7 @@ export function aggregateZoo(models: ZooModel[], records: Map<string, PointRecor
         secondsPerEpoch: r.secondsPerEpoch,
         valid: r.valid,
         test: r.test,
+        ...(r.source ? { source: r.source } : {}),
       })),
     };
   });
@@ -210,9 +234,11 @@ export function zooMarkdown(r: ZooResults): string {
     '|---|---|---|---|---|---|---|---|---|',
   ];
   // Rows carried from earlier tables are marked (1), (2)... and their commands listed under the table.
-  const sources = [...new Set(r.models.flatMap((m) => (m.source ? [JSON.stringify(m.source)] : [])))];
+  const origins = (m: ZooRow) => [...new Set([m.source, ...m.perSeed.map((s) => s.source)].flatMap((o) => (o ? [JSON.stringify(o)] : [])))];
+  const sources = [...new Set(r.models.flatMap(origins))];
   for (const m of r.models) {
-    const mark = m.source ? ` (${sources.indexOf(JSON.stringify(m.source)) + 1})` : '';
+    const marks = origins(m).map((o) => `(${sources.indexOf(o) + 1})`);
+    const mark = marks.length ? ` ${marks.join(' ')}` : '';
     const seeds = m.missingSeeds.length ? `${m.seeds.length}/${m.seeds.length + m.missingSeeds.length} (missing ${m.missingSeeds.join(', ')})` : `${m.seeds.length}`;
     lines.push(
       `| ${m.model}${mark} | ${f4(pick(m.valid, 'recall@20'))} | ${f4(pick(m.valid, 'ndcg@20'))} | ${f4(pick(m.test, 'recall@20'))} | ${f4(pick(m.test, 'ndcg@20'))} | ${f1(m.bestEpoch)} | ${f1(m.epochs)} | ${Number.isFinite(m.secondsPerEpoch.mean) ? m.secondsPerEpoch.mean.toFixed(2) : '–'} | ${seeds} |`,
@@ -220,7 +246,7 @@ export function zooMarkdown(r: ZooResults): string {
   }
   lines.push('', 'Mean ± sample standard deviation over seeds. Per-seed values and every other metric are in the JSON file beside this one.');
   if (sources.length) {
-    lines.push('', 'Rows marked (n) were not run by the command above but carried (`--merge`, point ids checked against the current pipelines) from:', '');
+    lines.push('', 'Rows marked (n) hold seeds that the command above did not run but carried (`--merge`, point ids checked against the current pipelines) from:', '');
     sources.forEach((j, i) => {
       const s = JSON.parse(j) as { command: string; date: string };
       lines.push(`- (${i + 1}) \`${s.command}\` (${s.date})`);
@@ -234,9 +260,11 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   const plan = planZoo(opts);
   // Check the rows to carry before hours of training, not after.
   let carried: ZooRow[] = [];
+  let carriedSeeds = new Map<string, SeedResult>();
   let order = plan.models.map((m) => m.name);
   if (opts.merge) {
     const src = readMergeSource(resolve(opts.merge));
+    carriedSeeds = carriedSeedResults(src, plan.models);
     const every = planZoo({ ...opts, models: undefined, seed: plan.seeds[0], seeds: plan.seeds.length });
     order = every.models.map((m) => m.name);
     const names = new Set(carriedModels(src, plan.models.map((m) => m.name)));
@@ -253,7 +281,16 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   const workers = opts.workers ?? availableParallelism();
   const unique = new Set(all.map((p) => p.id));
   const tracker = new SweepTracker({ name: 'zoo', dir, total: unique.size, metric: 'recall@20', workers }, opts.emit ?? (() => {}));
-  const { records, todo } = store.partition(all, (p, r) => tracker.reuse(p, r));
+  const { records: stored, todo: missing } = store.partition(all, (p, r) => tracker.reuse(p, r));
+  // Seeds of the models run here that the earlier table already holds (same point id) are not run again.
+  const records = new Map<string, SeedResult>(stored);
+  const todo = missing.filter((p) => {
+    const c = carriedSeeds.get(p.id);
+    if (!c) return true;
+    records.set(p.id, c);
+    tracker.reuse(p, c);
+    return false;
+  });
   tracker.emit({ type: 'sweep_start', configs: plan.models.length, seeds: plan.seeds });
   if (todo.length)
     await runLocal('zoo', todo, store, tracker, {
@@ -269,6 +306,7 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     const r = store.load(p);
     if (r) (records.set(p.id, r), ran++);
   }
+  const carriedCount = missing.length - todo.length;
   const backends = [...new Set([...records.values()].map((r) => r.backend))].sort();
   const results: ZooResults = {
     command: opts.command ?? 'anchorflow zoo',
@@ -290,7 +328,8 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     results,
     files: [md, json],
     ran,
-    reused: unique.size - todo.length,
+    reused: unique.size - todo.length - carriedCount,
+    carried: carriedCount,
     failed: status.failed,
     interrupted: Boolean(opts.signal?.aborted) && records.size < unique.size,
   };

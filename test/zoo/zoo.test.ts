@@ -103,4 +103,30 @@ test('zoo: two models x two seeds give a table of per-seed means; a re-run runs 
   assert.equal(other.status, 2, other.stderr);
   assert.match(other.stderr, /other\.json: --merge: that table is for dataset 'tiktok', this run is on 'synth:small'/);
   assert.ok(!existsSync(join(dir, 'bad.md')) && !existsSync(join(dir, 'bad.json')), 'a refused merge writes nothing');
+
+  // --merge completes a table: vbpr's seed 999 is carried from an earlier table that lacks seed 1000, so a fresh
+  // store runs only seed 1000, and the row is the mean of the carried seed and the new one.
+  const partial = structuredClone(again);
+  const vrow = partial.models.find((m) => m.model === 'vbpr')!;
+  const kept = vrow.perSeed.find((x) => x.seed === 999)!;
+  vrow.perSeed = [kept];
+  vrow.seeds = [999];
+  vrow.missingSeeds = [1000];
+  writeFileSync(join(dir, 'partial.json'), JSON.stringify(partial));
+  const fresh = [...mergeArgs(join(dir, 'partial.json'), 'completed.md')];
+  fresh[fresh.indexOf('--store') + 1] = join(dir, 'fresh-store');
+  const completed = execFileSync(process.execPath, fresh, { env, encoding: 'utf8' });
+  assert.match(completed, /zoo: 1 point run, 0 reused from the store, 1 carried from --merge/);
+  const cj = JSON.parse(readFileSync(join(dir, 'completed.json'), 'utf8')) as ZooResults;
+  const crow = cj.models.find((m) => m.model === 'vbpr')!;
+  assert.deepEqual(crow.seeds, [999, 1000]);
+  assert.deepEqual(crow.missingSeeds, []);
+  assert.deepEqual(crow.perSeed[0]!.source, { command: again.command, date: again.date }, 'the carried seed says where it came from');
+  assert.equal(crow.perSeed[1]!.source, undefined, 'the seed run here has no source');
+  const newRec = JSON.parse(readFileSync(join(dir, 'fresh-store', 'zoo', 'synth_small', 'points', `${crow.perSeed[1]!.id}.json`), 'utf8')) as PointRecord;
+  assert.equal(newRec.seed, 1000);
+  const both = meanStd([kept.test, newRec.test]);
+  assert.equal(crow.test.mean['recall@20'], both.mean['recall@20']);
+  assert.equal(crow.test.std['ndcg@20'], both.std['ndcg@20']);
+  assert.match(readFileSync(join(dir, 'completed.md'), 'utf8'), /^\| vbpr \(1\) \|/m);
 });

@@ -85,7 +85,7 @@ export class SweepTracker {
     this.sink({ ...e, status: this.status() } as SweepEvent);
   }
 
-  private count(p: PlannedPoint, r: PointRecord): void {
+  private count(p: PlannedPoint, r: Pick<PointRecord, 'valid' | 'test'>): void {
     const c = this.byConfig.get(p.config.key) ?? { label: p.config.label, valid: 0, test: 0, n: 0 };
     c.valid += r.valid[this.base.metric] ?? NaN;
     c.test += r.test[this.base.metric] ?? NaN;
@@ -93,7 +93,7 @@ export class SweepTracker {
     this.byConfig.set(p.config.key, c);
   }
 
-  reuse(p: PlannedPoint, r: PointRecord): void {
+  reuse(p: PlannedPoint, r: Pick<PointRecord, 'valid' | 'test'>): void {
     this.reused++;
     this.count(p, r);
   }
