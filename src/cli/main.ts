@@ -72,7 +72,8 @@ export function buildProgram(): Command {
   backendOption(zoo)
     .option('--store <dir>', 'root of the resumable point store (<dir>/zoo/<dataset>/)', 'sweeps')
     .option('--out <file.md>', 'the Markdown table; the JSON is written beside it (default: in the store)')
-    .option('--merge <results.json>', "carry an earlier zoo table's rows for the models not run here (ids checked against the current pipelines)");
+    .option('--merge <results.json>', "carry an earlier zoo table's rows for the models not run here (ids checked against the current pipelines)")
+    .option('--table-only', 'write the table from what the store (and --merge) hold so far; run nothing');
   outputModeOptions(zoo).action(cmdZoo);
 
   const worker = program

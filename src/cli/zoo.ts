@@ -18,6 +18,7 @@ interface ZooFlags extends DataFlags, OutputModeFlags {
   store: string;
   out?: string;
   merge?: string;
+  tableOnly?: boolean;
 }
 
 /** The command as typed, shell-quoted where needed, for the table's header. */
@@ -46,6 +47,7 @@ export async function cmdZoo(flags: ZooFlags, cmd?: Command): Promise<void> {
       store: flags.store,
       out: flags.out,
       merge: flags.merge,
+      tableOnly: flags.tableOnly,
       command: commandLine(process.argv.slice(2)),
       plugins: pluginList(cmd),
       emit: reporter.sink,

@@ -46,6 +46,8 @@ export interface ZooOptions {
   store?: string;
   /** The Markdown table; the JSON goes next to it (same name, .json). Default <store dir>/results.md. */
   out?: string;
+  /** Write the table from what the store (and --merge) hold; run nothing. */
+  tableOnly?: boolean;
   /** An earlier zoo results.json whose rows for the models not run here are carried into this table. */
   merge?: string;
   /** The command line, recorded in the table's header. */
@@ -292,7 +294,7 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     return false;
   });
   tracker.emit({ type: 'sweep_start', configs: plan.models.length, seeds: plan.seeds });
-  if (todo.length)
+  if (todo.length && !opts.tableOnly)
     await runLocal('zoo', todo, store, tracker, {
       workers,
       retries: opts.retries ?? 2,

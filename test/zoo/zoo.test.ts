@@ -129,4 +129,13 @@ test('zoo: two models x two seeds give a table of per-seed means; a re-run runs 
   assert.equal(crow.test.mean['recall@20'], both.mean['recall@20']);
   assert.equal(crow.test.std['ndcg@20'], both.std['ndcg@20']);
   assert.match(readFileSync(join(dir, 'completed.md'), 'utf8'), /^\| vbpr \(1\) \|/m);
+
+  // --table-only runs nothing: on an empty store the row is all missing seeds.
+  const only = [...args];
+  only[only.indexOf('--store') + 1] = join(dir, 'empty-store');
+  only[only.indexOf('--out') + 1] = join(dir, 'only.md');
+  const onlyOut = execFileSync(process.execPath, [...only, '--table-only'], { env, encoding: 'utf8' });
+  assert.match(onlyOut, /zoo: 0 points run, 0 reused from the store, 0 failed/);
+  assert.deepEqual(readdirSync(join(dir, 'empty-store', 'zoo', 'synth_small', 'points')), []);
+  assert.match(readFileSync(join(dir, 'only.md'), 'utf8'), /^\| lightgcn \| – \| – \| – \| – \| – \| – \| – \| 0\/2 \(missing 999, 1000\) \|$/m);
 });
