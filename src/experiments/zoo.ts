@@ -262,11 +262,13 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   const plan = planZoo(opts);
   // Check the rows to carry before hours of training, not after.
   let carried: ZooRow[] = [];
+  let carriedBackend: string[] = [];
   let carriedSeeds = new Map<string, SeedResult>();
   let order = plan.models.map((m) => m.name);
   if (opts.merge) {
     const src = readMergeSource(resolve(opts.merge));
     carriedSeeds = carriedSeedResults(src, plan.models);
+    carriedBackend = src.results.backend.split(', ').filter(Boolean);
     const every = planZoo({ ...opts, models: undefined, seed: plan.seeds[0], seeds: plan.seeds.length });
     order = every.models.map((m) => m.name);
     const names = new Set(carriedModels(src, plan.models.map((m) => m.name)));
@@ -274,11 +276,13 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   }
   const dir = join(resolve(opts.store ?? 'sweeps'), 'zoo', plan.dataset.replace(/[^A-Za-z0-9._-]/g, '_'));
   const store = new SweepStore(dir);
-  store.init({
-    dataset: plan.dataset,
-    seeds: plan.seeds,
-    models: plan.models.map((m) => ({ name: m.name, file: m.file, points: m.points.map((p) => ({ seed: p.seed, id: p.id })) })),
-  });
+  // A table-only run reads the store and writes nothing into it.
+  if (!opts.tableOnly)
+    store.init({
+      dataset: plan.dataset,
+      seeds: plan.seeds,
+      models: plan.models.map((m) => ({ name: m.name, file: m.file, points: m.points.map((p) => ({ seed: p.seed, id: p.id })) })),
+    });
   const all = plan.models.flatMap((m) => m.points);
   const workers = opts.workers ?? availableParallelism();
   const unique = new Set(all.map((p) => p.id));
@@ -309,7 +313,7 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     if (r) (records.set(p.id, r), ran++);
   }
   const carriedCount = missing.length - todo.length;
-  const backends = [...new Set([...records.values()].map((r) => r.backend))].sort();
+  const backends = [...new Set([...[...records.values()].map((r) => r.backend), ...(carried.length ? carriedBackend : [])])].sort();
   const results: ZooResults = {
     command: opts.command ?? 'anchorflow zoo',
     dataset: plan.dataset,

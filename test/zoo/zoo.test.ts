@@ -89,6 +89,7 @@ test('zoo: two models x two seeds give a table of per-seed means; a re-run runs 
   assert.match(mmd, /^\| lightgcn \(1\) \|/m);
   assert.match(mmd, /^\| vbpr \|/m);
   assert.ok(mmd.includes(`- (1) \`${again.command}\` (${again.date})`), mmd);
+  assert.equal(mj.backend, again.backend, 'the carried rows\' backend is named');
 
   // A carried row whose point id is not what the current pipeline gives is refused before anything runs.
   const tampered = structuredClone(json);
@@ -136,6 +137,6 @@ test('zoo: two models x two seeds give a table of per-seed means; a re-run runs 
   only[only.indexOf('--out') + 1] = join(dir, 'only.md');
   const onlyOut = execFileSync(process.execPath, [...only, '--table-only'], { env, encoding: 'utf8' });
   assert.match(onlyOut, /zoo: 0 points run, 0 reused from the store, 0 failed/);
-  assert.deepEqual(readdirSync(join(dir, 'empty-store', 'zoo', 'synth_small', 'points')), []);
+  assert.ok(!existsSync(join(dir, 'empty-store')), 'a table-only run writes nothing into the store');
   assert.match(readFileSync(join(dir, 'only.md'), 'utf8'), /^\| lightgcn \| – \| – \| – \| – \| – \| – \| – \| 0\/2 \(missing 999, 1000\) \|$/m);
 });
