@@ -17,6 +17,34 @@ import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
 import type { SeedResult, ZooModel, ZooResults, ZooRow } from './zoo.js';
 
+/** What --merge contributes to a zoo run. */
+export interface Merge {
+  /** Rows of the models this run does not run, each with its source. */
+  rows: ZooRow[];
+  /** Per point id, seeds of the models this run runs that the earlier table already holds. */
+  seeds: Map<string, SeedResult>;
+  /** The earlier table's backend(s). */
+  backends: string[];
+  /** Zoo order of every model (the table lists the carried rows among the run ones). */
+  order: string[];
+}
+
+/**
+ * Reads `file` and checks it against this run's plan and `every` current zoo pipeline (planned with this run's
+ * seeds); throws a located UserError for anything that cannot be carried.
+ */
+export function planMerge(file: string, plan: { dataset: string; seeds: number[]; models: ZooModel[] }, every: ZooModel[]): Merge {
+  const src = readMergeSource(file);
+  const names = new Set(carriedModels(src, plan.models.map((m) => m.name)));
+  const whole = { ...src, results: { ...src.results, models: src.results.models.filter((m) => names.has(m.model)) } };
+  return {
+    rows: carriedRows(whole, plan.dataset, plan.seeds, every),
+    seeds: carriedSeedResults(src, plan.models),
+    backends: src.results.backend.split(', ').filter(Boolean),
+    order: every.map((m) => m.name),
+  };
+}
+
 export interface MergeSource {
   file: string;
   results: ZooResults;

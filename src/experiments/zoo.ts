@@ -21,7 +21,7 @@ import { resolvedText, sha, type PlannedPoint } from './sweep/plan.js';
 import { runLocal } from './sweep/local.js';
 import { SweepTracker, type SweepSink } from './sweep/progress.js';
 import { SweepStore, type PointRecord } from './sweep/store.js';
-import { carriedModels, carriedRows, carriedSeedResults, readMergeSource } from './zoo-merge.js';
+import { planMerge } from './zoo-merge.js';
 
 /** The headline columns: Recall@20 and NDCG@20. */
 export const ZOO_METRICS = ['recall@20', 'ndcg@20'] as const;
@@ -260,20 +260,10 @@ export function zooMarkdown(r: ZooResults): string {
 
 export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   const plan = planZoo(opts);
-  // Check the rows to carry before hours of training, not after.
-  let carried: ZooRow[] = [];
-  let carriedBackend: string[] = [];
-  let carriedSeeds = new Map<string, SeedResult>();
-  let order = plan.models.map((m) => m.name);
-  if (opts.merge) {
-    const src = readMergeSource(resolve(opts.merge));
-    carriedSeeds = carriedSeedResults(src, plan.models);
-    carriedBackend = src.results.backend.split(', ').filter(Boolean);
-    const every = planZoo({ ...opts, models: undefined, seed: plan.seeds[0], seeds: plan.seeds.length });
-    order = every.models.map((m) => m.name);
-    const names = new Set(carriedModels(src, plan.models.map((m) => m.name)));
-    carried = carriedRows({ ...src, results: { ...src.results, models: src.results.models.filter((m) => names.has(m.model)) } }, plan.dataset, plan.seeds, every.models);
-  }
+  // Check what --merge carries before hours of training, not after.
+  const merge = opts.merge
+    ? planMerge(resolve(opts.merge), plan, planZoo({ ...opts, models: undefined, seed: plan.seeds[0], seeds: plan.seeds.length }).models)
+    : undefined;
   const dir = join(resolve(opts.store ?? 'sweeps'), 'zoo', plan.dataset.replace(/[^A-Za-z0-9._-]/g, '_'));
   const store = new SweepStore(dir);
   // A table-only run reads the store and writes nothing into it.
@@ -291,7 +281,7 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   // Seeds of the models run here that the earlier table already holds (same point id) are not run again.
   const records = new Map<string, SeedResult>(stored);
   const todo = missing.filter((p) => {
-    const c = carriedSeeds.get(p.id);
+    const c = merge?.seeds.get(p.id);
     if (!c) return true;
     records.set(p.id, c);
     tracker.reuse(p, c);
@@ -312,8 +302,8 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     const r = store.load(p);
     if (r) (records.set(p.id, r), ran++);
   }
-  const carriedCount = missing.length - todo.length;
-  const backends = [...new Set([...[...records.values()].map((r) => r.backend), ...(carried.length ? carriedBackend : [])])].sort();
+  const backends = [...new Set([...[...records.values()].map((r) => r.backend), ...(merge?.rows.length ? merge.backends : [])])].sort();
+  const order = merge?.order ?? plan.models.map((m) => m.name);
   const results: ZooResults = {
     command: opts.command ?? 'anchorflow zoo',
     dataset: plan.dataset,
@@ -322,7 +312,7 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     date: new Date().toISOString(),
     selection: "each seed's metrics are taken at its best valid Recall@20 epoch (early stopping on valid); nothing is chosen on test",
     store: dir,
-    models: [...aggregateZoo(plan.models, records), ...carried].sort((a, b) => order.indexOf(a.model) - order.indexOf(b.model)),
+    models: [...aggregateZoo(plan.models, records), ...(merge?.rows ?? [])].sort((a, b) => order.indexOf(a.model) - order.indexOf(b.model)),
   };
   const md = resolve(opts.out ?? join(dir, 'results.md'));
   const json = join(dirname(md), `${basename(md).replace(/\.md$/i, '')}.json`);
@@ -334,8 +324,8 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     results,
     files: [md, json],
     ran,
-    reused: unique.size - todo.length - carriedCount,
-    carried: carriedCount,
+    reused: stored.size,
+    carried: missing.length - todo.length,
     failed: status.failed,
     interrupted: Boolean(opts.signal?.aborted) && records.size < unique.size,
   };
