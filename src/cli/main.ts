@@ -165,8 +165,23 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then((code) => {
+/**
+ * Resolves once everything written to the stream so far has been handed to the OS. A pipe takes 64 KiB at a
+ * time, so exiting straight after a large write (`schema | wc -c`) would cut the output short.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
+// A reader that went away (`schema | head`) ends our output, not the process with an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
+main(process.argv).then(async (code) => {
   process.exitCode = code;
-  // Ink and tfjs may leave handles open; a CLI run is over when main returns.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  // Ink and tfjs may leave handles open; a CLI run is over when main returns and its output is out.
   setImmediate(() => process.exit(code));
 });
