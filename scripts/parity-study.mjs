@@ -217,7 +217,13 @@ function loadResults(o) {
   if (!existsSync(o.out)) return by;
   for (const name of readdirSync(o.out)) {
     if (!name.endsWith('.json')) continue;
-    const r = JSON.parse(readFileSync(join(o.out, name), 'utf8'));
+    let r;
+    try {
+      r = JSON.parse(readFileSync(join(o.out, name), 'utf8'));
+    } catch {
+      continue; // not one of ours (or being written by another tool)
+    }
+    if (!VARIANTS[r?.variant] || !Number.isInteger(r.seed) || typeof r.validRecall20 !== 'number') continue;
     // Capped smoke runs (--epochs) are reported only by a --report with the same --epochs.
     if ((r.maxEpochs ?? null) !== (o.epochs ?? null)) continue;
     if (!by.has(r.variant)) by.set(r.variant, []);
