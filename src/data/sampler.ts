@@ -3,7 +3,7 @@
  * with the last partial batch kept, and one uniform negative per row drawn from the train items while
  * rejecting the row's user's own train items.
  */
-import type { Rng } from '../util/rng.js';
+import type { RandomStream } from '../util/rng.js';
 import { UserError } from '../util/errors.js';
 import { hasItem } from './csr.js';
 import type { Interactions, UserItems } from './types.js';
@@ -11,7 +11,7 @@ import type { Interactions, UserItems } from './types.js';
 export const DEFAULT_BATCH_SIZE = 2048;
 
 /** A fresh random permutation of 0..nTrain-1. */
-export function epochOrder(nTrain: number, rng: Rng): Int32Array {
+export function epochOrder(nTrain: number, rng: RandomStream): Int32Array {
   const order = new Int32Array(nTrain);
   for (let i = 0; i < nTrain; i++) order[i] = i;
   return rng.shuffle(order);
@@ -44,7 +44,7 @@ export class NegativeSampler {
   }
 
   /** One negative for user u: uniform over the train items u has not interacted with in train. */
-  sampleOne(u: number, rng: Rng): number {
+  sampleOne(u: number, rng: RandomStream): number {
     const pool = this.pool;
     for (let k = 0; k < MAX_REJECTIONS; k++) {
       const j = pool[rng.int(pool.length)]!;
@@ -56,7 +56,7 @@ export class NegativeSampler {
   }
 
   /** Fills out[k] with a negative for users[k]; `out` is reused across batches to avoid allocation. */
-  sample(users: Int32Array, rng: Rng, out: Int32Array = new Int32Array(users.length)): Int32Array {
+  sample(users: Int32Array, rng: RandomStream, out: Int32Array = new Int32Array(users.length)): Int32Array {
     for (let k = 0; k < users.length; k++) out[k] = this.sampleOne(users[k]!, rng);
     return out;
   }
@@ -96,7 +96,7 @@ export function allocBatch(batchSize = DEFAULT_BATCH_SIZE): Batch {
  * Fills `buf` with train rows order[start..end) and their negatives; returns views of length end - start
  * into `buf` (valid until the next call).
  */
-export function fillBatch(train: Interactions, order: Int32Array, start: number, end: number, sampler: NegativeSampler, rng: Rng, buf: Batch): Batch {
+export function fillBatch(train: Interactions, order: Int32Array, start: number, end: number, sampler: NegativeSampler, rng: RandomStream, buf: Batch): Batch {
   const n = end - start;
   const users = buf.users.subarray(0, n);
   const pos = buf.pos.subarray(0, n);

@@ -236,6 +236,18 @@ export const baseSchema: JsonSchema = {
         },
         seed: { type: 'integer', default: 999, description: 'Random seed for initialisation and sampling.', examples: [999, 2024] },
         eval_every: { type: 'integer', minimum: 1, default: 1, description: 'Evaluate on validation every n epochs.', examples: [1, 5] },
+        rng: {
+          type: 'object',
+          description: "The generator of each random stream: sfc32 (anchorflow's own, the default) or pcg64 (numpy's default bit generator). Runs stay repeatable per seed either way.",
+          additionalProperties: false,
+          properties: {
+            init: { enum: ['sfc32', 'pcg64'], default: 'sfc32', description: 'Weight initialisation.', examples: ['sfc32', 'pcg64'] },
+            shuffle: { enum: ['sfc32', 'pcg64'], default: 'sfc32', description: 'The per-epoch shuffle of the train rows.', examples: ['sfc32', 'pcg64'] },
+            negatives: { enum: ['sfc32', 'pcg64'], default: 'sfc32', description: 'Negative sampling.', examples: ['sfc32', 'pcg64'] },
+            step: { enum: ['sfc32', 'pcg64'], default: 'sfc32', description: 'Per-step noise: dropout masks, Gumbel noise, edge dropout.', examples: ['sfc32', 'pcg64'] },
+          },
+          examples: [{ negatives: 'pcg64' }, { init: 'pcg64', shuffle: 'pcg64', negatives: 'pcg64', step: 'pcg64' }],
+        },
       },
       examples: [{ epochs: 1000, batch_size: 2048, optimizer: { adam: { lr: 0.001 } }, early_stopping: { metric: 'recall@20', patience: 20 } }],
     },

@@ -1,6 +1,7 @@
 /** The pipeline as the language layer hands it to the compiler: extends merged, params substituted, validated. */
 import type { SourceLocation } from '../util/errors.js';
 import type { FeatureSource } from '../data/types.js';
+import type { StreamKind } from '../util/streams.js';
 
 /** A node as written: `op` plus the op's parameters and input-port references. */
 export interface NodeSpec {
@@ -18,7 +19,12 @@ export interface TrainSpec {
   seed: number;
   /** Evaluate every n epochs. */
   eval_every: number;
+  /** The generator of each random stream (absent: sfc32 for all). */
+  rng?: Partial<Record<RandomStreamName, StreamKind>>;
 }
+
+/** The random streams of a run: weight init, the per-epoch shuffle, negatives, per-step noise. */
+export type RandomStreamName = 'init' | 'shuffle' | 'negatives' | 'step';
 
 export interface EvalSpec {
   metrics: string[];

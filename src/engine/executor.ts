@@ -9,7 +9,8 @@ import type { Dataset } from '../data/types.js';
 import { isCsr } from '../ops/sparse.js';
 import { initValues } from '../ops/init.js';
 import type { Batch, DataAccess, InputValues, OpKernel, RunContext, Value } from '../ops/types.js';
-import { Rng } from '../util/rng.js';
+import { Rng, type RandomStream } from '../util/rng.js';
+import { rootStream, type StreamKind } from '../util/streams.js';
 import { NumericalError } from './errors.js';
 import { gatherRows } from '../ops/kernels/gather-rows.js';
 import { referenceMode } from '../ops/kernels/mode.js';
@@ -66,10 +67,12 @@ export class Model {
     dataset: Dataset,
     seed: number,
     backend: string,
+    /** The generator of the init stream (train.rng.init). */
+    initKind: StreamKind = 'sfc32',
   ) {
     const sizes = datasetSizes(dataset);
     const data = dataAccess(dataset);
-    const root = new Rng(seed);
+    const root = rootStream(initKind, seed);
     for (const id of graph.order) {
       const n = graph.nodes.get(id)!;
       if (!n.inStep && !n.inExport) continue;
@@ -135,7 +138,7 @@ export class Model {
     return out;
   }
 
-  context(training: boolean, batch?: Batch, epoch = 0, rng = new Rng(0)): RunContext {
+  context(training: boolean, batch?: Batch, epoch = 0, rng: RandomStream = new Rng(0)): RunContext {
     return {
       training,
       batch,

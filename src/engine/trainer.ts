@@ -11,7 +11,7 @@ import type { Dataset } from '../data/types.js';
 import { epochOrder, NegativeSampler } from '../data/sampler.js';
 import type { Pipeline } from '../dsl/types.js';
 import type { Batch } from '../ops/types.js';
-import { Rng } from '../util/rng.js';
+import { rootStream } from '../util/streams.js';
 import { evaluateFullRanking } from './evaluator.js';
 import type { EventSink, Metrics, SeedEndEvent } from './events.js';
 import type { Model } from './executor.js';
@@ -131,11 +131,12 @@ export function evaluateModel(model: Model, ds: Dataset, pipeline: Pipeline): { 
 export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, opts: TrainSeedOptions): Promise<SeedOutcome> {
   const { train: tr } = pipeline;
   const emit = opts.emit;
-  const rng = new Rng(opts.seed).fork('train');
+  // Each stream is the fork train/<name> of the seed's root stream, from the generator train.rng names.
+  const stream = (name: 'negatives' | 'shuffle' | 'step') => rootStream(tr.rng?.[name] ?? 'sfc32', opts.seed).fork('train').fork(name);
   const sampler = new NegativeSampler(ds);
-  const negRng = rng.fork('negatives');
-  const shuffleRng = rng.fork('shuffle');
-  const stepRng = rng.fork('step');
+  const negRng = stream('negatives');
+  const shuffleRng = stream('shuffle');
+  const stepRng = stream('step');
   // tfjs's Adam arithmetic and state without its all-variables memory peak (adam.ts).
   const optimizer = new LeanAdam(tr.optimizer.adam.lr, 0.9, 0.999, tr.optimizer.adam.eps ?? 1e-8);
   const vars = model.trainableVariables();

@@ -227,7 +227,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
       emit(finished);
       continue;
     }
-    const model = new Model(graph, dataset, seed, backend.tfBackend);
+    const model = new Model(graph, dataset, seed, backend.tfBackend, p.train.rng?.init);
     const profiler = opts.profile ? new Profiler() : undefined;
     const shapes = new Map([...model.variables].map(([k, v]) => [k, v.shape]));
     let bestFile: string | undefined;

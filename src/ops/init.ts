@@ -3,10 +3,10 @@
  * backend. Fan-in/fan-out follow PyTorch's conventions for a [rows, cols] matrix as MMRec uses them
  * (an embedding table [n, d] has fan_in = d, fan_out = n; a Linear weight stored [in, out] has fan_in = in).
  */
-import type { Rng } from '../util/rng.js';
+import type { RandomStream } from '../util/rng.js';
 import type { Init } from './types.js';
 
-export function initValues(shape: number[], init: Init, rng: Rng, fans?: { fanIn: number; fanOut: number }): Float32Array {
+export function initValues(shape: number[], init: Init, rng: RandomStream, fans?: { fanIn: number; fanOut: number }): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
   if (init instanceof Float32Array) {
     if (init.length !== n) throw new Error(`initial values have ${init.length} elements, shape ${shape} needs ${n}`);

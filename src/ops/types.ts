@@ -3,7 +3,7 @@
  * pipelines against these signatures, engine/ runs the kernels, and nothing here imports from above.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../util/rng.js';
+import type { RandomStream } from '../util/rng.js';
 import type { CsrMatrix } from './sparse.js';
 
 /** A dimension: a symbol resolved per dataset/pipeline ('users', 'items', 'd', 'feat_mm', 'batch') or a number. */
@@ -83,7 +83,7 @@ export interface BuildContext {
   /** The node's name in the pipeline (variables are named `<node>/<name>`). */
   node: string;
   /** Seeded stream for this node's initialisation. */
-  rng: Rng;
+  rng: RandomStream;
   data: DataAccess;
   /** Name of the active tfjs backend: 'wasm', 'cpu', 'tensorflow' (node / node-gpu), 'webgl'. */
   backend: string;
@@ -110,7 +110,7 @@ export interface RunContext {
   epoch: number;
   /** Present during training steps; losses read their rows from it. */
   batch?: Batch;
-  rng: Rng;
+  rng: RandomStream;
   /**
    * The transpose of a tensor that is a folded constant (frozen features), computed once per run; undefined for
    * anything that changes per step. Lets kernels avoid transposed-operand matMuls on constants.

@@ -1,12 +1,58 @@
 /**
- * A small seedable PRNG (sfc32, seeded through splitmix32) so that shuffling, negative sampling, weight
- * initialisation and synthetic data are repeatable for a seed and independent of the tfjs backend.
- * The state is four uint32 words, so it can be saved in a checkpoint and restored exactly.
+ * Seedable random streams, so that shuffling, negative sampling, weight initialisation and synthetic data are
+ * repeatable for a seed and independent of the tfjs backend. `RandomStream` is what the consumers take; `Rng`
+ * (sfc32) is the project's default generator and pcg64.ts holds numpy's, selectable per stream (streams.ts).
  */
-export class Rng {
+
+/** A uniform 32-bit source plus the derived draws every consumer uses; states round-trip for checkpoints. */
+export abstract class RandomStream {
+  /** Uniform integer in [0, 2^32). */
+  abstract nextU32(): number;
+  /** Derives an independent stream, e.g. one per seed or per component. */
+  abstract fork(label: string): RandomStream;
+  /** The whole state as plain numbers (for a checkpoint); `setState` puts it back exactly. */
+  abstract getState(): number[];
+  abstract setState(state: number[]): void;
+
+  /** Uniform float in [0, 1). */
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Standard normal (Box-Muller). */
+  normal(): number {
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** In-place Fisher-Yates shuffle. */
+  shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+}
+
+/**
+ * sfc32 seeded through splitmix32. The state is four uint32 words. `int(n)` is floor(u32 · n / 2^32): each
+ * value's probability is off from 1/n by less than n / 2^32 relative, far below what any run can see.
+ */
+export class Rng extends RandomStream {
   private s: Uint32Array;
 
   constructor(seed: number | Uint32Array) {
+    super();
     if (seed instanceof Uint32Array) {
       this.s = Uint32Array.from(seed);
       return;
@@ -41,40 +87,12 @@ export class Rng {
     return t;
   }
 
-  /** Uniform float in [0, 1). */
-  next(): number {
-    return this.nextU32() / 4294967296;
-  }
-
-  /** Uniform integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-
-  /** Standard normal (Box-Muller). */
-  normal(): number {
-    let u = 0;
-    while (u === 0) u = this.next();
-    const v = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-
-  /** In-place Fisher-Yates shuffle. */
-  shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      const t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-    return a;
-  }
-
   getState(): number[] {
     return Array.from(this.s);
   }
 
   setState(state: number[]): void {
+    if (state.length !== 4) throw new Error(`an sfc32 state has 4 words, got ${state.length} (a checkpoint of another generator?)`);
     this.s = Uint32Array.from(state);
   }
 }

@@ -173,3 +173,13 @@ test('with only the base schema, any op passes (the registry narrows it)', () =>
   const p = loadText(MINIMAL.replace('op: lightgcn', 'op: anything'), baseSchema).pipeline;
   assert.equal(p.nodes.cf!.op, 'anything');
 });
+
+test('train.rng: partial choices fill the rest with sfc32; an unknown generator is a located error', () => {
+  const p = loadText(MINIMAL + 'train: { rng: { negatives: pcg64 } }\n').pipeline;
+  assert.deepEqual(p.train.rng, { init: 'sfc32', shuffle: 'sfc32', negatives: 'pcg64', step: 'sfc32' });
+  assert.equal(loadText(MINIMAL).pipeline.train.rng, undefined, 'absent: every stream is sfc32, as before');
+  const text = MINIMAL + 'train: { rng: { shuffle: mt19937 } }\n';
+  const e = userError(() => loadText(text));
+  assert.match(e.message, /sfc32.*pcg64|pcg64.*sfc32/);
+  assert.equal(e.loc?.line, text.split('\n').findIndex((l) => l.includes('mt19937')) + 1);
+});

@@ -14,10 +14,10 @@
 import { defineOp, ShapeError, sparse } from '../types.js';
 import type { CsrMatrix } from '../sparse.js';
 import { bipartiteAdjacency, uniquePairs } from './ui-graph.js';
-import type { Rng } from '../../util/rng.js';
+import type { RandomStream } from '../../util/rng.js';
 
 /** Indices of `m` of the `weights.length` items drawn without replacement with probability ∝ weights. */
-export function weightedSampleWithoutReplacement(weights: ArrayLike<number>, m: number, rng: Rng): Int32Array {
+export function weightedSampleWithoutReplacement(weights: ArrayLike<number>, m: number, rng: RandomStream): Int32Array {
   const n = weights.length;
   const keys = new Float64Array(n);
   for (let e = 0; e < n; e++) {

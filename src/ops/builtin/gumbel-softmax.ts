@@ -8,10 +8,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense, ShapeError } from '../types.js';
 import { denseIn } from '../shape.js';
-import type { Rng } from '../../util/rng.js';
+import type { RandomStream } from '../../util/rng.js';
 
 /** n standard Gumbel draws. */
-export function gumbelNoise(n: number, rng: Rng): Float32Array {
+export function gumbelNoise(n: number, rng: RandomStream): Float32Array {
   const g = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     let u = rng.next();
