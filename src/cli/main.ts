@@ -61,7 +61,7 @@ export function buildProgram(): Command {
 
   const zoo = program
     .command('zoo')
-    .description('run the model zoo (pipelines/anchorrec.yaml and pipelines/baselines/*.yaml) x N seeds; resumable; one results table');
+    .description('run the model zoo (pipelines/anchorrec.yaml, anchorrec-official.yaml and baselines/*.yaml) x N seeds; resumable; one results table');
   dataOptions(zoo);
   seedOptions(zoo, 'seeds per model (first: --seed, else train.seed)')
     .option('--models <a,b>', 'only these models (pipeline or file names)')

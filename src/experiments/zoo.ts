@@ -126,11 +126,13 @@ export interface ZooOutcome {
   interrupted: boolean;
 }
 
-/** The flagship and every baseline: <dir>/anchorrec.yaml and <dir>/baselines/*.yaml (fragments skipped). */
+/**
+ * The flagship (paper and official-code variants) and every baseline: <dir>/anchorrec.yaml,
+ * <dir>/anchorrec-official.yaml and <dir>/baselines/*.yaml (fragments skipped).
+ */
 export function defaultZooFiles(dir = 'pipelines'): string[] {
   const files: string[] = [];
-  const flagship = join(dir, 'anchorrec.yaml');
-  if (existsSync(flagship)) files.push(flagship);
+  for (const f of ['anchorrec.yaml', 'anchorrec-official.yaml']) if (existsSync(join(dir, f))) files.push(join(dir, f));
   const base = join(dir, 'baselines');
   if (existsSync(base))
     files.push(
