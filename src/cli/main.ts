@@ -4,7 +4,7 @@
  * 1 internal error, 130 interrupted.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { backendOption, collect, dataOptions, nonNegativeInt, outputModeOptions, poolOptions, positiveInt, seedOptions } from './options.js';
+import { backendOption, collect, dataOptions, nonNegativeInt, outputModeOptions, poolOptions, positiveInt, protocolOption, seedOptions } from './options.js';
 import { formatUserError, isUserError } from '../util/errors.js';
 import { cmdRun } from './run.js';
 import { cmdCheck } from './check.js';
@@ -37,6 +37,7 @@ export function buildProgram(): Command {
   dataOptions(run)
     .option('--set <key=value>', 'override a setting, e.g. params.dim=32 (repeatable)', collect, [])
     .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'));
+  protocolOption(run);
   seedOptions(run, 'run n seeds (seed, seed+1, ...) and report mean ± std');
   backendOption(run).option('--out <dir>', 'root of run directories', 'runs').option('--no-save', 'write no run directory');
   outputModeOptions(run)
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
     .option('--samples <n>', 'random search: n configurations drawn from the grid', positiveInt('--samples'))
     .option('--metric <name>', 'valid metric that picks the best configuration (default recall@20)');
   dataOptions(sweep).option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'));
+  protocolOption(sweep);
   poolOptions(sweep)
     .option('--queue <url>', 'enqueue the points on Redis (redis://[user:password@]host:port) for `anchorflow worker`s; default $ANCHORFLOW_QUEUE')
     .option('--queue-name <name>', 'BullMQ queue name', 'anchorflow-points');
@@ -68,6 +70,7 @@ export function buildProgram(): Command {
     .option('--pipelines <dir>', 'folder holding anchorrec.yaml and baselines/', 'pipelines')
     .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'))
     .option('--set <key=value>', 'override a setting in every model (repeatable)', collect, []);
+  protocolOption(zoo);
   poolOptions(zoo);
   backendOption(zoo)
     .option('--store <dir>', 'root of the resumable point store (<dir>/zoo/<dataset>/)', 'sweeps')

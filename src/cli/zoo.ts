@@ -4,11 +4,13 @@ import { createSweepReporter } from '../ui/sweep.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { abortOnSignals, pluginList } from './sweep.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
+import type { Protocol } from '../experiments/protocol.js';
 
 interface ZooFlags extends DataFlags, OutputModeFlags {
   seeds?: number;
   seed?: number;
   epochs?: number;
+  protocol?: Protocol;
   models?: string;
   pipelines: string;
   set: string[];
@@ -40,6 +42,7 @@ export async function cmdZoo(flags: ZooFlags, cmd?: Command): Promise<void> {
       seeds: flags.seeds,
       seed: flags.seed,
       epochs: flags.epochs,
+      protocol: flags.protocol,
       set: flags.set,
       workers: flags.workers,
       retries: flags.retries,

@@ -3,7 +3,8 @@
  * one negative per row from the train items excluding the user's own, Adam, lr·a^(epoch/b) per epoch,
  * full-ranking evaluation on valid and test after every `eval_every` epochs, early stopping on the valid
  * metric (strict improvement; stops once more than `patience` evaluations in a row failed to improve, as
- * MMRec counts), and test reported at the best valid epoch. Emits events; never prints.
+ * MMRec counts; never with `early_stopping.stop: false`), and test reported at the best valid epoch. Emits events;
+ * never prints.
  */
 import * as tf from '@tensorflow/tfjs';
 import { LeanAdam } from './adam.js';
@@ -144,6 +145,9 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
   const batches = Math.ceil(nTrain / bs);
   const metric = tr.early_stopping.metric;
   const [lrA, lrB] = tr.lr_schedule;
+  // Whether `patience` ends the run; without it every epoch runs and the best valid epoch is only tracked.
+  const stops = tr.early_stopping.stop !== false;
+  const patienceExceeded = (since: number) => stops && since > tr.early_stopping.patience;
   const started = Date.now();
 
   emit({
@@ -183,7 +187,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     bestWeights = r.bestWeights;
     epochsRun = r.epochsDone;
     emit({ type: 'log', level: 'info', message: `resumed seed ${opts.seed} after epoch ${r.epochsDone} (best epoch so far ${bestEpoch})` });
-    stoppedEarly = sinceBest > tr.early_stopping.patience;
+    stoppedEarly = patienceExceeded(sinceBest);
   }
   const capture = async (): Promise<TrainerState> => ({
     epochsDone: epochsRun,
@@ -317,9 +321,9 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
         bestEpoch,
         bestValid,
         bestTest,
-        patienceLeft: tr.early_stopping.patience - sinceBest,
+        patienceLeft: stops ? tr.early_stopping.patience - sinceBest : Infinity,
       });
-      if (sinceBest > tr.early_stopping.patience) stoppedEarly = true;
+      if (patienceExceeded(sinceBest)) stoppedEarly = true;
       await opts.onEpoch?.({ epochsDone: epochsRun, improved, state: capture });
       await tick();
     }

@@ -24,6 +24,7 @@ import { trainSeed } from '../engine/trainer.js';
 import type { EngineEvent, EventSink, ResultEvent, SeedEndEvent } from '../engine/events.js';
 import { RunDir, pipelineHash } from './run-dir.js';
 import { meanStd } from './stats.js';
+import { protocolOverrides, selectionText, type Protocol } from './protocol.js';
 
 export interface RunOptions {
   file: string;
@@ -50,11 +51,14 @@ export interface RunOptions {
   detectAnomaly?: boolean;
   /** Report the time per phase and per op (`--profile`); written to profile.json in the run directory. */
   profile?: boolean;
+  /** Training protocol (protocol.ts); default `mmrec`, the pipeline as written. */
+  protocol?: Protocol;
 }
 
 /** CLI-style overrides expressed as --set entries, so they are validated and located like any other. */
-export function overridesFor(o: Pick<RunOptions, 'set' | 'dataset' | 'epochs' | 'seed'>): string[] {
-  const set = [...(o.set ?? [])];
+export function overridesFor(o: Pick<RunOptions, 'set' | 'dataset' | 'epochs' | 'seed' | 'protocol'>): string[] {
+  // The protocol's settings first: the user's explicit --set / --epochs win over them.
+  const set = [...protocolOverrides(o.protocol), ...(o.set ?? [])];
   if (o.dataset !== undefined) set.push(`data.dataset=${o.dataset}`);
   if (o.epochs !== undefined) set.push(`train.epochs=${o.epochs}`);
   if (o.seed !== undefined) set.push(`train.seed=${o.seed}`);
@@ -160,6 +164,7 @@ function loadTrainerState(ck: ReturnType<typeof seedCheckpoints>): TrainerState 
 
 interface RunRecord {
   pipelineFile: string;
+  protocol?: Protocol;
   dataset: string;
   dataPath?: string;
   dataDir?: string;
@@ -175,7 +180,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     if (!existsSync(runJson)) throw new UserError('not a run directory (no run.json)', { file: resolve(opts.resume) });
     record = JSON.parse(readFileSync(runJson, 'utf8')) as RunRecord;
     // The resolved pipeline saved with the run is the one to continue, whatever happened to the source since.
-    opts = { ...opts, file: join(resolve(opts.resume), 'pipeline.yaml'), set: [], dataset: undefined, epochs: undefined, seed: undefined, dataPath: record.dataPath, dataDir: record.dataDir };
+    opts = { ...opts, file: join(resolve(opts.resume), 'pipeline.yaml'), set: [], dataset: undefined, epochs: undefined, seed: undefined, protocol: undefined, dataPath: record.dataPath, dataDir: record.dataDir };
   }
   const backend = await initBackend(opts.backend ?? record?.backend ?? 'auto');
   const { loaded, graph, dataset } = await prepare(opts);
@@ -199,6 +204,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     // What `analyze` and `--resume` need to reload the same data and graph.
     runDir.writeJson('run.json', {
       pipelineFile: resolve(opts.file),
+      protocol: opts.protocol ?? 'mmrec',
       set: overridesFor(opts),
       dataset: dataset.name,
       dataPath: opts.dataPath ? resolve(opts.dataPath) : undefined,
@@ -303,7 +309,8 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     pipeline: p.name,
     dataset: dataset.name,
     backend: backend.choice,
-    selection: `best epoch per seed by valid ${p.train.early_stopping.metric}; test reported at that epoch`,
+    protocol: record?.protocol ?? opts.protocol ?? 'mmrec',
+    selection: selectionText(p.train.early_stopping.metric, p.train.early_stopping.stop),
     seeds,
     perSeed: perSeed.map((s) => ({ seed: s.seed, bestEpoch: s.bestEpoch, epochs: s.epochs, valid: s.valid, test: s.test, secondsPerEpoch: s.secondsPerEpoch })),
     mean: result.mean,

@@ -22,6 +22,7 @@ import { runLocal } from './sweep/local.js';
 import { SweepTracker, type SweepSink } from './sweep/progress.js';
 import { SweepStore, type PointRecord } from './sweep/store.js';
 import { planMerge } from './zoo-merge.js';
+import { selectionText, type Protocol } from './protocol.js';
 
 /** The headline columns: Recall@20 and NDCG@20. */
 export const ZOO_METRICS = ['recall@20', 'ndcg@20'] as const;
@@ -38,6 +39,8 @@ export interface ZooOptions {
   seeds?: number;
   seed?: number;
   epochs?: number;
+  /** Training protocol (protocol.ts); part of every point id, so one store never mixes protocols. */
+  protocol?: Protocol;
   set?: string[];
   workers?: number;
   retries?: number;
@@ -110,6 +113,8 @@ export interface ZooResults {
   seeds: number[];
   backend: string;
   date: string;
+  /** Training protocol (protocol.ts); absent in tables written before it existed (those are `mmrec`). */
+  protocol?: Protocol;
   selection: string;
   store: string;
   models: ZooRow[];
@@ -153,7 +158,7 @@ const stat = (xs: number[]): Stat => {
 export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; models: ZooModel[] } {
   let files = (opts.files ?? defaultZooFiles(opts.pipelinesDir)).map((f) => resolve(f));
   if (!files.length) throw new UserError(`no pipelines found for the zoo (looked in ${opts.pipelinesDir ?? 'pipelines'})`, { file: '--pipelines' });
-  const base = overridesFor({ set: opts.set, dataset: opts.dataset, epochs: opts.epochs });
+  const base = overridesFor({ set: opts.set, dataset: opts.dataset, epochs: opts.epochs, protocol: opts.protocol });
   const loaded = files.map((file) => ({ file, p: loadChecked(file, base).pipeline }));
   let chosen = loaded;
   if (opts.models?.length) {
@@ -231,6 +236,7 @@ export function zooMarkdown(r: ZooResults): string {
     `- seeds: ${r.seeds.join(', ')} (${r.seeds.length} per model)`,
     `- backend: ${r.backend}`,
     `- date: ${r.date}`,
+    ...(r.protocol ? [`- protocol: ${r.protocol}`] : []),
     `- selection: ${r.selection}`,
     `- point store: ${r.store}`,
     '',
@@ -312,7 +318,8 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     seeds: plan.seeds,
     backend: backends.join(', ') || (opts.backend ?? 'auto'),
     date: new Date().toISOString(),
-    selection: "each seed's metrics are taken at its best valid Recall@20 epoch (early stopping on valid); nothing is chosen on test",
+    protocol: opts.protocol ?? 'mmrec',
+    selection: `each seed's metrics: ${selectionText('Recall@20', opts.protocol === 'official' ? false : undefined)}; nothing is chosen on test`,
     store: dir,
     models: [...aggregateZoo(plan.models, records), ...(merge?.rows ?? [])].sort((a, b) => order.indexOf(a.model) - order.indexOf(b.model)),
   };
