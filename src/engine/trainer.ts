@@ -13,7 +13,7 @@ import { epochOrder, NegativeSampler } from '../data/sampler.js';
 import type { Pipeline } from '../dsl/types.js';
 import type { Batch } from '../ops/types.js';
 import { Rng } from '../util/rng.js';
-import { evaluateFullRanking } from './evaluator.js';
+import { evaluateFullRanking, evaluateFullRankingPerUser, type PerUserMetric } from './evaluator.js';
 import type { EventSink, Metrics, SeedEndEvent } from './events.js';
 import type { Model } from './executor.js';
 import { NumericalError, InterruptedError } from './errors.js';
@@ -79,6 +79,8 @@ export interface TrainSeedOptions {
   detectAnomaly?: boolean;
   /** Time the phases of each step and the forward pass of each op (`--profile`). */
   profiler?: Profiler;
+  /** Keep each test user's value of this metric (`recall@20`) at the best valid epoch (SeedOutcome.bestTestPerUser). */
+  perUserMetric?: string;
 }
 
 /** Everything needed to continue training exactly after `epochsDone` epochs. */
@@ -88,6 +90,8 @@ export interface TrainerState {
   bestEpoch: number;
   bestValid: Metrics;
   bestTest: Metrics;
+  /** Per test user, the metric of TrainSeedOptions.perUserMetric at the best epoch (when asked for). */
+  bestTestPerUser?: PerUserMetric;
   sinceBest: number;
   trainSeconds: number;
   rng: { shuffle: number[]; negatives: number[]; step: number[] };
@@ -101,6 +105,8 @@ export interface SeedOutcome {
   summary: SeedEndEvent;
   /** Variable values at the best valid epoch. */
   bestWeights: Map<string, Float32Array>;
+  /** Per test user, TrainSeedOptions.perUserMetric at the best valid epoch (when asked for). */
+  bestTestPerUser?: PerUserMetric;
 }
 
 /** A numerical fault (NaN / Inf loss), reported with the loss term, epoch and batch. */
@@ -108,8 +114,8 @@ export { NumericalError, InterruptedError } from './errors.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
-/** Valid and test metrics of the model as it is now. */
-export function evaluateModel(model: Model, ds: Dataset, pipeline: Pipeline): { valid: Metrics; test: Metrics } {
+/** Valid and test metrics of the model as it is now; with `perUserMetric`, also that metric per test user. */
+export function evaluateModel(model: Model, ds: Dataset, pipeline: Pipeline, perUserMetric?: string): { valid: Metrics; test: Metrics; testPerUser?: PerUserMetric } {
   const outs = model.outputs();
   try {
     const common = {
@@ -120,10 +126,10 @@ export function evaluateModel(model: Model, ds: Dataset, pipeline: Pipeline): { 
       metrics: pipeline.eval.metrics,
       batchUsers: pipeline.eval.batch_users,
     };
-    return {
-      valid: evaluateFullRanking({ ...common, truth: ds.validByUser }),
-      test: evaluateFullRanking({ ...common, truth: ds.testByUser }),
-    };
+    const valid = evaluateFullRanking({ ...common, truth: ds.validByUser });
+    if (!perUserMetric) return { valid, test: evaluateFullRanking({ ...common, truth: ds.testByUser }) };
+    const { metrics: test, perUser } = evaluateFullRankingPerUser({ ...common, truth: ds.testByUser }, perUserMetric);
+    return { valid, test, testPerUser: perUser };
   } finally {
     for (const t of Object.values(outs)) t.dispose();
   }
@@ -171,6 +177,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
   let bestEpoch = -1;
   let bestValid: Metrics = {};
   let bestTest: Metrics = {};
+  let bestTestPerUser: PerUserMetric | undefined;
   let bestWeights = model.snapshot();
   let sinceBest = 0;
   let epochsRun = 0;
@@ -183,7 +190,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     shuffleRng.setState(r.rng.shuffle);
     negRng.setState(r.rng.negatives);
     stepRng.setState(r.rng.step);
-    ({ best, bestEpoch, bestValid, bestTest, sinceBest, trainSeconds } = r);
+    ({ best, bestEpoch, bestValid, bestTest, bestTestPerUser, sinceBest, trainSeconds } = r);
     bestWeights = r.bestWeights;
     epochsRun = r.epochsDone;
     emit({ type: 'log', level: 'info', message: `resumed seed ${opts.seed} after epoch ${r.epochsDone} (best epoch so far ${bestEpoch})` });
@@ -195,6 +202,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     bestEpoch,
     bestValid,
     bestTest,
+    bestTestPerUser,
     sinceBest,
     trainSeconds,
     rng: { shuffle: shuffleRng.getState(), negatives: negRng.getState(), step: stepRng.getState() },
@@ -298,7 +306,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
         continue;
       }
       const e0 = Date.now();
-      const { valid, test } = evaluateModel(model, ds, pipeline);
+      const { valid, test, testPerUser } = evaluateModel(model, ds, pipeline, opts.perUserMetric);
       opts.profiler?.add('evaluation', Date.now() - e0);
       const score = valid[metric];
       if (score === undefined) throw new Error(`early-stopping metric ${metric} was not computed`);
@@ -308,6 +316,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
         bestEpoch = epoch + 1;
         bestValid = valid;
         bestTest = test;
+        bestTestPerUser = testPerUser;
         bestWeights = model.snapshot();
         sinceBest = 0;
       } else sinceBest++;
@@ -344,5 +353,5 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     secondsPerEpoch: epochsRun ? trainSeconds / epochsRun : 0,
   };
   emit(summary);
-  return { summary, bestWeights };
+  return { summary, bestWeights, bestTestPerUser };
 }

@@ -25,6 +25,7 @@ import type { EngineEvent, EventSink, ResultEvent, SeedEndEvent } from '../engin
 import { RunDir, pipelineHash } from './run-dir.js';
 import { meanStd } from './stats.js';
 import { protocolOverrides, selectionText, type Protocol } from './protocol.js';
+import { fromPerUserJson, perUserMetricFor, perUserTestFile, toPerUserJson, type PerUserJson } from './per-user.js';
 
 export interface RunOptions {
   file: string;
@@ -142,13 +143,16 @@ function loadTrainerState(ck: ReturnType<typeof seedCheckpoints>): TrainerState 
   const last = readCheckpoint(ck.last);
   const m = last.meta as Omit<TrainerState, 'weights' | 'bestWeights' | 'optimizer'> & { bestFile?: string; optimizerIterations: number; optimizerAccBeta?: [number, number] };
   const weights = arraysToWeights(last.arrays, 'w:');
-  const bestWeights = m.bestFile ? arraysToWeights(readCheckpoint(join(ck.dir, m.bestFile)).arrays, 'w:') : weights;
+  const bestCk = m.bestFile ? readCheckpoint(join(ck.dir, m.bestFile)) : undefined;
+  const bestWeights = bestCk ? arraysToWeights(bestCk.arrays, 'w:') : weights;
+  const perUser = bestCk?.meta.perUserTest as PerUserJson | undefined;
   return {
     epochsDone: m.epochsDone,
     best: m.best,
     bestEpoch: m.bestEpoch,
     bestValid: m.bestValid,
     bestTest: m.bestTest,
+    ...(perUser ? { bestTestPerUser: fromPerUserJson(perUser) } : {}),
     sinceBest: m.sinceBest,
     trainSeconds: m.trainSeconds,
     rng: m.rng,
@@ -240,7 +244,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     try {
       const resumeState = record && ck ? loadTrainerState(ck) : undefined;
       if (resumeState && ck) bestFile = (readCheckpoint(ck.last).meta as { bestFile?: string }).bestFile;
-      const { summary, bestWeights } = await trainSeed(model, dataset, p, {
+      const { summary, bestWeights, bestTestPerUser } = await trainSeed(model, dataset, p, {
         seed,
         seedIndex: i,
         seeds: nSeeds,
@@ -253,6 +257,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
         resume: resumeState,
         detectAnomaly: opts.detectAnomaly,
         profiler,
+        perUserMetric: perUserMetricFor(p),
         onEpoch: ck
           ? async ({ improved, state }) => {
               const st = await state();
@@ -260,9 +265,11 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
               // are older best files removed, so a kill at any moment leaves a consistent pair on disk.
               if (improved) {
                 bestFile = `best-${st.bestEpoch}.ckpt`;
-                writeCheckpoint(join(ck.dir, bestFile), { kind: 'best', seed, epoch: st.bestEpoch, valid: st.bestValid, test: st.bestTest, pipeline: p.name }, weightArrays('w:', st.bestWeights, shapes));
+                // The per-user test values travel with the best weights, so a resumed run still has them.
+                const perUserTest = st.bestTestPerUser ? toPerUserJson(st.bestTestPerUser, st.bestEpoch) : undefined;
+                writeCheckpoint(join(ck.dir, bestFile), { kind: 'best', seed, epoch: st.bestEpoch, valid: st.bestValid, test: st.bestTest, pipeline: p.name, ...(perUserTest ? { perUserTest } : {}) }, weightArrays('w:', st.bestWeights, shapes));
               }
-              const { weights, bestWeights: _bw, optimizer, ...counters } = st;
+              const { weights, bestWeights: _bw, bestTestPerUser: _pu, optimizer, ...counters } = st;
               writeCheckpoint(
                 ck.last,
                 { kind: 'last', seed, pipeline: p.name, ...counters, bestFile, optimizerIterations: optimizer.iterations, optimizerAccBeta: optimizer.accBeta },
@@ -286,6 +293,8 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
         } finally {
           Object.values(outs).forEach((t) => t.dispose());
         }
+        // Before result.json: a seed with a result has its per-user values too.
+        if (bestTestPerUser) runDir.writeText(perUserTestFile(seed), JSON.stringify(toPerUserJson(bestTestPerUser, summary.bestEpoch)) + "\n");
         runDir.writeJson(`${seedDir}/result.json`, summary);
       }
     } finally {
