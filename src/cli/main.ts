@@ -76,7 +76,8 @@ export function buildProgram(): Command {
     .option('--store <dir>', 'root of the resumable point store (<dir>/zoo/<dataset>/)', 'sweeps')
     .option('--out <file.md>', 'the Markdown table; the JSON is written beside it (default: in the store)')
     .option('--merge <results.json>', "carry an earlier zoo table's rows for the models not run here (ids checked against the current pipelines)")
-    .option('--table-only', 'write the table from what the store (and --merge) hold so far; run nothing');
+    .option('--table-only', 'write the table from what the store (and --merge) hold so far; run nothing')
+    .option('--baseline <model>', 'the model every other row is compared with, paired over seeds and over test users (default: anchorrec, when in the table)');
   outputModeOptions(zoo).action(cmdZoo);
 
   const worker = program

@@ -21,6 +21,7 @@ interface ZooFlags extends DataFlags, OutputModeFlags {
   out?: string;
   merge?: string;
   tableOnly?: boolean;
+  baseline?: string;
 }
 
 /** The command as typed, shell-quoted where needed, for the table's header. */
@@ -51,6 +52,7 @@ export async function cmdZoo(flags: ZooFlags, cmd?: Command): Promise<void> {
       out: flags.out,
       merge: flags.merge,
       tableOnly: flags.tableOnly,
+      baseline: flags.baseline,
       command: commandLine(process.argv.slice(2)),
       plugins: pluginList(cmd),
       emit: reporter.sink,

@@ -23,6 +23,10 @@ import { SweepTracker, type SweepSink } from './sweep/progress.js';
 import { SweepStore, type PointRecord } from './sweep/store.js';
 import { planMerge } from './zoo-merge.js';
 import { selectionText, type Protocol } from './protocol.js';
+import { compareWithBaseline, comparisonMarkdown, storeLookup, type PairedComparison } from './zoo-compare.js';
+
+/** The model the others are compared with unless --baseline says otherwise: the flagship. */
+export const DEFAULT_BASELINE = 'anchorrec';
 
 /** The headline columns: Recall@20 and NDCG@20. */
 export const ZOO_METRICS = ['recall@20', 'ndcg@20'] as const;
@@ -53,6 +57,8 @@ export interface ZooOptions {
   tableOnly?: boolean;
   /** An earlier zoo results.json whose rows for the models not run here are carried into this table. */
   merge?: string;
+  /** The model every other row is compared with (zoo-compare.ts); default DEFAULT_BASELINE. */
+  baseline?: string;
   /** The command line, recorded in the table's header. */
   command?: string;
   plugins?: string[];
@@ -118,6 +124,9 @@ export interface ZooResults {
   selection: string;
   store: string;
   models: ZooRow[];
+  /** The model the comparisons are against, and one comparison per other model (empty if it is not in the table). */
+  baseline?: string;
+  comparisons?: PairedComparison[];
 }
 
 export interface ZooOutcome {
@@ -262,6 +271,7 @@ export function zooMarkdown(r: ZooResults): string {
       lines.push(`- (${i + 1}) \`${s.command}\` (${s.date})`);
     });
   }
+  if (r.baseline) lines.push('', ...comparisonMarkdown(r.baseline, r.comparisons ?? [], r.models.some((m) => m.model === r.baseline)).slice(0, -1));
   lines.push('');
   return lines.join('\n');
 }
@@ -272,6 +282,11 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   const merge = opts.merge
     ? planMerge(resolve(opts.merge), plan, planZoo({ ...opts, models: undefined, seed: plan.seeds[0], seeds: plan.seeds.length }).models)
     : undefined;
+  const baseline = opts.baseline ?? DEFAULT_BASELINE;
+  // A baseline named on purpose must be in the table; checked before anything runs.
+  const tableModels = [...plan.models.map((m) => m.name), ...(merge?.rows.map((r) => r.model) ?? [])];
+  if (opts.baseline !== undefined && !tableModels.includes(opts.baseline))
+    throw new UserError(`--baseline: '${opts.baseline}' is not a model of this table (${tableModels.join(', ')})`, { file: '--baseline' });
   const dir = join(resolve(opts.store ?? 'sweeps'), 'zoo', plan.dataset.replace(/[^A-Za-z0-9._-]/g, '_'));
   const store = new SweepStore(dir);
   // A table-only run reads the store and writes nothing into it.
@@ -323,6 +338,8 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     store: dir,
     models: [...aggregateZoo(plan.models, records), ...(merge?.rows ?? [])].sort((a, b) => order.indexOf(a.model) - order.indexOf(b.model)),
   };
+  results.baseline = baseline;
+  results.comparisons = compareWithBaseline(results.models, baseline, storeLookup((id) => store.runDir(id)));
   const md = resolve(opts.out ?? join(dir, 'results.md'));
   const json = join(dirname(md), `${basename(md).replace(/\.md$/i, '')}.json`);
   writeFileAtomic(md, zooMarkdown(results));
