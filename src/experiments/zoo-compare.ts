@@ -105,7 +105,7 @@ const pv = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 /** The Markdown section of the zoo table: one row per model against the baseline. */
 export function comparisonMarkdown(baseline: string, comparisons: PairedComparison[], present: boolean): string[] {
   const head = `## Paired comparison with ${baseline} (test Recall@20, model − ${baseline})`;
-  if (!present) return [head, '', `No comparison: ${baseline} is not in this table (choose another with \`--baseline\`).`, ''];
+  if (!present) return [head, '', `No comparison: ${baseline} is not in this table (choose another with \`--baseline\`).`];
   const lines = [
     head,
     '',
@@ -124,7 +124,6 @@ export function comparisonMarkdown(baseline: string, comparisons: PairedComparis
     'Δ over seeds: per-seed differences on the same seeds, mean with a 95% t-interval and a two-sided paired t-test (needs 2 or more common seeds). ' +
       `Δ over users: each test user's Recall@20 difference at the best valid epochs, averaged over the seeds both models have per-user values for, then a paired bootstrap over users (${BOOTSTRAP_RESAMPLES} resamples, fixed seed, percentile interval); n/a where per-user values are missing (rows carried from older tables). ` +
       '"within noise": an interval contains 0; otherwise higher or lower than the baseline.',
-    '',
   );
   return lines;
 }

@@ -5,6 +5,9 @@
  * model of mean ± std over seeds. Each seed's metrics are those at its own best valid epoch (the engine
  * selects on valid Recall@20); nothing here looks at test to choose anything.
  *
+ * Every other model is then compared with a baseline (the flagship unless --baseline), paired over seeds and
+ * over test users (zoo-compare.ts), so that a gap within the noise is marked as such.
+ *
  * Store: `<store>/zoo/<dataset>/points/<id>.json`, shared by every zoo run on that dataset, so a second run (or
  * a run with more models or seeds) only runs the points it does not find; a changed pipeline is a new id.
  */
@@ -271,7 +274,7 @@ export function zooMarkdown(r: ZooResults): string {
       lines.push(`- (${i + 1}) \`${s.command}\` (${s.date})`);
     });
   }
-  if (r.baseline) lines.push('', ...comparisonMarkdown(r.baseline, r.comparisons ?? [], r.models.some((m) => m.model === r.baseline)).slice(0, -1));
+  if (r.baseline) lines.push('', ...comparisonMarkdown(r.baseline, r.comparisons ?? [], r.models.some((m) => m.model === r.baseline)));
   lines.push('');
   return lines.join('\n');
 }
