@@ -63,6 +63,21 @@ test('the official variant says what reference-notes lists', () => {
   assert.equal(off.outputs.user, 'user');
 });
 
+test('the official variant defaults to the official TikTok grid point (n_layers 1, lambda 1e-3, knn_k 10, lr 1e-3, aal .01, amp .01, tau .2)', () => {
+  const off = load('anchorrec-official.yaml');
+  for (const m of ['mm', 't', 'v']) {
+    assert.equal(off.nodes[`h_${m}`]!.layers, 1, `h_${m} layers`);
+    assert.equal(off.nodes[`knn_${m}`]!.k, 10, `knn_${m} k`);
+  }
+  assert.equal(off.losses.bpr!.l2, 1e-3);
+  assert.equal(off.train.optimizer.adam.lr, 1e-3);
+  assert.equal(off.losses.aal!.weight, 0.01);
+  assert.equal(off.losses.amp!.weight, 0.01);
+  assert.equal(off.losses.aal!.tau, 0.2);
+  // Only tau differs from the paper file's defaults.
+  assert.deepEqual(diff(flagship, off, 'params').filter((k) => k in flagship.params), ['tau']);
+});
+
 for (const file of ['anchorrec.yaml', 'anchorrec-official.yaml', ...Object.keys(expected)]) {
   test(`${file} trains an epoch on built-in data with finite losses`, async () => {
     const events: EngineEvent[] = [];

@@ -4,7 +4,7 @@
  * 1 internal error, 130 interrupted.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { backendOption, collect, dataOptions, nonNegativeInt, outputModeOptions, poolOptions, positiveInt, seedOptions } from './options.js';
+import { backendOption, collect, dataOptions, nonNegativeInt, outputModeOptions, poolOptions, positiveInt, protocolOption, seedOptions } from './options.js';
 import { formatUserError, isUserError } from '../util/errors.js';
 import { cmdRun } from './run.js';
 import { cmdCheck } from './check.js';
@@ -37,6 +37,7 @@ export function buildProgram(): Command {
   dataOptions(run)
     .option('--set <key=value>', 'override a setting, e.g. params.dim=32 (repeatable)', collect, [])
     .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'));
+  protocolOption(run);
   seedOptions(run, 'run n seeds (seed, seed+1, ...) and report mean ± std');
   backendOption(run).option('--out <dir>', 'root of run directories', 'runs').option('--no-save', 'write no run directory');
   outputModeOptions(run)
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
     .option('--samples <n>', 'random search: n configurations drawn from the grid', positiveInt('--samples'))
     .option('--metric <name>', 'valid metric that picks the best configuration (default recall@20)');
   dataOptions(sweep).option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'));
+  protocolOption(sweep);
   poolOptions(sweep)
     .option('--queue <url>', 'enqueue the points on Redis (redis://[user:password@]host:port) for `anchorflow worker`s; default $ANCHORFLOW_QUEUE')
     .option('--queue-name <name>', 'BullMQ queue name', 'anchorflow-points');
@@ -61,19 +63,21 @@ export function buildProgram(): Command {
 
   const zoo = program
     .command('zoo')
-    .description('run the model zoo (pipelines/anchorrec.yaml and pipelines/baselines/*.yaml) x N seeds; resumable; one results table');
+    .description('run the model zoo (pipelines/anchorrec.yaml, anchorrec-official.yaml and baselines/*.yaml) x N seeds; resumable; one results table');
   dataOptions(zoo);
   seedOptions(zoo, 'seeds per model (first: --seed, else train.seed)')
     .option('--models <a,b>', 'only these models (pipeline or file names)')
     .option('--pipelines <dir>', 'folder holding anchorrec.yaml and baselines/', 'pipelines')
     .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'))
     .option('--set <key=value>', 'override a setting in every model (repeatable)', collect, []);
+  protocolOption(zoo);
   poolOptions(zoo);
   backendOption(zoo)
     .option('--store <dir>', 'root of the resumable point store (<dir>/zoo/<dataset>/)', 'sweeps')
     .option('--out <file.md>', 'the Markdown table; the JSON is written beside it (default: in the store)')
     .option('--merge <results.json>', "carry an earlier zoo table's rows for the models not run here (ids checked against the current pipelines)")
-    .option('--table-only', 'write the table from what the store (and --merge) hold so far; run nothing');
+    .option('--table-only', 'write the table from what the store (and --merge) hold so far; run nothing')
+    .option('--baseline <model>', 'the model every other row is compared with, paired over seeds and over test users (default: anchorrec, when in the table)');
   outputModeOptions(zoo).action(cmdZoo);
 
   const worker = program

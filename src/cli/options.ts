@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { backendChoices } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
 import type { ReporterMode } from '../ui/index.js';
+import { PROTOCOLS } from '../experiments/protocol.js';
 
 export const collect = (v: string, acc: string[]) => [...acc, v];
 
@@ -70,3 +71,12 @@ export function reporterMode(flags: OutputModeFlags): ReporterMode {
   return flags.json ? 'json' : flags.plain ? 'plain' : 'auto';
 }
 
+
+/** --protocol: how long models train and when they stop (experiments/protocol.ts). */
+export function protocolOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option('--protocol <name>', 'mmrec: the pipeline as written (early stopping on valid); official: 100 epochs (or --epochs), never stopping early; both report test at the best valid epoch')
+      .choices(PROTOCOLS)
+      .default('mmrec'),
+  );
+}

@@ -4,10 +4,12 @@ import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
 import { setReferenceMode } from '../ops/kernels/mode.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
+import type { Protocol } from '../experiments/protocol.js';
 
 export interface RunFlags extends DataFlags, OutputModeFlags {
   set: string[];
   epochs?: number;
+  protocol?: Protocol;
   seeds?: number;
   seed?: number;
   backend: BackendChoice;
@@ -29,6 +31,7 @@ export function runOptions(file: string, flags: Omit<RunFlags, 'resume'>): RunOp
     set: flags.set,
     ...dataSource(flags),
     epochs: flags.epochs,
+    protocol: flags.protocol,
     seeds: flags.seeds,
     seed: flags.seed,
     backend: flags.backend,

@@ -4,11 +4,13 @@ import { runSweep } from '../experiments/sweep/index.js';
 import { createSweepReporter } from '../ui/sweep.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
+import type { Protocol } from '../experiments/protocol.js';
 
 interface SweepFlags extends DataFlags, OutputModeFlags {
   set: string[];
   grid: string[];
   epochs?: number;
+  protocol?: Protocol;
   seeds?: number;
   seed?: number;
   samples?: number;
@@ -48,6 +50,7 @@ export async function cmdSweep(file: string, flags: SweepFlags, cmd?: Command): 
       grid: flags.grid,
       ...dataSource(flags),
       epochs: flags.epochs,
+      protocol: flags.protocol,
       seeds: flags.seeds,
       seed: flags.seed,
       samples: flags.samples,

@@ -4,11 +4,13 @@ import { createSweepReporter } from '../ui/sweep.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { abortOnSignals, pluginList } from './sweep.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
+import type { Protocol } from '../experiments/protocol.js';
 
 interface ZooFlags extends DataFlags, OutputModeFlags {
   seeds?: number;
   seed?: number;
   epochs?: number;
+  protocol?: Protocol;
   models?: string;
   pipelines: string;
   set: string[];
@@ -19,6 +21,7 @@ interface ZooFlags extends DataFlags, OutputModeFlags {
   out?: string;
   merge?: string;
   tableOnly?: boolean;
+  baseline?: string;
 }
 
 /** The command as typed, shell-quoted where needed, for the table's header. */
@@ -40,6 +43,7 @@ export async function cmdZoo(flags: ZooFlags, cmd?: Command): Promise<void> {
       seeds: flags.seeds,
       seed: flags.seed,
       epochs: flags.epochs,
+      protocol: flags.protocol,
       set: flags.set,
       workers: flags.workers,
       retries: flags.retries,
@@ -48,6 +52,7 @@ export async function cmdZoo(flags: ZooFlags, cmd?: Command): Promise<void> {
       out: flags.out,
       merge: flags.merge,
       tableOnly: flags.tableOnly,
+      baseline: flags.baseline,
       command: commandLine(process.argv.slice(2)),
       plugins: pluginList(cmd),
       emit: reporter.sink,

@@ -231,6 +231,12 @@ export const baseSchema: JsonSchema = {
           properties: {
             metric: { type: 'string', default: 'recall@20', description: 'Validation metric to watch, metric@k.', examples: ['recall@20', 'ndcg@20'] },
             patience: { type: 'integer', minimum: 1, default: 20, description: 'Evaluations without improvement before stopping.', examples: [20] },
+            // No default: pipelines that do not set it resolve (and hash) exactly as before it existed.
+            stop: {
+              type: 'boolean',
+              description: 'false: never stop early, train all epochs; the best valid epoch is still the one reported (`--protocol official`).',
+              examples: [false],
+            },
           },
           examples: [{ metric: 'recall@20', patience: 20 }],
         },

@@ -15,7 +15,8 @@ export interface TrainSpec {
   optimizer: { adam: { lr: number; eps?: number } };
   /** lr * a^(epoch / b), stepped per epoch (MMRec's learning_rate_scheduler). */
   lr_schedule: [number, number];
-  early_stopping: { metric: string; patience: number };
+  /** `stop: false` trains every epoch; the best valid epoch is still tracked and reported. */
+  early_stopping: { metric: string; patience: number; stop?: boolean };
   seed: number;
   /** Evaluate every n epochs. */
   eval_every: number;

@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { UserItems } from '../data/types.js';
 import type { Metrics } from './events.js';
-import { MetricAccumulator } from './metrics.js';
+import { MetricAccumulator, mapAt, metricName, ndcgAt, precisionAt, recallAt } from './metrics.js';
 
 export interface FullRankingOptions {
   /** [nUsers, d] final user embeddings. */
@@ -65,8 +65,40 @@ function checkOptions(o: FullRankingOptions): void {
   if (!(o.batchUsers >= 1)) throw new Error(`evaluateFullRanking: batchUsers must be >= 1, got ${o.batchUsers}`);
 }
 
+/** One metric per evaluated user, in the order of `users` (ascending ids); their mean is `metrics[metric]`. */
+export interface PerUserMetric {
+  metric: string;
+  users: Int32Array;
+  values: Float64Array;
+}
+
 /** Mean metrics over the evaluated users (all 0 when there are none). Leaves the tensor count unchanged. */
 export function evaluateFullRanking(opts: FullRankingOptions): Metrics {
+  return rankUsers(opts);
+}
+
+/**
+ * As evaluateFullRanking, and also each evaluated user's value of one metric (`recall@20`), for per-user
+ * comparisons of two models (paired bootstrap over users).
+ */
+export function evaluateFullRankingPerUser(opts: FullRankingOptions, metric: string): { metrics: Metrics; perUser: PerUserMetric } {
+  const m = /^([a-z0-9]+)@(\d+)$/i.exec(metric);
+  const name = m ? metricName(m[1]!) : undefined;
+  if (!m || name === 'recall2') throw new Error(`evaluateFullRankingPerUser: '${metric}' is not a per-user metric (recall, precision, ndcg or map @K)`);
+  const k = Number(m[2]);
+  // The single-user definitions of metrics.ts, the same ones the accumulator averages.
+  const one = (hits: Uint8Array, nRel: number) =>
+    name === 'recall' ? recallAt(hits, nRel, k) : name === 'precision' ? precisionAt(hits, k) : name === 'ndcg' ? ndcgAt(hits, nRel, k) : mapAt(hits, nRel, k);
+  const users: number[] = [];
+  const values: number[] = [];
+  const metrics = rankUsers(opts, (u, hits, nRel) => {
+    users.push(u);
+    values.push(one(hits, nRel));
+  });
+  return { metrics, perUser: { metric, users: Int32Array.from(users), values: Float64Array.from(values) } };
+}
+
+function rankUsers(opts: FullRankingOptions, onUser?: (user: number, hits: Uint8Array, nRelevant: number) => void): Metrics {
   checkOptions(opts);
   const { users, items, train, truth, ks } = opts;
   const nUsers = users.shape[0];
@@ -136,6 +168,7 @@ export function evaluateFullRanking(opts: FullRankingOptions): Metrics {
         const row = r * k;
         for (let j = 0; j < k; j++) hits[j] = isRel[topIdx[row + j]!]!;
         acc.addUser(hits, nRel);
+        onUser?.(u, hits, nRel);
         for (let q = truth.indptr[u]!; q < truth.indptr[u + 1]!; q++) isRel[truth.indices[q]!] = 0;
       }
     }

@@ -52,7 +52,7 @@ export interface EvalEvent {
   bestEpoch: number;
   bestValid: Metrics;
   bestTest: Metrics;
-  /** Epochs left before early stopping at this rate. */
+  /** Epochs left before early stopping at this rate; Infinity (null in JSON) when it never stops early. */
   patienceLeft: number;
 }
 export interface SeedEndEvent {

@@ -3,7 +3,8 @@
  * one negative per row from the train items excluding the user's own, Adam, lr·a^(epoch/b) per epoch,
  * full-ranking evaluation on valid and test after every `eval_every` epochs, early stopping on the valid
  * metric (strict improvement; stops once more than `patience` evaluations in a row failed to improve, as
- * MMRec counts), and test reported at the best valid epoch. Emits events; never prints.
+ * MMRec counts; never with `early_stopping.stop: false`), and test reported at the best valid epoch. Emits events;
+ * never prints.
  */
 import * as tf from '@tensorflow/tfjs';
 import { LeanAdam } from './adam.js';
@@ -12,7 +13,7 @@ import { epochOrder, NegativeSampler } from '../data/sampler.js';
 import type { Pipeline } from '../dsl/types.js';
 import type { Batch } from '../ops/types.js';
 import { rootStream } from '../util/streams.js';
-import { evaluateFullRanking } from './evaluator.js';
+import { evaluateFullRanking, evaluateFullRankingPerUser, type PerUserMetric } from './evaluator.js';
 import type { EventSink, Metrics, SeedEndEvent } from './events.js';
 import type { Model } from './executor.js';
 import { NumericalError, InterruptedError } from './errors.js';
@@ -78,6 +79,8 @@ export interface TrainSeedOptions {
   detectAnomaly?: boolean;
   /** Time the phases of each step and the forward pass of each op (`--profile`). */
   profiler?: Profiler;
+  /** Keep each test user's value of this metric (`recall@20`) at the best valid epoch (SeedOutcome.bestTestPerUser). */
+  perUserMetric?: string;
 }
 
 /** Everything needed to continue training exactly after `epochsDone` epochs. */
@@ -87,6 +90,8 @@ export interface TrainerState {
   bestEpoch: number;
   bestValid: Metrics;
   bestTest: Metrics;
+  /** Per test user, the metric of TrainSeedOptions.perUserMetric at the best epoch (when asked for). */
+  bestTestPerUser?: PerUserMetric;
   sinceBest: number;
   trainSeconds: number;
   rng: { shuffle: number[]; negatives: number[]; step: number[] };
@@ -100,6 +105,8 @@ export interface SeedOutcome {
   summary: SeedEndEvent;
   /** Variable values at the best valid epoch. */
   bestWeights: Map<string, Float32Array>;
+  /** Per test user, TrainSeedOptions.perUserMetric at the best valid epoch (when asked for). */
+  bestTestPerUser?: PerUserMetric;
 }
 
 /** A numerical fault (NaN / Inf loss), reported with the loss term, epoch and batch. */
@@ -107,8 +114,8 @@ export { NumericalError, InterruptedError } from './errors.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
-/** Valid and test metrics of the model as it is now. */
-export function evaluateModel(model: Model, ds: Dataset, pipeline: Pipeline): { valid: Metrics; test: Metrics } {
+/** Valid and test metrics of the model as it is now; with `perUserMetric`, also that metric per test user. */
+export function evaluateModel(model: Model, ds: Dataset, pipeline: Pipeline, perUserMetric?: string): { valid: Metrics; test: Metrics; testPerUser?: PerUserMetric } {
   const outs = model.outputs();
   try {
     const common = {
@@ -119,10 +126,10 @@ export function evaluateModel(model: Model, ds: Dataset, pipeline: Pipeline): { 
       metrics: pipeline.eval.metrics,
       batchUsers: pipeline.eval.batch_users,
     };
-    return {
-      valid: evaluateFullRanking({ ...common, truth: ds.validByUser }),
-      test: evaluateFullRanking({ ...common, truth: ds.testByUser }),
-    };
+    const valid = evaluateFullRanking({ ...common, truth: ds.validByUser });
+    if (!perUserMetric) return { valid, test: evaluateFullRanking({ ...common, truth: ds.testByUser }) };
+    const { metrics: test, perUser } = evaluateFullRankingPerUser({ ...common, truth: ds.testByUser }, perUserMetric);
+    return { valid, test, testPerUser: perUser };
   } finally {
     for (const t of Object.values(outs)) t.dispose();
   }
@@ -145,6 +152,9 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
   const batches = Math.ceil(nTrain / bs);
   const metric = tr.early_stopping.metric;
   const [lrA, lrB] = tr.lr_schedule;
+  // Whether `patience` ends the run; without it every epoch runs and the best valid epoch is only tracked.
+  const stops = tr.early_stopping.stop !== false;
+  const patienceExceeded = (since: number) => stops && since > tr.early_stopping.patience;
   const started = Date.now();
 
   emit({
@@ -168,6 +178,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
   let bestEpoch = -1;
   let bestValid: Metrics = {};
   let bestTest: Metrics = {};
+  let bestTestPerUser: PerUserMetric | undefined;
   let bestWeights = model.snapshot();
   let sinceBest = 0;
   let epochsRun = 0;
@@ -180,11 +191,11 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     shuffleRng.setState(r.rng.shuffle);
     negRng.setState(r.rng.negatives);
     stepRng.setState(r.rng.step);
-    ({ best, bestEpoch, bestValid, bestTest, sinceBest, trainSeconds } = r);
+    ({ best, bestEpoch, bestValid, bestTest, bestTestPerUser, sinceBest, trainSeconds } = r);
     bestWeights = r.bestWeights;
     epochsRun = r.epochsDone;
     emit({ type: 'log', level: 'info', message: `resumed seed ${opts.seed} after epoch ${r.epochsDone} (best epoch so far ${bestEpoch})` });
-    stoppedEarly = sinceBest > tr.early_stopping.patience;
+    stoppedEarly = patienceExceeded(sinceBest);
   }
   const capture = async (): Promise<TrainerState> => ({
     epochsDone: epochsRun,
@@ -192,6 +203,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     bestEpoch,
     bestValid,
     bestTest,
+    bestTestPerUser,
     sinceBest,
     trainSeconds,
     rng: { shuffle: shuffleRng.getState(), negatives: negRng.getState(), step: stepRng.getState() },
@@ -295,7 +307,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
         continue;
       }
       const e0 = Date.now();
-      const { valid, test } = evaluateModel(model, ds, pipeline);
+      const { valid, test, testPerUser } = evaluateModel(model, ds, pipeline, opts.perUserMetric);
       opts.profiler?.add('evaluation', Date.now() - e0);
       const score = valid[metric];
       if (score === undefined) throw new Error(`early-stopping metric ${metric} was not computed`);
@@ -305,6 +317,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
         bestEpoch = epoch + 1;
         bestValid = valid;
         bestTest = test;
+        bestTestPerUser = testPerUser;
         bestWeights = model.snapshot();
         sinceBest = 0;
       } else sinceBest++;
@@ -318,9 +331,9 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
         bestEpoch,
         bestValid,
         bestTest,
-        patienceLeft: tr.early_stopping.patience - sinceBest,
+        patienceLeft: stops ? tr.early_stopping.patience - sinceBest : Infinity,
       });
-      if (sinceBest > tr.early_stopping.patience) stoppedEarly = true;
+      if (patienceExceeded(sinceBest)) stoppedEarly = true;
       await opts.onEpoch?.({ epochsDone: epochsRun, improved, state: capture });
       await tick();
     }
@@ -341,5 +354,5 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     secondsPerEpoch: epochsRun ? trainSeconds / epochsRun : 0,
   };
   emit(summary);
-  return { summary, bestWeights };
+  return { summary, bestWeights, bestTestPerUser };
 }

@@ -24,6 +24,8 @@ import { trainSeed } from '../engine/trainer.js';
 import type { EngineEvent, EventSink, ResultEvent, SeedEndEvent } from '../engine/events.js';
 import { RunDir, pipelineHash } from './run-dir.js';
 import { meanStd } from './stats.js';
+import { protocolOverrides, selectionText, type Protocol } from './protocol.js';
+import { fromPerUserJson, perUserMetricFor, perUserTestFile, toPerUserJson, type PerUserJson } from './per-user.js';
 
 export interface RunOptions {
   file: string;
@@ -50,11 +52,14 @@ export interface RunOptions {
   detectAnomaly?: boolean;
   /** Report the time per phase and per op (`--profile`); written to profile.json in the run directory. */
   profile?: boolean;
+  /** Training protocol (protocol.ts); default `mmrec`, the pipeline as written. */
+  protocol?: Protocol;
 }
 
 /** CLI-style overrides expressed as --set entries, so they are validated and located like any other. */
-export function overridesFor(o: Pick<RunOptions, 'set' | 'dataset' | 'epochs' | 'seed'>): string[] {
-  const set = [...(o.set ?? [])];
+export function overridesFor(o: Pick<RunOptions, 'set' | 'dataset' | 'epochs' | 'seed' | 'protocol'>): string[] {
+  // The protocol's settings first: the user's explicit --set / --epochs win over them.
+  const set = [...protocolOverrides(o.protocol), ...(o.set ?? [])];
   if (o.dataset !== undefined) set.push(`data.dataset=${o.dataset}`);
   if (o.epochs !== undefined) set.push(`train.epochs=${o.epochs}`);
   if (o.seed !== undefined) set.push(`train.seed=${o.seed}`);
@@ -138,13 +143,16 @@ function loadTrainerState(ck: ReturnType<typeof seedCheckpoints>): TrainerState 
   const last = readCheckpoint(ck.last);
   const m = last.meta as Omit<TrainerState, 'weights' | 'bestWeights' | 'optimizer'> & { bestFile?: string; optimizerIterations: number; optimizerAccBeta?: [number, number] };
   const weights = arraysToWeights(last.arrays, 'w:');
-  const bestWeights = m.bestFile ? arraysToWeights(readCheckpoint(join(ck.dir, m.bestFile)).arrays, 'w:') : weights;
+  const bestCk = m.bestFile ? readCheckpoint(join(ck.dir, m.bestFile)) : undefined;
+  const bestWeights = bestCk ? arraysToWeights(bestCk.arrays, 'w:') : weights;
+  const perUser = bestCk?.meta.perUserTest as PerUserJson | undefined;
   return {
     epochsDone: m.epochsDone,
     best: m.best,
     bestEpoch: m.bestEpoch,
     bestValid: m.bestValid,
     bestTest: m.bestTest,
+    ...(perUser ? { bestTestPerUser: fromPerUserJson(perUser) } : {}),
     sinceBest: m.sinceBest,
     trainSeconds: m.trainSeconds,
     rng: m.rng,
@@ -160,6 +168,7 @@ function loadTrainerState(ck: ReturnType<typeof seedCheckpoints>): TrainerState 
 
 interface RunRecord {
   pipelineFile: string;
+  protocol?: Protocol;
   dataset: string;
   dataPath?: string;
   dataDir?: string;
@@ -175,7 +184,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     if (!existsSync(runJson)) throw new UserError('not a run directory (no run.json)', { file: resolve(opts.resume) });
     record = JSON.parse(readFileSync(runJson, 'utf8')) as RunRecord;
     // The resolved pipeline saved with the run is the one to continue, whatever happened to the source since.
-    opts = { ...opts, file: join(resolve(opts.resume), 'pipeline.yaml'), set: [], dataset: undefined, epochs: undefined, seed: undefined, dataPath: record.dataPath, dataDir: record.dataDir };
+    opts = { ...opts, file: join(resolve(opts.resume), 'pipeline.yaml'), set: [], dataset: undefined, epochs: undefined, seed: undefined, protocol: undefined, dataPath: record.dataPath, dataDir: record.dataDir };
   }
   const backend = await initBackend(opts.backend ?? record?.backend ?? 'auto');
   const { loaded, graph, dataset } = await prepare(opts);
@@ -199,6 +208,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     // What `analyze` and `--resume` need to reload the same data and graph.
     runDir.writeJson('run.json', {
       pipelineFile: resolve(opts.file),
+      protocol: opts.protocol ?? 'mmrec',
       set: overridesFor(opts),
       dataset: dataset.name,
       dataPath: opts.dataPath ? resolve(opts.dataPath) : undefined,
@@ -234,7 +244,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     try {
       const resumeState = record && ck ? loadTrainerState(ck) : undefined;
       if (resumeState && ck) bestFile = (readCheckpoint(ck.last).meta as { bestFile?: string }).bestFile;
-      const { summary, bestWeights } = await trainSeed(model, dataset, p, {
+      const { summary, bestWeights, bestTestPerUser } = await trainSeed(model, dataset, p, {
         seed,
         seedIndex: i,
         seeds: nSeeds,
@@ -247,6 +257,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
         resume: resumeState,
         detectAnomaly: opts.detectAnomaly,
         profiler,
+        perUserMetric: perUserMetricFor(p),
         onEpoch: ck
           ? async ({ improved, state }) => {
               const st = await state();
@@ -254,9 +265,11 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
               // are older best files removed, so a kill at any moment leaves a consistent pair on disk.
               if (improved) {
                 bestFile = `best-${st.bestEpoch}.ckpt`;
-                writeCheckpoint(join(ck.dir, bestFile), { kind: 'best', seed, epoch: st.bestEpoch, valid: st.bestValid, test: st.bestTest, pipeline: p.name }, weightArrays('w:', st.bestWeights, shapes));
+                // The per-user test values travel with the best weights, so a resumed run still has them.
+                const perUserTest = st.bestTestPerUser ? toPerUserJson(st.bestTestPerUser, st.bestEpoch) : undefined;
+                writeCheckpoint(join(ck.dir, bestFile), { kind: 'best', seed, epoch: st.bestEpoch, valid: st.bestValid, test: st.bestTest, pipeline: p.name, ...(perUserTest ? { perUserTest } : {}) }, weightArrays('w:', st.bestWeights, shapes));
               }
-              const { weights, bestWeights: _bw, optimizer, ...counters } = st;
+              const { weights, bestWeights: _bw, bestTestPerUser: _pu, optimizer, ...counters } = st;
               writeCheckpoint(
                 ck.last,
                 { kind: 'last', seed, pipeline: p.name, ...counters, bestFile, optimizerIterations: optimizer.iterations, optimizerAccBeta: optimizer.accBeta },
@@ -280,6 +293,8 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
         } finally {
           Object.values(outs).forEach((t) => t.dispose());
         }
+        // Before result.json: a seed with a result has its per-user values too.
+        if (bestTestPerUser) runDir.writeText(perUserTestFile(seed), JSON.stringify(toPerUserJson(bestTestPerUser, summary.bestEpoch)) + "\n");
         runDir.writeJson(`${seedDir}/result.json`, summary);
       }
     } finally {
@@ -303,7 +318,8 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     pipeline: p.name,
     dataset: dataset.name,
     backend: backend.choice,
-    selection: `best epoch per seed by valid ${p.train.early_stopping.metric}; test reported at that epoch`,
+    protocol: record?.protocol ?? opts.protocol ?? 'mmrec',
+    selection: selectionText(p.train.early_stopping.metric, p.train.early_stopping.stop),
     seeds,
     perSeed: perSeed.map((s) => ({ seed: s.seed, bestEpoch: s.bestEpoch, epochs: s.epochs, valid: s.valid, test: s.test, secondsPerEpoch: s.secondsPerEpoch })),
     mean: result.mean,

@@ -1,4 +1,5 @@
 import type { Metrics } from '../engine/events.js';
+import type { Rng } from '../util/rng.js';
 
 /** Mean and sample standard deviation (n - 1; 0 for a single seed) of each metric over seeds. */
 export function meanStd(rows: Metrics[]): { mean: Metrics; std: Metrics } {
@@ -12,4 +13,125 @@ export function meanStd(rows: Metrics[]): { mean: Metrics; std: Metrics } {
     std[k] = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
   }
   return { mean, std };
+}
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; about 15 significant digits). */
+export function lnGamma(x: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lnGamma(1 - x); // reflection
+  x -= 1;
+  let a = c[0]!;
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i]! / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** The regularised incomplete beta function I_x(a, b), by its continued fraction (modified Lentz). */
+export function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+  // The fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry I_x(a, b) = 1 - I_{1-x}(b, a) otherwise.
+  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
+  const tiny = 1e-300;
+  let f = 1;
+  let c = 1;
+  let d = 0;
+  for (let i = 0; i <= 400; i++) {
+    const m = i >> 1;
+    let num: number;
+    if (i === 0) num = 1;
+    else if (i % 2 === 0) num = (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m));
+    else num = -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
+    d = 1 + num * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    d = 1 / d;
+    c = 1 + num / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    const cd = c * d;
+    f *= cd;
+    if (Math.abs(1 - cd) < 1e-15) return (front * (f - 1)) / a;
+  }
+  return (front * (f - 1)) / a;
+}
+
+/** P(T <= t) for Student's t with `df` degrees of freedom. */
+export function tCdf(t: number, df: number): number {
+  if (!(df > 0)) throw new Error(`tCdf: degrees of freedom must be positive, got ${df}`);
+  if (t === Infinity) return 1;
+  if (t === -Infinity) return 0;
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5); // P(T > |t|)
+  return t > 0 ? 1 - tail : tail;
+}
+
+/** The p-quantile of Student's t with `df` degrees of freedom (bisection on tCdf, to double precision). */
+export function tQuantile(p: number, df: number): number {
+  if (!(p > 0 && p < 1)) throw new Error(`tQuantile: p must be in (0, 1), got ${p}`);
+  if (p < 0.5) return -tQuantile(1 - p, df);
+  let lo = 0;
+  let hi = 1;
+  while (tCdf(hi, df) < p) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-15 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (tCdf(mid, df) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** Mean of paired differences with its 95% t-interval and the two-sided paired t-test p-value (H0: mean 0). */
+export interface PairedT {
+  n: number;
+  mean: number;
+  /** Sample standard deviation of the differences. */
+  sd: number;
+  ci: [number, number];
+  p: number;
+}
+
+/** The paired t statistics of `diffs` (one difference per pair); undefined below two pairs. */
+export function pairedT(diffs: number[]): PairedT | undefined {
+  const n = diffs.length;
+  if (n < 2) return undefined;
+  const mean = diffs.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(diffs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  const se = sd / Math.sqrt(n);
+  if (se === 0) return { n, mean, sd, ci: [mean, mean], p: mean === 0 ? 1 : 0 };
+  const half = tQuantile(0.975, n - 1) * se;
+  const p = 2 * (1 - tCdf(Math.abs(mean) / se, n - 1));
+  return { n, mean, sd, ci: [mean - half, mean + half], p };
+}
+
+/** The q-quantile of sorted values, interpolating linearly between order statistics. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const h = (sorted.length - 1) * q;
+  const i = Math.floor(h);
+  const j = Math.min(i + 1, sorted.length - 1);
+  return sorted[i]! + (h - i) * (sorted[j]! - sorted[i]!);
+}
+
+/** A percentile bootstrap interval of a mean. */
+export interface BootstrapInterval {
+  mean: number;
+  ci: [number, number];
+  resamples: number;
+}
+
+/**
+ * 95% percentile bootstrap interval of the mean of `values` (one per user): `resamples` resamples of the users
+ * with replacement, drawn from `rng` (a fixed seed makes the interval repeatable).
+ */
+export function bootstrapMean(values: ArrayLike<number>, resamples: number, rng: Rng): BootstrapInterval {
+  const n = values.length;
+  if (n === 0) throw new Error('bootstrapMean: no values');
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i]!;
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += values[rng.int(n)]!;
+    means[r] = s / n;
+  }
+  means.sort();
+  return { mean: sum / n, ci: [quantileSorted(means, 0.025), quantileSorted(means, 0.975)], resamples };
 }

@@ -5,6 +5,9 @@
  * model of mean ± std over seeds. Each seed's metrics are those at its own best valid epoch (the engine
  * selects on valid Recall@20); nothing here looks at test to choose anything.
  *
+ * Every other model is then compared with a baseline (the flagship unless --baseline), paired over seeds and
+ * over test users (zoo-compare.ts), so that a gap within the noise is marked as such.
+ *
  * Store: `<store>/zoo/<dataset>/points/<id>.json`, shared by every zoo run on that dataset, so a second run (or
  * a run with more models or seeds) only runs the points it does not find; a changed pipeline is a new id.
  */
@@ -22,6 +25,11 @@ import { runLocal } from './sweep/local.js';
 import { SweepTracker, type SweepSink } from './sweep/progress.js';
 import { SweepStore, type PointRecord } from './sweep/store.js';
 import { planMerge } from './zoo-merge.js';
+import { selectionText, type Protocol } from './protocol.js';
+import { compareWithBaseline, comparisonMarkdown, storeLookup, type PairedComparison } from './zoo-compare.js';
+
+/** The model the others are compared with unless --baseline says otherwise: the flagship. */
+export const DEFAULT_BASELINE = 'anchorrec';
 
 /** The headline columns: Recall@20 and NDCG@20. */
 export const ZOO_METRICS = ['recall@20', 'ndcg@20'] as const;
@@ -38,6 +46,8 @@ export interface ZooOptions {
   seeds?: number;
   seed?: number;
   epochs?: number;
+  /** Training protocol (protocol.ts); part of every point id, so one store never mixes protocols. */
+  protocol?: Protocol;
   set?: string[];
   workers?: number;
   retries?: number;
@@ -50,6 +60,8 @@ export interface ZooOptions {
   tableOnly?: boolean;
   /** An earlier zoo results.json whose rows for the models not run here are carried into this table. */
   merge?: string;
+  /** The model every other row is compared with (zoo-compare.ts); default DEFAULT_BASELINE. */
+  baseline?: string;
   /** The command line, recorded in the table's header. */
   command?: string;
   plugins?: string[];
@@ -110,9 +122,14 @@ export interface ZooResults {
   seeds: number[];
   backend: string;
   date: string;
+  /** Training protocol (protocol.ts); absent in tables written before it existed (those are `mmrec`). */
+  protocol?: Protocol;
   selection: string;
   store: string;
   models: ZooRow[];
+  /** The model the comparisons are against, and one comparison per other model (empty if it is not in the table). */
+  baseline?: string;
+  comparisons?: PairedComparison[];
 }
 
 export interface ZooOutcome {
@@ -126,11 +143,13 @@ export interface ZooOutcome {
   interrupted: boolean;
 }
 
-/** The flagship and every baseline: <dir>/anchorrec.yaml and <dir>/baselines/*.yaml (fragments skipped). */
+/**
+ * The flagship (paper and official-code variants) and every baseline: <dir>/anchorrec.yaml,
+ * <dir>/anchorrec-official.yaml and <dir>/baselines/*.yaml (fragments skipped).
+ */
 export function defaultZooFiles(dir = 'pipelines'): string[] {
   const files: string[] = [];
-  const flagship = join(dir, 'anchorrec.yaml');
-  if (existsSync(flagship)) files.push(flagship);
+  for (const f of ['anchorrec.yaml', 'anchorrec-official.yaml']) if (existsSync(join(dir, f))) files.push(join(dir, f));
   const base = join(dir, 'baselines');
   if (existsSync(base))
     files.push(
@@ -151,7 +170,7 @@ const stat = (xs: number[]): Stat => {
 export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; models: ZooModel[] } {
   let files = (opts.files ?? defaultZooFiles(opts.pipelinesDir)).map((f) => resolve(f));
   if (!files.length) throw new UserError(`no pipelines found for the zoo (looked in ${opts.pipelinesDir ?? 'pipelines'})`, { file: '--pipelines' });
-  const base = overridesFor({ set: opts.set, dataset: opts.dataset, epochs: opts.epochs });
+  const base = overridesFor({ set: opts.set, dataset: opts.dataset, epochs: opts.epochs, protocol: opts.protocol });
   const loaded = files.map((file) => ({ file, p: loadChecked(file, base).pipeline }));
   let chosen = loaded;
   if (opts.models?.length) {
@@ -229,6 +248,7 @@ export function zooMarkdown(r: ZooResults): string {
     `- seeds: ${r.seeds.join(', ')} (${r.seeds.length} per model)`,
     `- backend: ${r.backend}`,
     `- date: ${r.date}`,
+    ...(r.protocol ? [`- protocol: ${r.protocol}`] : []),
     `- selection: ${r.selection}`,
     `- point store: ${r.store}`,
     '',
@@ -254,6 +274,7 @@ export function zooMarkdown(r: ZooResults): string {
       lines.push(`- (${i + 1}) \`${s.command}\` (${s.date})`);
     });
   }
+  if (r.baseline) lines.push('', ...comparisonMarkdown(r.baseline, r.comparisons ?? [], r.models.some((m) => m.model === r.baseline)));
   lines.push('');
   return lines.join('\n');
 }
@@ -264,6 +285,11 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   const merge = opts.merge
     ? planMerge(resolve(opts.merge), plan, planZoo({ ...opts, models: undefined, seed: plan.seeds[0], seeds: plan.seeds.length }).models)
     : undefined;
+  const baseline = opts.baseline ?? DEFAULT_BASELINE;
+  // A baseline named on purpose must be in the table; checked before anything runs.
+  const tableModels = [...plan.models.map((m) => m.name), ...(merge?.rows.map((r) => r.model) ?? [])];
+  if (opts.baseline !== undefined && !tableModels.includes(opts.baseline))
+    throw new UserError(`--baseline: '${opts.baseline}' is not a model of this table (${tableModels.join(', ')})`, { file: '--baseline' });
   const dir = join(resolve(opts.store ?? 'sweeps'), 'zoo', plan.dataset.replace(/[^A-Za-z0-9._-]/g, '_'));
   const store = new SweepStore(dir);
   // A table-only run reads the store and writes nothing into it.
@@ -310,10 +336,13 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     seeds: plan.seeds,
     backend: backends.join(', ') || (opts.backend ?? 'auto'),
     date: new Date().toISOString(),
-    selection: "each seed's metrics are taken at its best valid Recall@20 epoch (early stopping on valid); nothing is chosen on test",
+    protocol: opts.protocol ?? 'mmrec',
+    selection: `each seed's metrics: ${selectionText('Recall@20', opts.protocol === 'official' ? false : undefined)}; nothing is chosen on test`,
     store: dir,
     models: [...aggregateZoo(plan.models, records), ...(merge?.rows ?? [])].sort((a, b) => order.indexOf(a.model) - order.indexOf(b.model)),
   };
+  results.baseline = baseline;
+  results.comparisons = compareWithBaseline(results.models, baseline, storeLookup((id) => store.runDir(id)));
   const md = resolve(opts.out ?? join(dir, 'results.md'));
   const json = join(dirname(md), `${basename(md).replace(/\.md$/i, '')}.json`);
   writeFileAtomic(md, zooMarkdown(results));

@@ -52,6 +52,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
     file: plan.file,
     hash: plan.hash,
     dataset: plan.dataset,
+    protocol: opts.protocol ?? 'mmrec',
     overrides: plan.baseOverrides,
     axes: plan.spec.axes,
     random: plan.spec.random,

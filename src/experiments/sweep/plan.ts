@@ -10,6 +10,7 @@ import { dumpResolved, type Pipeline } from '../../dsl/index.js';
 import { UserError, isUserError } from '../../util/errors.js';
 import { loadChecked, overridesFor } from '../run.js';
 import { configurations, readSpec, type Configuration, type SweepSpec } from './spec.js';
+import type { Protocol } from '../protocol.js';
 
 export interface PlanOptions {
   file: string;
@@ -24,6 +25,8 @@ export interface PlanOptions {
   metric?: string;
   /** Root of sweep stores (default ./sweeps). */
   out?: string;
+  /** Training protocol (protocol.ts); part of every point's resolved pipeline, hence of its id. */
+  protocol?: Protocol;
 }
 
 /** What a process needs to run one point; also the BullMQ job's data. Holds no machine-specific secrets. */
@@ -72,7 +75,7 @@ export function resolvedText(p: Pipeline, seed: number): string {
 
 export function planSweep(opts: PlanOptions): SweepPlan {
   const file = resolve(opts.file);
-  const baseOverrides = overridesFor({ set: opts.set, dataset: opts.dataset, epochs: opts.epochs });
+  const baseOverrides = overridesFor({ set: opts.set, dataset: opts.dataset, epochs: opts.epochs, protocol: opts.protocol });
   const base = loadChecked(file, baseOverrides);
   const spec = readSpec({
     section: base.pipeline.sweep,
