@@ -495,7 +495,7 @@ export function renderHtml(json: AnalysisJson): string {
       "Neighbourhood overlap across embedding spaces (the paper's Figure 4)",
       runs,
       (a) => overlapPanel(a, vmax),
-      `Blocks: raw features f, original-space h, projection-domain p; then h_id, p_id and the final item. One colour scale for every run: 0 to ${vmax.toFixed(2)}, the largest off-diagonal overlap of any run, so equal colours mean equal overlap; the diagonal (1) is drawn at full colour.`,
+      `Blocks: raw features f, original-space h, projection-domain p; then h_id, p_id and the final item. ${runs.length > 1 ? `One colour scale for all runs: 0 to ${vmax.toFixed(2)}, the largest off-diagonal overlap of any run, so equal colours mean equal overlap` : `Colour: 0 to ${vmax.toFixed(2)}, the largest off-diagonal overlap`}; the diagonal (1) is drawn at full colour.`,
     ),
     section("Neighbour retrieval under the final item embedding: 2-hop proximity, text and vision similarity (the paper's Figure 5a)", runs, retrievalPanel),
     section('Training curves', runs, curvesPanel),

@@ -252,12 +252,18 @@ export function logTicks(lo: number, hi: number, max = 6): number[] {
   return niceTicks(lo, hi, 3).filter((v) => v > 0);
 }
 
-/** A tick label: up to three significant digits, exponent form for very small or large values. */
-export function tickLabel(v: number): string {
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a < 1e-3 || a >= 1e6) return v.toExponential(0).replace('e+', 'e');
-  return String(Number(v.toPrecision(3)));
+/**
+ * Labels for an axis's ticks: up to three significant digits, all with the same number of decimals (so
+ * 0.69 and 0.692 are not mixed), exponent form for very small or large values.
+ */
+export function tickLabels(values: number[]): string[] {
+  const expo = (v: number) => v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6);
+  const decimals = (v: number) => (String(Number(v.toPrecision(3))).split('.')[1] ?? '').length;
+  const d = Math.max(0, ...values.filter((v) => !expo(v)).map(decimals));
+  // Powers of ten on a log axis keep their own decimals (1, 0.1, 0.01 rather than 1.00, 0.10, 0.01).
+  const decades = values.length > 1 && values.every((v) => v > 0 && Number.isInteger(Number(Math.log10(v).toFixed(9))));
+  const allExpo = decades && values.some(expo);
+  return values.map((v) => (expo(v) || allExpo ? v.toExponential(0).replace('e+', 'e') : decades ? String(Number(v.toPrecision(3))) : v.toFixed(d)));
 }
 
 export interface LineChartOptions {
@@ -325,11 +331,12 @@ export function lineChart(series: LineSeries[], opts: LineChartOptions): string 
     return parts.join('');
   }
   const yTicks = log ? logTicks(Math.pow(10, yMin), Math.pow(10, yMax)) : niceTicks(yMin, yMax, 4);
-  for (const v of yTicks) {
+  const yLabels = tickLabels(yTicks);
+  yTicks.forEach((v, k) => {
     const y = sy(v);
     parts.push(`<line x1="${left}" y1="${f(y)}" x2="${left + pw}" y2="${f(y)}" stroke="#f0f0f0"/>`);
-    parts.push(`<text x="${left - 4}" y="${f(y + 3)}" text-anchor="end" class="tick ytick">${tickLabel(v)}</text>`);
-  }
+    parts.push(`<text x="${left - 4}" y="${f(y + 3)}" text-anchor="end" class="tick ytick">${yLabels[k]}</text>`);
+  });
   const xTicks = niceTicks(xsMin, xsMax, Math.min(6, Math.max(1, Math.round(xSpan)))).filter(Number.isInteger);
   for (const x of xTicks.length ? xTicks : [Math.round(xsMin)]) {
     parts.push(`<line x1="${f(sx(x))}" y1="${top + ph}" x2="${f(sx(x))}" y2="${top + ph + 3}" stroke="#999"/>`);

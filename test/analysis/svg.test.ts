@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { heatmap, lineChart, logTicks, type LineSeries } from '../../src/analysis/svg.js';
+import { heatmap, lineChart, logTicks, tickLabels, type LineSeries } from '../../src/analysis/svg.js';
 import { extent, svgTexts } from './svg-text.js';
 
 /** True when 1-2-5 x 10^k (a round tick on a log axis). */
@@ -75,4 +75,12 @@ test('heatmap: vmax sets the colour scale, so equal values get equal colours acr
     assert.match(svg, /<g class="colour-scale" data-vmin="0" data-vmax="0.8000">/);
     assert.deepEqual(svgTexts(svg).filter((t) => /^(0|0\.40|0\.80)$/.test(t.text)).map((t) => t.text), ['0.80', '0.40', '0']);
   }
+});
+
+test('tickLabels: one number of decimals per axis; powers of ten as written; exponents for tiny values', () => {
+  assert.deepEqual(tickLabels([0.69, 0.691, 0.692]), ['0.690', '0.691', '0.692']);
+  assert.deepEqual(tickLabels([0, 0.05, 0.1]), ['0.00', '0.05', '0.10']);
+  assert.deepEqual(tickLabels([0.001, 0.01, 0.1, 1]), ['0.001', '0.01', '0.1', '1']);
+  assert.deepEqual(tickLabels([1e-5, 1e-4, 1e-3]), ['1e-5', '1e-4', '1e-3']);
+  assert.deepEqual(tickLabels([0, 2, 4]), ['0', '2', '4']);
 });
