@@ -31,7 +31,7 @@ import {
   type TsneMap,
 } from './measures.js';
 import type { Matrix } from './neighbors.js';
-import { MODALITY_COLORS, PALETTE, esc, groupedBars, heatmap, lineChart, scatter, type BarSeries, type LineSeries } from './svg.js';
+import { MODALITY_COLORS, PALETTE, esc, groupedBars, heatmap, lineChart, offDiagonalMax, scatter, type BarSeries, type LineSeries } from './svg.js';
 
 export interface AnalyzeOptions {
   /** Output folder (default `<first run dir>/analysis`). */
@@ -60,13 +60,10 @@ export interface Headline {
   hint?: string;
 }
 
+/** In the order of the report's sections: collapse and ID dominance (the paper's Figure 1), structure (Figure 4), retrieval (Figure 5a). */
 export const HEADLINES: Headline[] = [
   { key: 'test.recall@20', label: 'test recall@20' },
   { key: 'test.ndcg@20', label: 'test ndcg@20' },
-  { key: 'structure.f_h', label: 'structure kept: mean overlap(f_m, h_m)', hint: 'higher = modality structure preserved' },
-  { key: 'structure.f_p', label: 'mean overlap(f_m, p_m)', hint: 'low in AnchorRec: the projection deviates from raw structure' },
-  { key: 'cross.h', label: 'cross-modal overlap, original (h_mm, h_t, h_v)', hint: 'lower = modality-specific' },
-  { key: 'cross.p', label: 'cross-modal overlap, projection (p_mm, p_t, p_v)', hint: 'higher = aligned in the projection' },
   { key: 'collapse.original', label: 'collapse: mean cos among h_* of an item', hint: 'higher = more collapsed' },
   { key: 'collapse.projection', label: 'collapse: mean cos among p_* of an item' },
   { key: 'centroid.original', label: 'mean distance to item centroid, h_* (unit vectors)', hint: 'lower = more collapsed' },
@@ -74,6 +71,10 @@ export const HEADLINES: Headline[] = [
   { key: 'dominance.t', label: 'overlap(item, f_t)' },
   { key: 'dominance.v', label: 'overlap(item, f_v)' },
   { key: 'dominance.index', label: 'ID dominance index', hint: '0.5 balanced, 1 = ID only' },
+  { key: 'structure.f_h', label: 'structure kept: mean overlap(f_m, h_m)', hint: 'higher = modality structure preserved' },
+  { key: 'structure.f_p', label: 'mean overlap(f_m, p_m)', hint: 'low in AnchorRec: the projection deviates from raw structure' },
+  { key: 'cross.h', label: 'cross-modal overlap, original (h_mm, h_t, h_v)', hint: 'lower = modality-specific' },
+  { key: 'cross.p', label: 'cross-modal overlap, projection (p_mm, p_t, p_v)', hint: 'higher = aligned in the projection' },
   { key: 'retrieval.twoHop', label: 'top-3 neighbours: 2-hop proximity' },
   { key: 'retrieval.text', label: 'top-3 neighbours: text cos (f_t)' },
   { key: 'retrieval.vision', label: 'top-3 neighbours: vision cos (f_v)' },
@@ -341,12 +342,17 @@ function blockOf(space: string): string {
   return 'x';
 }
 
-function overlapPanel(a: RunAnalysis): string {
+/** One colour scale for the overlap heatmaps of all runs: 0 to the largest off-diagonal overlap of any run. */
+export function sharedOverlapScale(runs: RunAnalysis[]): number {
+  return Math.max(0, ...runs.map((a) => (a.overlap ? offDiagonalMax(a.overlap.matrix) : 0)));
+}
+
+function overlapPanel(a: RunAnalysis, vmax: number): string {
   if (!a.overlap || a.overlap.spaces.length < 1) return '<p class="cap">no spaces</p>';
   const s = a.overlap.spaces;
   const seps: number[] = [];
   for (let i = 1; i < s.length; i++) if (blockOf(s[i]!) !== blockOf(s[i - 1]!)) seps.push(i);
-  return heatmap(s, a.overlap.matrix, { title: `Top-${a.overlap.k} neighbourhood overlap`, separators: seps });
+  return heatmap(s, a.overlap.matrix, { title: `Top-${a.overlap.k} neighbourhood overlap`, separators: seps, vmax });
 }
 
 function collapseTable(a: RunAnalysis): string {
@@ -415,7 +421,11 @@ function curvesPanel(a: RunAnalysis): string {
       if (pts.length) metricSeries.push({ name: `${split} ${m}`, color: colors[m]!, dashed: split === 'test', points: pts });
     }
   }
-  return `<div class="pair"><div>${lineChart(lossSeries, { title: 'Loss terms (weighted, epoch mean)', logY: true, width: 340 })}</div><div>${lineChart(metricSeries, { title: 'Evaluation', width: 340, marker: c.bestEpoch })}</div></div>`;
+  // One chart above the other, each the panel's full width: side by side they were too small to read.
+  return (
+    lineChart(lossSeries, { title: 'Loss terms (weighted, mean over the epoch)', yLabel: 'loss', logY: true, width: 480 }) +
+    lineChart(metricSeries, { title: 'Evaluation on the valid and test splits', yLabel: 'metric value', width: 480, marker: c.bestEpoch })
+  );
 }
 
 function headlineTable(json: AnalysisJson): string {
@@ -437,7 +447,7 @@ function comparisonRetrieval(json: AnalysisJson): string {
     color: PALETTE[i % PALETTE.length]!,
     values: [r.retrieval!.mean.twoHop, r.retrieval!.mean.text, r.retrieval!.mean.vision],
   }));
-  return `<div class="panel">${groupedBars(groups, series, { title: 'Figure 5a: top-3 neighbours under the final item embedding', width: 520 })}</div>`;
+  return `<div class="panel">${groupedBars(groups, series, { title: 'Top-3 neighbours of the final item embedding, all runs', width: 520 })}<p class="cap">As in the paper's Figure 5a.</p></div>`;
 }
 
 function section(title: string, runs: RunAnalysis[], body: (a: RunAnalysis) => string, caption = ''): string {
@@ -460,6 +470,7 @@ const DEFINITIONS = `<dl class="defs">
 
 export function renderHtml(json: AnalysisJson): string {
   const runs = json.runs;
+  const vmax = sharedOverlapScale(runs);
   const runList = runs
     .map((r, i) => `<li><b>run ${i + 1}: ${esc(r.name)}</b> — ${esc(r.runDir)} <span class="hint">(dataset ${esc(r.dataset)}, ${r.nItems} items, ${r.seed !== undefined ? `seed ${r.seed}` : 'seed ?'}, embeddings from ${esc(r.seedDir)})</span></li>`)
     .join('');
@@ -471,10 +482,22 @@ export function renderHtml(json: AnalysisJson): string {
     `<p class="meta">K = ${json.k} neighbours · S = ${json.sample} sampled items (t-SNE: ${json.tsneItems}) · seed ${json.seed} · ${esc(json.created)}</p>`,
     `<ul class="meta">${runList}</ul>`,
     `<section><h2>${runs.length > 1 ? 'Comparison of headline measures' : 'Headline measures'}</h2><div class="grid" style="grid-template-columns:${runs.length > 1 ? 'minmax(0,1.3fr) minmax(0,1fr)' : '1fr'}"><div>${headlineTable(json)}</div>${comparisonRetrieval(json)}</div></section>`,
-    section('Figure 4: neighbourhood overlap across embedding spaces', runs, overlapPanel, 'Blocks: raw features f, original-space h, projection-domain p; then h_id, p_id and the final item. Colour scales to the largest off-diagonal value of each run.'),
-    section('Positional collapse and ID dominance', runs, collapseTable),
-    section('Figure 5a: neighbour retrieval under the final item embedding', runs, retrievalPanel),
-    section('Figure 1: t-SNE of modality embeddings', runs, tsnePanel),
+    // The paper's order of argument: the problem its Figure 1 shows (positional collapse, ID dominance), then
+    // structure preservation (Figure 4), then what the final embedding retrieves (Figure 5).
+    section(
+      "Positional collapse: t-SNE of each item's modality embeddings (the paper's Figure 1)",
+      runs,
+      tsnePanel,
+      "The paper's Figure 1 shows, for AlignRec, the modality embeddings of an item drawn together (positional collapse) and the final item embedding pulled towards the ID signal (ID dominance); the next section measures both.",
+    ),
+    section("Positional collapse and ID dominance, measured (the two challenges of the paper's Figure 1)", runs, collapseTable),
+    section(
+      "Neighbourhood overlap across embedding spaces (the paper's Figure 4)",
+      runs,
+      (a) => overlapPanel(a, vmax),
+      `Blocks: raw features f, original-space h, projection-domain p; then h_id, p_id and the final item. ${runs.length > 1 ? `One colour scale for all runs: 0 to ${vmax.toFixed(2)}, the largest off-diagonal overlap of any run, so equal colours mean equal overlap` : `Colour: 0 to ${vmax.toFixed(2)}, the largest off-diagonal overlap`}; the diagonal (1) is drawn at full colour.`,
+    ),
+    section("Neighbour retrieval under the final item embedding: 2-hop proximity, text and vision similarity (the paper's Figure 5a)", runs, retrievalPanel),
     section('Training curves', runs, curvesPanel),
     notes ? `<section><h2>Skipped</h2><div class="grid" style="grid-template-columns:repeat(${runs.length},minmax(0,1fr))">${notes}</div></section>` : '',
     `<section><h2>Definitions</h2>${DEFINITIONS}</section>`,

@@ -45,26 +45,33 @@ export function blues(v: number): string {
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
+/** The largest off-diagonal value of a square matrix, at least 0.05 (so that tiny overlaps are not all dark). */
+export function offDiagonalMax(m: number[][]): number {
+  let max = 0.05;
+  for (let i = 0; i < m.length; i++) for (let j = 0; j < m.length; j++) if (i !== j && Number.isFinite(m[i]![j]!)) max = Math.max(max, m[i]![j]!);
+  return max;
+}
+
 /**
- * A square heatmap with the value printed in every cell. `groups` (optional) draws separators after the
- * given row/column indices (e.g. between the f / h / p blocks). Colour scale 0..max(off-diagonal, 0.05) so
- * that small overlaps stay readable; the diagonal (1) is drawn at full colour.
+ * A square heatmap with the value printed in every cell. `separators` draws lines before the given
+ * row/column indices (e.g. between the f / h / p blocks). The colour scale runs from 0 to `vmax` (default:
+ * this matrix's off-diagonal maximum, see offDiagonalMax); heatmaps that are to be compared must be given
+ * the same `vmax`, or equal colours would mean different values. The diagonal (1) is drawn at full colour.
  */
-export function heatmap(labels: string[], m: number[][], opts: { title: string; separators?: number[] }): string {
+export function heatmap(labels: string[], m: number[][], opts: { title: string; separators?: number[]; vmax?: number }): string {
   const n = labels.length;
   const cell = n > 10 ? 40 : 48;
   const left = 56;
   const top = 30;
   const w = left + n * cell + 70;
   const h = top + n * cell + 44;
-  let maxOff = 0.05;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) maxOff = Math.max(maxOff, m[i]![j]!);
+  const vmax = opts.vmax ?? offDiagonalMax(m);
   const parts: string[] = [svgOpen(w, h, opts.title)];
   parts.push(`<text x="${left}" y="16" class="t">${esc(opts.title)}</text>`);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = m[i]![j]!;
-      const t = i === j ? 1 : v / maxOff;
+      const t = i === j ? 1 : v / vmax;
       const x = left + j * cell;
       const y = top + i * cell;
       parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blues(t)}" stroke="#fff" stroke-width="1"><title>${esc(labels[i]!)} × ${esc(labels[j]!)}: ${v.toFixed(4)}</title></rect>`);
@@ -82,15 +89,17 @@ export function heatmap(labels: string[], m: number[][], opts: { title: string; 
     parts.push(`<line x1="${left + p}" y1="${top}" x2="${left + p}" y2="${top + n * cell}" stroke="#333" stroke-width="1.5"/>`);
     parts.push(`<line x1="${left}" y1="${top + p}" x2="${left + n * cell}" y2="${top + p}" stroke="#333" stroke-width="1.5"/>`);
   }
-  // Colour bar.
+  // Colour bar, labelled at 0, the middle and vmax; its range is data-* too, for whoever compares heatmaps.
   const bx = left + n * cell + 16;
   const bh = n * cell;
+  parts.push(`<g class="colour-scale" data-vmin="0" data-vmax="${vmax.toFixed(4)}">`);
   for (let k = 0; k < 20; k++) {
     parts.push(`<rect x="${bx}" y="${top + bh - ((k + 1) * bh) / 20}" width="12" height="${bh / 20 + 0.5}" fill="${blues((k + 0.5) / 20)}"/>`);
   }
-  parts.push(`<text x="${bx + 16}" y="${top + 8}" class="lab">${maxOff.toFixed(2)}</text>`);
+  parts.push(`<text x="${bx + 16}" y="${top + 8}" class="lab">${vmax.toFixed(2)}</text>`);
+  parts.push(`<text x="${bx + 16}" y="${top + bh / 2 + 4}" class="lab">${(vmax / 2).toFixed(2)}</text>`);
   parts.push(`<text x="${bx + 16}" y="${top + bh}" class="lab">0</text>`);
-  parts.push('</svg>');
+  parts.push('</g></svg>');
   return parts.join('');
 }
 
@@ -216,17 +225,75 @@ export interface LineSeries {
   dashed?: boolean;
 }
 
-/** Lines over a shared x axis (epochs); log-scaled y when asked and every value is positive. */
-export function lineChart(series: LineSeries[], opts: { title: string; xLabel?: string; logY?: boolean; width?: number; marker?: number }): string {
+/** Approximate width in px of `s` set at `px` (the report's sans-serif averages about 0.6 em per character). */
+export function textWidth(s: string, px = 11): number {
+  return s.length * px * 0.6;
+}
+
+/**
+ * Tick values for a log axis over [lo, hi] (both > 0): powers of ten when at least three fit, else 1-2-5
+ * steps, else every integer multiple of a power of ten; thinned to at most `max`. Falls back to linear
+ * round ticks when the range is under a factor of two.
+ */
+export function logTicks(lo: number, hi: number, max = 6): number[] {
+  const inRange = (v: number) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
+  for (const [mults, least] of [[[1], 3], [[1, 2, 5], 2], [[1, 2, 3, 4, 5, 6, 7, 8, 9], 2]] as const) {
+    const out: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++)
+      for (const m of mults) {
+        const v = Number((m * Math.pow(10, e)).toPrecision(12));
+        if (inRange(v)) out.push(v);
+      }
+    if (out.length >= least) {
+      const every = Math.ceil(out.length / max);
+      return out.filter((_, k) => k % every === 0);
+    }
+  }
+  return niceTicks(lo, hi, 3).filter((v) => v > 0);
+}
+
+/**
+ * Labels for an axis's ticks: up to three significant digits, all with the same number of decimals (so
+ * 0.69 and 0.692 are not mixed), exponent form for very small or large values.
+ */
+export function tickLabels(values: number[]): string[] {
+  const expo = (v: number) => v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6);
+  const decimals = (v: number) => (String(Number(v.toPrecision(3))).split('.')[1] ?? '').length;
+  const d = Math.max(0, ...values.filter((v) => !expo(v)).map(decimals));
+  // Powers of ten on a log axis keep their own decimals (1, 0.1, 0.01 rather than 1.00, 0.10, 0.01).
+  const decades = values.length > 1 && values.every((v) => v > 0 && Number.isInteger(Number(Math.log10(v).toFixed(9))));
+  const allExpo = decades && values.some(expo);
+  return values.map((v) => (expo(v) || allExpo ? v.toExponential(0).replace('e+', 'e') : decades ? String(Number(v.toPrecision(3))) : v.toFixed(d)));
+}
+
+export interface LineChartOptions {
+  title: string;
+  xLabel?: string;
+  /** Name of the y quantity, written along the y axis (with "log scale" when the axis is logarithmic). */
+  yLabel?: string;
+  logY?: boolean;
+  width?: number;
+  /** An x value to mark with a dashed line (the best epoch), labelled "best" above the plot. */
+  marker?: number;
+}
+
+/**
+ * Lines over a shared x axis (epochs); log-scaled y when asked and every value is positive. Axis ticks are
+ * round numbers (integers on x), both axes are labelled, and the legend's columns are as wide as its longest
+ * entry, so that no two pieces of text overlap.
+ */
+export function lineChart(series: LineSeries[], opts: LineChartOptions): string {
   const w = opts.width ?? 460;
-  const legendCols = Math.max(1, Math.floor((w - 60) / 100));
-  const legendRows = Math.ceil(series.length / legendCols);
-  const top = 24 + legendRows * 14 + 6;
-  const h = 230 + legendRows * 14;
-  const left = 52;
+  const left = 62;
   const right = 12;
-  const bottom = 34;
+  const bottom = 36;
   const pw = w - left - right;
+  const legendCol = Math.max(60, ...series.map((s) => 18 + textWidth(s.name) + 14));
+  const legendCols = Math.max(1, Math.floor(pw / legendCol));
+  const legendRows = Math.ceil(series.length / legendCols);
+  const markerRoom = opts.marker !== undefined ? 12 : 0;
+  const top = 24 + legendRows * 14 + 6 + markerRoom;
+  const h = 230 + legendRows * 14 + markerRoom;
   const ph = h - top - bottom;
   const all = series.flatMap((s) => s.points);
   const log = !!opts.logY && all.length > 0 && all.every(([, y]) => y > 0);
@@ -237,44 +304,52 @@ export function lineChart(series: LineSeries[], opts: { title: string; xLabel?: 
   let yMax = Math.max(...all.map(([, y]) => tr(y)));
   if (!log) yMin = Math.min(0, yMin);
   if (yMax - yMin < 1e-12) {
-    yMax += 0.5;
-    yMin -= 0.5;
+    yMax += log ? 0.3 : 0.5;
+    yMin -= log ? 0.3 : 0.5;
+  }
+  if (log) {
+    // A little room above and below, so that the extreme lines do not run along the frame.
+    const pad = (yMax - yMin) * 0.04;
+    yMin -= pad;
+    yMax += pad;
   }
   const xSpan = xsMax - xsMin || 1;
   const sx = (x: number) => left + ((x - xsMin) / xSpan) * pw;
-  const sy = (y: number) => top + ph - ((tr(y) - yMin) / (yMax - yMin)) * ph;
+  const syT = (t: number) => top + ph - ((t - yMin) / (yMax - yMin)) * ph;
+  const sy = (y: number) => syT(tr(y));
   const parts: string[] = [svgOpen(w, h, opts.title)];
   parts.push(`<text x="${left}" y="14" class="t">${esc(opts.title)}</text>`);
   series.forEach((s, i) => {
-    const lx = left + (i % legendCols) * 100;
+    const lx = left + (i % legendCols) * legendCol;
     const ly = 30 + Math.floor(i / legendCols) * 14;
     parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 14}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`);
-    parts.push(`<text x="${lx + 18}" y="${ly}" class="lab">${esc(s.name)}</text>`);
+    parts.push(`<text x="${lx + 18}" y="${ly}" class="lab legend">${esc(s.name)}</text>`);
   });
   parts.push(`<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#ccc"/>`);
   if (!all.length) {
     parts.push(`<text x="${left + pw / 2}" y="${top + ph / 2}" text-anchor="middle" class="lab">no data</text></svg>`);
     return parts.join('');
   }
-  const yTicks = log
-    ? Array.from({ length: 5 }, (_, k) => yMin + ((yMax - yMin) * k) / 4)
-    : niceTicks(yMin, yMax, 4);
-  for (const v of yTicks) {
-    const y = top + ph - ((v - yMin) / (yMax - yMin)) * ph;
-    parts.push(`<line x1="${left}" y1="${y}" x2="${left + pw}" y2="${y}" stroke="#f0f0f0"/>`);
-    const label = log ? String(Number(Math.pow(10, v).toPrecision(2))) : String(Number(v.toPrecision(3)));
-    parts.push(`<text x="${left - 4}" y="${y + 3}" text-anchor="end" class="tick">${label}</text>`);
+  const yTicks = log ? logTicks(Math.pow(10, yMin), Math.pow(10, yMax)) : niceTicks(yMin, yMax, 4);
+  const yLabels = tickLabels(yTicks);
+  yTicks.forEach((v, k) => {
+    const y = sy(v);
+    parts.push(`<line x1="${left}" y1="${f(y)}" x2="${left + pw}" y2="${f(y)}" stroke="#f0f0f0"/>`);
+    parts.push(`<text x="${left - 4}" y="${f(y + 3)}" text-anchor="end" class="tick ytick">${yLabels[k]}</text>`);
+  });
+  const xTicks = niceTicks(xsMin, xsMax, Math.min(6, Math.max(1, Math.round(xSpan)))).filter(Number.isInteger);
+  for (const x of xTicks.length ? xTicks : [Math.round(xsMin)]) {
+    parts.push(`<line x1="${f(sx(x))}" y1="${top + ph}" x2="${f(sx(x))}" y2="${top + ph + 3}" stroke="#999"/>`);
+    parts.push(`<text x="${f(sx(x))}" y="${top + ph + 14}" text-anchor="middle" class="tick xtick">${x}</text>`);
   }
-  const xt = Math.min(6, Math.max(1, Math.round(xSpan)));
-  for (let k = 0; k <= xt; k++) {
-    const x = xsMin + (xSpan * k) / xt;
-    parts.push(`<text x="${sx(x)}" y="${top + ph + 14}" text-anchor="middle" class="tick">${Math.round(x)}</text>`);
-  }
-  parts.push(`<text x="${left + pw / 2}" y="${h - 4}" text-anchor="middle" class="lab">${esc(opts.xLabel ?? 'epoch')}${log ? ' (log y)' : ''}</text>`);
+  parts.push(`<text x="${left + pw / 2}" y="${h - 4}" text-anchor="middle" class="lab xlabel">${esc(opts.xLabel ?? 'epoch')}</text>`);
+  const yLabel = [opts.yLabel, log ? 'log scale' : ''].filter(Boolean).join(', ');
+  if (yLabel) parts.push(`<text x="12" y="${top + ph / 2}" text-anchor="middle" class="lab ylabel" transform="rotate(-90 12 ${top + ph / 2})">${esc(yLabel)}</text>`);
   if (opts.marker !== undefined && opts.marker >= xsMin && opts.marker <= xsMax) {
-    parts.push(`<line x1="${sx(opts.marker)}" y1="${top}" x2="${sx(opts.marker)}" y2="${top + ph}" stroke="#999" stroke-dasharray="2 3"/>`);
-    const nearRight = sx(opts.marker) > left + pw * 0.85;
-    parts.push(`<text x="${sx(opts.marker) + (nearRight ? -3 : 3)}" y="${top + 10}" text-anchor="${nearRight ? 'end' : 'start'}" class="tick">best</text>`);
+    const mx = sx(opts.marker);
+    parts.push(`<line x1="${f(mx)}" y1="${top}" x2="${f(mx)}" y2="${top + ph}" stroke="#999" stroke-dasharray="2 3"/>`);
+    const anchor = mx > left + pw * 0.9 ? 'end' : mx < left + pw * 0.1 ? 'start' : 'middle';
+    parts.push(`<text x="${f(mx)}" y="${top - 3}" text-anchor="${anchor}" class="tick">best (epoch ${opts.marker})</text>`);
   }
   for (const s of series) {
     if (!s.points.length) continue;

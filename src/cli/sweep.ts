@@ -1,10 +1,10 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runSweep } from '../experiments/sweep/index.js';
 import { createSweepReporter } from '../ui/sweep.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
 import type { Protocol } from '../experiments/protocol.js';
+import { pluginNames, resolvePlugin } from './plugins.js';
 
 interface SweepFlags extends DataFlags, OutputModeFlags {
   set: string[];
@@ -25,9 +25,7 @@ interface SweepFlags extends DataFlags, OutputModeFlags {
 
 /** Plugin modules for the point processes: absolute, since a child may resolve them from elsewhere. */
 export function pluginList(cmd: Command | undefined): string[] {
-  const env = process.env.ANCHORFLOW_PLUGINS?.split(':').filter(Boolean) ?? [];
-  const flags = (cmd?.optsWithGlobals().plugin as string[] | undefined) ?? [];
-  return [...env, ...flags].map((m) => (m.startsWith('.') || m.startsWith('/') ? resolve(m) : m));
+  return pluginNames((cmd?.optsWithGlobals().plugin as string[] | undefined) ?? []).map((m) => resolvePlugin(m));
 }
 
 /** Ctrl+C / SIGTERM stop the sweep: running points are ended and re-run by the next `sweep`. */

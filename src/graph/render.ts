@@ -83,17 +83,29 @@ export function renderDot(g: CompiledGraph, name: string): string {
   return lines.join('\n');
 }
 
+/**
+ * A quoted Mermaid label. Within quotes Mermaid takes brackets, parentheses, `|` and `->` as they are, so
+ * the text stays plain. Entity codes (`#91;`, `#quot;`) are avoided altogether: current Mermaid renders them
+ * as stray placeholder characters. The two things that cannot be plain are a double quote, which would end
+ * the label (written as a single quote), and `#`, which starts an entity code (written as a full-width ＃).
+ * Node names and types never contain either; this only keeps an odd name from breaking the diagram.
+ */
+export function mermaidLabel(s: string): string {
+  return `"${s.replace(/"/g, "'").replace(/#/g, '\uff03')}"`;
+}
+
 export function renderMermaid(g: CompiledGraph): string {
   const ids = new Map<string, string>();
   [...g.order, ...Object.keys(g.outputs).map((k) => `output:${k}`)].forEach((id, i) => ids.set(id, `n${i}`));
-  const esc = (s: string) => s.replace(/"/g, '#quot;').replace(/\[/g, '#91;').replace(/\]/g, '#93;');
+  // Line breaks are inserted after escaping, so that the `<br/>` tags are not escaped with the text.
+  const nodeLabel = (...parts: string[]) => mermaidLabel(parts.join('\n')).replace(/\n/g, '<br/>');
   const lines = ['flowchart TD'];
   for (const id of g.order) {
     const n = g.nodes.get(id)!;
-    lines.push(`  ${ids.get(id)}["${esc(`${n.label}<br/>${n.op.name}<br/>${outTypes(n)}`)}"]:::${phaseOf(n).replace('+', '_')}`);
+    lines.push(`  ${ids.get(id)}[${nodeLabel(n.label, n.op.name, outTypes(n))}]:::${phaseOf(n).replace('+', '_')}`);
   }
-  for (const e of edges(g)) lines.push(`  ${ids.get(e.from)} -->|${esc(e.label)}| ${ids.get(e.to)}`);
-  for (const [k, ref] of Object.entries(g.outputs)) lines.push(`  ${ids.get(ref.node)} --> ${ids.get(`output:${k}`)}(["output ${k}"])`);
+  for (const e of edges(g)) lines.push(`  ${ids.get(e.from)} -->|${mermaidLabel(e.label)}| ${ids.get(e.to)}`);
+  for (const [k, ref] of Object.entries(g.outputs)) lines.push(`  ${ids.get(ref.node)} --> ${ids.get(`output:${k}`)}([${mermaidLabel(`output ${k}`)}])`);
   for (const [phase, color] of Object.entries(colors)) lines.push(`  classDef ${phase.replace('+', '_')} fill:${color}`);
   return lines.join('\n');
 }

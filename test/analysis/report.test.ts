@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { analyzeRuns, HEADLINES, type AnalysisJson } from '../../src/analysis/re
 import { cmdAnalyze } from '../../src/cli/analyze.js';
 import { UserError } from '../../src/util/errors.js';
 import { FAKE_FEATURES, makeFakeRun } from './fake-run.js';
+import { svgTexts } from './svg-text.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'anchorflow-analysis-'));
@@ -121,4 +122,94 @@ test('analyze: several seeds -> the first seed folder is analysed', async (t) =>
   assert.equal(json.runs[0]!.seed, 3);
   assert.equal(json.runs[0]!.seedDir, 'seed-3');
   assert.equal(json.runs[0]!.spaces.item!.source, 'seed-3/embeddings/item.npy');
+});
+
+/**
+ * The report of two fake runs whose overlaps differ (a flagship-like run and a collapsed one), analysed
+ * lightly; made once and shared by the report-structure tests below.
+ */
+let twoRuns: Promise<{ json: AnalysisJson; html: string }> | undefined;
+const twoRunRoot = mkdtempSync(join(tmpdir(), 'anchorflow-report-'));
+after(() => rmSync(twoRunRoot, { recursive: true, force: true }));
+function twoRunReport(): Promise<{ json: AnalysisJson; html: string }> {
+  twoRuns ??= (async () => {
+    const a = await makeFakeRun(join(twoRunRoot, 'anchorrec'));
+    const b = await makeFakeRun(join(twoRunRoot, 'alignrec'), { collapsed: true });
+    const { json, html } = await analyzeRuns([a, b], { out: join(twoRunRoot, 'out'), sample: 12, tsneIterations: 30 });
+    return { json, html };
+  })();
+  return twoRuns;
+}
+
+/** The report's sections: each <h2> title with the HTML up to the next one. */
+function sections(html: string): { title: string; body: string }[] {
+  return html.split('<h2>').slice(1).map((s) => ({ title: s.slice(0, s.indexOf('</h2>')), body: s }));
+}
+
+test('report: sections follow the paper (Figure 1, then 4, then 5a) and are titled by what they show', async () => {
+  const { html } = await twoRunReport();
+  const titles = sections(html).map((s) => s.title);
+  const expected = [
+    /^Comparison of headline measures$/,
+    /^Positional collapse: t-SNE of each item's modality embeddings \(the paper's Figure 1\)$/,
+    /^Positional collapse and ID dominance, measured/,
+    /^Neighbourhood overlap across embedding spaces \(the paper's Figure 4\)$/,
+    /^Neighbour retrieval under the final item embedding.*\(the paper's Figure 5a\)$/,
+    /^Training curves$/,
+    /^Skipped$/,
+    /^Definitions$/,
+  ];
+  assert.equal(titles.length, expected.length, titles.join(' | '));
+  titles.forEach((title, i) => assert.match(title, expected[i]!));
+  // A title never starts with a bare figure number, and the figures come in the paper's order.
+  for (const title of titles) assert.doesNotMatch(title, /^Figure/);
+  const figures = titles.flatMap((title) => [...title.matchAll(/Figure (\d+)/g)].map((m) => Number(m[1])));
+  assert.deepEqual(figures, [...figures].sort((x, y) => x - y));
+  assert.deepEqual([...new Set(figures)], [1, 4, 5]);
+  // The headline rows read in the same order as the sections.
+  const rows = HEADLINES.map((h) => html.indexOf(`<td>${h.label.replace(/&/g, '&amp;')}`));
+  assert.ok(rows.every((p) => p > 0));
+  const firstOf = (prefix: string) => rows[HEADLINES.findIndex((h) => h.key.startsWith(prefix))]!;
+  assert.ok(firstOf('collapse') < firstOf('structure') && firstOf('structure') < firstOf('retrieval'));
+});
+
+test('report: the overlap heatmaps of several runs share one colour scale', async () => {
+  const { json, html } = await twoRunReport();
+  const overlap = sections(html).find((s) => s.title.startsWith('Neighbourhood overlap'))!;
+  const svgs = overlap.body.split('<svg').slice(1);
+  assert.equal(svgs.length, 2);
+  // Each run's largest off-diagonal overlap, from analysis.json; the runs differ, so a per-run scale would show.
+  const ownMax = json.runs.map((r) => Math.max(...r.overlap!.matrix.flatMap((row, i) => row.filter((_, j) => j !== i))));
+  assert.ok(Math.abs(ownMax[0]! - ownMax[1]!) > 0.1, `fake runs too alike: ${ownMax}`);
+  const scales = svgs.map((svg) => {
+    const m = /<g class="colour-scale" data-vmin="([^"]+)" data-vmax="([^"]+)">/.exec(svg);
+    assert.ok(m, 'a colour bar with its range');
+    const labels = svgTexts(svg.slice(m.index)).map((x) => x.text);
+    return { vmin: Number(m[1]), vmax: Number(m[2]), top: labels[0], bottom: labels[labels.length - 1] };
+  });
+  assert.deepEqual(scales[0], scales[1]);
+  assert.equal(scales[0]!.vmin, 0);
+  assert.ok(Math.abs(scales[0]!.vmax - Math.max(...ownMax)) < 1e-4, `${scales[0]!.vmax} vs ${ownMax}`);
+  assert.equal(scales[0]!.top, Math.max(...ownMax).toFixed(2));
+  assert.equal(scales[0]!.bottom, '0');
+  // Both runs share the raw features, so f_mm x f_t has the same overlap in each: it must get the same colour.
+  const fillOf = (svg: string) => /fill="([^"]+)"[^>]*><title>f_mm × f_t: /.exec(svg)![1];
+  assert.equal(json.runs[0]!.overlap!.matrix[0]![1], json.runs[1]!.overlap!.matrix[0]![1]);
+  assert.equal(fillOf(svgs[0]!), fillOf(svgs[1]!));
+});
+
+test('report: the loss plot has labelled axes and a legend of every loss term', async () => {
+  const { html } = await twoRunReport();
+  const curves = sections(html).find((s) => s.title === 'Training curves')!;
+  const loss = curves.body.split('<svg').slice(1).filter((svg) => svg.includes('Loss terms'));
+  assert.equal(loss.length, 2);
+  for (const svg of loss) {
+    const texts = svgTexts(svg);
+    assert.match(texts.find((x) => x.cls.includes('ylabel'))?.text ?? '', /^loss, log scale$/);
+    assert.equal(texts.find((x) => x.cls.includes('xlabel'))?.text, 'epoch');
+    assert.deepEqual(texts.filter((x) => x.cls.includes('legend')).map((x) => x.text), ['aal', 'amp', 'bpr', 'total']);
+    const xt = texts.filter((x) => x.cls.includes('xtick')).map((x) => Number(x.text));
+    assert.ok(xt.length >= 3 && xt.every(Number.isInteger), `x ticks ${xt}`);
+    assert.ok(texts.filter((x) => x.cls.includes('ytick')).length >= 2);
+  }
 });
