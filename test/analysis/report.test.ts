@@ -9,6 +9,7 @@ import { analyzeRuns, HEADLINES, type AnalysisJson } from '../../src/analysis/re
 import { cmdAnalyze } from '../../src/cli/analyze.js';
 import { UserError } from '../../src/util/errors.js';
 import { FAKE_FEATURES, makeFakeRun } from './fake-run.js';
+import { generatedFeatures } from '../../src/analysis/load.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'anchorflow-analysis-'));
@@ -121,4 +122,14 @@ test('analyze: several seeds -> the first seed folder is analysed', async (t) =>
   assert.equal(json.runs[0]!.seed, 3);
   assert.equal(json.runs[0]!.seedDir, 'seed-3');
   assert.equal(json.runs[0]!.spaces.item!.source, 'seed-3/embeddings/item.npy');
+});
+
+test('analyze: which raw features were generated, from run.json provenance or (older runs) the sources', () => {
+  const real = { dataset: 'tiktok', dataDir: '/d', features: { v: 'image_feat.npy', t: 'audio_feat.npy', mm: { concat: ['v', 't'] } } };
+  assert.deepEqual(generatedFeatures({ ...real, featureProvenance: { v: { source: 'file' }, t: { source: 'file' }, mm: { source: 'concat' } } }), []);
+  assert.deepEqual(generatedFeatures(real), [], 'files without provenance are files');
+  const mixed = { dataset: 'shop', dataPath: '/d/shop', features: { v: 'pics.npy', t: { synthetic: 3 }, mm: { concat: ['v', 't'] } } };
+  assert.deepEqual(generatedFeatures({ ...mixed, featureProvenance: { v: { source: 'file' }, t: { source: 'synthetic', dim: 3 } } }), ['mm', 't']);
+  assert.deepEqual(generatedFeatures({ dataset: 'synth:small', features: FAKE_FEATURES }), ['mm', 't', 'v']);
+  assert.deepEqual(generatedFeatures({ dataset: 'synth:small', features: { v: 'image_feat.npy' } }), ['v'], 'a built-in dataset maps file names to generated features');
 });
