@@ -10,7 +10,7 @@
  * `data.features`' `{ synthetic: N }` entries are the built-in data's defaults, so for a folder they are never used:
  * generated features for a folder are asked for by name, in its profile or with `--features m=synthetic:N`.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, type SourceLocation } from '../util/errors.js';
 import type { FeatureSource } from './types.js';
@@ -123,9 +123,4 @@ export function missingFeatureError(m: string, declared: FeatureSource | undefin
     loc ?? { file: ds.dir },
     loc ? [{ message: 'the dataset folder', loc: { file: ds.dir } }] : [],
   );
-}
-
-/** True when `dir` exists as a folder (a feature choice for a folder that is not there is left to the loader). */
-export function isFolder(dir: string): boolean {
-  return existsSync(dir) && statSync(dir).isDirectory();
 }
