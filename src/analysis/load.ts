@@ -17,6 +17,8 @@ export interface RunInfo {
   dataPath?: string;
   dataDir?: string;
   features: Record<string, FeatureSource>;
+  /** Per loaded modality, where its matrix came from (runs written since features were recorded). */
+  featureProvenance?: Record<string, { source: string; dim?: number }>;
   seeds?: number[];
   outputs?: string[];
 }
@@ -121,6 +123,23 @@ export function analysisFeatures(all: Record<string, FeatureSource>): Record<str
   const out: Record<string, FeatureSource> = {};
   for (const m of wanted) out[m] = all[m]!;
   return out;
+}
+
+/**
+ * The modalities of the analysed spaces (mm, t, v) whose raw features were generated, not read from files: from the
+ * recorded provenance, or for older runs from the sources (built-in datasets and `{ synthetic }` are generated).
+ */
+export function generatedFeatures(info: RunInfo): string[] {
+  const all = analysisFeatures(info.features);
+  const prov = info.featureProvenance;
+  const gen = (m: string, seen: string[]): boolean => {
+    if (seen.includes(m)) return false;
+    const s = all[m];
+    if (s && typeof s === 'object' && 'concat' in s) return s.concat.some((x) => gen(x, [...seen, m]));
+    if (prov?.[m]) return prov[m]!.source === 'synthetic';
+    return info.dataPath === undefined && info.dataset.startsWith('synth:') ? true : typeof s === 'object' && s !== null && 'synthetic' in s;
+  };
+  return MODALITIES.filter((m) => all[m] !== undefined && gen(m, []));
 }
 
 /** Reloads the run's dataset: train interactions and the raw features f_mm, f_t, f_v that it declares. */

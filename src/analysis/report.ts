@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Dataset } from '../data/types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
-import { analysisFeatures, loadRun, loadRunDataset, type LoadedRun } from './load.js';
+import { analysisFeatures, generatedFeatures, loadRun, loadRunDataset, type LoadedRun } from './load.js';
 import {
   MODALITIES,
   ORIGINAL_SPACES,
@@ -97,6 +97,8 @@ export interface RunAnalysis {
   spaces: Record<string, SpaceInfo>;
   /** What could not be analysed, and why. */
   skipped: string[];
+  /** Modalities whose raw features f_m were generated, not real: the f_m spaces then say nothing about real content. */
+  generatedFeatures: string[];
   metrics?: { valid?: Record<string, number>; test?: Record<string, number> };
   overlap?: OverlapResult;
   collapse: { original?: CollapseStats; projection?: CollapseStats };
@@ -212,6 +214,7 @@ async function analyzeOne(run: LoadedRun, ds: Dataset, o: Required<Pick<AnalyzeO
     nItems: ds.nItems,
     spaces: info,
     skipped,
+    generatedFeatures: generatedFeatures(run.info),
     collapse: {},
     tsne: {},
     headline: {},
@@ -320,6 +323,7 @@ th:first-child,td:first-child{text-align:left}
 th{background:#f3f3f3;font-weight:600}
 td.best{font-weight:700;background:#eef5ff}
 .hint{color:#888;font-weight:normal;font-size:11.5px}
+.warn{color:#b00020}
 .skip{color:#8a6d3b;font-size:12px;margin:4px 0 0;padding-left:18px}
 .cap{color:#666;font-size:12px;margin:6px 0 0}
 dl.defs dt{font-weight:600;margin-top:8px}
@@ -472,7 +476,12 @@ export function renderHtml(json: AnalysisJson): string {
   const runs = json.runs;
   const vmax = sharedOverlapScale(runs);
   const runList = runs
-    .map((r, i) => `<li><b>run ${i + 1}: ${esc(r.name)}</b> — ${esc(r.runDir)} <span class="hint">(dataset ${esc(r.dataset)}, ${r.nItems} items, ${r.seed !== undefined ? `seed ${r.seed}` : 'seed ?'}, embeddings from ${esc(r.seedDir)})</span></li>`)
+    .map(
+      (r, i) =>
+        `<li><b>run ${i + 1}: ${esc(r.name)}</b> — ${esc(r.runDir)} <span class="hint">(dataset ${esc(r.dataset)}, ${r.nItems} items, ${r.seed !== undefined ? `seed ${r.seed}` : 'seed ?'}, embeddings from ${esc(r.seedDir)})</span>` +
+        (r.generatedFeatures.length ? `<br><b class="warn">warning: GENERATED features (not real content): ${r.generatedFeatures.map((m) => `f_${esc(m)}`).join(', ')}</b>` : '') +
+        `</li>`,
+    )
     .join('');
   const notes = runs
     .map((r, i) => (r.skipped.length ? `<div class="panel"><h3>${esc(r.name)} <span class="hint">run ${i + 1}</span></h3><ul class="skip">${r.skipped.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></div>` : ''))

@@ -1,18 +1,10 @@
 import { loadDataset, resolveDataDir, inspectDataset, formatInspect } from '../data/index.js';
 import type { FeatureSource } from '../data/types.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { UserError } from '../util/errors.js';
+import { parseFeaturesFlag } from './options.js';
 
 function parseFeatures(list: string | undefined, dir: string | undefined): Record<string, FeatureSource> {
-  if (list) {
-    const out: Record<string, FeatureSource> = {};
-    for (const part of list.split(',')) {
-      const [k, v] = part.split('=');
-      if (!k || !v) throw new UserError(`--features expects key=file pairs, got '${part}'`, { file: '--features' });
-      out[k] = v;
-    }
-    return out;
-  }
+  if (list) return parseFeaturesFlag(list);
   // Without --features, show every .npy in the folder under its file stem.
   const out: Record<string, FeatureSource> = {};
   if (dir && existsSync(dir) && statSync(dir).isDirectory())

@@ -7,6 +7,7 @@ import { backendChoices } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
 import type { ReporterMode } from '../ui/index.js';
 import { PROTOCOLS } from '../experiments/protocol.js';
+import type { FeatureSource } from '../data/types.js';
 
 export const collect = (v: string, acc: string[]) => [...acc, v];
 
@@ -22,12 +23,36 @@ export const nonNegativeInt = (name: string) => (v: string) => {
   return Number(v);
 };
 
-/** --dataset, --data, --data-dir: where the interactions come from. */
+/** --dataset, --data, --data-dir: where the interactions come from; --features: which files are which modality. */
 export function dataOptions(cmd: Command): Command {
   return cmd
     .option('--dataset <name>', 'dataset name under the data root, or synth:small / synth:baby')
     .option('--data <dir>', 'a dataset folder in MMRec layout')
-    .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)');
+    .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
+    .option('--features <list>', 'feature files by modality, e.g. v=image_feat.npy,t=text_feat.npy; generated ones by name: v=synthetic:4096');
+}
+
+/**
+ * `--features v=image_feat.npy,t=text_feat.npy,mm=synthetic:768`: a file relative to the dataset folder, or
+ * generated features of a width, asked for by name (`synthetic:<width>`).
+ */
+export function parseFeaturesFlag(list: string): Record<string, FeatureSource> {
+  const out: Record<string, FeatureSource> = {};
+  for (const part of list.split(',')) {
+    const eq = part.indexOf('=');
+    const key = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    const where = { file: '--features' };
+    if (eq <= 0 || !value) throw new UserError(`--features expects key=file pairs, got '${part}' (e.g. v=image_feat.npy,t=text_feat.npy, or v=synthetic:4096)`, where);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UserError(`'${key}' is not a modality name (letters, digits, _), in '${part}'`, where);
+    if (key in out) throw new UserError(`modality '${key}' is given twice`, where);
+    const synth = /^synthetic:(.*)$/.exec(value);
+    if (synth) {
+      if (!/^\d+$/.test(synth[1]!) || Number(synth[1]) < 1) throw new UserError(`synthetic:<width> needs a positive integer width, got '${value}'`, where);
+      out[key] = { synthetic: Number(synth[1]) };
+    } else out[key] = value;
+  }
+  return out;
 }
 
 /** --seeds and --seed; `seedsHelp` says what the seeds are of. */
@@ -55,11 +80,17 @@ export interface DataFlags {
   dataset?: string;
   data?: string;
   dataDir?: string;
+  features?: string;
 }
 
 /** The data source of a command's flags, in the experiment layer's names. */
-export function dataSource(flags: DataFlags): { dataset?: string; dataPath?: string; dataDir?: string } {
-  return { dataset: flags.dataset, dataPath: flags.data, dataDir: flags.dataDir };
+export function dataSource(flags: DataFlags): { dataset?: string; dataPath?: string; dataDir?: string; features?: Record<string, FeatureSource> } {
+  return {
+    dataset: flags.dataset,
+    dataPath: flags.data,
+    dataDir: flags.dataDir,
+    ...(flags.features !== undefined ? { features: parseFeaturesFlag(flags.features) } : {}),
+  };
 }
 
 export interface OutputModeFlags {

@@ -30,6 +30,10 @@ export interface DatasetSummary {
   /** Items that occur in no split at all. */
   itemsNeverSeen: number;
   duplicateTrainRows: number;
+  /** Repeated (user, item) rows within valid / test: each repeat counts in |T| (as MMRec counts it). */
+  duplicateEvalRows: { valid: number; test: number };
+  /** Distinct (user, item) pairs that occur in both splits. */
+  overlap: { trainValid: number; trainTest: number; validTest: number };
   /** Train interactions per user. */
   trainPerUser: { min: number; median: number; mean: number; max: number };
   features: FeatureSummary[];
@@ -74,6 +78,29 @@ function duplicates(ui: UserItems, nUsers: number): number {
   return k;
 }
 
+/** Distinct (user, item) pairs present in both per-user lists (each list sorted ascending). */
+function overlapping(a: UserItems, b: UserItems, nUsers: number): number {
+  let k = 0;
+  for (let u = 0; u < nUsers; u++) {
+    let i = a.indptr[u]!;
+    let j = b.indptr[u]!;
+    const ea = a.indptr[u + 1]!;
+    const eb = b.indptr[u + 1]!;
+    while (i < ea && j < eb) {
+      const x = a.indices[i]!;
+      const y = b.indices[j]!;
+      if (x < y) i++;
+      else if (y < x) j++;
+      else {
+        k++;
+        while (i < ea && a.indices[i] === x) i++;
+        while (j < eb && b.indices[j] === x) j++;
+      }
+    }
+  }
+  return k;
+}
+
 export function inspectDataset(ds: Dataset): DatasetSummary {
   const tr = ds.train.users.length;
   const va = ds.valid.users.length;
@@ -103,6 +130,12 @@ export function inspectDataset(ds: Dataset): DatasetSummary {
     itemsNeverInTrain: ds.nItems - ds.trainItems.length,
     itemsNeverSeen,
     duplicateTrainRows: duplicates(ds.trainByUser, ds.nUsers),
+    duplicateEvalRows: { valid: duplicates(ds.validByUser, ds.nUsers), test: duplicates(ds.testByUser, ds.nUsers) },
+    overlap: {
+      trainValid: overlapping(ds.trainByUser, ds.validByUser, ds.nUsers),
+      trainTest: overlapping(ds.trainByUser, ds.testByUser, ds.nUsers),
+      validTest: overlapping(ds.validByUser, ds.testByUser, ds.nUsers),
+    },
     trainPerUser: {
       min: sorted.length ? sorted[0]! : 0,
       median: sorted.length ? sorted[sorted.length >> 1]! : 0,
@@ -126,6 +159,16 @@ export function inspectDataset(ds: Dataset): DatasetSummary {
   if (sum.itemsNeverInTrain > 0) w.push(`${sum.itemsNeverInTrain} items never occur in train (never drawn as negatives, not masked in ranking)`);
   if (itemsNeverSeen > 0) w.push(`${itemsNeverSeen} item ids below max itemID occur in no split`);
   if (sum.duplicateTrainRows > 0) w.push(`${sum.duplicateTrainRows} duplicate (user, item) rows in train`);
+  for (const split of ['valid', 'test'] as const) {
+    const n = sum.duplicateEvalRows[split];
+    // MMRec's |T| is the length of the user's list, so each repeat raises the denominator of Recall, NDCG and MAP.
+    if (n > 0) w.push(`${n} duplicate (user, item) rows in ${split}: each counts in |T| (as in MMRec), so recall is lower than with distinct items`);
+  }
+  const o = sum.overlap;
+  // A train pair is masked out of the ranking, so the same pair in valid/test can never be hit.
+  if (o.trainTest > 0) w.push(`${o.trainTest} (user, item) pairs are in both train and test: masked as train items, they can never be hit`);
+  if (o.trainValid > 0) w.push(`${o.trainValid} (user, item) pairs are in both train and valid: masked as train items, they can never be hit`);
+  if (o.validTest > 0) w.push(`${o.validTest} (user, item) pairs are in both valid and test`);
   if (va === 0) w.push('no valid rows (x_label 1): early stopping has nothing to watch');
   if (te === 0) w.push('no test rows (x_label 2)');
   for (const f of sum.features) {
@@ -168,6 +211,9 @@ export function formatInspect(s: DatasetSummary): string {
   const t = s.trainPerUser;
   out.push(`train rows per user: min ${t.min}, median ${t.median}, mean ${t.mean.toFixed(2)}, max ${t.max}`);
   out.push(`users without train rows: ${s.usersWithoutTrain}; items never in train: ${s.itemsNeverInTrain}`);
+  const d = s.duplicateEvalRows;
+  const o = s.overlap;
+  out.push(`duplicate rows: train ${s.duplicateTrainRows}, valid ${d.valid}, test ${d.test}; pairs in two splits: train+valid ${o.trainValid}, train+test ${o.trainTest}, valid+test ${o.validTest}`);
   if (s.features.length) {
     out.push('');
     out.push(

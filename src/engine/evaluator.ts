@@ -16,7 +16,8 @@
  * Ties: tf.topk (cpu and wasm alike) orders equal scores by ascending item index, so among equal scores the
  * lower item id ranks first. Masked items score -Infinity; they reach the list only when a user has fewer than
  * max(K) non-train items, and then they can only be hits if truth overlaps train. As in MMRec, |T| counts every
- * (distinct) truth item, including any that is also a train item and so can never be hit.
+ * truth row of the user (a duplicated valid/test row counts twice), including any that is also a train item and
+ * so can never be hit.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { UserItems } from '../data/types.js';
@@ -157,14 +158,10 @@ function rankUsers(opts: FullRankingOptions, onUser?: (user: number, hits: Uint8
 
       for (let r = 0; r < b; r++) {
         const u = ids[r]!;
-        let nRel = 0;
-        for (let q = truth.indptr[u]!; q < truth.indptr[u + 1]!; q++) {
-          const it = truth.indices[q]!;
-          if (!isRel[it]) {
-            isRel[it] = 1;
-            nRel++; // distinct relevant items, in case a list repeats one
-          }
-        }
+        // |T| is the length of the user's truth list, a repeated row counted each time, as MMRec's pos_len is;
+        // a ranked item is a hit once (set membership), however often it repeats in the list.
+        const nRel = truth.indptr[u + 1]! - truth.indptr[u]!;
+        for (let q = truth.indptr[u]!; q < truth.indptr[u + 1]!; q++) isRel[truth.indices[q]!] = 1;
         const row = r * k;
         for (let j = 0; j < k; j++) hits[j] = isRel[topIdx[row + j]!]!;
         acc.addUser(hits, nRel);

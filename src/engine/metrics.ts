@@ -1,7 +1,8 @@
 /**
  * Top-K ranking metrics with the definitions of MMRec (enoche/MMRec, utils/metrics.py + topk_evaluator.py), so
  * our numbers are comparable with the published tables:
- * - Recall@K    = hits@K / |T|                      (|T| = the user's relevant items; not min(|T|, K))
+ * - Recall@K    = hits@K / |T|       (|T| = the user's valid/test rows, a duplicated row counted twice as in MMRec's
+ *                                  pos_len; not min(|T|, K)); a ranked item is a hit once
  * - Precision@K = hits@K / K
  * - NDCG@K      = DCG@K / IDCG@K, binary gain, discount 1 / log2(rank + 1) (ranks from 1), IDCG over min(|T|, K)
  * - MAP@K       = (sum over ranks r <= K of Precision@r * rel_r) / min(|T|, K)

@@ -4,20 +4,23 @@
  * TypeScript API share.
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { readCheckpoint, writeCheckpoint, type NamedArray } from '../engine/checkpoint.js';
 import type { TrainerState } from '../engine/trainer.js';
 import { UserError } from '../util/errors.js';
 import { Profiler, formatProfile } from '../engine/profiler.js';
 import { loadPipeline, dumpResolved } from '../dsl/index.js';
-import type { LoadedPipeline } from '../dsl/types.js';
+import type { LoadedPipeline, Pipeline } from '../dsl/types.js';
 import { compile } from '../graph/compile.js';
 import { pipelineSchema } from '../graph/schema.js';
 import type { CompiledGraph } from '../graph/types.js';
 import { registry } from '../ops/registry.js';
 import type { ShapeEnv } from '../ops/types.js';
-import { loadDataset, resolveDataDir } from '../data/index.js';
+import { loadDataset, locateDataset, resolveDataDir } from '../data/index.js';
 import type { Dataset, FeatureSource } from '../data/types.js';
+import { chooseFeatures, missingFeatureError, withParts, type ChosenBy } from '../data/feature-choice.js';
+import { featureProvenance, generatedModalities, type FeatureProvenance } from '../data/feature-provenance.js';
+import type { SourceLocation } from '../util/errors.js';
 import { initBackend, type BackendChoice } from '../engine/backend.js';
 import { Model, datasetSizes } from '../engine/executor.js';
 import { trainSeed } from '../engine/trainer.js';
@@ -54,6 +57,8 @@ export interface RunOptions {
   profile?: boolean;
   /** Training protocol (protocol.ts); default `mmrec`, the pipeline as written. */
   protocol?: Protocol;
+  /** `--features`: modality -> source; wins over the pipeline's profile for the dataset. */
+  features?: Record<string, FeatureSource>;
 }
 
 /** CLI-style overrides expressed as --set entries, so they are validated and located like any other. */
@@ -72,8 +77,29 @@ export function loadChecked(file: string, set: string[] = []): LoadedPipeline {
 
 /** The feature sources for the chosen dataset: its profile in the pipeline, else `data.features`. */
 export function featuresFor(loaded: LoadedPipeline, dataset: string): Record<string, FeatureSource> {
-  const d = loaded.pipeline.data;
-  return d.profiles?.[dataset]?.features ?? d.profiles?.[dataset.split(':')[0]!]?.features ?? d.features;
+  return profileFor(loaded.pipeline, dataset) ?? loaded.pipeline.data.features;
+}
+
+/** The pipeline's profile for a dataset (`synth:baby` also finds a `synth` profile). */
+function profileFor(p: Pipeline, dataset: string): Record<string, FeatureSource> | undefined {
+  const d = p.data;
+  return d.profiles?.[dataset]?.features ?? d.profiles?.[dataset.split(':')[0]!]?.features;
+}
+
+/** Modality keys a dataset folder may provide by MMRec file names (see data/feature-choice.ts). */
+const FOLDER_MODALITIES = ['v', 't', 'a', 'mm'];
+
+/**
+ * Pins what the command line chose into the pipeline, so that the resolved pipeline (pipeline.yaml, a sweep
+ * point's text and so its id) says which data it runs on: a `--data` folder's name becomes `data.dataset`, and
+ * `--features` entries go into that dataset's profile, where they win over the profile's own.
+ */
+export function pinData(p: Pipeline, o: { dataPath?: string; features?: Record<string, FeatureSource> }): void {
+  if (o.dataPath) p.data.dataset = basename(resolve(o.dataPath));
+  if (o.features && Object.keys(o.features).length) {
+    const key = p.data.dataset;
+    p.data.profiles = { ...p.data.profiles, [key]: { features: { ...(p.data.profiles?.[key]?.features ?? {}), ...o.features } } };
+  }
 }
 
 /** Compiles without data (symbolic sizes): what `check` and `graph` show. */
@@ -89,32 +115,90 @@ function usedModalities(g: CompiledGraph): string[] {
   return [...out];
 }
 
-export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipeline; graph: CompiledGraph; dataset: Dataset }> {
+/** What a run's features are and where each came from (run.json, the warnings of runPipeline). */
+export interface FeatureRecord {
+  /** Every source available for the dataset, by modality (what `analyze` reloads). */
+  sources: Record<string, FeatureSource>;
+  chosenBy: Record<string, ChosenBy>;
+  /** The loaded matrices (read by the graph, and the parts of concatenations). */
+  provenance: Record<string, FeatureProvenance>;
+  /** Loaded modalities whose values were generated, not read from files. */
+  generated: string[];
+}
+
+export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipeline; graph: CompiledGraph; dataset: Dataset; features: FeatureRecord }> {
   const loaded = loadChecked(opts.file, overridesFor(opts));
-  const dsKey = opts.dataPath ? basename(resolve(opts.dataPath)) : loaded.pipeline.data.dataset;
-  const sources = featuresFor(loaded, dsKey);
-  const used = usedModalities(compileSymbolic(loaded, dsKey));
+  const p = loaded.pipeline;
+  pinData(p, opts);
+  const dsKey = p.data.dataset;
+  const builtIn = opts.dataPath === undefined && dsKey.startsWith('synth:');
+  const profile = profileFor(p, dsKey);
+  // Symbolically, every modality that some rule could provide is declared; which one exists is decided below.
+  const candidates = [...new Set([...Object.keys(profile ?? {}), ...Object.keys(p.data.features), ...(builtIn ? [] : FOLDER_MODALITIES)])];
+  const symbolic = compile(loaded, registry, { sizes: {}, modalities: candidates });
+  const used = usedModalities(symbolic);
+  const dataDir = resolveDataDir(opts.dataDir);
+  const dir = builtIn ? undefined : locateDataset({ dataset: dsKey, dataDir, dataPath: opts.dataPath }).dir;
+  const choice = chooseFeatures({ flag: opts.features, profile, declared: p.data.features, name: dsKey, dir });
   // Load only what the graph reads, plus the parts a derived (concat) feature is built from.
-  const wanted = new Set<string>();
-  const want = (m: string) => {
-    if (wanted.has(m)) return;
-    wanted.add(m);
-    const s = sources[m];
-    if (s && typeof s === 'object' && 'concat' in s) s.concat.forEach(want);
-  };
-  used.forEach(want);
+  const wanted = withParts(used, choice.sources);
   const features: Record<string, FeatureSource> = {};
-  for (const m of wanted) if (sources[m] !== undefined) features[m] = sources[m]!;
-  const dataset = await loadDataset({
-    dataset: loaded.pipeline.data.dataset,
-    dataDir: resolveDataDir(opts.dataDir),
-    dataPath: opts.dataPath,
-    features,
-  });
+  for (const m of wanted) {
+    if (choice.sources[m] !== undefined) features[m] = choice.sources[m]!;
+    else if (dir !== undefined && m in choice.missing) throw missingFeatureError(m, choice.missing[m], { name: dsKey, dir }, readerLocation(loaded, symbolic, m, choice.sources));
+  }
+  const dataset = await loadDataset({ dataset: dsKey, dataDir, dataPath: opts.dataPath, features });
+  const provenance = featureProvenance(features, dataset.features, choice.chosenBy, dataset.dir);
   for (const m of Object.keys(dataset.features)) if (!used.includes(m)) delete dataset.features[m];
-  const env: ShapeEnv = { sizes: datasetSizes(dataset), modalities: Object.keys(sources) };
+  // What a folder provided by its file names is written into the dataset's profile, so that the saved pipeline
+  // says which files the run read (and --resume reads the same ones).
+  const found = Object.keys(features).filter((m) => choice.chosenBy[m] === 'mmrec file name');
+  if (!builtIn && found.length) {
+    const pinned = Object.fromEntries(found.map((m) => [m, features[m]!]));
+    p.data.profiles = { ...p.data.profiles, [dsKey]: { features: { ...(p.data.profiles?.[dsKey]?.features ?? {}), ...pinned } } };
+  }
+  const env: ShapeEnv = { sizes: datasetSizes(dataset), modalities: [...new Set([...Object.keys(choice.sources), ...Object.keys(choice.missing)])] };
   const graph = compile(loaded, registry, env);
-  return { loaded, graph, dataset };
+  return { loaded, graph, dataset, features: { sources: choice.sources, chosenBy: choice.chosenBy, provenance, generated: generatedModalities(provenance) } };
+}
+
+/** Where the pipeline reads modality `m` (directly, or through a concatenation that includes it). */
+function readerLocation(loaded: LoadedPipeline, g: CompiledGraph, m: string, sources: Record<string, FeatureSource>): SourceLocation | undefined {
+  for (const n of g.nodes.values()) {
+    if (n.op.name !== 'features' || !(n.inStep || n.inEval)) continue;
+    const read = String(n.params.modality);
+    if (withParts([read], sources).includes(m)) return loaded.locate([...n.path, 'modality']);
+  }
+  return undefined;
+}
+
+/**
+ * What a run says about its features: a warning when a dataset folder's run uses generated features (asked for by
+ * name, but never to be mistaken for real ones), and which files were picked by their MMRec names. Built-in
+ * synthetic datasets are generated by definition; run.json records that without a line here.
+ */
+export function featureNotes(f: FeatureRecord, dataset: Dataset): EngineEvent[] {
+  const out: EngineEvent[] = [];
+  if (dataset.dir === undefined) return out;
+  if (f.generated.length) {
+    const asked: Record<string, string> = { flag: '--features', profile: `data.profiles.${dataset.name}` };
+    const by = [...new Set(f.generated.map((m) => asked[f.chosenBy[m] ?? ''] ?? f.chosenBy[m]).filter((b) => b !== undefined))];
+    const dims = f.generated.map((m) => `${m} (${f.provenance[m]!.dim}-d)`).join(', ');
+    out.push({
+      type: 'log',
+      level: 'warn',
+      message: `GENERATED features, not read from ${dataset.dir}: ${dims}, asked for by ${by.join(' and ')}; numbers from this run say nothing about real features`,
+    });
+  }
+  const named = Object.keys(f.provenance).filter((m) => f.chosenBy[m] === 'mmrec file name');
+  if (named.length) {
+    const desc = named.map((m) => {
+      const p = f.provenance[m]!;
+      return p.source === 'file' ? `${m} = ${relative(dataset.dir!, p.path)}` : p.source === 'concat' ? `${m} = concat(${p.of.join(', ')})` : m;
+    });
+    out.push({ type: 'log', level: 'info', message: `features from ${dataset.dir} by their MMRec names: ${desc.join(', ')} (--features m=file.npy chooses others)` });
+  }
+  return out;
 }
 
 /** Checkpoint files of one seed: `last.ckpt` after every epoch, `best-<epoch>.ckpt` at each improvement. */
@@ -184,10 +268,10 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     if (!existsSync(runJson)) throw new UserError('not a run directory (no run.json)', { file: resolve(opts.resume) });
     record = JSON.parse(readFileSync(runJson, 'utf8')) as RunRecord;
     // The resolved pipeline saved with the run is the one to continue, whatever happened to the source since.
-    opts = { ...opts, file: join(resolve(opts.resume), 'pipeline.yaml'), set: [], dataset: undefined, epochs: undefined, seed: undefined, protocol: undefined, dataPath: record.dataPath, dataDir: record.dataDir };
+    opts = { ...opts, file: join(resolve(opts.resume), 'pipeline.yaml'), set: [], dataset: undefined, features: undefined, epochs: undefined, seed: undefined, protocol: undefined, dataPath: record.dataPath, dataDir: record.dataDir };
   }
   const backend = await initBackend(opts.backend ?? record?.backend ?? 'auto');
-  const { loaded, graph, dataset } = await prepare(opts);
+  const { loaded, graph, dataset, features } = await prepare(opts);
   const p = loaded.pipeline;
   const seeds = record?.seeds ?? Array.from({ length: opts.seeds ?? 1 }, (_, i) => p.train.seed + i);
   const nSeeds = seeds.length;
@@ -214,7 +298,11 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
       dataPath: opts.dataPath ? resolve(opts.dataPath) : undefined,
       // Absolute, so that `--resume` and `analyze` find the data from any working directory.
       dataDir: ((d) => (d === undefined ? undefined : resolve(d)))(resolveDataDir(opts.dataDir)),
-      features: featuresFor(loaded, dataset.name),
+      features: features.sources,
+      // Per loaded modality: a file (path, size, mtime, sha256) or generated features (width), and which rule chose it.
+      featureProvenance: features.provenance,
+      generatedFeatures: features.generated,
+      ...(opts.features ? { featuresFlag: opts.features } : {}),
       seeds,
       backend: backend.choice,
       outputs: Object.keys(graph.outputs),
@@ -222,6 +310,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     });
   }
   emit({ type: 'log', level: 'info', message: `backend: ${backend.choice}${backend.skipped.length ? ` (skipped: ${backend.skipped.join('; ')})` : ''}` });
+  for (const e of featureNotes(features, dataset)) emit(e);
 
   const perSeed: SeedEndEvent[] = [];
   for (const [i, seed] of seeds.entries()) {

@@ -18,7 +18,8 @@ import type { Metrics } from '../engine/events.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { loadChecked, overridesFor } from './run.js';
+import { loadChecked, overridesFor, pinData } from './run.js';
+import type { FeatureSource } from '../data/types.js';
 import { meanStd } from './stats.js';
 import { resolvedText, sha, type PlannedPoint } from './sweep/plan.js';
 import { runLocal } from './sweep/local.js';
@@ -43,6 +44,8 @@ export interface ZooOptions {
   dataset?: string;
   dataPath?: string;
   dataDir?: string;
+  /** `--features`: pinned into every model's profile for the dataset (see pinData). */
+  features?: Record<string, FeatureSource>;
   seeds?: number;
   seed?: number;
   epochs?: number;
@@ -188,6 +191,7 @@ export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; m
     names.set(p.name, file);
   }
   const dataPath = opts.dataPath ? resolve(opts.dataPath) : undefined;
+  for (const { p } of chosen) pinData(p, { dataPath, features: opts.features });
   const dataset = dataPath ? basename(dataPath) : chosen[0]!.p.data.dataset;
   const n = opts.seeds ?? 1;
   const first = opts.seed ?? chosen[0]!.p.train.seed;

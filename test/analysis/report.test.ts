@@ -10,6 +10,7 @@ import { cmdAnalyze } from '../../src/cli/analyze.js';
 import { UserError } from '../../src/util/errors.js';
 import { FAKE_FEATURES, makeFakeRun } from './fake-run.js';
 import { svgTexts } from './svg-text.js';
+import { generatedFeatures } from '../../src/analysis/load.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'anchorflow-analysis-'));
@@ -212,4 +213,14 @@ test('report: the loss plot has labelled axes and a legend of every loss term', 
     assert.ok(xt.length >= 3 && xt.every(Number.isInteger), `x ticks ${xt}`);
     assert.ok(texts.filter((x) => x.cls.includes('ytick')).length >= 2);
   }
+});
+
+test('analyze: which raw features were generated, from run.json provenance or (older runs) the sources', () => {
+  const real = { dataset: 'tiktok', dataDir: '/d', features: { v: 'image_feat.npy', t: 'audio_feat.npy', mm: { concat: ['v', 't'] } } };
+  assert.deepEqual(generatedFeatures({ ...real, featureProvenance: { v: { source: 'file' }, t: { source: 'file' }, mm: { source: 'concat' } } }), []);
+  assert.deepEqual(generatedFeatures(real), [], 'files without provenance are files');
+  const mixed = { dataset: 'shop', dataPath: '/d/shop', features: { v: 'pics.npy', t: { synthetic: 3 }, mm: { concat: ['v', 't'] } } };
+  assert.deepEqual(generatedFeatures({ ...mixed, featureProvenance: { v: { source: 'file' }, t: { source: 'synthetic', dim: 3 } } }), ['mm', 't']);
+  assert.deepEqual(generatedFeatures({ dataset: 'synth:small', features: FAKE_FEATURES }), ['mm', 't', 'v']);
+  assert.deepEqual(generatedFeatures({ dataset: 'synth:small', features: { v: 'image_feat.npy' } }), ['v'], 'a built-in dataset maps file names to generated features');
 });

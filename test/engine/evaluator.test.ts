@@ -138,6 +138,35 @@ for (const backend of ['wasm', 'cpu'] as const) {
       });
     }
 
+    test('|T| counts duplicate truth rows as MMRec does (pos_len), while a ranked item is a hit once', async () => {
+      await useBackend(backend);
+      // 1 user, 6 items ranked 1, 2, 3, 4, 5 (item 0 is the train item, masked). Truth rows: 2, 2, 5, i.e. item 2
+      // twice (a duplicated valid/test row). MMRec: pos_index marks ranked items that are in the truth list
+      // (membership, so item 2 is one hit at rank 2), pos_len = len([2, 2, 5]) = 3.
+      const users = tf.tensor2d([[1, 0]]);
+      const items = tf.tensor2d([[9, 0], [5, 0], [4, 0], [3, 0], [2, 0], [1, 0]]);
+      const train = userItems([[0]]);
+      const truth = userItems([[2, 2, 5]]);
+      const m = evaluateFullRanking({ users, items, train, truth, ks: [2, 5], metrics: METRICS, batchUsers: 1 });
+      // hits by rank: [0, 1, 0, 0, 1]
+      const l2 = 1 / Math.log2(3);
+      const l5 = 1 / Math.log2(6);
+      const idcg = (n: number) => Array.from({ length: n }, (_, r) => 1 / Math.log2(r + 2)).reduce((a, b) => a + b, 0);
+      const expected = {
+        'recall@2': 1 / 3, // not 1 / 2, which counting distinct items would give
+        'recall@5': 2 / 3,
+        'precision@2': 1 / 2,
+        'precision@5': 2 / 5,
+        'ndcg@2': l2 / idcg(2), // IDCG over min(|T|, K) = 2
+        'ndcg@5': (l2 + l5) / idcg(3), // min(3, 5) = 3 ideal ranks, not 2
+        'map@2': 1 / 2 / 2,
+        'map@5': (1 / 2 + 2 / 5) / 3,
+      };
+      assertMetricsClose(m, expected, 'duplicates');
+      users.dispose();
+      items.dispose();
+    });
+
     test('K larger than the item count and a mismatched train list', async () => {
       await useBackend(backend);
       const users = tf.tensor2d([[1, 0]]);

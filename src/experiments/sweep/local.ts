@@ -25,6 +25,8 @@ export async function runLocal(pipeline: string, todo: PlannedPoint[], store: Sw
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // A point's warnings (generated features, above all) reach the sweep's output once, not once per point.
+  const warned = new Set<string>();
 
   async function slot(): Promise<void> {
     for (let p = queue.shift(); p && !stop.signal.aborted; p = queue.shift()) {
@@ -44,6 +46,10 @@ export async function runLocal(pipeline: string, todo: PlannedPoint[], store: Sw
             marker();
           },
           onEvent: (e) => {
+            if (e.type === 'log' && e.level === 'warn' && !warned.has(e.message)) {
+              warned.add(e.message);
+              tracker.log('warn', e.message);
+            }
             if (e.type === 'run_start') tracker.progress(p!.id, 0, e.maxEpochs);
             if (e.type === 'epoch_end') {
               epoch = e.epoch;

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
 import { dumpResolved, type Pipeline } from '../../dsl/index.js';
 import { UserError, isUserError } from '../../util/errors.js';
-import { loadChecked, overridesFor } from '../run.js';
+import { loadChecked, overridesFor, pinData } from '../run.js';
+import type { FeatureSource } from '../../data/types.js';
 import { configurations, readSpec, type Configuration, type SweepSpec } from './spec.js';
 import type { Protocol } from '../protocol.js';
 
@@ -27,6 +28,8 @@ export interface PlanOptions {
   out?: string;
   /** Training protocol (protocol.ts); part of every point's resolved pipeline, hence of its id. */
   protocol?: Protocol;
+  /** `--features`: pinned into the dataset's profile, so the points' resolved pipelines (and ids) carry it. */
+  features?: Record<string, FeatureSource>;
 }
 
 /** What a process needs to run one point; also the BullMQ job's data. Holds no machine-specific secrets. */
@@ -95,6 +98,7 @@ export function planSweep(opts: PlanOptions): SweepPlan {
     let p: Pipeline;
     try {
       p = loadChecked(file, [...baseOverrides, ...config.overrides]).pipeline;
+      pinData(p, { dataPath, features: opts.features });
     } catch (e) {
       if (!isUserError(e)) throw e;
       // Point at the sweep entry too: the value came from there, not from a --set the user typed.

@@ -192,6 +192,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         plugins: opts.plugins,
         signal: kill.signal,
         onEvent: (e) => {
+          if (e.type === 'log' && e.level === 'warn') opts.log(`${label}: warning: ${e.message}`);
           if (e.type === 'run_start') maxEpochs = e.maxEpochs;
           if (e.type === 'epoch_end') {
             opts.log(`${label}: epoch ${e.epoch}${maxEpochs ? `/${maxEpochs}` : ''}`);
