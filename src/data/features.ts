@@ -5,6 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, type SourceLocation } from '../util/errors.js';
+import { float32Refusal } from '../util/memory.js';
 import { readNpy } from './npy.js';
 import { firstIdAtLeast } from './inter.js';
 import { graphFeatures, graphLatent, PAPER_DIMS, syntheticFeatures, type SyntheticData } from './synthetic.js';
@@ -61,6 +62,8 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
     } else if (typeof src === 'object' && src !== null && 'synthetic' in src) {
       const dim = src.synthetic;
       if (!Number.isInteger(dim) || dim < 1) fail(key, `synthetic width must be a positive integer, found ${JSON.stringify(dim)}`);
+      const refusal = float32Refusal(ctx.nItems * dim);
+      if (refusal) fail(key, `synthetic features of width ${dim} for ${ctx.nItems} items would need ${refusal}`);
       if (ctx.synthetic) m = syntheticFeatures(ctx.synthetic, key, dim);
       else {
         latent ??= graphLatent(ctx.train, ctx.nUsers, ctx.nItems, ctx.seed);
