@@ -1,6 +1,6 @@
 /** The data layer's public API. */
 export type { Dataset, DataSpec, FeatureMatrix, FeatureSource, Interactions, UserItems } from './types.js';
-export { readNpy, writeNpy, encodeNpy, halfToFloat, type NpyArray } from './npy.js';
+export { readNpy, readNpyHeader, writeNpy, encodeNpy, halfToFloat, type NpyArray } from './npy.js';
 export { readInter, parseInter, idBound, type InterFile } from './inter.js';
 export { checkTrainable } from './trainable.js';
 export {

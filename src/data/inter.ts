@@ -79,7 +79,7 @@ function colOfField(text: string, k: number): number {
 
 /** Reads an .inter file. Every malformed line is a UserError at `file:line:col` with the line as excerpt. */
 export function readInter(path: string): InterFile {
-  return parseInter(readRegularFile(path), path);
+  return parseInter(readRegularFile(path, { text: true }), path);
 }
 
 /** Parses the bytes of an .inter file; `file` is only used in error locations. */

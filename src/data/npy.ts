@@ -152,13 +152,33 @@ function checkFinite(data: Float32Array, shape: number[], file: string): void {
 export function readNpy(path: string): NpyArray {
   const f = openRegularFile(path);
   try {
-    return readOpen(f, path);
+    const h = checkedHeader(f, path);
+    const n = h.shape.reduce((a, b) => a * b, 1);
+    const size = ITEM_SIZE[h.dtype]!;
+    const buf = readAt(f, 0, f.size, path);
+    const data = decode(buf.subarray(h.dataStart, h.dataStart + n * size), h.dtype, n);
+    checkFinite(data, h.shape, path);
+    return { shape: h.shape, dtype: h.dtype, data };
   } finally {
     closeSync(f.fd);
   }
 }
 
-function readOpen(f: ReturnType<typeof openRegularFile>, path: string): NpyArray {
+/**
+ * The shape and dtype of a .npy file, with every check that needs no data (format, dtype, order, size), reading
+ * only its header: lets a caller compare the shape with what it expects before the data is read.
+ */
+export function readNpyHeader(path: string): { shape: number[]; dtype: string } {
+  const f = openRegularFile(path);
+  try {
+    const h = checkedHeader(f, path);
+    return { shape: h.shape, dtype: h.dtype };
+  } finally {
+    closeSync(f.fd);
+  }
+}
+
+function checkedHeader(f: ReturnType<typeof openRegularFile>, path: string): Header {
   const h = parseHeader(readAt(f, 0, Math.min(f.size, 12 + MAX_HEADER_BYTES), path), path, f.size);
   if (!SUPPORTED.includes(h.dtype)) {
     throw new UserError(
@@ -186,10 +206,7 @@ function readOpen(f: ReturnType<typeof openRegularFile>, path: string): NpyArray
   }
   const refusal = float32Refusal(n);
   if (refusal) throw new UserError(`shape (${h.shape.join(', ')}) is too large to load: ${refusal}`, { file: path });
-  const buf = readAt(f, 0, f.size, path);
-  const data = decode(buf.subarray(h.dataStart, h.dataStart + n * size), h.dtype, n);
-  checkFinite(data, h.shape, path);
-  return { shape: h.shape, dtype: h.dtype, data };
+  return h;
 }
 
 /** Encodes the bytes of a version 1.0 `<f4` .npy file. */

@@ -322,9 +322,18 @@ async function runSeeds(ctx: {
   const { opts, record, backend, loaded, graph, dataset, seeds, resolvedYaml, hash, runDir } = ctx;
   const p = loaded.pipeline;
   const nSeeds = seeds.length;
+  // A resumed run's log is held back until its records and checkpoints have been read and checked, so a
+  // damaged run directory is refused without being changed.
+  let held: EngineEvent[] | undefined = record ? [] : undefined;
   const emit: EventSink = (e: EngineEvent) => {
-    runDir?.event(e);
+    if (held) held.push(e);
+    else runDir?.event(e);
     opts.emit?.(e);
+  };
+  const release = () => {
+    const q = held;
+    held = undefined;
+    q?.forEach((e) => runDir?.event(e));
   };
   if (runDir && !record) {
     runDir.writeText('pipeline.yaml', resolvedYaml);
@@ -352,10 +361,11 @@ async function runSeeds(ctx: {
     const done = runDir ? join(runDir.path, seedDir, 'result.json') : undefined;
     if (record && done && existsSync(done)) {
       const finished = readRunJson(done) as SeedEndEvent;
-      if (typeof finished !== 'object' || finished === null || typeof finished.valid !== 'object' || typeof finished.test !== 'object') {
+      if (typeof finished !== 'object' || finished === null || typeof finished.valid !== 'object' || typeof finished.test !== 'object' || !finished.valid || !finished.test) {
         throw new UserError(`not a seed result (expected valid and test metrics); the run directory is damaged`, { file: done });
       }
       perSeed.push(finished);
+      release();
       emit({ type: 'log', level: 'info', message: `seed ${seed} already finished` });
       // Its summary again, so that a consumer that only saw the resumed run (a sweep point whose process was
       // killed after the seed ended but before the sweep stored it) still receives the seed's result.
@@ -368,6 +378,7 @@ async function runSeeds(ctx: {
     let bestFile: string | undefined;
     try {
       const resumeState = record && ck ? loadTrainerState(ck, { hash, name: p.name, shapes }) : undefined;
+      release();
       if (resumeState && ck) bestFile = (readCheckpoint(ck.last).meta as { bestFile?: string }).bestFile;
       const { summary, bestWeights } = await trainSeed(model, dataset, p, {
         seed,

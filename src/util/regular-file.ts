@@ -80,17 +80,30 @@ export function readAt(f: RegularFile, position: number, length: number, file: s
   return got === length ? buf : buf.subarray(0, got);
 }
 
+/** Text files are read in pieces of this size, each checked for NUL bytes before the next is read. */
+const TEXT_CHUNK = 8 << 20;
+
 /**
  * The whole content of a regular file. `maxBytes` refuses larger files before reading them, with `what` naming
- * the kind of file in the message.
+ * the kind of file in the message. `text` refuses a file holding a NUL byte, which no text file has, as soon as
+ * the piece holding it is read: a large binary or sparse file is not read to its end first.
  */
-export function readRegularFile(path: string, opts: { maxBytes?: number; what?: string } = {}): Buffer {
+export function readRegularFile(path: string, opts: { maxBytes?: number; what?: string; text?: boolean } = {}): Buffer {
   const f = openRegularFile(path);
   try {
     if (opts.maxBytes !== undefined && f.size > opts.maxBytes) {
       throw new UserError(`${opts.what ?? 'file'} is ${formatBytes(f.size)}, more than the ${formatBytes(opts.maxBytes)} such a file can be`, { file: path });
     }
-    return readAt(f, 0, f.size, path);
+    if (!opts.text) return readAt(f, 0, f.size, path);
+    const pieces: Buffer[] = [];
+    for (let pos = 0; pos < f.size; pos += TEXT_CHUNK) {
+      const piece = readAt(f, pos, Math.min(TEXT_CHUNK, f.size - pos), path);
+      const nul = piece.indexOf(0);
+      if (nul >= 0) throw new UserError(`binary content (a NUL byte at offset ${pos + nul}); expected a text file`, { file: path });
+      pieces.push(piece);
+      if (piece.length < TEXT_CHUNK) break;
+    }
+    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
   } finally {
     closeSync(f.fd);
   }
