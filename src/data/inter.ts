@@ -209,7 +209,9 @@ function fieldError(
   const col = lineText(buf, start, fStart).length + 1;
   let fEnd = buf.indexOf(TAB, fStart);
   if (fEnd < 0 || fEnd > end) fEnd = end;
-  const raw = lineText(buf, fStart, fEnd);
+  const full = lineText(buf, fStart, fEnd);
+  // The field is quoted in the message itself, so a runaway one is cut to what identifies it.
+  const raw = full.length > 40 ? `${full.slice(0, 40)}…` : full;
   const name = columns[field]!;
   const at = { file, line, col, excerpt: text };
   if (raw === '') throw new UserError(`${name} is empty`, at);

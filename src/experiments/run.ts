@@ -3,11 +3,11 @@
  * and evaluate each seed, writing the run directory. This is the public entry point the CLI and the
  * TypeScript API share.
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readCheckpoint, writeCheckpoint, type CheckpointFile, type NamedArray } from '../engine/checkpoint.js';
 import type { TrainerState } from '../engine/trainer.js';
-import { isUserError, UserError } from '../util/errors.js';
+import { isUserError, UserError, type SourceLocation } from '../util/errors.js';
 import { readRegularFile } from '../util/regular-file.js';
 import { checkMemory } from '../engine/memory.js';
 import { Profiler, formatProfile } from '../engine/profiler.js';
@@ -73,6 +73,14 @@ export function featuresFor(loaded: LoadedPipeline, dataset: string): Record<str
   return d.profiles?.[dataset]?.features ?? d.profiles?.[dataset.split(':')[0]!]?.features ?? d.features;
 }
 
+/** Where each chosen feature source is written (its profile's entry, else data.features), for data errors. */
+function featureLocations(loaded: LoadedPipeline, dataset: string, keys: string[]): Record<string, SourceLocation> {
+  const profiles = loaded.pipeline.data.profiles;
+  const profile = [dataset, dataset.split(':')[0]!].find((k) => profiles?.[k]?.features);
+  const base = profile !== undefined ? ['data', 'profiles', profile, 'features'] : ['data', 'features'];
+  return Object.fromEntries(keys.map((k) => [k, loaded.locate([...base, k])]));
+}
+
 /** Compiles without data (symbolic sizes): what `check` and `graph` show. */
 export function compileSymbolic(loaded: LoadedPipeline, dataset = loaded.pipeline.data.dataset): CompiledGraph {
   const env: ShapeEnv = { sizes: {}, modalities: Object.keys(featuresFor(loaded, dataset)) };
@@ -107,6 +115,7 @@ export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipelin
     dataDir: resolveDataDir(opts.dataDir),
     dataPath: opts.dataPath,
     features,
+    featureLocs: featureLocations(loaded, dsKey, Object.keys(features)),
   });
   for (const m of Object.keys(dataset.features)) if (!used.includes(m)) delete dataset.features[m];
   checkTrainable(dataset);
@@ -233,6 +242,7 @@ function loadTrainerState(
   ck: ReturnType<typeof seedCheckpoints>,
   expect: { hash: string; name: string; shapes: Map<string, number[]> },
 ): TrainerState | undefined {
+  if (existsSync(ck.dir) && !statSync(ck.dir).isDirectory()) throw new UserError('expected the checkpoint folder, found a file', { file: ck.dir });
   if (!existsSync(ck.last)) return undefined;
   const last = readCheckpoint(ck.last);
   checkCheckpoint(ck.last, last, expect);

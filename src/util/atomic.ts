@@ -13,6 +13,8 @@ const DISK_ERRORS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   EFBIG: 'file too large for the file system',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EEXIST: 'the path exists and is not a folder',
 };
 
 /**
