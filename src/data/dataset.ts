@@ -135,5 +135,6 @@ export async function loadDataset(spec: DataSpec): Promise<Dataset> {
     features,
   };
   if (core.dir !== undefined) ds.dir = core.dir;
+  if (core.interFile !== undefined) ds.interFile = core.interFile;
   return ds;
 }

@@ -5,7 +5,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, type SourceLocation } from '../util/errors.js';
-import { readNpy } from './npy.js';
+import { float32Refusal } from '../util/memory.js';
+import { readNpy, readNpyHeader } from './npy.js';
 import { firstIdAtLeast } from './inter.js';
 import { graphFeatures, graphLatent, PAPER_DIMS, syntheticFeatures, type SyntheticData } from './synthetic.js';
 import type { FeatureMatrix, FeatureSource, Interactions } from './types.js';
@@ -61,6 +62,8 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
     } else if (typeof src === 'object' && src !== null && 'synthetic' in src) {
       const dim = src.synthetic;
       if (!Number.isInteger(dim) || dim < 1) fail(key, `synthetic width must be a positive integer, found ${JSON.stringify(dim)}`);
+      const refusal = float32Refusal(ctx.nItems * dim);
+      if (refusal) fail(key, `synthetic features of width ${dim} for ${ctx.nItems} items would need ${refusal}`);
       if (ctx.synthetic) m = syntheticFeatures(ctx.synthetic, key, dim);
       else {
         latent ??= graphLatent(ctx.train, ctx.nUsers, ctx.nItems, ctx.seed);
@@ -95,7 +98,8 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
       const present = ctx.dir && existsSync(ctx.dir) ? readdirSync(ctx.dir).filter((f) => f.endsWith('.npy')) : [];
       fail(key, `feature file not found: ${path}` + (ctx.dir ? ` (.npy files in ${ctx.dir}: ${present.length ? present.join(', ') : 'none'})` : ''), path);
     }
-    const arr = readNpy(path);
+    // The shape is checked from the header, before the data is read.
+    const arr = readNpyHeader(path);
     if (arr.shape.length !== 2) {
       throw new UserError(`expected a 2-D matrix (items x features) for modality ${key}, found shape (${arr.shape.join(', ')})`, { file: path });
     }
@@ -119,7 +123,7 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
         file: path,
       });
     }
-    const m: FeatureMatrix = { name: key, rows, cols, data: arr.data, source: `${path} (${arr.dtype})` };
+    const m: FeatureMatrix = { name: key, rows, cols, data: readNpy(path).data, source: `${path} (${arr.dtype})` };
     byPath.set(path, m);
     return m;
   };

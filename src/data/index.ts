@@ -1,7 +1,8 @@
 /** The data layer's public API. */
 export type { Dataset, DataSpec, FeatureMatrix, FeatureSource, Interactions, UserItems } from './types.js';
-export { readNpy, writeNpy, encodeNpy, halfToFloat, type NpyArray } from './npy.js';
-export { readInter, parseInter, type InterFile } from './inter.js';
+export { readNpy, readNpyHeader, writeNpy, encodeNpy, halfToFloat, type NpyArray } from './npy.js';
+export { readInter, parseInter, idBound, type InterFile } from './inter.js';
+export { checkTrainable } from './trainable.js';
 export {
   generateSynthetic,
   graphLatent,

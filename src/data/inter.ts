@@ -3,8 +3,8 @@
  * 2 test), optionally rating and timestamp. Parsed byte by byte because the larger Amazon sets have
  * hundreds of thousands of rows and a generic CSV reader costs several times more.
  */
-import { readFileSync } from 'node:fs';
 import { UserError, type SourceLocation } from '../util/errors.js';
+import { readRegularFile } from '../util/regular-file.js';
 import type { Interactions } from './types.js';
 
 export interface InterFile {
@@ -40,6 +40,14 @@ function parseHeader(buf: Uint8Array, start: number, end: number, file: string):
   }
   const pos = REQUIRED.map((name) => columns.indexOf(name));
   const missing = REQUIRED.filter((_, k) => pos[k]! < 0);
+  if (!text.includes('\t') && !REQUIRED.some((name) => text.includes(name))) {
+    // Not a table at all (a linked system file, a binary): its first line is not shown, it may be private.
+    throw new UserError(`not an .inter file: the first line names none of ${REQUIRED.join(', ')} and has no tabs; ${EXPECTED}`, {
+      file,
+      line: 1,
+      col: 1,
+    });
+  }
   if (missing.length > 0) {
     const hint = columns.length === 1 && text.includes(' ') ? ' (the columns must be separated by tabs, not spaces)' : '';
     throw new UserError(`header is missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}${hint}; ${EXPECTED}`, at);
@@ -53,6 +61,15 @@ function parseHeader(buf: Uint8Array, start: number, end: number, file: string):
   return { columns, pos };
 }
 
+/**
+ * The largest id (exclusive) a file of `rows` interactions may use. Dense ids need at most one per row; a
+ * filtered file may leave gaps, so as many again are allowed, plus room for tiny hand-written files. Beyond
+ * that the ids are raw ones, and the tables sized by the largest id would be mostly empty (and can exhaust memory).
+ */
+export function idBound(rows: number): number {
+  return 2 * rows + 1000;
+}
+
 /** 1-based character column of the k-th tab-separated field of a line. */
 function colOfField(text: string, k: number): number {
   let col = 1;
@@ -62,14 +79,7 @@ function colOfField(text: string, k: number): number {
 
 /** Reads an .inter file. Every malformed line is a UserError at `file:line:col` with the line as excerpt. */
 export function readInter(path: string): InterFile {
-  let buf: Uint8Array;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(e)})`, { file: path });
-  }
-  return parseInter(buf, path);
+  return parseInter(readRegularFile(path, { text: true }), path);
 }
 
 /** Parses the bytes of an .inter file; `file` is only used in error locations. */
@@ -98,6 +108,8 @@ export function parseInter(buf: Uint8Array, file: string): InterFile {
   let lineNo = 1;
   let maxUser = -1;
   let maxItem = -1;
+  // Where each maximum was first seen, to point at it if it is out of bounds.
+  const maxAt = { user: { line: 0, start: 0, end: 0 }, item: { line: 0, start: 0, end: 0 } };
   while (pos < len) {
     lineNo++;
     let lineEnd = buf.indexOf(LF, pos);
@@ -144,11 +156,28 @@ export function parseInter(buf: Uint8Array, file: string): InterFile {
     users[n] = u;
     items[n] = it;
     labels[n] = x;
-    if (u > maxUser) maxUser = u;
-    if (it > maxItem) maxItem = it;
+    if (u > maxUser) {
+      maxUser = u;
+      maxAt.user = { line: lineNo, start, end };
+    }
+    if (it > maxItem) {
+      maxItem = it;
+      maxAt.item = { line: lineNo, start, end };
+    }
     n++;
   }
   if (n === 0) throw new UserError('the file has a header but no interactions', { file, line: 1, col: 1, excerpt: hdr.columns.join('\t') });
+  const bound = idBound(n);
+  for (const [k, max, at] of [[uCol, maxUser, maxAt.user], [iCol, maxItem, maxAt.item]] as const) {
+    if (max < bound) continue;
+    const text = lineText(buf, at.start, at.end);
+    const name = hdr.columns[k]!;
+    throw new UserError(
+      `${name} ${max} is far beyond what ${n} interaction${n === 1 ? '' : 's'} can use: ids are 0-based and dense in the MMRec layout, ` +
+        `so this file's ids must be below ${bound} (every id up to the largest gets an embedding row); remap the raw ids to 0..n-1`,
+      { file, line: at.line, col: colOfField(text, k), excerpt: text },
+    );
+  }
 
   const counts = [0, 0, 0];
   for (let r = 0; r < n; r++) counts[labels[r]!]!++;
@@ -180,7 +209,9 @@ function fieldError(
   const col = lineText(buf, start, fStart).length + 1;
   let fEnd = buf.indexOf(TAB, fStart);
   if (fEnd < 0 || fEnd > end) fEnd = end;
-  const raw = lineText(buf, fStart, fEnd);
+  const full = lineText(buf, fStart, fEnd);
+  // The field is quoted in the message itself, so a runaway one is cut to what identifies it.
+  const raw = full.length > 40 ? `${full.slice(0, 40)}…` : full;
   const name = columns[field]!;
   const at = { file, line, col, excerpt: text };
   if (raw === '') throw new UserError(`${name} is empty`, at);
@@ -207,7 +238,7 @@ function fieldCountError(text: string, found: number, columns: string[], file: s
 export function firstIdAtLeast(path: string, column: string, min: number): { id: number; loc: SourceLocation } | undefined {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path).toString('utf8');
   } catch {
     return undefined;
   }
@@ -218,6 +249,28 @@ export function firstIdAtLeast(path: string, column: string, min: number): { id:
     const line = lines[i]!.replace(/\r$/, '');
     const id = Number(line.split('\t')[k]);
     if (line !== '' && id >= min) return { id, loc: { file: path, line: i + 1, col: colOfField(line, k), excerpt: line } };
+  }
+  return undefined;
+}
+
+/**
+ * The first data line for which `test` holds, as a location; `test` reads the line's fields by column name
+ * (`get('userID')`). Like firstIdAtLeast, only for error paths on a file that parsed cleanly.
+ */
+export function findRow(path: string, test: (get: (column: string) => number) => boolean): SourceLocation | undefined {
+  let text: string;
+  try {
+    text = readRegularFile(path).toString('utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  const header = (lines[0] ?? '').replace(/\r$/, '').split('\t').map((s) => s.trim());
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    if (line === '') continue;
+    const fields = line.split('\t');
+    if (test((column) => Number(fields[header.indexOf(column)]))) return { file: path, line: i + 1, col: 1, excerpt: line };
   }
   return undefined;
 }

@@ -3,9 +3,11 @@
  * project reads becomes float32, because that is what tfjs trains on; float16 is decoded here because some
  * public feature sets (TikTok) ship that way.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { float32Refusal } from '../util/memory.js';
+import { openRegularFile, readAt } from '../util/regular-file.js';
 
 export interface NpyArray {
   shape: number[];
@@ -17,6 +19,11 @@ export interface NpyArray {
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const SUPPORTED = ['<f2', '<f4', '<f8'];
 const ITEM_SIZE: Record<string, number> = { '<f2': 2, '<f4': 4, '<f8': 8 };
+/**
+ * NumPy writes headers of about a hundred bytes; the format allows up to 4 GB. Anything past this is not a
+ * header a tool wrote, and reading it would only waste memory.
+ */
+const MAX_HEADER_BYTES = 1 << 20;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** IEEE 754 binary16 -> number, exact (every half is representable in float32). */
@@ -46,7 +53,8 @@ interface Header {
   dataStart: number;
 }
 
-function parseHeader(buf: Uint8Array, file: string): Header {
+/** Parses the header from the first bytes of the file (`buf`, at least the whole header when the file has it). */
+function parseHeader(buf: Uint8Array, file: string, fileSize: number): Header {
   if (buf.length < MAGIC.length || MAGIC.some((b, i) => buf[i] !== b)) {
     throw new UserError('not a .npy file (the file does not start with the magic bytes \\x93NUMPY)', { file });
   }
@@ -61,8 +69,11 @@ function parseHeader(buf: Uint8Array, file: string): Header {
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = 8 + lenBytes;
   const dataStart = headerStart + headerLen;
-  if (buf.length < dataStart) {
-    throw new UserError(`truncated .npy header (declares ${headerLen} header bytes, the file has ${buf.length - headerStart})`, { file });
+  if (fileSize < dataStart) {
+    throw new UserError(`truncated .npy header (declares ${headerLen} header bytes, the file has ${fileSize - headerStart})`, { file });
+  }
+  if (headerLen > MAX_HEADER_BYTES) {
+    throw new UserError(`implausible .npy header length ${headerLen} bytes (NumPy writes about a hundred); the file is corrupt`, { file });
   }
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(buf.subarray(headerStart, dataStart));
 
@@ -70,7 +81,7 @@ function parseHeader(buf: Uint8Array, file: string): Header {
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
   const shape = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
   if (!descr || !fortran || !shape) {
-    throw new UserError(`malformed .npy header (expected keys descr, fortran_order, shape): ${text.trim()}`, { file });
+    throw new UserError(`malformed .npy header (expected keys descr, fortran_order, shape): ${clip(text.trim())}`, { file });
   }
   const dtype = descr[3] ? 'a structured dtype' : (descr[1] ?? descr[2])!;
   const dims = shape[1]!
@@ -79,9 +90,14 @@ function parseHeader(buf: Uint8Array, file: string): Header {
     .filter((s) => s.length > 0)
     .map((s) => (/^\d+L?$/.test(s) ? parseInt(s, 10) : NaN));
   if (dims.some((d) => !Number.isSafeInteger(d))) {
-    throw new UserError(`malformed shape in .npy header: (${shape[1]})`, { file });
+    throw new UserError(`malformed shape in .npy header: (${clip(shape[1]!)})`, { file });
   }
   return { dtype, fortran: fortran[1] === 'True', shape: dims, dataStart };
+}
+
+/** A header shown in a message: long enough to recognise, never a screenful. */
+function clip(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** Copies into a fresh, aligned buffer so typed-array views are legal regardless of the header length. */
@@ -128,19 +144,45 @@ function checkFinite(data: Float32Array, shape: number[], file: string): void {
   }
 }
 
-/** Reads a .npy file into float32. Any problem with the file is a UserError located at the file. */
+/**
+ * Reads a .npy file into float32. Any problem with the file is a UserError located at the file. Only a regular
+ * file is opened, and its size is checked against the shape in its header before the data is read, so a
+ * device, a pipe or a header that declares more than the file holds fails at once.
+ */
 export function readNpy(path: string): NpyArray {
-  let buf: Uint8Array;
+  const f = openRegularFile(path);
   try {
-    buf = readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(e)})`, { file: path });
+    const h = checkedHeader(f, path);
+    const n = h.shape.reduce((a, b) => a * b, 1);
+    const size = ITEM_SIZE[h.dtype]!;
+    const buf = readAt(f, 0, f.size, path);
+    const data = decode(buf.subarray(h.dataStart, h.dataStart + n * size), h.dtype, n);
+    checkFinite(data, h.shape, path);
+    return { shape: h.shape, dtype: h.dtype, data };
+  } finally {
+    closeSync(f.fd);
   }
-  const h = parseHeader(buf, path);
+}
+
+/**
+ * The shape and dtype of a .npy file, with every check that needs no data (format, dtype, order, size), reading
+ * only its header: lets a caller compare the shape with what it expects before the data is read.
+ */
+export function readNpyHeader(path: string): { shape: number[]; dtype: string } {
+  const f = openRegularFile(path);
+  try {
+    const h = checkedHeader(f, path);
+    return { shape: h.shape, dtype: h.dtype };
+  } finally {
+    closeSync(f.fd);
+  }
+}
+
+function checkedHeader(f: ReturnType<typeof openRegularFile>, path: string): Header {
+  const h = parseHeader(readAt(f, 0, Math.min(f.size, 12 + MAX_HEADER_BYTES), path), path, f.size);
   if (!SUPPORTED.includes(h.dtype)) {
     throw new UserError(
-      `unsupported dtype ${h.dtype} (supported: ${SUPPORTED.join(', ')}, i.e. little-endian float16/32/64; convert with arr.astype('<f4'))`,
+      `unsupported dtype ${clip(h.dtype)} (supported: ${SUPPORTED.join(', ')}, i.e. little-endian float16/32/64; convert with arr.astype('<f4'))`,
       { file: path },
     );
   }
@@ -149,7 +191,7 @@ export function readNpy(path: string): NpyArray {
   }
   const n = h.shape.reduce((a, b) => a * b, 1);
   const size = ITEM_SIZE[h.dtype]!;
-  const have = buf.length - h.dataStart;
+  const have = f.size - h.dataStart;
   if (have < n * size) {
     throw new UserError(
       `truncated .npy data: shape (${h.shape.join(', ')}) of ${h.dtype} needs ${n * size} bytes, the file has ${have}`,
@@ -162,9 +204,9 @@ export function readNpy(path: string): NpyArray {
       { file: path },
     );
   }
-  const data = decode(buf.subarray(h.dataStart, h.dataStart + n * size), h.dtype, n);
-  checkFinite(data, h.shape, path);
-  return { shape: h.shape, dtype: h.dtype, data };
+  const refusal = float32Refusal(n);
+  if (refusal) throw new UserError(`shape (${h.shape.join(', ')}) is too large to load: ${refusal}`, { file: path });
+  return h;
 }
 
 /** Encodes the bytes of a version 1.0 `<f4` .npy file. */

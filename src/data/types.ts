@@ -28,6 +28,8 @@ export interface Dataset {
   name: string;
   /** Folder it was read from, absent for built-in synthetic data. */
   dir?: string;
+  /** The .inter file it was read from, absent for built-in synthetic data. */
+  interFile?: string;
   nUsers: number;
   nItems: number;
   train: Interactions;

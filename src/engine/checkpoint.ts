@@ -4,9 +4,9 @@
  * then the float32 data. One file holds the model weights, the optimiser state, the RNG states and the
  * trainer's counters, which is all `--resume` needs to continue exactly where an epoch ended.
  */
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
+import { readRegularFile } from '../util/regular-file.js';
 
 export interface NamedArray {
   name: string;
@@ -43,27 +43,49 @@ export function writeCheckpoint(path: string, meta: Record<string, unknown>, arr
   writeFileAtomic(path, encodeCheckpoint(meta, arrays));
 }
 
+interface Entry {
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+}
+
+const isCount = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+
+function isEntry(a: unknown): a is Entry {
+  const e = a as Entry;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.name === 'string' &&
+    Array.isArray(e.shape) &&
+    e.shape.every(isCount) &&
+    isCount(e.offset) &&
+    isCount(e.length) &&
+    e.shape.reduce((x, y) => x * y, 1) === e.length
+  );
+}
+
 export function readCheckpoint(path: string): CheckpointFile {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch {
-    throw new UserError('checkpoint not found', { file: path });
-  }
+  const buf = readRegularFile(path);
   const bad = (why: string) => new UserError(`not a readable anchorflow checkpoint: ${why}`, { file: path });
   if (buf.length < 4) throw bad('file too short');
   const u8 = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   const hlen = new DataView(u8.buffer, u8.byteOffset, u8.length).getUint32(0, true);
   if (4 + hlen > u8.length) throw bad('truncated header');
-  let header: { magic: string; meta: Record<string, unknown>; arrays: { name: string; shape: number[]; offset: number; length: number }[] };
+  let header: { magic: string; meta: Record<string, unknown>; arrays: Entry[] };
   try {
     header = JSON.parse(new TextDecoder().decode(u8.subarray(4, 4 + hlen)));
   } catch {
     throw bad('corrupt header');
   }
-  if (header.magic !== MAGIC) throw bad(`unknown format '${String(header.magic)}'`);
+  if (typeof header !== 'object' || header === null || header.magic !== MAGIC) throw bad(`unknown format '${String(header?.magic).slice(0, 40)}'`);
+  if (typeof header.meta !== 'object' || header.meta === null || !Array.isArray(header.arrays)) throw bad('corrupt header (no meta or arrays)');
+  const wrong = header.arrays.findIndex((a) => !isEntry(a));
+  if (wrong >= 0) throw bad(`corrupt header (array entry ${wrong} has no consistent name, shape, offset and length)`);
   const dataStart = Math.ceil((4 + hlen) / 4) * 4;
   const total = header.arrays.reduce((n, a) => n + a.length, 0);
+  if (header.arrays.some((a) => a.offset + a.length > total)) throw bad('corrupt header (an array lies outside the data)');
   if (dataStart + total * 4 > u8.length) throw bad('truncated data');
   // Copy out so the arrays do not pin the file buffer (and are 4-byte aligned whatever Buffer's offset is).
   const data = new Float32Array(u8.slice(dataStart, dataStart + total * 4).buffer);

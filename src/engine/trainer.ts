@@ -148,7 +148,8 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
   const optimizer = new LeanAdam(tr.optimizer.adam.lr, 0.9, 0.999, tr.optimizer.adam.eps ?? 1e-8);
   const vars = model.trainableVariables();
   const nTrain = ds.train.users.length;
-  const bs = tr.batch_size;
+  // A batch never holds more than the train rows, so a batch_size beyond them sizes no buffer by itself.
+  const bs = Math.min(tr.batch_size, Math.max(1, nTrain));
   const batches = Math.ceil(nTrain / bs);
   const metric = tr.early_stopping.metric;
   const [lrA, lrB] = tr.lr_schedule;

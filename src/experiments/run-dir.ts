@@ -4,9 +4,9 @@
  * the directory is only created once the pipeline, graph and data have all been checked.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdirSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
+import { ATOMIC_TEMP, diskError, makeDir, writeFileAtomic } from '../util/atomic.js';
 import { writeNpy } from '../data/npy.js';
 import type { EngineEvent } from '../engine/events.js';
 
@@ -19,12 +19,51 @@ function stamp(d = new Date()): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/**
+ * Removes the temp files of atomic writes (checkpoints, embeddings, JSON) that a killed process left under
+ * `dir`; a checkpoint's is as large as the model, so kills would otherwise pile them up until the disk is full.
+ * Those of a writer that is still running are kept. Returns how many were removed.
+ */
+export function removeStaleTemps(dir: string): number {
+  let removed = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) removed += removeStaleTemps(p);
+    else if (e.isFile()) {
+      const m = ATOMIC_TEMP.exec(e.name);
+      if (m && (Number(m[1]) === process.pid || !alive(Number(m[1])))) {
+        rmSync(p, { force: true });
+        removed++;
+      }
+    }
+  }
+  return removed;
+}
+
 export class RunDir {
   readonly path: string;
+  /** The outermost folder `create` made (to remove if the run fails before it has written anything). */
+  readonly created?: string;
   private readonly eventsFile: string;
 
-  private constructor(path: string) {
+  private constructor(path: string, created?: string) {
     this.path = path;
+    this.created = created;
     this.eventsFile = join(path, 'events.jsonl');
   }
 
@@ -32,19 +71,36 @@ export class RunDir {
   static create(root: string, name: string, hash: string): RunDir {
     let path = join(root, name, `${stamp()}-${hash}`);
     for (let i = 2; existsSync(path); i++) path = join(root, name, `${stamp()}-${hash}-${i}`);
-    mkdirSync(path, { recursive: true });
-    return new RunDir(path);
+    return new RunDir(path, makeDir(path));
   }
 
   /** A run directory at exactly `path`, created if missing (a sweep point's folder in its store). */
   static at(path: string): RunDir {
-    mkdirSync(path, { recursive: true });
+    makeDir(path);
+    removeStaleTemps(path);
     return new RunDir(path);
   }
 
-  /** An existing run directory (for --resume). */
+  /** An existing run directory (for --resume); temp files of killed writes are removed. */
   static open(path: string): RunDir {
+    removeStaleTemps(path);
     return new RunDir(path);
+  }
+
+  /** Whether a seed has checkpointed an epoch or finished: from then on the directory is worth resuming. */
+  hasCheckpoint(): boolean {
+    let seeds: string[];
+    try {
+      seeds = readdirSync(this.path).filter((f) => f.startsWith('seed-'));
+    } catch {
+      return false;
+    }
+    return seeds.some((s) => existsSync(join(this.path, s, 'result.json')) || existsSync(join(this.path, s, 'checkpoint', 'last.ckpt')));
+  }
+
+  /** Removes what `create` made: for a run that failed before it wrote anything worth keeping. */
+  discard(): void {
+    if (this.created) rmSync(this.created, { recursive: true, force: true });
   }
 
   writeText(rel: string, text: string): void {
@@ -58,11 +114,15 @@ export class RunDir {
   /** Appends one event per line; batch events are left out (they are many and carry no state). */
   event(e: EngineEvent): void {
     if (e.type === 'batch') return;
-    appendFileSync(this.eventsFile, JSON.stringify({ ...e, time: new Date().toISOString() }) + '\n');
+    try {
+      appendFileSync(this.eventsFile, JSON.stringify({ ...e, time: new Date().toISOString() }) + '\n');
+    } catch (err) {
+      throw diskError(err, this.eventsFile);
+    }
   }
 
   writeMatrix(rel: string, data: Float32Array, shape: number[]): void {
-    mkdirSync(join(this.path, rel, '..'), { recursive: true });
+    makeDir(join(this.path, rel, '..'));
     writeNpy(join(this.path, rel), data, shape);
   }
 

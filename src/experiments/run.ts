@@ -3,11 +3,13 @@
  * and evaluate each seed, writing the run directory. This is the public entry point the CLI and the
  * TypeScript API share.
  */
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { readCheckpoint, writeCheckpoint, type NamedArray } from '../engine/checkpoint.js';
+import { readCheckpoint, writeCheckpoint, type CheckpointFile, type NamedArray } from '../engine/checkpoint.js';
 import type { TrainerState } from '../engine/trainer.js';
-import { UserError } from '../util/errors.js';
+import { isUserError, UserError, type SourceLocation } from '../util/errors.js';
+import { readRegularFile } from '../util/regular-file.js';
+import { checkMemory } from '../engine/memory.js';
 import { Profiler, formatProfile } from '../engine/profiler.js';
 import { loadPipeline, dumpResolved } from '../dsl/index.js';
 import type { LoadedPipeline, Pipeline } from '../dsl/types.js';
@@ -16,12 +18,11 @@ import { pipelineSchema } from '../graph/schema.js';
 import type { CompiledGraph } from '../graph/types.js';
 import { registry } from '../ops/registry.js';
 import type { ShapeEnv } from '../ops/types.js';
-import { loadDataset, locateDataset, resolveDataDir } from '../data/index.js';
+import { checkTrainable, loadDataset, locateDataset, resolveDataDir } from '../data/index.js';
 import type { Dataset, FeatureSource } from '../data/types.js';
 import { chooseFeatures, missingFeatureError, withParts, type ChosenBy } from '../data/feature-choice.js';
 import { featureProvenance, generatedModalities, type FeatureProvenance } from '../data/feature-provenance.js';
-import type { SourceLocation } from '../util/errors.js';
-import { initBackend, type BackendChoice } from '../engine/backend.js';
+import { backendChoices, initBackend, type BackendChoice } from '../engine/backend.js';
 import { Model, datasetSizes } from '../engine/executor.js';
 import { trainSeed } from '../engine/trainer.js';
 import type { EngineEvent, EventSink, ResultEvent, SeedEndEvent } from '../engine/events.js';
@@ -102,6 +103,14 @@ export function pinData(p: Pipeline, o: { dataPath?: string; features?: Record<s
   }
 }
 
+/** Where each chosen feature source is written (its profile's entry, else data.features), for data errors. */
+function featureLocations(loaded: LoadedPipeline, dataset: string, keys: string[]): Record<string, SourceLocation> {
+  const profiles = loaded.pipeline.data.profiles;
+  const profile = [dataset, dataset.split(':')[0]!].find((k) => profiles?.[k]?.features);
+  const base = profile !== undefined ? ['data', 'profiles', profile, 'features'] : ['data', 'features'];
+  return Object.fromEntries(keys.map((k) => [k, loaded.locate([...base, k])]));
+}
+
 /** Compiles without data (symbolic sizes): what `check` and `graph` show. */
 export function compileSymbolic(loaded: LoadedPipeline, dataset = loaded.pipeline.data.dataset): CompiledGraph {
   const env: ShapeEnv = { sizes: {}, modalities: Object.keys(featuresFor(loaded, dataset)) };
@@ -147,9 +156,10 @@ export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipelin
     if (choice.sources[m] !== undefined) features[m] = choice.sources[m]!;
     else if (dir !== undefined && m in choice.missing) throw missingFeatureError(m, choice.missing[m], { name: dsKey, dir }, readerLocation(loaded, symbolic, m, choice.sources));
   }
-  const dataset = await loadDataset({ dataset: dsKey, dataDir, dataPath: opts.dataPath, features });
+  const dataset = await loadDataset({ dataset: dsKey, dataDir, dataPath: opts.dataPath, features, featureLocs: featureLocations(loaded, dsKey, Object.keys(features)) });
   const provenance = featureProvenance(features, dataset.features, choice.chosenBy, dataset.dir);
   for (const m of Object.keys(dataset.features)) if (!used.includes(m)) delete dataset.features[m];
+  checkTrainable(dataset);
   // What a folder provided by its file names is written into the dataset's profile, so that the saved pipeline
   // says which files the run read (and --resume reads the same ones).
   const found = Object.keys(features).filter((m) => choice.chosenBy[m] === 'mmrec file name');
@@ -221,15 +231,120 @@ function arraysToWeights(arrays: NamedArray[], prefix: string): Map<string, Floa
   return out;
 }
 
+/** A JSON file the run wrote itself (run.json, result.json): damage to it is a located error, not a crash. */
+function readRunJson(file: string): unknown {
+  const text = readRegularFile(file, { maxBytes: 16 << 20, what: 'a run record' }).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    // The parser's message quotes the file, which may not be ours to print; the position is enough.
+    throw new UserError(`not valid JSON (${text.length} bytes; truncated or overwritten?); the run directory is damaged`, { file });
+  }
+}
+
+/** run.json of a run directory, checked field by field so that --resume on a damaged one says what is wrong. */
+function readRunRecord(dir: string): RunRecord {
+  const file = join(dir, 'run.json');
+  if (!existsSync(file)) throw new UserError('not a run directory (no run.json)', { file: dir });
+  const r = readRunJson(file) as Partial<RunRecord> | null;
+  const wrong = (why: string): never => {
+    throw new UserError(`${why}; the run directory is damaged`, { file });
+  };
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return wrong('expected a JSON object');
+  if (!Array.isArray(r.seeds) || r.seeds.length === 0 || !r.seeds.every((s) => Number.isSafeInteger(s) && s >= 0)) {
+    wrong(`'seeds' must be a non-empty list of non-negative integers, found ${JSON.stringify(r.seeds)?.slice(0, 80)}`);
+  }
+  if (new Set(r.seeds).size !== r.seeds!.length) wrong(`'seeds' lists a seed twice: ${JSON.stringify(r.seeds).slice(0, 80)}`);
+  if (r.backend !== undefined && !(backendChoices as readonly unknown[]).includes(r.backend)) {
+    wrong(`'backend' must be one of ${backendChoices.join(', ')}, found ${JSON.stringify(r.backend)?.slice(0, 40)}`);
+  }
+  for (const k of ['dataPath', 'dataDir'] as const) {
+    if (r[k] !== undefined && r[k] !== null && typeof r[k] !== 'string') wrong(`'${k}' must be a path, found ${JSON.stringify(r[k])?.slice(0, 40)}`);
+  }
+  return { ...r, dataPath: r.dataPath ?? undefined, dataDir: r.dataDir ?? undefined } as RunRecord;
+}
+
+function sameShape(a: number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * Refuses a checkpoint that is not this run's: written for another pipeline or dataset (its hash), or holding
+ * weights whose names or shapes differ from the model's. Loading it would either crash inside tfjs or, worse,
+ * continue a different model and report its metrics as this run's.
+ */
+function checkCheckpoint(file: string, ck: CheckpointFile, expect: { hash: string; name: string; shapes: Map<string, number[]> }): void {
+  const m = ck.meta;
+  if (m.pipelineHash !== undefined ? m.pipelineHash !== expect.hash : m.pipeline !== expect.name) {
+    const was = m.pipelineHash !== undefined ? `pipeline hash ${String(m.pipelineHash).slice(0, 16)}` : `pipeline '${String(m.pipeline).slice(0, 60)}'`;
+    throw new UserError(
+      `this checkpoint belongs to another run (${was}; this run's pipeline.yaml and dataset give ${m.pipelineHash !== undefined ? `hash ${expect.hash}` : `pipeline '${expect.name}'`}); ` +
+        `resuming from it would continue a different model`,
+      { file },
+    );
+  }
+  const found = new Map(ck.arrays.filter((a) => a.name.startsWith('w:')).map((a) => [a.name.slice(2), a.shape]));
+  for (const [k, shape] of expect.shapes) {
+    const got = found.get(k);
+    if (!got) throw new UserError(`checkpoint has no weights for ${k} (shape (${shape.join(', ')})); it was written by another model`, { file });
+    if (!sameShape(got, shape)) {
+      throw new UserError(`weights ${k} have shape (${got.join(', ')}) in the checkpoint but (${shape.join(', ')}) in the model; it was written by another model or dataset`, { file });
+    }
+  }
+  for (const k of found.keys()) if (!expect.shapes.has(k)) throw new UserError(`checkpoint has weights ${k.slice(0, 80)}, which the model does not have`, { file });
+  // Adam's moments are named <model>/<variable>/m and /v.
+  for (const a of ck.arrays.filter((x) => x.name.startsWith('m:'))) {
+    const k = a.name.slice(2).replace(/^m\d+\//, '').replace(/\/[mv]$/, '');
+    const shape = expect.shapes.get(k);
+    if (!shape || !sameShape(a.shape, shape)) throw new UserError(`optimizer state ${a.name.slice(2, 82)} does not match the model's variables`, { file });
+  }
+}
+
+const isInt = (x: unknown, min = 0): boolean => Number.isSafeInteger(x) && (x as number) >= min;
+const isSeedState = (x: unknown): boolean => Array.isArray(x) && x.length > 0 && x.every((v) => isInt(v));
+
+/** The trainer counters a checkpoint's meta must hold; a damaged one is refused rather than trained from. */
+function checkCounters(file: string, m: Record<string, unknown>): void {
+  const rng = m.rng as Record<string, unknown> | undefined;
+  const ok =
+    isInt(m.epochsDone) &&
+    isInt(m.bestEpoch, -1) &&
+    isInt(m.sinceBest) &&
+    typeof m.best === 'number' &&
+    typeof m.trainSeconds === 'number' &&
+    isInt(m.optimizerIterations) &&
+    typeof m.bestValid === 'object' &&
+    typeof m.bestTest === 'object' &&
+    typeof rng === 'object' &&
+    rng !== null &&
+    isSeedState(rng.shuffle) &&
+    isSeedState(rng.negatives) &&
+    isSeedState(rng.step) &&
+    (m.bestFile === undefined || (typeof m.bestFile === 'string' && /^best-\d+\.ckpt$/.test(m.bestFile)));
+  if (!ok) throw new UserError('not a readable anchorflow checkpoint: its trainer state (epochs, best, rng, optimizer) is damaged', { file });
+}
+
 /** Reads the trainer state a killed run left after its last finished epoch. */
-function loadTrainerState(ck: ReturnType<typeof seedCheckpoints>): TrainerState | undefined {
+function loadTrainerState(
+  ck: ReturnType<typeof seedCheckpoints>,
+  expect: { hash: string; name: string; shapes: Map<string, number[]> },
+): TrainerState | undefined {
+  if (existsSync(ck.dir) && !statSync(ck.dir).isDirectory()) throw new UserError('expected the checkpoint folder, found a file', { file: ck.dir });
   if (!existsSync(ck.last)) return undefined;
   const last = readCheckpoint(ck.last);
+  checkCheckpoint(ck.last, last, expect);
+  checkCounters(ck.last, last.meta);
   const m = last.meta as Omit<TrainerState, 'weights' | 'bestWeights' | 'optimizer'> & { bestFile?: string; optimizerIterations: number; optimizerAccBeta?: [number, number] };
   const weights = arraysToWeights(last.arrays, 'w:');
-  const bestCk = m.bestFile ? readCheckpoint(join(ck.dir, m.bestFile)) : undefined;
-  const bestWeights = bestCk ? arraysToWeights(bestCk.arrays, 'w:') : weights;
-  const perUser = bestCk?.meta.perUserTest as PerUserJson | undefined;
+  let bestWeights = weights;
+  let perUser: PerUserJson | undefined;
+  if (m.bestFile) {
+    const file = join(ck.dir, m.bestFile);
+    const best = readCheckpoint(file);
+    checkCheckpoint(file, best, expect);
+    bestWeights = arraysToWeights(best.arrays, 'w:');
+    perUser = best.meta.perUserTest as PerUserJson | undefined;
+  }
   return {
     epochsDone: m.epochsDone,
     best: m.best,
@@ -264,28 +379,63 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
   let record: RunRecord | undefined;
   if (opts.runDir && existsSync(join(resolve(opts.runDir), 'run.json'))) opts = { ...opts, resume: opts.runDir, runDir: undefined };
   if (opts.resume) {
-    const runJson = join(resolve(opts.resume), 'run.json');
-    if (!existsSync(runJson)) throw new UserError('not a run directory (no run.json)', { file: resolve(opts.resume) });
-    record = JSON.parse(readFileSync(runJson, 'utf8')) as RunRecord;
+    record = readRunRecord(resolve(opts.resume));
     // The resolved pipeline saved with the run is the one to continue, whatever happened to the source since.
     opts = { ...opts, file: join(resolve(opts.resume), 'pipeline.yaml'), set: [], dataset: undefined, features: undefined, epochs: undefined, seed: undefined, protocol: undefined, dataPath: record.dataPath, dataDir: record.dataDir };
   }
   const backend = await initBackend(opts.backend ?? record?.backend ?? 'auto');
   const { loaded, graph, dataset, features } = await prepare(opts);
   const p = loaded.pipeline;
+  // Before the run directory exists: a plan that cannot fit is refused with its figure and writes nothing.
+  checkMemory(graph, dataset, p, backend.tfBackend, (path) => loaded.locate(path));
   const seeds = record?.seeds ?? Array.from({ length: opts.seeds ?? 1 }, (_, i) => p.train.seed + i);
-  const nSeeds = seeds.length;
   const resolvedYaml = dumpResolved(p);
+  const hash = pipelineHash(resolvedYaml, dataset.name);
   const runDir = record
     ? RunDir.open(resolve(opts.resume!))
     : opts.runDir
       ? RunDir.at(resolve(opts.runDir))
       : opts.out === false
         ? undefined
-        : RunDir.create(resolve(opts.out ?? 'runs'), p.name, pipelineHash(resolvedYaml, dataset.name));
+        : RunDir.create(resolve(opts.out ?? 'runs'), p.name, hash);
+  try {
+    return await runSeeds({ opts, record, backend, loaded, graph, dataset, features, seeds, resolvedYaml, hash, runDir });
+  } catch (e) {
+    // Bad input found once training starts (a sampler, an op at build time) leaves no half-made run behind;
+    // once an epoch has been checkpointed the directory is kept, for --resume.
+    if (isUserError(e) && runDir && !runDir.hasCheckpoint()) runDir.discard();
+    throw e;
+  }
+}
+
+async function runSeeds(ctx: {
+  opts: RunOptions;
+  record: RunRecord | undefined;
+  backend: Awaited<ReturnType<typeof initBackend>>;
+  loaded: LoadedPipeline;
+  graph: CompiledGraph;
+  dataset: Dataset;
+  features: FeatureRecord;
+  seeds: number[];
+  resolvedYaml: string;
+  hash: string;
+  runDir: RunDir | undefined;
+}): Promise<ResultEvent> {
+  const { opts, record, backend, loaded, graph, dataset, features, seeds, resolvedYaml, hash, runDir } = ctx;
+  const p = loaded.pipeline;
+  const nSeeds = seeds.length;
+  // A resumed run's log is held back until its records and checkpoints have been read and checked, so a
+  // damaged run directory is refused without being changed.
+  let held: EngineEvent[] | undefined = record ? [] : undefined;
   const emit: EventSink = (e: EngineEvent) => {
-    runDir?.event(e);
+    if (held) held.push(e);
+    else runDir?.event(e);
     opts.emit?.(e);
+  };
+  const release = () => {
+    const q = held;
+    held = undefined;
+    q?.forEach((e) => runDir?.event(e));
   };
   if (runDir && !record) {
     runDir.writeText('pipeline.yaml', resolvedYaml);
@@ -318,8 +468,12 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     const ck = runDir ? seedCheckpoints(runDir, seed) : undefined;
     const done = runDir ? join(runDir.path, seedDir, 'result.json') : undefined;
     if (record && done && existsSync(done)) {
-      const finished = JSON.parse(readFileSync(done, 'utf8')) as SeedEndEvent;
+      const finished = readRunJson(done) as SeedEndEvent;
+      if (typeof finished !== 'object' || finished === null || typeof finished.valid !== 'object' || typeof finished.test !== 'object' || !finished.valid || !finished.test) {
+        throw new UserError(`not a seed result (expected valid and test metrics); the run directory is damaged`, { file: done });
+      }
       perSeed.push(finished);
+      release();
       emit({ type: 'log', level: 'info', message: `seed ${seed} already finished` });
       // Its summary again, so that a consumer that only saw the resumed run (a sweep point whose process was
       // killed after the seed ended but before the sweep stored it) still receives the seed's result.
@@ -331,7 +485,8 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     const shapes = new Map([...model.variables].map(([k, v]) => [k, v.shape]));
     let bestFile: string | undefined;
     try {
-      const resumeState = record && ck ? loadTrainerState(ck) : undefined;
+      const resumeState = record && ck ? loadTrainerState(ck, { hash, name: p.name, shapes }) : undefined;
+      release();
       if (resumeState && ck) bestFile = (readCheckpoint(ck.last).meta as { bestFile?: string }).bestFile;
       const { summary, bestWeights, bestTestPerUser } = await trainSeed(model, dataset, p, {
         seed,
@@ -356,12 +511,12 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
                 bestFile = `best-${st.bestEpoch}.ckpt`;
                 // The per-user test values travel with the best weights, so a resumed run still has them.
                 const perUserTest = st.bestTestPerUser ? toPerUserJson(st.bestTestPerUser, st.bestEpoch) : undefined;
-                writeCheckpoint(join(ck.dir, bestFile), { kind: 'best', seed, epoch: st.bestEpoch, valid: st.bestValid, test: st.bestTest, pipeline: p.name, ...(perUserTest ? { perUserTest } : {}) }, weightArrays('w:', st.bestWeights, shapes));
+                writeCheckpoint(join(ck.dir, bestFile), { kind: 'best', seed, epoch: st.bestEpoch, valid: st.bestValid, test: st.bestTest, pipeline: p.name, pipelineHash: hash, ...(perUserTest ? { perUserTest } : {}) }, weightArrays('w:', st.bestWeights, shapes));
               }
               const { weights, bestWeights: _bw, bestTestPerUser: _pu, optimizer, ...counters } = st;
               writeCheckpoint(
                 ck.last,
-                { kind: 'last', seed, pipeline: p.name, ...counters, bestFile, optimizerIterations: optimizer.iterations, optimizerAccBeta: optimizer.accBeta },
+                { kind: 'last', seed, pipeline: p.name, pipelineHash: hash, ...counters, bestFile, optimizerIterations: optimizer.iterations, optimizerAccBeta: optimizer.accBeta },
                 [...weightArrays('w:', weights, shapes), ...optimizer.moments.map((m) => ({ name: `m:${m.name}`, shape: m.shape, data: m.data }))],
               );
               for (const f of readdirSync(ck.dir)) if (/^best-\d+\.ckpt$/.test(f) && f !== bestFile) rmSync(join(ck.dir, f), { force: true });

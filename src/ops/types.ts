@@ -179,6 +179,12 @@ export interface OpDef<P extends Record<string, unknown> = Record<string, any>> 
   /** Output types from input types and parameters; throws ShapeError on a mismatch. */
   shape(params: P, inputs: InputTypes, env: ShapeEnv): Record<string, TensorType>;
   build(params: P, inputs: InputTypes, ctx: BuildContext): OpKernel;
+  /**
+   * The shapes of the trainable variables `build` creates, from the same parameters, input types and concrete
+   * sizes, so a plan's memory can be estimated before anything is allocated (engine/memory.ts). Required of an
+   * op that calls ctx.variable; ops without trainable state leave it out.
+   */
+  variableShapes?(params: P, inputs: InputTypes, sizes: Record<string, number>): number[][];
 }
 
 /** Helper so each op file gets its parameter types checked. */

@@ -37,11 +37,16 @@ export function formatLocation(loc: SourceLocation): string {
   return loc.file;
 }
 
+/** Longest excerpt shown: a data file without line breaks must not fill the terminal. */
+const MAX_EXCERPT = 300;
+
 function excerptLines(loc: SourceLocation): string[] {
   if (loc.excerpt === undefined || loc.line === undefined) return [];
   const n = String(loc.line);
-  const caret = ' '.repeat(n.length + 3 + Math.max(0, (loc.col ?? 1) - 1)) + '^';
-  return [`  ${n} | ${loc.excerpt}`, `  ${caret}`];
+  const col = Math.max(0, (loc.col ?? 1) - 1);
+  const text = loc.excerpt.length > MAX_EXCERPT ? `${loc.excerpt.slice(0, MAX_EXCERPT)}…` : loc.excerpt;
+  if (col > MAX_EXCERPT) return [`  ${n} | ${text}`];
+  return [`  ${n} | ${text}`, `  ${' '.repeat(n.length + 3 + col)}^`];
 }
 
 /** Renders a user error the way the CLI prints it: location, message, excerpt, related locations. */

@@ -19,6 +19,7 @@ export const embedding = defineOp<{ rows: 'users' | 'items'; dim: number; init?:
   inputs: [],
   outputs: [{ name: 'out', doc: 'The table [rows, dim].' }],
   shape: (p) => ({ out: dense(p.rows, p.dim) }),
+  variableShapes: (p, _in, sizes) => [[sizes[p.rows]!, p.dim]],
   build: (p, _in, ctx) => {
     const w = ctx.variable('table', [ctx.sizes[p.rows]!, p.dim], parseInit(p.init, 'xavier_uniform'));
     return { run: () => ({ out: w }) };

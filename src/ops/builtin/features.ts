@@ -35,6 +35,7 @@ export const features = defineOp<{ modality: string; trainable?: boolean }>({
       );
     return { out: dense('items', env.sizes[`feat_${p.modality}`] ?? `feat_${p.modality}`) };
   },
+  variableShapes: (p, _in, sizes) => (p.trainable ? [[sizes.items!, sizes[`feat_${p.modality}`]!]] : []),
   build: (p, _in, ctx): OpKernel => {
     const f = ctx.data.feature(p.modality);
     if (p.trainable) {

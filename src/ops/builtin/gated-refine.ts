@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { initSchema } from '../init.js';
-import { activate, activationSchema, makeDense, numericLast, type Activation } from './linear.js';
+import { activate, activationSchema, denseShapes, makeDense, numericLast, type Activation } from './linear.js';
 
 export const gatedRefine = defineOp<{ hidden?: number[]; activation?: Activation; bias?: boolean; init?: string }>({
   name: 'gated_refine',
@@ -43,6 +43,14 @@ export const gatedRefine = defineOp<{ hidden?: number[]; activation?: Activation
     if (!sameDim(ids.dims[0]!, f.dims[0]!))
       throw new ShapeError(`'features' is ${typeToString(f)} but 'ids' is ${typeToString(ids)}: row counts differ`, { port: 'features' });
     return { out: dense(...ids.dims) };
+  },
+  variableShapes: (p, inputs, sizes) => {
+    let width = numericLast(denseIn(inputs, 'features', 2), sizes);
+    return [...(p.hidden ?? []), numericLast(denseIn(inputs, 'ids', 2), sizes)].flatMap((out) => {
+      const s = denseShapes(width, out, p.bias ?? true);
+      width = out;
+      return s;
+    });
   },
   build: (p, inputs, ctx) => {
     const d = numericLast(denseIn(inputs, 'ids', 2), ctx.sizes);

@@ -83,6 +83,7 @@ export const learnedItemGraph = defineOp<{ k?: number; lambda?: number; layers?:
     if (n !== undefined && k > n) throw new ShapeError(`'k' is ${k} but there are only ${n} rows`, { param: 'k' });
     return { out: dense(...x.dims) };
   },
+  variableShapes: (_p, inputs) => [[listIn(inputs, 'features').length]],
   build: (p, inputs, ctx) => {
     const k = p.k ?? 10;
     const lambda = p.lambda ?? 0.9;

@@ -38,6 +38,10 @@ export const lightgcn = defineOp<{ dim: number; layers: number }>({
       item_ego: dense('items', d),
     };
   },
+  variableShapes: (p, _in, sizes) => [
+    [sizes.users!, p.dim ?? 64],
+    [sizes.items!, p.dim ?? 64],
+  ],
   build: (p, _in, ctx) => {
     const d = p.dim ?? 64;
     const layers = p.layers ?? 2;

@@ -59,6 +59,11 @@ export function makeDense(
   };
 }
 
+/** The variable shapes `makeDense` creates, for an op's variableShapes. */
+export function denseShapes(inDim: number, outDim: number, bias: boolean): number[][] {
+  return bias ? [[inDim, outDim], [outDim]] : [[inDim, outDim]];
+}
+
 function numericLast(t: { dims: (string | number)[] }, sizes: Record<string, number>): number {
   const d = t.dims[t.dims.length - 1]!;
   const n = typeof d === 'number' ? d : sizes[d];
@@ -94,6 +99,7 @@ export const linear = defineOp<{ out: number; bias?: boolean; activation?: Activ
     const x = denseIn(inputs, 'in', 2);
     return { out: dense(x.dims[0]!, p.out) };
   },
+  variableShapes: (p, inputs, sizes) => denseShapes(numericLast(denseIn(inputs, 'in', 2), sizes), p.out, p.bias ?? true),
   build: (p, inputs, ctx) => {
     const x = denseIn(inputs, 'in', 2);
     const layer = makeDense(ctx, 'linear', numericLast(x, ctx.sizes), p.out, { bias: p.bias ?? true, init: p.init, biasInit: p.bias_init });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense } from '../types.js';
 import { denseIn } from '../shape.js';
 import { initSchema } from '../init.js';
-import { activate, activationSchema, biasInitSchema, makeDense, numericLast, type Activation } from './linear.js';
+import { activate, activationSchema, biasInitSchema, denseShapes, makeDense, numericLast, type Activation } from './linear.js';
 
 /** A stack of dense layers with a hidden activation; the last layer has `final_activation`. */
 export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_activation?: Activation; bias?: boolean; init?: string; bias_init?: string }>({
@@ -34,6 +34,14 @@ export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_act
   shape: (p, inputs) => {
     const x = denseIn(inputs, 'in', 2);
     return { out: dense(x.dims[0]!, p.dims[p.dims.length - 1]!) };
+  },
+  variableShapes: (p, inputs, sizes) => {
+    let width = numericLast(denseIn(inputs, 'in', 2), sizes);
+    return p.dims.flatMap((out) => {
+      const s = denseShapes(width, out, p.bias ?? true);
+      width = out;
+      return s;
+    });
   },
   build: (p, inputs, ctx) => {
     const x = denseIn(inputs, 'in', 2);

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense, ShapeError, typeToString, type TensorType } from '../types.js';
 import { listIn, sameDim } from '../shape.js';
-import { activate, linearParamsSchema, makeDense, numericLast, type Activation } from './linear.js';
+import { activate, denseShapes, linearParamsSchema, makeDense, numericLast, type Activation } from './linear.js';
 
 const MAX = 4;
 
@@ -33,6 +33,7 @@ export const sharedLinear = defineOp<{ out: number; bias?: boolean; activation?:
     for (let k = ts.length; k < MAX; k++) out[`out${k}`] = dense(`no_input_in[${k}]`, p.out);
     return out;
   },
+  variableShapes: (p, inputs, sizes) => denseShapes(numericLast(listIn(inputs, 'in')[0]!, sizes), p.out, p.bias ?? true),
   build: (p, inputs, ctx) => {
     const ts = listIn(inputs, 'in');
     const layer = makeDense(ctx, 'linear', numericLast(ts[0]!, ctx.sizes), p.out, { bias: p.bias ?? true, init: p.init, biasInit: p.bias_init });

@@ -285,6 +285,14 @@ export const spectralFilter = defineOp<{ init_std?: number }>({
     if (p.init_std !== undefined && !(p.init_std > 0)) throw new ShapeError(`'init_std' must be > 0, got ${p.init_std}`, { param: 'init_std' });
     return { out: dense(...first.dims) };
   },
+  variableShapes: (_p, inputs, sizes) => {
+    const dd = listIn(inputs, 'in')[0]!.dims[1]!;
+    const F = bins(typeof dd === 'number' ? dd : sizes[dd]!);
+    return [
+      [1, F],
+      [1, F],
+    ];
+  },
   build: (p, inputs, ctx) => {
     const t = listIn(inputs, 'in')[0]!;
     const dd = t.dims[1]!;
