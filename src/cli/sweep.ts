@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runSweep } from '../experiments/sweep/index.js';
 import { createSweepReporter } from '../ui/sweep.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
+import { pluginList } from './plugins.js';
 
 interface SweepFlags extends DataFlags, OutputModeFlags {
   set: string[];
@@ -19,13 +19,6 @@ interface SweepFlags extends DataFlags, OutputModeFlags {
   queueName?: string;
   backend: BackendChoice;
   out: string;
-}
-
-/** Plugin modules for the point processes: absolute, since a child may resolve them from elsewhere. */
-export function pluginList(cmd: Command | undefined): string[] {
-  const env = process.env.ANCHORFLOW_PLUGINS?.split(':').filter(Boolean) ?? [];
-  const flags = (cmd?.optsWithGlobals().plugin as string[] | undefined) ?? [];
-  return [...env, ...flags].map((m) => (m.startsWith('.') || m.startsWith('/') ? resolve(m) : m));
 }
 
 /** Ctrl+C / SIGTERM stop the sweep: running points are ended and re-run by the next `sweep`. */
