@@ -151,6 +151,9 @@ export function checkJobPipeline(t: PointTask): LoadedPipeline {
     if (t.dataPath === undefined && d.dataset !== t.dataset) {
       throw new UserError(`data.dataset ${shown(d.dataset)} is not the job's dataset ${shown(t.dataset)}`, loaded.locate(['data', 'dataset']));
     }
+    if (loaded.pipeline.train.seed !== t.seed) {
+      throw new UserError(`train.seed ${shown(loaded.pipeline.train.seed)} is not the job's seed ${shown(t.seed)}`, loaded.locate(['train', 'seed']));
+    }
     const check = (sources: Record<string, FeatureSource> | undefined, path: (string | number)[]) => {
       for (const [key, src] of Object.entries(sources ?? {})) {
         const f = typeof src === 'string' ? src : src && typeof src === 'object' && 'file' in src ? src.file : undefined;
