@@ -14,10 +14,10 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { PIPELINES, REPO_ROOT } from '../helpers.js';
 import { planSweep, sha, type PointTask } from '../../src/experiments/sweep/plan.js';
-import { alive, sleep, startCli } from './util.js';
+import { alive, onlyStore, sleep, startCli } from './util.js';
 
 const REDIS = process.env.ANCHORFLOW_TEST_REDIS;
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
@@ -194,4 +194,30 @@ test('forged queue jobs fail with a clear reason, write nothing outside the stor
   const changed = [...before.keys()].filter((p) => after.get(p) !== before.get(p));
   assert.deepEqual({ created, changed }, { created: [], changed: [] }, 'nothing written under the test folder');
   rmSync(root, { recursive: true, force: true });
+});
+
+test('a forged result (a job completed by something other than a worker) is not stored', { skip: redisSkip, timeout: 180_000 }, async () => {
+  assert.ok(REDIS);
+  const u = new URL(REDIS);
+  const connection = { host: u.hostname, port: Number(u.port || '6379'), maxRetriesPerRequest: null };
+  const qn = `af-forged-result-${process.pid}-${Date.now()}`;
+  const out = mkdtempSync(join(tmpdir(), 'af-forged-result-'));
+  // Not an anchorflow worker: whoever can reach the Redis can complete a job with whatever it likes.
+  const forger = new Worker(qn, async () => ({ summary: { valid: 'pwned', test: {} }, backend: 'wasm\u001b[2J', worker: 'x', attempt: 1 }), { connection });
+  try {
+    const r = await startCli(['sweep', join(PIPELINES, 'lightgcn.yaml'), '--epochs', '1', '--seeds', '1', '--plain', '--queue', REDIS, '--queue-name', qn, '--out', out]).done;
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    const points = join(onlyStore(out), 'points');
+    const files = readdirSync(points);
+    assert.deepEqual(files.filter((f) => /^[0-9a-f]+\.json$/.test(f)), [], 'no result stored');
+    const failed = files.find((f) => f.endsWith('.failed.json'));
+    assert.ok(failed, files.join(', '));
+    assert.match(readFileSync(join(points, failed), 'utf8'), /malformed result from the queue/);
+  } finally {
+    await forger.close();
+    const q = new Queue(qn, { connection });
+    await q.obliterate({ force: true }).catch(() => {});
+    await q.close();
+    rmSync(out, { recursive: true, force: true });
+  }
 });

@@ -29,6 +29,9 @@ export const MAX_JOB_PIPELINE_CHARS = 1 << 20;
 /** A dataset as a job may name it: built-in synthetic data, or one folder name (no path) under the data root. */
 const DATASET_NAME = '^(synth:[A-Za-z0-9_-]{1,64}|[A-Za-z0-9_][A-Za-z0-9._-]{0,127})$';
 
+/** Text that is printed: no control characters (a forged value could rewrite the terminal or forge log lines). */
+const ONE_LINE = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
+
 const JOB_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -40,8 +43,7 @@ const JOB_SCHEMA = {
     seed: { type: 'integer', minimum: -2147483648, maximum: 2147483647 },
     dataset: { type: 'string', pattern: DATASET_NAME },
     dataPath: { type: 'string', minLength: 2, maxLength: 4096, pattern: '^/[^\\u0000]*$' },
-    // Printed in worker logs: no control characters (a forged label could rewrite the terminal).
-    label: { type: 'string', maxLength: 500, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$' },
+    label: { type: 'string', maxLength: 500, pattern: ONE_LINE },
   },
 } as const;
 
@@ -188,8 +190,8 @@ const RESULT_SCHEMA = {
         secondsPerEpoch: { type: 'number', minimum: 0 },
       },
     },
-    backend: { type: 'string', maxLength: 64 },
-    worker: { type: 'string', maxLength: 300, pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$' },
+    backend: { type: 'string', maxLength: 64, pattern: ONE_LINE },
+    worker: { type: 'string', maxLength: 300, pattern: ONE_LINE },
     attempt: { type: 'integer', minimum: 1 },
   },
 } as const;

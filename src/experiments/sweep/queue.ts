@@ -4,7 +4,9 @@
  * as it completes: it alone writes the store, so a point retried after a dead worker is still stored once.
  * Workers (`worker --queue`) run each job in a child process, like the local pool. A worker that dies
  * mid-point stops renewing its lock; BullMQ's stalled-job check in the other workers puts the job back in the
- * queue and another worker runs it.
+ * queue and another worker runs it. Whoever can write to the Redis can write a job, so a worker checks each job
+ * as untrusted input before it runs anything (job.ts). If Redis loses the jobs (restarted empty, flushed), the
+ * coordinator's polling finds them missing and enqueues them again.
  */
 import { hostname } from 'node:os';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -118,7 +120,8 @@ export async function openQueue(url: string, queueName = DEFAULT_QUEUE_NAME): Pr
     await ready(target, queue);
     await ready(target, events);
   } catch (e) {
-    await conn.close();
+    // A connection that never came up may never finish closing; the error matters more than a tidy close.
+    await Promise.race([conn.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
     throw e;
   }
   return conn;
