@@ -18,11 +18,25 @@ import { cmdSweep } from './sweep.js';
 import { cmdWorker } from './worker.js';
 import { cmdZoo } from './zoo.js';
 
+const SECURITY_HELP = `
+Security:
+  Trusted (runs as you): plugins (--plugin, $ANCHORFLOW_PLUGINS) and your own pipeline files.
+  Not trusted: queue jobs (a worker checks each one, reads no file a job names outside its data directory,
+  and never loads a plugin a job or a pipeline names) and data files. data: URLs are refused as plugins.
+  Redis passwords are never printed or stored: URLs show as redis://***@host:port.`;
+
 export function buildProgram(): Command {
   const program = new Command('anchorflow')
     .description('Declarative multimodal recommender pipelines on TensorFlow.js')
     .version('0.1.0')
-    .option('--plugin <module>', 'import a module that registers extra ops (repeatable)', collect, [])
+    .option(
+      '--plugin <module>',
+      'import a module (a file or an installed package) that registers extra ops (repeatable; also $ANCHORFLOW_PLUGINS, colon-separated). ' +
+        'A plugin is code: it runs with your permissions in every command, check, ops and schema included',
+      collect,
+      [],
+    )
+    .addHelpText('after', SECURITY_HELP)
     .showHelpAfterError()
     .exitOverride();
 

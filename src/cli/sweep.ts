@@ -4,7 +4,7 @@ import { createSweepReporter } from '../ui/sweep.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
 import type { Protocol } from '../experiments/protocol.js';
-import { pluginNames, resolvePlugin } from './plugins.js';
+import { pluginList } from './plugins.js';
 
 interface SweepFlags extends DataFlags, OutputModeFlags {
   set: string[];
@@ -21,11 +21,6 @@ interface SweepFlags extends DataFlags, OutputModeFlags {
   queueName?: string;
   backend: BackendChoice;
   out: string;
-}
-
-/** Plugin modules for the point processes: absolute, since a child may resolve them from elsewhere. */
-export function pluginList(cmd: Command | undefined): string[] {
-  return pluginNames((cmd?.optsWithGlobals().plugin as string[] | undefined) ?? []).map((m) => resolvePlugin(m));
 }
 
 /** Ctrl+C / SIGTERM stop the sweep: running points are ended and re-run by the next `sweep`. */

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { runWorker } from '../experiments/sweep/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
-import { abortOnSignals, pluginList } from './sweep.js';
+import { abortOnSignals } from './sweep.js';
+import { pluginList } from './plugins.js';
 
 interface WorkerFlags {
   queue?: string;

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { runZoo } from '../experiments/zoo.js';
 import { createSweepReporter } from '../ui/sweep.js';
 import type { BackendChoice } from '../engine/backend.js';
-import { abortOnSignals, pluginList } from './sweep.js';
+import { abortOnSignals } from './sweep.js';
+import { pluginList } from './plugins.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
 import type { Protocol } from '../experiments/protocol.js';
 

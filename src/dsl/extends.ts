@@ -54,14 +54,24 @@ function canonical(abs: string): string {
   }
 }
 
+export interface ExtendsOptions {
+  /** The name the file goes by in messages (default: `file` as given). */
+  display?: string;
+  /**
+   * Set for text that must be self-contained (a queued job's pipeline): `extends` is then an error, with this
+   * as the reason, and no file other than `file` itself is read.
+   */
+  forbidExtends?: string;
+}
+
 /** Loads `file` and everything it extends, returning the merged tree (without `extends`). */
-export function resolveExtends(file: string): ResolvedTree {
+export function resolveExtends(file: string, opts: ExtendsOptions = {}): ResolvedTree {
   const files: string[] = [];
-  const tree = load(resolve(file), file, [], files, undefined);
+  const tree = load(resolve(file), opts.display ?? file, [], files, undefined, opts.forbidExtends);
   return { tree, files };
 }
 
-function load(abs: string, display: string, stack: Frame[], files: string[], via: SourceLocation | undefined): LMap {
+function load(abs: string, display: string, stack: Frame[], files: string[], via: SourceLocation | undefined, forbid?: string): LMap {
   const key = canonical(abs);
   const loopAt = stack.findIndex((f) => canonical(f.abs) === key);
   if (loopAt >= 0) {
@@ -76,6 +86,7 @@ function load(abs: string, display: string, stack: Frame[], files: string[], via
     tree.entries.delete('extends');
     return tree;
   }
+  if (forbid !== undefined) throw new UserError(`extends is not allowed here: ${forbid}`, ext.keyLoc ?? ext.loc);
   const refs: { name: string; loc: SourceLocation }[] = [];
   const bad = (n: LNode): never => {
     throw new UserError(`extends must be a file name or a list of file names, got ${describeKind(n)}`, n.loc);

@@ -17,10 +17,13 @@ export interface LoadOptions {
   set?: readonly string[];
   /** The schema to validate against: usually `loadSchemaFile()` (the generated schema with every op). */
   schema: object;
+  /** See ExtendsOptions. */
+  display?: string;
+  forbidExtends?: string;
 }
 
 export function loadPipeline(file: string, opts: LoadOptions): LoadedPipeline {
-  const { tree, files } = resolveExtends(file);
+  const { tree, files } = resolveExtends(file, { display: opts.display, forbidExtends: opts.forbidExtends });
   if (opts.set?.length) applyOverrides(tree, opts.set, opts.schema);
   const resolved = substituteParams(tree);
   const doc = toPlain(resolved);

@@ -6,9 +6,9 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { formatUserError, isUserError } from '../../util/errors.js';
+import { pluginSpecifier } from '../../util/plugins.js';
 import type { BackendChoice } from '../../engine/backend.js';
 import type { EngineEvent } from '../../engine/events.js';
 import { runPipeline } from '../run.js';
@@ -29,10 +29,11 @@ const cleanup = () => {
 };
 
 async function runChild(input: ChildInput): Promise<void> {
-  for (const m of input.plugins ?? []) await import(m.startsWith('.') || m.startsWith('/') ? pathToFileURL(resolve(m)).href : m);
+  for (const m of input.plugins ?? []) await import(pluginSpecifier(m, 'plugin'));
   tmp = mkdtempSync(join(tmpdir(), 'anchorflow-point-'));
-  const file = join(tmp, `${input.task.id}.yaml`);
-  writeFileSync(file, input.task.resolved);
+  // A fixed name: the task's id may come from a queue job, and nothing a job says becomes part of a path.
+  const file = join(tmp, 'point.yaml');
+  writeFileSync(file, input.task.resolved, { mode: 0o600 });
   const emit = (e: EngineEvent) => {
     if (e.type !== 'batch') process.stdout.write(JSON.stringify(e) + '\n');
   };

@@ -8,7 +8,7 @@ import type { BackendChoice } from '../../engine/backend.js';
 import { runLocal } from './local.js';
 import { planSweep, type PlanOptions, type PlannedPoint, type SweepPlan } from './plan.js';
 import { SweepTracker, type SweepSink } from './progress.js';
-import { runCoordinator } from './queue.js';
+import { openQueue, runCoordinator } from './queue.js';
 import { redactUrl } from './redis-url.js';
 import { aggregate, writeResults, type SweepResults } from './results.js';
 import { SweepStore, type PointRecord } from './store.js';
@@ -47,20 +47,6 @@ export interface SweepOutcome {
 export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   const plan = planSweep(opts);
   const store = new SweepStore(plan.dir);
-  store.init({
-    pipeline: plan.name,
-    file: plan.file,
-    hash: plan.hash,
-    dataset: plan.dataset,
-    protocol: opts.protocol ?? 'mmrec',
-    overrides: plan.baseOverrides,
-    axes: plan.spec.axes,
-    random: plan.spec.random,
-    seeds: plan.spec.seeds,
-    metric: plan.spec.metric,
-    configurations: plan.configs.map((c) => ({ label: c.label, overrides: c.overrides, points: plan.points.filter((p) => p.config.key === c.key).map((p) => ({ seed: p.seed, id: p.id })) })),
-    ...(opts.queue ? { queue: redactUrl(opts.queue) } : {}),
-  });
   const workers = opts.workers ?? availableParallelism();
   // Two configurations can resolve to the same pipeline (a swept value equal to the default elsewhere): one run.
   const unique = new Set(plan.points.map((p) => p.id));
@@ -69,14 +55,32 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
     opts.emit ?? (() => {}),
   );
   const { records, todo } = store.partition(plan.points, (p, r) => tracker.reuse(p, r));
-  tracker.emit({ type: 'sweep_start', configs: plan.configs.length, seeds: plan.spec.seeds, ...(opts.queue ? { queue: redactUrl(opts.queue) } : {}) });
-  const retries = opts.retries ?? 2;
-  if (todo.length) {
-    if (opts.queue) {
-      await runCoordinator(plan.name, todo, store, tracker, { url: opts.queue, queueName: opts.queueName, retries, signal: opts.signal });
-    } else {
+  // Connect before writing anything: a wrong queue URL or an unreachable Redis leaves no store behind.
+  const conn = opts.queue && todo.length ? await openQueue(opts.queue, opts.queueName) : undefined;
+  try {
+    store.init({
+      pipeline: plan.name,
+      file: plan.file,
+      hash: plan.hash,
+      dataset: plan.dataset,
+      protocol: opts.protocol ?? 'mmrec',
+      overrides: plan.baseOverrides,
+      axes: plan.spec.axes,
+      random: plan.spec.random,
+      seeds: plan.spec.seeds,
+      metric: plan.spec.metric,
+      configurations: plan.configs.map((c) => ({ label: c.label, overrides: c.overrides, points: plan.points.filter((p) => p.config.key === c.key).map((p) => ({ seed: p.seed, id: p.id })) })),
+      ...(opts.queue ? { queue: redactUrl(opts.queue) } : {}),
+    });
+    tracker.emit({ type: 'sweep_start', configs: plan.configs.length, seeds: plan.spec.seeds, ...(opts.queue ? { queue: redactUrl(opts.queue) } : {}) });
+    const retries = opts.retries ?? 2;
+    if (conn) {
+      await runCoordinator(conn, plan.name, todo, store, tracker, { retries, signal: opts.signal });
+    } else if (todo.length) {
       await runLocal(plan.name, todo, store, tracker, { workers, retries, backend: opts.backend ?? 'auto', dataDir: opts.dataDir, plugins: opts.plugins, signal: opts.signal });
     }
+  } finally {
+    await conn?.close();
   }
   for (const p of todo) {
     const r = store.load(p);

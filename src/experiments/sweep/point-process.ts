@@ -27,7 +27,9 @@ export interface PointRunOptions {
 
 export function runPointProcess(task: PointTask, opts: PointRunOptions): Promise<PointOutcome> {
   return new Promise((resolveOutcome) => {
-    const child = spawn(process.execPath, [CHILD_ENTRY], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // The point needs no queue: its URL (and password) stays out of the child's environment.
+    const { ANCHORFLOW_QUEUE: _queue, ...env } = process.env;
+    const child = spawn(process.execPath, [CHILD_ENTRY], { stdio: ['pipe', 'pipe', 'pipe'], env });
     opts.onSpawn?.(child);
     const input: ChildInput = { task, backend: opts.backend, dataDir: opts.dataDir, plugins: opts.plugins, runDir: opts.runDir };
     child.stdin.on('error', () => {}); // the child may die before reading; its exit says why

@@ -4,17 +4,21 @@
  * as it completes: it alone writes the store, so a point retried after a dead worker is still stored once.
  * Workers (`worker --queue`) run each job in a child process, like the local pool. A worker that dies
  * mid-point stops renewing its lock; BullMQ's stalled-job check in the other workers puts the job back in the
- * queue and another worker runs it.
+ * queue and another worker runs it. Whoever can write to the Redis can write a job, so a worker checks each job
+ * as untrusted input before it runs anything (job.ts). If Redis loses the jobs (restarted empty, flushed), the
+ * coordinator's polling finds them missing and enqueues them again.
  */
 import { hostname } from 'node:os';
 import { Queue, QueueEvents, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { UserError } from '../../util/errors.js';
+import { UserError, formatUserError, isUserError } from '../../util/errors.js';
+import { resolveDataDir } from '../../data/index.js';
 import type { BackendChoice } from '../../engine/backend.js';
 import type { PlannedPoint, PointTask } from './plan.js';
 import { runPointProcess } from './point-process.js';
 import type { SweepTracker } from './progress.js';
 import type { PointOutput, SweepStore } from './store.js';
-import { parseRedisUrl, type RedisTarget } from './redis-url.js';
+import { checkJobData, checkJobPipeline, checkJobResult } from './job.js';
+import { parseRedisUrl, redactSecrets, type RedisTarget } from './redis-url.js';
 
 export const DEFAULT_QUEUE_NAME = 'anchorflow-points';
 /** Kept so that a restarted coordinator can collect results finished while it was away. */
@@ -22,52 +26,110 @@ const KEEP_SECONDS = 7 * 24 * 3600;
 
 export interface JobResult extends PointOutput {}
 
-/** Fails fast, with the redacted URL, when Redis cannot be reached (ioredis would otherwise retry forever). */
-async function ready(target: RedisTarget, client: { waitUntilReady(): Promise<unknown>; close(): Promise<void> }, timeoutMs = 10000): Promise<void> {
+const unreachable = (target: RedisTarget, why: string) =>
+  new UserError(`cannot reach the queue at ${target.redacted}: ${redactSecrets(why, target.secrets)}`, { file: '--queue' });
+
+/**
+ * Checks, with a throwaway connection that does not retry, that the queue's Redis answers and accepts the
+ * credentials: at start-up a wrong host, port or password will not fix itself, and the long-lived connections
+ * opened afterwards retry forever (they must, to ride out a Redis restart). A BullMQ connection that never came
+ * up also cannot be closed cleanly, which is one more reason to find out first.
+ */
+async function probe(target: RedisTarget, name: string): Promise<void> {
+  const q = new Queue(name, { connection: { ...target.connection, retryStrategy: () => null, connectTimeout: 10000 } });
+  let first: Error | undefined;
+  q.on('error', (e: Error) => {
+    first ??= e;
+  });
+  try {
+    await q.waitUntilReady();
+  } catch (e) {
+    throw unreachable(target, (first ?? (e as Error)).message);
+  } finally {
+    await q.close().catch(() => {});
+  }
+}
+
+/** Waits for a long-lived connection (after a successful probe), failing with the redacted URL after a timeout. */
+async function ready(target: RedisTarget, client: { waitUntilReady(): Promise<unknown> }, timeoutMs = 10000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer = setTimeout(() => reject(unreachable(target, `no answer within ${timeoutMs / 1000} s`)), timeoutMs);
   });
   try {
     await Promise.race([client.waitUntilReady(), timeout]);
-  } catch (e) {
-    await client.close().catch(() => {});
-    throw new UserError(`cannot reach the queue at ${target.redacted}: ${(e as Error).message}`, { file: '--queue' });
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** A job's return value as the coordinator stores it: it came through Redis, so it is checked like a job. */
 function parseResult(v: unknown): JobResult {
-  return (typeof v === 'string' ? JSON.parse(v) : v) as JobResult;
+  return checkJobResult(typeof v === 'string' ? JSON.parse(v) : v);
 }
 
 export interface CoordinatorOptions {
-  url: string;
-  queueName?: string;
   retries: number;
   signal?: AbortSignal;
   /** How often outstanding jobs are checked directly, in case an event was missed (ms). */
   pollMs?: number;
 }
 
-export async function runCoordinator(pipeline: string, todo: PlannedPoint[], store: SweepStore, tracker: SweepTracker, opts: CoordinatorOptions): Promise<void> {
-  const target = parseRedisUrl(opts.url);
-  const name = opts.queueName ?? DEFAULT_QUEUE_NAME;
-  const queue = new Queue<PointTask, JobResult>(name, { connection: target.connection });
-  const events = new QueueEvents(name, { connection: target.connection });
+/** A coordinator's connection to the queue, opened before the sweep writes anything. */
+export interface QueueConnection {
+  name: string;
+  target: RedisTarget;
+  queue: Queue<PointTask, JobResult>;
+  events: QueueEvents;
+  /** Where connection trouble after start-up is reported (set by whoever runs the coordinator). */
+  warn: (message: string) => void;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the queue, or fails with a `--queue` user error (the URL redacted) when it cannot: the sweep
+ * calls this before it writes its store, so a wrong URL leaves nothing behind.
+ */
+export async function openQueue(url: string, queueName = DEFAULT_QUEUE_NAME): Promise<QueueConnection> {
+  const target = parseRedisUrl(url);
+  await probe(target, queueName);
+  const queue = new Queue<PointTask, JobResult>(queueName, { connection: target.connection });
+  const events = new QueueEvents(queueName, { connection: target.connection });
+  const conn: QueueConnection = {
+    name: queueName,
+    target,
+    queue,
+    events,
+    warn: () => {},
+    close: async () => {
+      await events.close().catch(() => {});
+      await queue.close().catch(() => {});
+    },
+  };
   // ioredis reports connection trouble as 'error' events; unhandled, they would crash the process. Lasting
   // trouble shows as no progress (and the reconcile loop failing loudly), so one warning per message is enough.
   const seen = new Set<string>();
   const onError = (e: Error) => {
-    if (!seen.has(e.message)) tracker.log('warn', `queue: ${e.message}`);
-    seen.add(e.message);
+    const message = redactSecrets(e.message, target.secrets);
+    if (!seen.has(message)) conn.warn(`queue: ${message}`);
+    seen.add(message);
   };
   queue.on('error', onError);
   events.on('error', onError);
-  await ready(target, queue);
-  await ready(target, events);
+  try {
+    await ready(target, queue);
+    await ready(target, events);
+  } catch (e) {
+    // A connection that never came up may never finish closing; the error matters more than a tidy close.
+    await Promise.race([conn.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    throw e;
+  }
+  return conn;
+}
 
+export async function runCoordinator(conn: QueueConnection, pipeline: string, todo: PlannedPoint[], store: SweepStore, tracker: SweepTracker, opts: CoordinatorOptions): Promise<void> {
+  const { queue, events, target, name } = conn;
+  conn.warn = (m) => tracker.log('warn', m);
   const outstanding = new Map(todo.map((p) => [p.id, p]));
   let wake: () => void = () => {};
   const finish = (id: string, result: JobResult) => {
@@ -81,34 +143,58 @@ export async function runCoordinator(pipeline: string, todo: PlannedPoint[], sto
     const p = outstanding.get(id);
     if (!p) return;
     outstanding.delete(id);
-    store.markFailed(id, reason);
-    tracker.fail(p, reason);
+    // A worker of another version, or a forged job, may have put a secret into the reason.
+    const safe = redactSecrets(reason, target.secrets);
+    store.markFailed(id, safe);
+    tracker.fail(p, safe);
     wake();
   };
-  /** Reads a job's state from Redis and acts on it: the path that needs no event. */
-  const reconcile = async (id: string, enqueue: boolean) => {
+  const enqueue = (p: PlannedPoint) =>
+    queue.add('point', taskOf(p), {
+      jobId: p.id,
+      attempts: opts.retries + 1,
+      backoff: { type: 'fixed', delay: 1000 },
+      removeOnComplete: { age: KEEP_SECONDS },
+      removeOnFail: { age: KEEP_SECONDS },
+    });
+  /**
+   * Reads a job's state from Redis and acts on it: the path that needs no event. `first`: the sweep is starting,
+   * so a missing job is enqueued and a failed one retried. Later, a missing job was lost (Redis restarted empty
+   * or was flushed): unless the store has its result, it is enqueued again and 'lost' is returned.
+   */
+  const reconcile = async (id: string, first: boolean): Promise<'lost' | undefined> => {
     const p = outstanding.get(id);
-    if (!p) return;
+    if (!p) return undefined;
     const job = (await queue.getJob(id)) as Job<PointTask, JobResult> | undefined;
     if (!job) {
-      if (enqueue) {
-        await queue.add('point', taskOf(p), {
-          jobId: p.id,
-          attempts: opts.retries + 1,
-          backoff: { type: 'fixed', delay: 1000 },
-          removeOnComplete: { age: KEEP_SECONDS },
-          removeOnFail: { age: KEEP_SECONDS },
-        });
+      if (!first) {
+        const stored = store.load(p);
+        if (stored) {
+          outstanding.delete(id);
+          tracker.reuse(p, stored);
+          wake();
+          return undefined;
+        }
       }
-      return;
+      await enqueue(p);
+      return first ? undefined : 'lost';
     }
     const state = await job.getState();
-    if (state === 'completed') finish(id, parseResult(job.returnvalue));
-    else if (state === 'failed') {
+    if (state === 'completed') {
+      let result: JobResult;
+      try {
+        result = parseResult(job.returnvalue);
+      } catch (e) {
+        fail(id, (e as Error).message);
+        return undefined;
+      }
+      finish(id, result);
+    } else if (state === 'failed') {
       // Failed in an earlier run of this sweep: starting the sweep again means trying again.
-      if (enqueue) await job.retry('failed');
+      if (first) await job.retry('failed');
       else fail(id, job.failedReason || 'failed');
     }
+    return undefined;
   };
 
   events.on('active', ({ jobId }) => {
@@ -123,7 +209,7 @@ export async function runCoordinator(pipeline: string, todo: PlannedPoint[], sto
     try {
       finish(jobId, parseResult(returnvalue));
     } catch {
-      void reconcile(jobId, false);
+      void reconcile(jobId, false).catch(() => {});
     }
   });
   // A 'failed' event may be one attempt of several; only the job's state says whether it gave up.
@@ -143,16 +229,16 @@ export async function runCoordinator(pipeline: string, todo: PlannedPoint[], sto
         wake = r;
         setTimeout(r, opts.pollMs ?? 5000).unref();
       });
+      let lost = 0;
       for (const id of [...outstanding.keys()]) {
         if (opts.signal?.aborted) break;
-        await reconcile(id, false);
+        if ((await reconcile(id, false)) === 'lost') lost++;
       }
+      if (lost) tracker.log('warn', `${lost} point(s) had vanished from the queue '${name}' (was Redis restarted empty, or flushed?); enqueued them again`);
     }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     tracker.stopAll();
-    await events.close().catch(() => {});
-    await queue.close().catch(() => {});
   }
 }
 
@@ -179,12 +265,25 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   const name = opts.queueName ?? DEFAULT_QUEUE_NAME;
   const me = `${hostname()}:${process.pid}`;
   const kill = new AbortController();
+  const log = (line: string) => opts.log(redactSecrets(line, target.secrets));
+  const dataDir = resolveDataDir(opts.dataDir);
+  await probe(target, name);
   const worker = new Worker<PointTask, JobResult>(
     name,
     async (job) => {
-      const t = job.data;
+      let t: PointTask;
+      try {
+        t = checkJobData(job.data, { jobId: job.id, dataDir });
+        checkJobPipeline(t);
+      } catch (e) {
+        if (!isUserError(e)) throw e;
+        const reason = redactSecrets(`rejected: ${formatUserError(e)}`, target.secrets);
+        log(`job ${JSON.stringify(job.id).slice(0, 40)} ${reason}`);
+        // A forged or malformed job is the same on every attempt and on every worker.
+        throw new UnrecoverableError(reason);
+      }
       const label = `${t.label} seed ${t.seed} [${t.id.slice(0, 8)}]`;
-      opts.log(`start ${label} (attempt ${job.attemptsMade + 1})`);
+      log(`start ${label} (attempt ${job.attemptsMade + 1})`);
       let maxEpochs: number | undefined;
       const out = await runPointProcess(t, {
         backend: opts.backend,
@@ -195,18 +294,19 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
           if (e.type === 'log' && e.level === 'warn') opts.log(`${label}: warning: ${e.message}`);
           if (e.type === 'run_start') maxEpochs = e.maxEpochs;
           if (e.type === 'epoch_end') {
-            opts.log(`${label}: epoch ${e.epoch}${maxEpochs ? `/${maxEpochs}` : ''}`);
+            log(`${label}: epoch ${e.epoch}${maxEpochs ? `/${maxEpochs}` : ''}`);
             void job.updateProgress({ epoch: e.epoch, maxEpochs, worker: me }).catch(() => {});
           }
         },
       });
       if (!out.ok) {
-        opts.log(`failed ${label}: ${out.reason}`);
+        const reason = redactSecrets(out.reason, target.secrets);
+        log(`failed ${label}: ${reason}`);
         // Bad data on this machine will not get better on a retry here; the error goes to the coordinator.
-        if (out.userError) throw new UnrecoverableError(out.reason);
-        throw new Error(out.reason);
+        if (out.userError) throw new UnrecoverableError(reason);
+        throw new Error(reason);
       }
-      opts.log(`done ${label}: valid recall@20 ${out.summary.valid['recall@20']?.toFixed(4) ?? '-'} (${out.summary.seconds.toFixed(1)} s)`);
+      log(`done ${label}: valid recall@20 ${out.summary.valid['recall@20']?.toFixed(4) ?? '-'} (${out.summary.seconds.toFixed(1)} s)`);
       return { summary: out.summary, backend: out.backend, worker: me, attempt: job.attemptsMade + 1 };
     },
     {
@@ -220,16 +320,16 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     },
   );
   worker.on('error', (e) => {
-    opts.log(`queue error: ${e.message}`);
+    log(`queue error: ${e.message}`);
   });
   await ready(target, worker);
-  opts.log(`worker ${me} on queue '${name}' at ${target.redacted}, ${opts.concurrency} at a time`);
+  log(`worker ${me} on queue '${name}' at ${target.redacted}, ${opts.concurrency} at a time`);
   const running = worker.run();
   await new Promise<void>((r) => {
     if (opts.signal?.aborted) return r();
     opts.signal?.addEventListener('abort', () => r(), { once: true });
   });
-  opts.log('stopping: running points go back to the queue for another worker');
+  log('stopping: running points go back to the queue for another worker');
   // Stop taking jobs first, then end the points: their jobs stall and are retried elsewhere.
   const closing = worker.close(true);
   kill.abort();
