@@ -7,7 +7,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { clip, quote, UserError, type SourceLocation } from '../util/errors.js';
 import { didYouMean } from './suggest.js';
 import { pathToString, type Path } from './yaml-source.js';
-import { NAME_PATTERN, REF_PATTERN } from './base-schema.js';
+import { NAME_PATTERN, REF_PATTERN, SLUG_PATTERN } from './base-schema.js';
 
 export interface Locator {
   /** Position of the value at a path (nearest ancestor if absent). */
@@ -22,7 +22,8 @@ function validatorFor(schema: object): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
     // strict: false because the schema file may carry editor-only keywords; the base schema is tested strictly.
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false, allowUnionTypes: true });
+    // strictNumbers: YAML reads `.inf`, `.nan` and `1e400` as numbers, which no size, rate or weight can be.
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false, allowUnionTypes: true, strictNumbers: true });
     v = ajv.compile(schema);
     compiled.set(schema, v);
   }
@@ -237,6 +238,9 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
     case 'type': {
       const t = params.type;
       const types = Array.isArray(t) ? t.map(String) : String(t).split(',');
+      if (typeof data === 'number' && !Number.isFinite(data) && types.some((x) => x === 'number' || x === 'integer')) {
+        return P(RANK.value, `${label(path)} must be a finite number, got ${show(data)}`);
+      }
       return P(RANK.value, `${label(path)} must be ${joinOr(types.map(article))}, got ${show(data)}`);
     }
     case 'anyOf': {
@@ -255,7 +259,9 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
           ? "a reference 'node' or 'node.port'"
           : params.pattern === NAME_PATTERN
             ? 'a name (letters, digits and _, not starting with a digit)'
-            : `text matching ${String(params.pattern)}`;
+            : params.pattern === SLUG_PATTERN
+              ? "one folder name (letters, digits, '.', '_' and '-', not starting with '.' or '-')"
+              : `text matching ${String(params.pattern)}`;
       return P(RANK.value, `${label(path)} must be ${what}, got ${show(data)}`);
     }
     case 'minItems':
