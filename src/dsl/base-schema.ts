@@ -4,11 +4,22 @@
  * why it is written out as data rather than derived from the TS types.
  */
 
+import { MAX_BATCH, MAX_CUTOFF, MAX_EPOCHS, MAX_EVAL_BATCH, MAX_SEED, MAX_WIDTH } from '../util/size-limits.js';
+
 export type JsonSchema = Record<string, unknown>;
+
+/** Most entries under params:. */
+const MAX_PARAMS = 1000;
 
 /** `node` or `node.port`. */
 export const REF_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?$';
 export const NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+/**
+ * A pipeline's `name` becomes a folder (runs/<name>/): one path segment of letters, digits, '.', '_' and '-',
+ * not starting with '.' or '-', so that it can neither leave --out (`../x`, `/etc`) nor hide or pass for a flag.
+ */
+export const SLUG_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9._-]*$';
+export const SLUG_MAX = 100;
 
 const featureSource: JsonSchema = {
   description: 'Where a modality\'s feature matrix comes from.',
@@ -40,7 +51,7 @@ const featureSource: JsonSchema = {
       type: 'object',
       description: 'generated features of a given width: { synthetic: 64 }',
       properties: {
-        synthetic: { type: 'integer', minimum: 1, description: 'Width of the generated feature matrix.', examples: [64] },
+        synthetic: { type: 'integer', minimum: 1, maximum: MAX_WIDTH, description: 'Width of the generated feature matrix.', examples: [64] },
       },
       required: ['synthetic'],
       additionalProperties: false,
@@ -89,7 +100,9 @@ export const baseSchema: JsonSchema = {
     name: {
       type: 'string',
       minLength: 1,
-      description: 'Name of the model; runs are stored under runs/<name>/.',
+      maxLength: SLUG_MAX,
+      pattern: SLUG_PATTERN,
+      description: 'Name of the model; runs are stored under runs/<name>/ (letters, digits, ., _ and -).',
       examples: ['anchorrec', 'ablation-noproj'],
     },
     description: {
@@ -145,6 +158,8 @@ export const baseSchema: JsonSchema = {
       type: 'object',
       description: 'Named values referenced elsewhere as ${name} (also inside arithmetic: 1 - ${alpha}); every parameter can be swept.',
       propertyNames: { pattern: NAME_PATTERN },
+      // A few dozen is typical; the bound keeps a generated file with thousands from being taken for a pipeline.
+      maxProperties: MAX_PARAMS,
       additionalProperties: {
         type: ['number', 'string', 'boolean'],
         description: 'A parameter value: a number, a string or a boolean; it may refer to other parameters (2 * ${dim}).',
@@ -164,6 +179,8 @@ export const baseSchema: JsonSchema = {
       type: 'object',
       description: 'Which node ports hold the final user and item embeddings used for ranking.',
       required: ['user', 'item'],
+      // Each output is saved as embeddings/<name>.npy, so its name must be a plain name too.
+      propertyNames: { pattern: NAME_PATTERN },
       properties: {
         user: { type: 'string', pattern: REF_PATTERN, description: 'Port holding the user embeddings.', examples: ['cf.users'] },
         item: { type: 'string', pattern: REF_PATTERN, description: 'Port holding the item embeddings.', examples: ['item_out'] },
@@ -189,8 +206,8 @@ export const baseSchema: JsonSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        epochs: { type: 'integer', minimum: 1, default: 1000, description: 'Maximum number of epochs.', examples: [1000, 50] },
-        batch_size: { type: 'integer', minimum: 1, default: 2048, description: 'Training triples per step.', examples: [2048] },
+        epochs: { type: 'integer', minimum: 1, maximum: MAX_EPOCHS, default: 1000, description: 'Maximum number of epochs.', examples: [1000, 50] },
+        batch_size: { type: 'integer', minimum: 1, maximum: MAX_BATCH, default: 2048, description: 'Training triples per step.', examples: [2048] },
         optimizer: {
           type: 'object',
           description: 'The optimizer and its settings.',
@@ -230,7 +247,7 @@ export const baseSchema: JsonSchema = {
           default: {},
           properties: {
             metric: { type: 'string', default: 'recall@20', description: 'Validation metric to watch, metric@k.', examples: ['recall@20', 'ndcg@20'] },
-            patience: { type: 'integer', minimum: 1, default: 20, description: 'Evaluations without improvement before stopping.', examples: [20] },
+            patience: { type: 'integer', minimum: 1, maximum: MAX_EPOCHS, default: 20, description: 'Evaluations without improvement before stopping.', examples: [20] },
             // No default: pipelines that do not set it resolve (and hash) exactly as before it existed.
             stop: {
               type: 'boolean',
@@ -240,8 +257,8 @@ export const baseSchema: JsonSchema = {
           },
           examples: [{ metric: 'recall@20', patience: 20 }],
         },
-        seed: { type: 'integer', default: 999, description: 'Random seed for initialisation and sampling.', examples: [999, 2024] },
-        eval_every: { type: 'integer', minimum: 1, default: 1, description: 'Evaluate on validation every n epochs.', examples: [1, 5] },
+        seed: { type: 'integer', minimum: -MAX_SEED, maximum: MAX_SEED, default: 999, description: 'Random seed for initialisation and sampling.', examples: [999, 2024] },
+        eval_every: { type: 'integer', minimum: 1, maximum: MAX_EPOCHS, default: 1, description: 'Evaluate on validation every n epochs.', examples: [1, 5] },
         rng: {
           type: 'object',
           description: "The generator of each random stream: sfc32 (anchorflow's own, the default) or pcg64 (numpy's default bit generator). Runs stay repeatable per seed either way.",
@@ -273,13 +290,13 @@ export const baseSchema: JsonSchema = {
         },
         k: {
           type: 'array',
-          items: { type: 'integer', minimum: 1, description: 'A cut-off K (top-K of the ranking).', examples: [20] },
+          items: { type: 'integer', minimum: 1, maximum: MAX_CUTOFF, description: 'A cut-off K (top-K of the ranking).', examples: [20] },
           minItems: 1,
           default: [5, 10, 20, 50],
           description: 'Cut-offs for every metric.',
           examples: [[5, 10, 20, 50]],
         },
-        batch_users: { type: 'integer', minimum: 1, default: 2048, description: 'Users scored per block during full ranking.', examples: [2048] },
+        batch_users: { type: 'integer', minimum: 1, maximum: MAX_EVAL_BATCH, default: 2048, description: 'Users scored per block during full ranking.', examples: [2048] },
       },
       examples: [{ metrics: ['recall', 'ndcg'], k: [10, 20] }],
     },

@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { UserError, type SourceLocation } from '../util/errors.js';
+import { MAX_EXTENDS_LOADS } from './limits.js';
 import { describeKind, parseYamlFile, type LMap, type LNode, type Path } from './yaml-source.js';
 
 /** Top-level tables whose entries are operator nodes: an entry that names its `op` replaces the parent's whole. */
@@ -67,11 +68,15 @@ export interface ExtendsOptions {
 /** Loads `file` and everything it extends, returning the merged tree (without `extends`). */
 export function resolveExtends(file: string, opts: ExtendsOptions = {}): ResolvedTree {
   const files: string[] = [];
-  const tree = load(resolve(file), opts.display ?? file, [], files, undefined, opts.forbidExtends);
+  const tree = load(resolve(file), opts.display ?? file, [], files, undefined, opts.forbidExtends, { n: 0 });
   return { tree, files };
 }
 
-function load(abs: string, display: string, stack: Frame[], files: string[], via: SourceLocation | undefined, forbid?: string): LMap {
+function load(abs: string, display: string, stack: Frame[], files: string[], via: SourceLocation | undefined, forbid: string | undefined, loads: { n: number }): LMap {
+  // A few files that each name the next one several times load exponentially often.
+  if (++loads.n > MAX_EXTENDS_LOADS) {
+    throw new UserError(`extends loads more than ${MAX_EXTENDS_LOADS} files (does a list name the same file repeatedly?)`, via);
+  }
   const key = canonical(abs);
   const loopAt = stack.findIndex((f) => canonical(f.abs) === key);
   if (loopAt >= 0) {
@@ -108,7 +113,7 @@ function load(abs: string, display: string, stack: Frame[], files: string[], via
   for (const r of refs) {
     const pAbs = isAbsolute(r.name) ? r.name : resolve(dirname(abs), r.name);
     const pDisplay = isAbsolute(r.name) ? r.name : normalize(join(dirname(display), r.name));
-    const parent = load(pAbs, pDisplay, [...stack, frame], files, r.loc);
+    const parent = load(pAbs, pDisplay, [...stack, frame], files, r.loc, forbid, loads);
     base = base === undefined ? parent : mergeTrees(base, parent);
   }
   const own: LMap = { ...tree, entries: new Map(tree.entries) };

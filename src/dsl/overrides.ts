@@ -3,7 +3,7 @@
  * `--set params.dim=32` reaches every `${dim}`. The value is YAML (`[1,2]`, `{a: 1}`, `true`, `1e-3`); an empty
  * value or `null` deletes the key, as in extends.
  */
-import { UserError, type SourceLocation } from '../util/errors.js';
+import { quote, UserError, type SourceLocation } from '../util/errors.js';
 import { didYouMean } from './suggest.js';
 import { baseSchema } from './base-schema.js';
 import { parseYamlText, relocate, type LMap, type LNode } from './yaml-source.js';
@@ -11,7 +11,7 @@ import { parseYamlText, relocate, type LMap, type LNode } from './yaml-source.js
 type Schema = Record<string, unknown>;
 
 function setError(arg: string, col: number, msg: string): UserError {
-  return new UserError(`'${arg}': ${msg}`, { file: '--set', col });
+  return new UserError(`'${quote(arg)}': ${msg}`, { file: '--set', col });
 }
 
 /** The sub-schema reached by following `properties` along `path`, if every step is declared there. */
@@ -42,22 +42,22 @@ function applyOne(tree: LMap, arg: string, schema: Schema, top: string[]): void 
   const segs: { name: string; col: number }[] = [];
   let col = 1;
   for (const name of pathText.split('.')) {
-    if (name.trim() === '') throw setError(arg, col, `empty path segment in '${pathText}'`);
+    if (name.trim() === '') throw setError(arg, col, `empty path segment in '${quote(pathText)}'`);
     segs.push({ name: name.trim(), col });
     col += name.length + 1;
   }
   const head = segs[0]!;
   if (!top.includes(head.name)) {
-    throw setError(arg, head.col, `unknown top-level key '${head.name}'${didYouMean(head.name, top)}; allowed: ${top.join(', ')}`);
+    throw setError(arg, head.col, `unknown top-level key '${quote(head.name)}'${didYouMean(head.name, top)}; allowed: ${top.join(', ')}`);
   }
 
   const valueText = arg.slice(eq + 1);
-  const where: SourceLocation = { file: `--set ${arg}` };
+  const where: SourceLocation = { file: `--set ${quote(arg)}` };
   let value: LNode;
   try {
     value = relocate(parseYamlText(valueText, '--set'), where);
   } catch (e) {
-    if (e instanceof UserError) throw setError(arg, eq + 1 + (e.loc?.col ?? 1), `invalid value '${valueText}': ${e.message}`);
+    if (e instanceof UserError) throw setError(arg, eq + 1 + (e.loc?.col ?? 1), `invalid value '${quote(valueText)}': ${e.message}`);
     throw e;
   }
   value.keyLoc = where;

@@ -4,7 +4,8 @@
  * interpolated (`run-${dim}`). Parameters may refer to each other. `params:` keys and `sweep:` are left alone
  * (a sweep lists values *for* parameters, it does not use them).
  */
-import { UserError, type SourceLocation } from '../util/errors.js';
+import { quote, UserError, type SourceLocation } from '../util/errors.js';
+import { MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, MAX_PARAM_CHAIN, MAX_STRING_CHARS, MAX_VALUES } from './limits.js';
 import { didYouMean } from './suggest.js';
 import { cloneTree, describeKind, type LMap, type LNode, type LScalar } from './yaml-source.js';
 
@@ -30,11 +31,11 @@ export function scanRefs(s: string, errAt: (index: number, msg: string) => never
   let i = s.indexOf('${');
   while (i >= 0) {
     const close = s.indexOf('}', i + 2);
-    if (close < 0) errAt(i, `unclosed '\${' in '${s}': expected '}'`);
+    if (close < 0) errAt(i, `unclosed '\${' in '${quote(s)}': expected '}'`);
     const inner = s.slice(i + 2, close).trim();
-    if (inner === '') errAt(i, `empty reference '\${}' in '${s}': expected a parameter name, e.g. \${dim}`);
+    if (inner === '') errAt(i, `empty reference '\${}' in '${quote(s)}': expected a parameter name, e.g. \${dim}`);
     if (!NAME_RE.test(inner)) {
-      errAt(i, `'\${${inner}}' is not a parameter reference: expected a name (letters, digits, _); write arithmetic outside the braces, e.g. \${a} + \${b}`);
+      errAt(i, `'\${${quote(inner)}}' is not a parameter reference: expected a name (letters, digits, _); write arithmetic outside the braces, e.g. \${a} + \${b}`);
     }
     refs.push({ name: inner, start: i, end: close + 1 });
     i = s.indexOf('${', close + 1);
@@ -57,18 +58,26 @@ export function evaluateExpression(
   const skip = (): void => {
     while (i < s.length && /\s/.test(s[i]!)) i++;
   };
-  const describeHere = (): string => (i >= s.length ? 'the end' : `'${s[i]}'`);
+  const describeHere = (): string => (i >= s.length ? 'the end' : `'${quote(s[i]!)}'`);
+  if (s.length > MAX_EXPRESSION_CHARS) errAt(0, `expression longer than ${MAX_EXPRESSION_CHARS} characters`);
+  // Parentheses and signs recurse; bounding their nesting keeps a hostile expression off the end of the stack.
+  let depth = 0;
+  const deeper = (): void => {
+    if (++depth > MAX_EXPRESSION_DEPTH) errAt(i, `expression nested more than ${MAX_EXPRESSION_DEPTH} deep`);
+  };
 
   const primary = (): number => {
     skip();
     const c = s[i];
     if (c === '(') {
+      deeper();
       const open = i;
       i++;
       const v = sum();
       skip();
-      if (s[i] !== ')') errAt(i, `expected ')' to close the '(' at column ${open + 1} of '${s}', found ${describeHere()}`);
+      if (s[i] !== ')') errAt(i, `expected ')' to close the '(' at column ${open + 1} of '${quote(s)}', found ${describeHere()}`);
       i++;
+      depth--;
       return v;
     }
     if (c === '$' && s[i + 1] === '{') {
@@ -83,17 +92,17 @@ export function evaluateExpression(
       i += m[0].length;
       return Number(m[0]);
     }
-    return errAt(i, `expected a number, \${name} or '(' at column ${i + 1} of '${s}', found ${describeHere()}`);
+    return errAt(i, `expected a number, \${name} or '(' at column ${i + 1} of '${quote(s)}', found ${describeHere()}`);
   };
   const unary = (): number => {
     skip();
-    if (s[i] === '-') {
+    if (s[i] === '-' || s[i] === '+') {
+      const sign = s[i];
+      deeper();
       i++;
-      return -unary();
-    }
-    if (s[i] === '+') {
-      i++;
-      return unary();
+      const v = unary();
+      depth--;
+      return sign === '-' ? -v : v;
     }
     return primary();
   };
@@ -122,8 +131,8 @@ export function evaluateExpression(
 
   const v = sum();
   skip();
-  if (i < s.length) errAt(i, `expected an operator (+ - * /) at column ${i + 1} of '${s}', found ${describeHere()}`);
-  if (!Number.isFinite(v)) errAt(0, `'${s}' evaluates to ${v} (division by zero?)`);
+  if (i < s.length) errAt(i, `expected an operator (+ - * /) at column ${i + 1} of '${quote(s)}', found ${describeHere()}`);
+  if (!Number.isFinite(v)) errAt(0, `'${quote(s)}' evaluates to ${v} (division by zero?)`);
   // Rounding to 15 significant digits removes binary noise such as 1 - 0.7 = 0.30000000000000004.
   return Number(v.toPrecision(15));
 }
@@ -153,6 +162,7 @@ export function substituteParams(tree: LMap): LMap {
   const defs = paramsNode?.kind === 'map' ? paramsNode.entries : new Map<string, LNode>();
   const resolved = new Map<string, LNode>();
   const resolving: string[] = [];
+  let copied = 0;
 
   const param = (name: string, node: LScalar, index: number): LNode => {
     const done = resolved.get(name);
@@ -166,6 +176,9 @@ export function substituteParams(tree: LMap): LMap {
     if (resolving.includes(name)) {
       const chain = [...resolving.slice(resolving.indexOf(name)), name].join(' -> ');
       throw new UserError(`parameters refer to each other in a cycle: ${chain}`, def.loc);
+    }
+    if (resolving.length >= MAX_PARAM_CHAIN) {
+      throw new UserError(`parameters are defined through one another more than ${MAX_PARAM_CHAIN} deep (${resolving[0]} -> ${resolving[1]} -> ...)`, def.loc);
     }
     resolving.push(name);
     const v = subst(def);
@@ -183,8 +196,11 @@ export function substituteParams(tree: LMap): LMap {
     if (refs.length === 0) return node;
     if (refs.length === 1 && refs[0]!.start === 0 && refs[0]!.end === s.length) {
       // The whole value is one reference: keep the parameter's type; the position stays at the use.
-      const v = cloneTree(param(refs[0]!.name, node, 0));
-      return relocateShallow(v, node);
+      const p = param(refs[0]!.name, node, 0);
+      // Each use copies the parameter's value: a list parameter used twice in the next one doubles, and so on.
+      copied += countValues(p);
+      if (copied > MAX_VALUES) errAt(0, `parameters expand to more than ${MAX_VALUES} values`);
+      return relocateShallow(cloneTree(p), node);
     }
     const values = refs.map((r) => {
       const v = param(r.name, node, r.start);
@@ -206,8 +222,11 @@ export function substituteParams(tree: LMap): LMap {
     refs.forEach((r, k) => {
       out += s.slice(last, r.start) + String(values[k]);
       last = r.end;
+      // Checked as it grows: a string that doubles itself through forty parameters would not fit in memory.
+      if (out.length > MAX_STRING_CHARS) errAt(r.start, `substituting parameters makes a string longer than ${MAX_STRING_CHARS} characters`);
     });
     out += s.slice(last);
+    if (out.length > MAX_STRING_CHARS) errAt(0, `substituting parameters makes a string longer than ${MAX_STRING_CHARS} characters`);
     return { ...node, value: out, textCol: undefined };
   };
 
@@ -235,4 +254,12 @@ export function substituteParams(tree: LMap): LMap {
 /** A substituted value is reported where it was used, not where the parameter was defined. */
 function relocateShallow(v: LNode, at: LScalar): LNode {
   return { ...v, loc: at.loc, keyLoc: at.keyLoc, ...(v.kind === 'scalar' ? { textCol: undefined } : {}) };
+}
+
+function countValues(n: LNode): number {
+  if (n.kind === 'scalar') return 1;
+  let c = 1;
+  if (n.kind === 'seq') for (const it of n.items) c += countValues(it);
+  else for (const v of n.entries.values()) c += countValues(v);
+  return c;
 }

@@ -4,10 +4,10 @@
  * says it in the pipeline's own words.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { UserError, type SourceLocation } from '../util/errors.js';
+import { clip, quote, UserError, type SourceLocation } from '../util/errors.js';
 import { didYouMean } from './suggest.js';
 import { pathToString, type Path } from './yaml-source.js';
-import { NAME_PATTERN, REF_PATTERN } from './base-schema.js';
+import { NAME_PATTERN, REF_PATTERN, SLUG_PATTERN } from './base-schema.js';
 
 export interface Locator {
   /** Position of the value at a path (nearest ancestor if absent). */
@@ -22,7 +22,8 @@ function validatorFor(schema: object): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
     // strict: false because the schema file may carry editor-only keywords; the base schema is tested strictly.
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false, allowUnionTypes: true });
+    // strictNumbers: YAML reads `.inf`, `.nan` and `1e400` as numbers, which no size, rate or weight can be.
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false, allowUnionTypes: true, strictNumbers: true });
     v = ajv.compile(schema);
     compiled.set(schema, v);
   }
@@ -63,6 +64,8 @@ function toPath(pointer: string, doc: unknown): Path {
 
 function show(v: unknown): string {
   if (v === null) return 'null';
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
+  if (typeof v === 'string') return JSON.stringify(clip(v));
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return JSON.stringify(v);
@@ -83,12 +86,12 @@ function joinOr(xs: string[]): string {
 /** "node 'cf'", "loss 'bpr'", "inline node at nodes.x.in[1]", or undefined outside node tables. */
 function nodeLabel(path: Path): string | undefined {
   if (path.length < 2 || (path[0] !== 'nodes' && path[0] !== 'losses')) return undefined;
-  if (path.length === 2) return `${path[0] === 'nodes' ? 'node' : 'loss'} '${path[1]}'`;
-  return `inline node at ${pathToString(path)}`;
+  if (path.length === 2) return `${path[0] === 'nodes' ? 'node' : 'loss'} '${quote(String(path[1]))}'`;
+  return `inline node at ${quote(pathToString(path))}`;
 }
 
 function label(path: Path): string {
-  return path.length === 0 ? 'the pipeline' : pathToString(path);
+  return path.length === 0 ? 'the pipeline' : quote(pathToString(path));
 }
 
 function enumOf(schema: object, def: string): string[] {
@@ -181,7 +184,7 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
   // Set by ajv on errors about a key (propertyNames), where instancePath is the object holding it.
   const propertyName = (e as { propertyName?: string }).propertyName;
   if (propertyName !== undefined && e.keyword !== 'pattern') {
-    return P(RANK.value, `invalid name '${propertyName}' in ${label(path)}: ${e.message ?? 'not allowed'}`, keyAt([...path, propertyName]));
+    return P(RANK.value, `invalid name '${quote(propertyName)}' in ${label(path)}: ${e.message ?? 'not allowed'}`, keyAt([...path, propertyName]));
   }
 
   switch (e.keyword) {
@@ -198,7 +201,7 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
             : `op '${data}' in ${owner} is a loss; put it under losses:`;
           return P(RANK.unknownOp, msg);
         }
-        return P(RANK.unknownOp, `unknown op '${data}' in ${owner}${didYouMean(data, allowed)}; known ops: ${allowed.join(', ')}`);
+        return P(RANK.unknownOp, `unknown op '${quote(data)}' in ${owner}${didYouMean(data, allowed)}; known ops: ${allowed.join(', ')}`);
       }
       return P(RANK.value, `${label(path)} must be one of ${allowed.join(', ')}, got ${show(data)}${typeof data === 'string' ? didYouMean(data, allowed) : ''}`);
     }
@@ -206,6 +209,7 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
       return P(RANK.value, `${label(path)} must be ${JSON.stringify(params.allowedValue)}, got ${show(data)}`);
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
+      const shown = quote(key);
       const known = Object.keys((parent.properties as object | undefined) ?? {});
       const loc = keyAt([...path, key]);
       const owner = nodeLabel(path);
@@ -213,13 +217,13 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
       if (owner !== undefined && typeof op === 'string') {
         const names = known.filter((k) => k !== 'op');
         const list = names.length ? `its parameters: ${names.join(', ')}` : 'it takes no parameters';
-        return P(RANK.unknownKey, `${owner} (op ${op}) has no parameter '${key}'${didYouMean(key, names)}; ${list}`, loc);
+        return P(RANK.unknownKey, `${owner} (op ${op}) has no parameter '${shown}'${didYouMean(key, names)}; ${list}`, loc);
       }
       if (path.length === 0) {
-        return P(RANK.unknownKey, `unknown top-level key '${key}'${didYouMean(key, known)}; allowed: ${known.join(', ')}`, loc);
+        return P(RANK.unknownKey, `unknown top-level key '${shown}'${didYouMean(key, known)}; allowed: ${known.join(', ')}`, loc);
       }
       const allowed = known.length ? `; allowed: ${known.join(', ')}` : '';
-      return P(RANK.unknownKey, `${label(path)} has no key '${key}'${didYouMean(key, known)}${allowed}`, loc);
+      return P(RANK.unknownKey, `${label(path)} has no key '${shown}'${didYouMean(key, known)}${allowed}`, loc);
     }
     case 'required': {
       const missing = String(params.missingProperty);
@@ -234,6 +238,9 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
     case 'type': {
       const t = params.type;
       const types = Array.isArray(t) ? t.map(String) : String(t).split(',');
+      if (typeof data === 'number' && !Number.isFinite(data) && types.some((x) => x === 'number' || x === 'integer')) {
+        return P(RANK.value, `${label(path)} must be a finite number, got ${show(data)}`);
+      }
       return P(RANK.value, `${label(path)} must be ${joinOr(types.map(article))}, got ${show(data)}`);
     }
     case 'anyOf': {
@@ -244,7 +251,7 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
     }
     case 'pattern': {
       if (propertyName !== undefined) {
-        return P(RANK.value, `invalid name '${propertyName}' in ${label(path)}: names start with a letter or _ and contain only letters, digits and _`, keyAt([...path, propertyName]));
+        return P(RANK.value, `invalid name '${quote(propertyName)}' in ${label(path)}: names start with a letter or _ and contain only letters, digits and _`, keyAt([...path, propertyName]));
       }
       // A property's description is hover text ("Port holding the user embeddings."), not the expected form.
       const what =
@@ -252,7 +259,9 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
           ? "a reference 'node' or 'node.port'"
           : params.pattern === NAME_PATTERN
             ? 'a name (letters, digits and _, not starting with a digit)'
-            : `text matching ${String(params.pattern)}`;
+            : params.pattern === SLUG_PATTERN
+              ? "one folder name (letters, digits, '.', '_' and '-', not starting with '.' or '-')"
+              : `text matching ${String(params.pattern)}`;
       return P(RANK.value, `${label(path)} must be ${what}, got ${show(data)}`);
     }
     case 'minItems':

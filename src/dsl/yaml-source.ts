@@ -3,9 +3,11 @@
  * every later step (extends merge, --set, ${...} substitution) can carry the position that last set each value,
  * and `locate(path)` still answers after all of them.
  */
-import { readFileSync } from 'node:fs';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
-import { UserError, type SourceLocation } from '../util/errors.js';
+import { clip, quote, UserError, type SourceLocation } from '../util/errors.js';
+import { MAX_DEPTH, MAX_VALUES } from './limits.js';
+import { readPipelineText } from './pipeline-file.js';
+import { checkSourceText } from './source-limits.js';
 
 export type Path = (string | number)[];
 export type ScalarValue = string | number | boolean | null;
@@ -83,14 +85,18 @@ function cleanYamlMessage(message: string): string {
 
 /** Parses YAML text into a located tree. `file` is the name used in locations. Throws UserError on bad syntax. */
 export function parseYamlText(text: string, file: string): LNode {
+  checkSourceText(text, file, text.split(/\r?\n/));
   const lc = new LineCounter();
   const masked = mask(text);
-  const doc = parseDocument(masked, { lineCounter: lc, merge: true, prettyErrors: false });
+  // uniqueKeys: false because the package compares each key with every earlier one (quadratic: 50,000 params took
+  // most of a minute); convert() finds duplicates with a Map instead.
+  const doc = parseDocument(masked, { lineCounter: lc, merge: true, prettyErrors: false, uniqueKeys: false });
   const src = sourceText(file, text, masked, lc);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
-    throw new UserError(`YAML syntax error: ${cleanYamlMessage(e.message)}`, {
+    const message = /Maximum call stack/.test(e.message) ? `collections nested too deep to parse` : cleanYamlMessage(e.message);
+    throw new UserError(`YAML syntax error: ${message}`, {
       file,
       line: p.line,
       col: p.col,
@@ -98,23 +104,19 @@ export function parseYamlText(text: string, file: string): LNode {
     });
   }
   if (doc.contents === null) return { kind: 'scalar', value: null, loc: { file, line: 1, col: 1, excerpt: src.lines[0] ?? '' } };
-  return convert(doc.contents, doc, src, new Set());
+  const budget: Budget = { values: 0 };
+  return convert(doc.contents, doc, src, new Set(), budget, 0);
 }
 
 /** Reads and parses a YAML file; the top level must be a mapping (an empty file is an empty mapping). */
 export function parseYamlFile(path: string, displayName: string = path, via?: SourceLocation): LMap {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String((err as Error).message);
-    throw new UserError(`cannot read '${displayName}': ${why}`, via ?? { file: displayName });
-  }
+  const text = readPipelineText(path, displayName, via);
   const tree = parseYamlText(text, displayName);
   if (tree.kind === 'scalar' && tree.value === null) return { kind: 'map', entries: new Map(), loc: tree.loc };
   if (tree.kind !== 'map') {
-    throw new UserError(`a pipeline file must be a mapping of keys (version, name, nodes, ...), got ${describeKind(tree)}`, tree.loc);
+    // The kind only, not the value: the file may not be a pipeline at all, and its text is not ours to print.
+    const kind = tree.kind === 'seq' ? 'a list' : tree.value === null ? 'null' : `a ${typeof tree.value}`;
+    throw new UserError(`a pipeline file must be a mapping of keys (version, name, nodes, ...), got ${kind}`, tree.loc);
   }
   return tree;
 }
@@ -122,22 +124,41 @@ export function parseYamlFile(path: string, displayName: string = path, via?: So
 export function describeKind(n: LNode): string {
   if (n.kind === 'map') return 'a mapping';
   if (n.kind === 'seq') return 'a list';
-  return n.value === null ? 'null' : `${typeof n.value} ${JSON.stringify(n.value)}`;
+  return n.value === null ? 'null' : `${typeof n.value} ${typeof n.value === 'string' ? JSON.stringify(clip(n.value)) : String(n.value)}`;
 }
 
-function convert(node: unknown, doc: Document, src: SourceText, aliasStack: Set<unknown>, keyLoc?: SourceLocation): LNode {
+/** Values converted so far in one document, aliases counted at every use. */
+interface Budget {
+  values: number;
+  /** The outermost alias being expanded, and where it is used: the likely culprit when the budget runs out. */
+  alias?: { name: string; loc: SourceLocation };
+}
+
+function convert(node: unknown, doc: Document, src: SourceText, aliasStack: Set<unknown>, budget: Budget, depth: number, keyLoc?: SourceLocation): LNode {
   if (isAlias(node)) {
     const target = node.resolve(doc);
     const here = src.pos(node.range?.[0] ?? 0);
     if (!target) throw new UserError(`unknown YAML alias '*${node.source}'`, here);
     if (aliasStack.has(target)) throw new UserError(`YAML alias '*${node.source}' refers to itself`, here);
     aliasStack.add(target);
-    const out = convert(target, doc, src, aliasStack, keyLoc);
+    const outer = budget.alias;
+    budget.alias ??= { name: node.source, loc: here };
+    const out = convert(target, doc, src, aliasStack, budget, depth, keyLoc);
+    budget.alias = outer;
     aliasStack.delete(target);
     return out;
   }
   const start = (node as { range?: [number, number, number] }).range?.[0] ?? 0;
   const loc = src.pos(start);
+  if (++budget.values > MAX_VALUES) {
+    throw new UserError(
+      budget.alias !== undefined
+        ? `YAML aliases expand to more than ${MAX_VALUES} values (an alias bomb?); alias '*${quote(budget.alias.name)}' is where it ran out`
+        : `the document holds more than ${MAX_VALUES} values`,
+      budget.alias?.loc ?? loc,
+    );
+  }
+  if (depth > MAX_DEPTH) throw new UserError(`collections nested more than ${MAX_DEPTH} deep`, loc);
   if (isScalar(node)) {
     let value: ScalarValue;
     const v = node.value;
@@ -158,17 +179,18 @@ function convert(node: unknown, doc: Document, src: SourceText, aliasStack: Set<
       const k = pair.key;
       if (isScalar(k) && typeof k.value === 'symbol') {
         // YAML merge key `<<: *base`: entries written explicitly win over merged ones.
-        if (pair.value !== null) merges.push(convert(pair.value, doc, src, aliasStack));
+        if (pair.value !== null) merges.push(convert(pair.value, doc, src, aliasStack, budget, depth + 1));
         continue;
       }
       const kStart = (k as { range?: [number, number, number] } | null)?.range?.[0] ?? start;
       const kLoc = src.pos(kStart);
       if (!isScalar(k)) throw new UserError('only plain keys are supported in a pipeline (no complex keys)', kLoc);
       const name = unmask(String(k.value));
+      if (entries.has(name)) throw new UserError('YAML syntax error: Map keys must be unique', kLoc);
       const value: LNode =
         pair.value === null || pair.value === undefined
           ? { kind: 'scalar', value: null, loc: kLoc, keyLoc: kLoc }
-          : convert(pair.value, doc, src, aliasStack, kLoc);
+          : convert(pair.value, doc, src, aliasStack, budget, depth + 1, kLoc);
       value.keyLoc = kLoc;
       entries.set(name, value);
     }
@@ -183,7 +205,7 @@ function convert(node: unknown, doc: Document, src: SourceText, aliasStack: Set<
   }
   if (isSeq(node)) {
     const items = node.items.map((it) =>
-      it === null ? ({ kind: 'scalar', value: null, loc } as LScalar) : convert(it, doc, src, aliasStack),
+      it === null ? ({ kind: 'scalar', value: null, loc } as LScalar) : convert(it, doc, src, aliasStack, budget, depth + 1),
     );
     return { kind: 'seq', items, loc, keyLoc };
   }

@@ -15,6 +15,7 @@ import { defineOp, sparse, ShapeError, typeToString } from '../types.js';
 import { denseIn, listIn, sameDim } from '../shape.js';
 import { CsrMatrix } from '../sparse.js';
 import { l2NormalizeRows } from './normalize.js';
+import { MAX_NEIGHBOURS } from '../../util/size-limits.js';
 
 const BLOCK = 512;
 
@@ -79,7 +80,7 @@ export const agreementKnnGraph = defineOp<{ k?: number }>({
   params: {
     type: 'object',
     properties: {
-      k: { type: 'integer', minimum: 1, default: 10, description: 'Neighbours kept per row (DA-MRS knn_k).', examples: [10] },
+      k: { type: 'integer', minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'Neighbours kept per row (DA-MRS knn_k).', examples: [10] },
     },
   },
   inputs: [

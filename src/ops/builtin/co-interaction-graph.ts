@@ -7,6 +7,7 @@
  */
 import { defineOp, sparse } from '../types.js';
 import { binaryLaplacian } from './agreement-knn-graph.js';
+import { MAX_NEIGHBOURS } from '../../util/size-limits.js';
 
 /** Per item, its kept partners (self first when selfLoop), from deduplicated train pairs. */
 export function coInteractionNeighbours(
@@ -52,7 +53,7 @@ export const coInteractionGraph = defineOp<{ k?: number; min_shared?: number; se
   params: {
     type: 'object',
     properties: {
-      k: { type: 'integer', minimum: 1, default: 2, description: 'Partners kept per item (DA-MRS builds item_graph_dict_2: k = 2).', examples: [2] },
+      k: { type: 'integer', minimum: 1, maximum: MAX_NEIGHBOURS, default: 2, description: 'Partners kept per item (DA-MRS builds item_graph_dict_2: k = 2).', examples: [2] },
       min_shared: {
         type: 'integer',
         minimum: 1,

@@ -1,5 +1,6 @@
 import { defineOp, dense } from '../types.js';
 import { initSchema, parseInit } from '../init.js';
+import { MAX_WIDTH } from '../../util/size-limits.js';
 
 /** A trainable ID embedding table for users or items (MF / VBPR style, no propagation). */
 export const embedding = defineOp<{ rows: 'users' | 'items'; dim: number; init?: string }>({
@@ -11,7 +12,7 @@ export const embedding = defineOp<{ rows: 'users' | 'items'; dim: number; init?:
     type: 'object',
     properties: {
       rows: { type: 'string', enum: ['users', 'items'], description: 'Whose table: users or items.', examples: ['users'] },
-      dim: { type: 'integer', minimum: 1, description: 'Embedding size.', examples: [64] },
+      dim: { type: 'integer', minimum: 1, maximum: MAX_WIDTH, description: 'Embedding size.', examples: [64] },
       init: { ...initSchema, default: 'xavier_uniform' },
     },
     required: ['rows', 'dim'],

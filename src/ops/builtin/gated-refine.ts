@@ -11,6 +11,7 @@ import { defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { initSchema } from '../init.js';
 import { activate, activationSchema, denseShapes, makeDense, numericLast, type Activation } from './linear.js';
+import { MAX_LAYERS, MAX_WIDTH } from '../../util/size-limits.js';
 
 export const gatedRefine = defineOp<{ hidden?: number[]; activation?: Activation; bias?: boolean; init?: string }>({
   name: 'gated_refine',
@@ -21,7 +22,8 @@ export const gatedRefine = defineOp<{ hidden?: number[]; activation?: Activation
     properties: {
       hidden: {
         type: 'array',
-        items: { type: 'integer', minimum: 1 },
+        items: { type: 'integer', minimum: 1, maximum: MAX_WIDTH },
+        maxItems: MAX_LAYERS,
         default: [],
         description: 'Widths of the gate layers before the final d-wide layer; [] = one linear layer features -> d.',
         examples: [[], [64]],

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
+import { MAX_LAYERS } from '../../util/size-limits.js';
 
 export const hypergraphPropagate = defineOp<{ layers?: number }>({
   name: 'hypergraph_propagate',
@@ -16,7 +17,7 @@ export const hypergraphPropagate = defineOp<{ layers?: number }>({
   params: {
     type: 'object',
     properties: {
-      layers: { type: 'integer', minimum: 1, default: 1, description: 'Hypergraph layers (LGMRec n_hyper_layer).', examples: [1, 2] },
+      layers: { type: 'integer', minimum: 1, maximum: MAX_LAYERS, default: 1, description: 'Hypergraph layers (LGMRec n_hyper_layer).', examples: [1, 2] },
     },
   },
   inputs: [

@@ -21,6 +21,7 @@ import { CsrMatrix } from '../sparse.js';
 import { l2NormalizeRows } from './normalize.js';
 import { cachedCosineMatrix, topkRows } from '../kernels/cosine.js';
 import { referenceMode } from '../kernels/mode.js';
+import { MAX_NEIGHBOURS } from '../../util/size-limits.js';
 
 export type KnnNorm = 'symmetric' | 'row' | 'none';
 
@@ -123,7 +124,7 @@ export const knnGraph = defineOp<{ k?: number; norm?: KnnNorm; weighted?: boolea
   params: {
     type: 'object',
     properties: {
-      k: { type: 'integer', minimum: 1, default: 10, description: 'Neighbours kept per row (the row itself is normally one of them).', examples: [10] },
+      k: { type: 'integer', minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'Neighbours kept per row (the row itself is normally one of them).', examples: [10] },
       norm: {
         type: 'string',
         enum: ['symmetric', 'row', 'none'],

@@ -23,6 +23,7 @@ import { spmm } from '../kernels/spmm.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { knnSearch } from './knn-graph.js';
 import { l2NormalizeRows } from './normalize.js';
+import { MAX_LAYERS, MAX_NEIGHBOURS } from '../../util/size-limits.js';
 
 interface Built {
   /** Per modality: neighbour indices [n·k] and the normalised, (1 − λ)-scaled edge values [n, k]. */
@@ -38,7 +39,7 @@ export const learnedItemGraph = defineOp<{ k?: number; lambda?: number; layers?:
   params: {
     type: 'object',
     properties: {
-      k: { type: 'integer', minimum: 1, default: 10, description: 'Neighbours kept per item in each learned kNN graph (LATTICE knn_k).', examples: [10] },
+      k: { type: 'integer', minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'Neighbours kept per item in each learned kNN graph (LATTICE knn_k).', examples: [10] },
       lambda: {
         type: 'number',
         minimum: 0,
@@ -47,7 +48,7 @@ export const learnedItemGraph = defineOp<{ k?: number; lambda?: number; layers?:
         description: 'Weight of the frozen graphs: A = (1 − λ) learned + λ frozen (LATTICE lambda_coeff).',
         examples: [0.9],
       },
-      layers: { type: 'integer', minimum: 0, default: 1, description: 'Propagation layers over A (LATTICE n_layers).', examples: [1] },
+      layers: { type: 'integer', minimum: 0, maximum: MAX_LAYERS, default: 1, description: 'Propagation layers over A (LATTICE n_layers).', examples: [1] },
       rebuild: {
         type: 'string',
         enum: ['epoch', 'step'],

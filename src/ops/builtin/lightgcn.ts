@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense, ShapeError } from '../types.js';
 import { isCsr, type CsrMatrix } from '../sparse.js';
 import { propagateMean } from '../kernels/propagate-mean.js';
+import { MAX_LAYERS, MAX_WIDTH } from '../../util/size-limits.js';
 
 /**
  * LightGCN (He et al., SIGIR 2020) as MMRec implements it: user and item ID embeddings (xavier-uniform),
@@ -15,8 +16,8 @@ export const lightgcn = defineOp<{ dim: number; layers: number }>({
   params: {
     type: 'object',
     properties: {
-      dim: { type: 'integer', minimum: 1, default: 64, description: 'Embedding size d.', examples: [64] },
-      layers: { type: 'integer', minimum: 0, default: 2, description: 'Propagation layers (0 = plain MF).', examples: [2] },
+      dim: { type: 'integer', minimum: 1, maximum: MAX_WIDTH, default: 64, description: 'Embedding size d.', examples: [64] },
+      layers: { type: 'integer', minimum: 0, maximum: MAX_LAYERS, default: 2, description: 'Propagation layers (0 = plain MF).', examples: [2] },
     },
   },
   inputs: [{ name: 'graph', doc: 'Normalised adjacency [users+items, users+items] (interaction_graph.adj).', kind: 'sparse' }],

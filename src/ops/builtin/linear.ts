@@ -3,6 +3,7 @@ import { defineOp, dense, type BuildContext, type RunContext } from '../types.js
 import { denseIn } from '../shape.js';
 import { initSchema, parseInit } from '../init.js';
 import { linearMatMul } from '../kernels/dense-matmul.js';
+import { MAX_WIDTH } from '../../util/size-limits.js';
 
 const activations = ['none', 'tanh', 'relu', 'leaky_relu', 'sigmoid', 'elu'] as const;
 export type Activation = (typeof activations)[number];
@@ -76,7 +77,7 @@ export { numericLast };
 export const linearParamsSchema: { type: 'object'; properties: Record<string, any>; required: string[] } = {
   type: 'object',
   properties: {
-    out: { type: 'integer', minimum: 1, description: 'Output width.', examples: [64] },
+    out: { type: 'integer', minimum: 1, maximum: MAX_WIDTH, description: 'Output width.', examples: [64] },
     bias: { type: 'boolean', default: true, description: 'Add a bias vector.', examples: [true] },
     activation: { ...activationSchema, default: 'none' },
     init: { ...initSchema, default: 'torch_default' },

@@ -3,6 +3,7 @@ import { defineOp, dense } from '../types.js';
 import { denseIn } from '../shape.js';
 import { initSchema } from '../init.js';
 import { activate, activationSchema, biasInitSchema, denseShapes, makeDense, numericLast, type Activation } from './linear.js';
+import { MAX_LAYERS, MAX_WIDTH } from '../../util/size-limits.js';
 
 /** A stack of dense layers with a hidden activation; the last layer has `final_activation`. */
 export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_activation?: Activation; bias?: boolean; init?: string; bias_init?: string }>({
@@ -15,8 +16,9 @@ export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_act
     properties: {
       dims: {
         type: 'array',
-        items: { type: 'integer', minimum: 1 },
+        items: { type: 'integer', minimum: 1, maximum: MAX_WIDTH },
         minItems: 1,
+        maxItems: MAX_LAYERS,
         description: 'Output width of each layer, in order.',
         examples: [[64, 64]],
       },

@@ -18,6 +18,7 @@ import { uniqueIndices } from './batch-unique.js';
 import { heapKernelsActive } from '../kernels/heap/runtime.js';
 import { heapSoftmaxRows, heapTopkRows } from '../kernels/heap/rows.js';
 import { sumExpSimilarity } from '../kernels/exp-similarity.js';
+import { MAX_NEIGHBOURS } from '../../util/size-limits.js';
 
 const CHUNK = 1024;
 /** Largest [B, items] block kept per view from forward to backward (kept twice: E and Eᵀ). */
@@ -99,7 +100,7 @@ export const neighborDiscrimination = defineOp<{ tau?: number; positives?: numbe
     type: 'object',
     properties: {
       tau: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Temperature τ of the contrast.', examples: [0.2] },
-      positives: { type: 'integer', minimum: 1, default: 10, description: 'K pseudo-positives of each kind per item.', examples: [10] },
+      positives: { type: 'integer', minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'K pseudo-positives of each kind per item.', examples: [10] },
     },
   },
   inputs: [{ name: 'views', doc: 'Item views of one width, each [items, d], e.g. [h_s, h_v, h_t].', list: true, kind: 'dense' }],

@@ -10,6 +10,7 @@ import { defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { isCsr } from '../sparse.js';
 import { spmm } from '../kernels/spmm.js';
+import { MAX_LAYERS } from '../../util/size-limits.js';
 
 export const propagate = defineOp<{ layers?: number; combine?: 'last' | 'mean' }>({
   name: 'propagate',
@@ -21,6 +22,7 @@ export const propagate = defineOp<{ layers?: number; combine?: 'last' | 'mean' }
       layers: {
         type: 'integer',
         minimum: 0,
+        maximum: MAX_LAYERS,
         default: 1,
         description: 'How many times to multiply by the graph; more than 1 (or 0) needs a square graph.',
         examples: [1, 2],
