@@ -6,7 +6,7 @@
 
 /**
  * Largest pipeline file, in bytes; checked before reading, so a huge or endless file is never read whole. The
- * shipped pipelines are a few KB; parsing 256 KB of YAML already costs the yaml package about a second.
+ * shipped pipelines are a few KB, and the yaml package's parse time grows with the text, so the bound stays small.
  */
 export const MAX_FILE_BYTES = 256 << 10;
 
