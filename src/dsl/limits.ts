@@ -4,8 +4,11 @@
  * line, thousands of nested brackets) take minutes, gigabytes or the stack. Crossing one is a located UserError.
  */
 
-/** Largest pipeline file, in bytes; checked before reading, so a huge or endless file is never read whole. */
-export const MAX_FILE_BYTES = 1 << 20;
+/**
+ * Largest pipeline file, in bytes; checked before reading, so a huge or endless file is never read whole. The
+ * shipped pipelines are a few KB, and the yaml package's parse time grows with the text, so the bound stays small.
+ */
+export const MAX_FILE_BYTES = 256 << 10;
 
 /** Longest source line, in characters. Long enough for any flow mapping or list a person writes on one line. */
 export const MAX_LINE_CHARS = 10_000;
@@ -20,7 +23,7 @@ export const MAX_DEPTH = 64;
  * Most values (scalars and collections) one document may expand to, aliases counted at every use. An alias
  * bomb is a few hundred bytes that expand exponentially; the budget stops it after this many values.
  */
-export const MAX_VALUES = 100_000;
+export const MAX_VALUES = 50_000;
 
 /** Most files one `extends` resolution may load (a list that names a file twice loads it twice). */
 export const MAX_EXTENDS_LOADS = 100;

@@ -9,7 +9,7 @@ import { UserError, type SourceLocation } from '../util/errors.js';
 import { MAX_FILE_BYTES } from './limits.js';
 
 const YAML_NAME = /\.ya?ml$/i;
-const tooBig = `larger than ${MAX_FILE_BYTES / (1 << 20)} MB; a pipeline is a page of YAML`;
+const tooBig = (size: string): string => `larger than ${MAX_FILE_BYTES >> 10} KB${size}; a pipeline is a page of YAML`;
 
 /** Reads a pipeline file's text; every way it can fail is a UserError at `via` (the `extends:` entry) or the file. */
 export function readPipelineText(path: string, display: string, via?: SourceLocation): string {
@@ -34,7 +34,7 @@ export function readPipelineText(path: string, display: string, via?: SourceLoca
     /* stat succeeded, so the path exists; keep the name as given */
   }
   if (!YAML_NAME.test(real)) fail('a link to a file that is not named *.yaml or *.yml');
-  if (st!.size > MAX_FILE_BYTES) fail(`${tooBig} (${st!.size} bytes)`);
+  if (st!.size > MAX_FILE_BYTES) fail(tooBig(` (${st!.size} bytes)`));
 
   let fd: number | undefined;
   try {
@@ -48,7 +48,7 @@ export function readPipelineText(path: string, display: string, via?: SourceLoca
       const got = readSync(fd, buf, n, buf.length - n, null);
       if (got === 0) break;
       n += got;
-      if (n > MAX_FILE_BYTES) fail(tooBig);
+      if (n > MAX_FILE_BYTES) fail(tooBig(''));
     }
     return new TextDecoder('utf-8', { ignoreBOM: true }).decode(buf.subarray(0, n));
   } catch (err) {

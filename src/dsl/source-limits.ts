@@ -14,7 +14,7 @@ export function checkSourceText(text: string, file: string, lines: string[]): vo
     throw new UserError(message, { file, line, col, excerpt: lines[line - 1] ?? '' });
   };
   if (text.length > MAX_FILE_BYTES) {
-    throw new UserError(`larger than ${MAX_FILE_BYTES / (1 << 20)} MB; a pipeline is a page of YAML`, { file });
+    throw new UserError(`larger than ${MAX_FILE_BYTES >> 10} KB; a pipeline is a page of YAML`, { file });
   }
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;

@@ -88,8 +88,8 @@ export function parseYamlText(text: string, file: string): LNode {
   checkSourceText(text, file, text.split(/\r?\n/));
   const lc = new LineCounter();
   const masked = mask(text);
-  // uniqueKeys: false because the package compares each key with every earlier one (quadratic: 50,000 params took
-  // most of a minute); convert() finds duplicates with a Map instead.
+  // uniqueKeys: false because the package compares each key with every earlier one (quadratic in the keys of one
+  // mapping); convert() finds duplicates with a Map instead.
   const doc = parseDocument(masked, { lineCounter: lc, merge: true, prettyErrors: false, uniqueKeys: false });
   const src = sourceText(file, text, masked, lc);
   if (doc.errors.length > 0) {

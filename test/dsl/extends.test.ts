@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPipeline, resolveExtends, toPlain } from '../../src/dsl/index.js';
 import { FIXTURES } from '../helpers.js';
+import { formatUserError } from '../../src/util/errors.js';
 import { FAKE_SCHEMA } from './fake-ops.js';
 import { userError, writeTree, DSL_FIXTURES } from './tmp.js';
 
@@ -116,4 +119,52 @@ test('extends must be a file name', () => {
   const e = userError(() => resolveExtends(join(dir, 'x.yaml')));
   assert.match(e.message, /extends must be a file name or a list of file names, got a mapping/);
   assert.equal(e.loc?.line, 1);
+});
+
+// ---- files that are not pipelines ------------------------------------------------------------------------------
+
+test('extends may name only regular .yaml/.yml files: system files, devices, links and FIFOs are refused', () => {
+  const dir = writeTree({ 'base.yml': 'name: base\n', 'notes.txt': 'text\n' });
+  symlinkSync('/dev/zero', join(dir, 'zero.yaml'));
+  symlinkSync('/etc/passwd', join(dir, 'passwd.yaml'));
+  execFileSync('mkfifo', [join(dir, 'fifo.yaml')]);
+  const cases: [string, RegExp][] = [
+    ['/proc/self/environ', /must be named \*\.yaml or \*\.yml/],
+    ['/etc/passwd', /must be named/],
+    ['/dev/zero', /must be named/],
+    ['notes.txt', /must be named/],
+    ['zero.yaml', /not a regular file/],
+    ['fifo.yaml', /not a regular file/],
+    ['passwd.yaml', /a link to a file that is not named \*\.yaml/],
+  ];
+  for (const [target, message] of cases) {
+    writeFileSync(join(dir, 'p.yaml'), `name: p\nextends: ${target}\n`);
+    const e = userError(() => resolveExtends(join(dir, 'p.yaml')));
+    assert.match(e.message, message, target);
+    assert.deepEqual([e.loc?.line, e.loc?.col], [2, 10], target);
+    assert.ok(!formatUserError(e).includes('root:'), target);
+  }
+  writeFileSync(join(dir, 'p.yaml'), 'extends: base.yml\n');
+  assert.equal((toPlain(resolveExtends(join(dir, 'p.yaml')).tree) as { name: string }).name, 'base');
+});
+
+test('a file over 256 KB is refused from its size, before reading it', () => {
+  const dir = writeTree({ 'p.yaml': 'extends: big.yaml\n', 'big.yaml': 'name: big\n' });
+  truncateSync(join(dir, 'big.yaml'), 1 << 30);
+  const t0 = Date.now();
+  const e = userError(() => resolveExtends(join(dir, 'p.yaml')));
+  assert.ok(Date.now() - t0 < 2000);
+  assert.match(e.message, /cannot read '.*big\.yaml': larger than 256 KB \(1073741824 bytes\)/);
+  assert.equal(e.loc?.line, 1);
+});
+
+test('extends that would load more than 100 files stops (a fan-out of repeated parents, or a long chain)', () => {
+  const files: Record<string, string> = { 'f5.yaml': 'name: leaf\n' };
+  for (let i = 0; i < 5; i++) files[`f${i}.yaml`] = `extends: [${Array(10).fill(`f${i + 1}.yaml`).join(', ')}]\n`;
+  for (let i = 0; i < 120; i++) files[`c${i}.yaml`] = `extends: c${i + 1}.yaml\n`;
+  files['c120.yaml'] = 'name: end\n';
+  const dir = writeTree(files);
+  assert.match(userError(() => resolveExtends(join(dir, 'f0.yaml'))).message, /extends loads more than 100 files/);
+  assert.match(userError(() => resolveExtends(join(dir, 'c0.yaml'))).message, /extends loads more than 100 files/);
+  assert.equal((toPlain(resolveExtends(join(dir, 'c30.yaml')).tree) as { name: string }).name, 'end');
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadPipeline } from '../../src/dsl/index.js';
+import { formatUserError } from '../../src/util/errors.js';
 import { FAKE_SCHEMA } from './fake-ops.js';
 import { MINIMAL, userError, writeTree, DSL_FIXTURES } from './tmp.js';
 
@@ -94,4 +95,29 @@ test('--set errors: missing =, empty path, unknown top-level key, missing parent
   const badValue = userError(() => load(['params.dim=[1']));
   assert.match(badValue.message, /invalid value '\[1'/);
   assert.equal(badValue.loc?.file, '--set');
+});
+
+// ---- hostile values --------------------------------------------------------------------------------------------
+
+test('--set with hostile values: infinities, escaping names, NUL, alias bombs and huge strings are located errors', () => {
+  const bomb = 'params={a: &a [1,1,1,1,1,1,1,1,1], ' +
+    'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`).join(', ') + '}';
+  const cases: [string, RegExp][] = [
+    ['params.dim=1e400', /params\.dim must be a finite number, got \.inf/],
+    ['train.optimizer.adam.lr=.nan', /lr must be a finite number, got \.nan/],
+    ['name=../../x', /name must be one folder name/],
+    ['name="a\\0b"', /name must be one folder name .*got "a\\u0000b"/],
+    ['train.batch_size=1e12', /train\.batch_size must be <= 1048576/],
+    [bomb, /YAML aliases expand to more than 50000 values/],
+    [`description=${'x'.repeat(100_000)}`, /line 1 is longer than 10000 characters/],
+    ['description=\u001b[2J', /control character U\+001B/],
+  ];
+  for (const [arg, message] of cases) {
+    const e = userError(() => load([arg]));
+    assert.match(e.message, message, arg.slice(0, 40));
+    assert.match(e.loc?.file ?? '', /^--set/);
+    const printed = formatUserError(e);
+    assert.ok(printed.split('\n').every((l) => l.length <= 2100), 'lines bounded');
+    assert.ok(!printed.includes('\u001b'), 'no raw escape');
+  }
 });

@@ -109,3 +109,34 @@ test('a list param cannot be part of a larger expression', () => {
   const e = userError(() => sub('params: { l: [1] }\nx: 2 * ${l}\n'));
   assert.match(e.message, /parameter 'l' is a list; it can only be used alone/);
 });
+
+// ---- limits on hostile input ----------------------------------------------------------------------------------
+
+test('expressions: nesting of parentheses and signs beyond 64, or over 1,000 characters, is an error, not a stack overflow', () => {
+  assert.equal(ev(`${'('.repeat(64)}1${')'.repeat(64)}`), 1);
+  assert.equal(ev(`${'-'.repeat(64)}2`), 2);
+  assert.throws(() => ev(`${'('.repeat(20_000)}1${')'.repeat(20_000)}`), /expression longer than 1000 characters/);
+  assert.throws(() => ev(`${'('.repeat(65)}1${')'.repeat(65)}`), /expression nested more than 64 deep @64/);
+  assert.throws(() => ev(`${'-'.repeat(500)}1`), /expression nested more than 64 deep/);
+});
+
+test('a string doubled through forty parameters stops at 10,000 characters, located at the use', () => {
+  const defs = Array.from({ length: 40 }, (_, i) => `  s${i + 1}: "\${s${i}}\${s${i}}"`).join('\n');
+  const e = userError(() => sub(`params:\n  s0: ab\n${defs}\ndescription: "\${s40}"\n`));
+  assert.match(e.message, /substituting parameters makes a string longer than 10000 characters/);
+  assert.equal(e.loc?.line, 2 + 13);
+});
+
+test('a list parameter doubled forty times stops at the value budget', () => {
+  const defs = Array.from({ length: 40 }, (_, i) => `  l${i + 1}: ["\${l${i}}", "\${l${i}}"]`).join('\n');
+  const e = userError(() => sub(`params:\n  l0: [1, 1]\n${defs}\n`));
+  assert.match(e.message, /parameters expand to more than 50000 values/);
+});
+
+test('parameters defined through one another more than 64 deep are an error; 64 are fine', () => {
+  const chain = (n: number) =>
+    `params:\n${Array.from({ length: n }, (_, i) => `  p${i}: "\${p${i + 1}}"`).join('\n')}\n  p${n}: 7\nx: "\${p0}"\n`;
+  assert.equal((sub(chain(63)) as { x: number }).x, 7);
+  const e = userError(() => sub(chain(5000)));
+  assert.match(e.message, /parameters are defined through one another more than 64 deep \(p0 -> p1 -> \.\.\.\)/);
+});

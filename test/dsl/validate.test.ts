@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { baseSchema, buildPipelineSchema, loadPipeline } from '../../src/dsl/index.js';
+import { baseSchema, buildPipelineSchema, loadPipeline, loadSchemaFile } from '../../src/dsl/index.js';
 import { FAKE_OPS, FAKE_SCHEMA } from './fake-ops.js';
 import { MINIMAL, userError, writeTree } from './tmp.js';
 
@@ -182,4 +182,63 @@ test('train.rng: partial choices fill the rest with sfc32; an unknown generator 
   const e = userError(() => loadText(text));
   assert.match(e.message, /sfc32.*pcg64|pcg64.*sfc32/);
   assert.equal(e.loc?.line, text.split('\n').findIndex((l) => l.includes('mt19937')) + 1);
+});
+
+// ---- bounds: numbers that are finite, sizes with maxima, names that stay inside --out ------------------------
+
+test('.inf, .nan and 1e400 are refused wherever a number is expected, with a finite-number message', () => {
+  const P = 'params: { dim: 64 }';
+  const L = 'bpr: { op: bpr, user: cf.users, item: cf.items }';
+  for (const [from, to, path] of [
+    [P, `${P}\ntrain: { optimizer: { adam: { lr: .inf } } }`, 'train.optimizer.adam.lr'],
+    [P, `${P}\ntrain: { epochs: 1e400 }`, 'train.epochs'],
+    [L, L.replace(' }', ', weight: .nan }'), 'losses.bpr.weight'],
+    [P, 'params: { dim: -.inf }', 'params.dim'],
+  ] as const) {
+    const e = userError(() => loadText(MINIMAL.replace(from, to)));
+    assert.match(e.message, new RegExp(`^${path.replace(/\./g, '\\.')} must be a finite number, got -?\\.(inf|nan)$`), to);
+  }
+});
+
+test('sizes have maxima with room for real use: 4096-wide features and embeddings pass, 1e9 and 2e5 do not', () => {
+  const schema = loadSchemaFile();
+  const pipeline = (dim: string, extra = '') => `version: 1
+name: wide.model-1
+data: { features: { v: { synthetic: 4096 } } }
+nodes:
+  ui: { op: interaction_graph }
+  cf: { op: lightgcn, graph: ui.adj, dim: ${dim}, layers: 4 }
+outputs: { user: cf.users, item: cf.items }
+losses:
+  bpr: { op: bpr, user: cf.users, item: cf.items }
+${extra}`;
+  loadText(pipeline('4096', 'train: { batch_size: 65536 }\neval: { k: [5, 10, 20, 50, 100] }\n'), schema);
+  for (const [dim, extra, message] of [
+    ['1e9', '', /^nodes\.cf\.dim must be <= 8192, got 1000000000$/],
+    ['2e5', '', /^nodes\.cf\.dim must be <= 8192/],
+    ['64', 'train: { batch_size: 1e12 }\n', /^train\.batch_size must be <= 1048576/],
+    ['64', 'eval: { k: [1e9] }\n', /^eval\.k\[0\] must be <= 1000/],
+    ['64', 'train: { seed: 1e30 }\n', /^train\.seed must be <= 4294967295/],
+  ] as const) {
+    assert.match(userError(() => loadText(pipeline(dim, extra), schema)).message, message, `${dim} ${extra}`);
+  }
+  const layers = userError(() => loadText(pipeline('64').replace('layers: 4', 'layers: 1e6'), schema));
+  assert.match(layers.message, /^nodes\.cf\.layers must be <= 64/);
+  const synth = userError(() => loadText(pipeline('64').replace('synthetic: 4096', 'synthetic: 1e9'), schema));
+  assert.match(synth.message, /^data\.features\.v\.synthetic must be <= 8192/);
+});
+
+test('a name is one folder name: no slashes, no leading dot or dash, no control characters, at most 100 characters', () => {
+  for (const ok of ['anchorrec', 'ablation-noproj', 'm.v2_1', '_x', '1st']) loadText(MINIMAL.replace('name: minimal', `name: ${ok}`));
+  for (const bad of ['../../x', '/etc/x', '..', '.hidden', '-rf', 'a/b', '"a\\0b"', '"a\\nb"', 'my model', 'n'.repeat(101)]) {
+    const e = userError(() => loadText(MINIMAL.replace('name: minimal', `name: ${bad}`)));
+    assert.match(e.message, /^name (must be one folder name|must NOT have more than 100 characters)/, bad);
+    assert.equal(e.loc?.line, 2, bad);
+  }
+});
+
+test('output names become file names, so they are plain names', () => {
+  const e = userError(() => loadText(MINIMAL.replace('outputs: { user: cf.users, item: cf.items }', 'outputs: { user: cf.users, item: cf.items, "../../x": cf.items }')));
+  assert.match(e.message, /invalid name '\.\.\/\.\.\/x' in outputs/);
+  assert.equal(e.loc?.line, 6);
 });

@@ -68,3 +68,80 @@ test('parseYamlFile: missing file, empty file, non-mapping top level', () => {
   assert.match(e2.message, /must be a mapping.*got a list/);
   assert.deepEqual([e2.loc?.line, e2.loc?.col], [1, 1]);
 });
+
+// ---- limits on hostile input ----------------------------------------------------------------------------------
+
+const laughs = (levels: number): string =>
+  'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n' +
+  Array.from({ length: levels }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(', ')}]\n`).join('');
+
+test('an alias bomb stops at the value budget, located at the alias that expands it', () => {
+  const t0 = process.cpuUsage().user;
+  const e = userError(() => parseYamlText(laughs(8), 'bomb.yaml'));
+  assert.ok((process.cpuUsage().user - t0) / 1e6 < 5, 'stopped early');
+  assert.match(e.message, /YAML aliases expand to more than 50000 values/);
+  assert.equal(e.loc?.file, 'bomb.yaml');
+  assert.ok((e.loc?.line ?? 0) > 1 && e.loc?.col !== undefined);
+  // A few aliases used normally are fine.
+  assert.deepEqual((toPlain(parseYamlText(laughs(2), 'ok.yaml')) as Record<string, unknown>).a2, Array(9).fill(Array(9).fill(Array(9).fill('lol'))));
+});
+
+test('flow nesting deeper than 64 is refused before the parser recurses; 64 is fine', () => {
+  const deep = (n: number) => `x: ${'['.repeat(n)}${']'.repeat(n)}\n`;
+  parseYamlText(deep(63), 'ok.yaml');
+  const e = userError(() => parseYamlText(deep(20_000).replace(/\[{100}|\]{100}/g, '$&\n'), 'deep.yaml'));
+  assert.match(e.message, /collections nested more than 64 deep/);
+  assert.equal(e.loc?.line, 1);
+  assert.equal(e.loc?.col, 'x: '.length + 65);
+  // Brackets inside quotes and comments do not count.
+  parseYamlText(`a: "${'['.repeat(100)}"\nb: '${'{'.repeat(100)}'\n# ${'['.repeat(100)}\n`, 'q.yaml');
+});
+
+test('block nesting deeper than 64 is refused at the value', () => {
+  let text = 'a:\n';
+  for (let i = 1; i <= 80; i++) text += `${'  '.repeat(i)}k${i}:\n`;
+  const e = userError(() => parseYamlText(text, 'b.yaml'));
+  assert.match(e.message, /collections nested more than 64 deep/);
+  assert.ok((e.loc?.line ?? 0) > 60);
+});
+
+test('a line over 10,000 characters, or a document over 256 KB, is refused', () => {
+  const e = userError(() => parseYamlText(`a: 1\nb: ${'x'.repeat(10_000)}\n`, 'l.yaml'));
+  assert.deepEqual([e.loc?.line, e.loc?.col], [2, 10_001]);
+  assert.match(e.message, /line 2 is longer than 10000 characters/);
+  const big = userError(() => parseYamlText('# pad\n'.repeat(200_000), 'big.yaml'));
+  assert.match(big.message, /larger than 256 KB/);
+});
+
+test('more than 50,000 values in one document is refused', () => {
+  const row = Array(100).fill('1').join(',');
+  const e = userError(() => parseYamlText(`xs: [\n${Array(600).fill(`  ${row},`).join('\n')}\n  ]\n`, 'v.yaml'));
+  assert.match(e.message, /the document holds more than 50000 values/);
+});
+
+test('control characters are refused where they stand; tabs in values and a BOM are fine', () => {
+  const e = userError(() => parseYamlText('a: 1\nb: x\u0000y\n', 'n.yaml'));
+  assert.deepEqual([e.loc?.line, e.loc?.col], [2, 5]);
+  assert.match(e.message, /control character U\+0000/);
+  assert.match(userError(() => parseYamlText('# \u001b[2J\n', 'e.yaml')).message, /U\+001B/);
+  assert.deepEqual(toPlain(parseYamlText('\ufeffa: "x\ty"\n', 't.yaml')), { a: 'x\ty' });
+});
+
+test('duplicate keys are found in linear time: 15,000 distinct keys parse quickly', () => {
+  let text = 'params:\n';
+  for (let i = 0; i < 15_000; i++) text += `  p${i}: ${i}\n`;
+  const t0 = process.cpuUsage().user;
+  parseYamlText(text, 'p.yaml');
+  // The yaml package's own duplicate check is quadratic and far slower than this at this size.
+  assert.ok((process.cpuUsage().user - t0) / 1e6 < 2, 'not quadratic');
+  const e = userError(() => parseYamlText('a: {x: 1, y: 2, x: 3}\n', 'd.yaml'));
+  assert.deepEqual([e.loc?.line, e.loc?.col], [1, 17]);
+  assert.match(e.message, /Map keys must be unique/);
+});
+
+test('a pipeline file that is not a mapping is described by kind, never by its text', () => {
+  const dir = writeTree({ 'secret.yaml': 'DB_PASSWORD=hunter2 and more\n' });
+  const e = userError(() => parseYamlFile(join(dir, 'secret.yaml'), 'secret.yaml'));
+  assert.match(e.message, /must be a mapping .*got a string$/);
+  assert.ok(!formatUserError(e).split('\n')[0]!.includes('hunter2'));
+});

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT } from '../helpers.js';
 import { encodeCheckpoint, readCheckpoint } from '../../src/engine/checkpoint.js';
+import { dslSetups } from './setup-dsl.js';
 
 const HERE = join(REPO_ROOT, 'test', 'hostile');
 
@@ -245,7 +246,7 @@ const resumeSetups: Record<string, (work: string) => void> = {
   },
 };
 
-export const setups: Record<string, (work: string) => void> = { ...dataSetups, ...resumeSetups };
+export const setups: Record<string, (work: string) => void> = { ...dataSetups, ...resumeSetups, ...dslSetups };
 
 /** Whether the setups' external tools are here (mkfifo); for a runner that wants to say why a case was skipped. */
 export function setupsAvailable(): boolean {
