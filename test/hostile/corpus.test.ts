@@ -18,8 +18,15 @@ import { CLI, REPO_ROOT, SHARED_DATASETS } from '../helpers.js';
 import { setups } from './setup.js';
 
 const HOSTILE = join(REPO_ROOT, 'test', 'hostile');
-/** Issue 16's budget for one input; ANCHORFLOW_HOSTILE_TIMEOUT_MS widens it on a slower machine. */
-const TIME_LIMIT_MS = Number(process.env.ANCHORFLOW_HOSTILE_TIMEOUT_MS ?? 10_000);
+/**
+ * Issue 16's budget for one input is 10 s. It is held as CPU time of the CLI process, because the suite shares two
+ * cores with other test files and wall time would measure them too; a wall-clock limit, three times as long,
+ * catches what spends no CPU at all (a read blocked on a FIFO). ANCHORFLOW_HOSTILE_TIMEOUT_MS widens both.
+ */
+const CPU_LIMIT_MS = Number(process.env.ANCHORFLOW_HOSTILE_TIMEOUT_MS ?? 10_000);
+const TIME_LIMIT_MS = 3 * CPU_LIMIT_MS;
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
 const MEMORY_LIMIT_KB = 1024 * 1024;
 /** Planted in the environment and in a Redis URL; no output may ever contain it. */
 const CANARY = 'canary-7f3a9c';
@@ -44,6 +51,7 @@ interface Outcome {
   stderr: string;
   ms: number;
   peakKb: number;
+  cpuMs: number;
   timedOut: boolean;
 }
 
@@ -87,6 +95,18 @@ function peakRssKb(pid: number): number {
   }
 }
 
+/** CPU milliseconds the process has used so far (user + system); 0 once it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may itself hold spaces.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
+  } catch {
+    return 0;
+  }
+}
+
 function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Outcome> {
   return new Promise((resolve) => {
     const t0 = Date.now();
@@ -94,6 +114,7 @@ function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Ou
     let stdout = '';
     let stderr = '';
     let peakKb = 0;
+    let cpu = 0;
     let timedOut = false;
     // Output is capped so that a case that floods its output fails on content, not on the test runner's memory.
     const cap = (s: string, chunk: Buffer) => (s.length < 1 << 20 ? s + chunk.toString('utf8') : s);
@@ -101,7 +122,8 @@ function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Ou
     child.stderr.on('data', (c: Buffer) => (stderr = cap(stderr, c)));
     const poll = setInterval(() => {
       peakKb = Math.max(peakKb, peakRssKb(child.pid!));
-      if (peakKb > MEMORY_LIMIT_KB) child.kill('SIGKILL');
+      cpu = Math.max(cpu, cpuMs(child.pid!));
+      if (peakKb > MEMORY_LIMIT_KB || cpu > CPU_LIMIT_MS) child.kill('SIGKILL');
     }, 20);
     const timer = setTimeout(() => {
       timedOut = true;
@@ -110,7 +132,7 @@ function runCli(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Ou
     child.on('close', (code, signal) => {
       clearInterval(poll);
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - t0, peakKb, timedOut });
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - t0, peakKb, cpuMs: cpu, timedOut });
     });
   });
 }
@@ -135,9 +157,10 @@ async function runCase(area: string, c: HostileCase): Promise<void> {
     delete env.ANCHORFLOW_QUEUE;
     for (const [k, v] of Object.entries(c.env ?? {})) env[k] = expand(v, { work, tmp });
     const o = await runCli(c.argv.map((a) => expand(a, { work, tmp })), work, env);
-    const shown = `\n--- exit ${o.code} ${o.signal ?? ''} in ${o.ms} ms, peak ${Math.round(o.peakKb / 1024)} MB\n--- stderr:\n${o.stderr.slice(0, 3000)}\n--- stdout:\n${o.stdout.slice(0, 1500)}`;
+    const shown = `\n--- exit ${o.code} ${o.signal ?? ''} in ${o.ms} ms (${Math.round(o.cpuMs)} ms CPU), peak ${Math.round(o.peakKb / 1024)} MB\n--- stderr:\n${o.stderr.slice(0, 3000)}\n--- stdout:\n${o.stdout.slice(0, 1500)}`;
     const all = o.stdout + o.stderr;
     assert.ok(!o.timedOut, `${c.id}: still running after ${TIME_LIMIT_MS} ms${shown}`);
+    assert.ok(o.cpuMs <= CPU_LIMIT_MS, `${c.id}: over ${CPU_LIMIT_MS} ms of CPU${shown}`);
     assert.ok(o.peakKb <= MEMORY_LIMIT_KB, `${c.id}: peak memory over 1 GB${shown}`);
     assert.equal(o.code, c.expect, `${c.id}: exit code${shown}`);
     assert.ok(!/^\s+at .+:\d+:\d+\)?$/m.test(all), `${c.id}: a stack trace was printed${shown}`);
