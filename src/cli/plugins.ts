@@ -71,7 +71,7 @@ export function resolvePlugin(m: string, cwd = process.cwd()): string {
 export async function loadPlugins(mods: string[]): Promise<void> {
   for (const { name: m } of namedPlugins(mods)) {
     const where = resolvePlugin(m);
-    if (isAbsolute(where) && !existsSync(where)) throw new UserError(`no plugin file ${where}`, { file: m });
+    if (isAbsolute(where) && !existsSync(where)) throw new UserError(`cannot load plugin: no plugin file ${where}`, { file: m });
     try {
       await import(isAbsolute(where) ? pathToFileURL(where).href : where);
     } catch (e) {
