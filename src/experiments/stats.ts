@@ -1,5 +1,6 @@
 import type { Metrics } from '../engine/events.js';
 import type { Rng } from '../util/rng.js';
+import { betaInc } from '../util/stats.js';
 
 /** Mean and sample standard deviation (n - 1; 0 for a single seed) of each metric over seeds. */
 export function meanStd(rows: Metrics[]): { mean: Metrics; std: Metrics } {
@@ -15,52 +16,12 @@ export function meanStd(rows: Metrics[]): { mean: Metrics; std: Metrics } {
   return { mean, std };
 }
 
-/** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; about 15 significant digits). */
-export function lnGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lnGamma(1 - x); // reflection
-  x -= 1;
-  let a = c[0]!;
-  const t = x + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i]! / (x + i);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
-}
-
-/** The regularised incomplete beta function I_x(a, b), by its continued fraction (modified Lentz). */
-export function incompleteBeta(x: number, a: number, b: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const front = Math.exp(lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
-  // The fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry I_x(a, b) = 1 - I_{1-x}(b, a) otherwise.
-  if (x > (a + 1) / (a + b + 2)) return 1 - incompleteBeta(1 - x, b, a);
-  const tiny = 1e-300;
-  let f = 1;
-  let c = 1;
-  let d = 0;
-  for (let i = 0; i <= 400; i++) {
-    const m = i >> 1;
-    let num: number;
-    if (i === 0) num = 1;
-    else if (i % 2 === 0) num = (m * (b - m) * x) / ((a + 2 * m - 1) * (a + 2 * m));
-    else num = -((a + m) * (a + b + m) * x) / ((a + 2 * m) * (a + 2 * m + 1));
-    d = 1 + num * d;
-    if (Math.abs(d) < tiny) d = tiny;
-    d = 1 / d;
-    c = 1 + num / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    const cd = c * d;
-    f *= cd;
-    if (Math.abs(1 - cd) < 1e-15) return (front * (f - 1)) / a;
-  }
-  return (front * (f - 1)) / a;
-}
-
 /** P(T <= t) for Student's t with `df` degrees of freedom. */
 export function tCdf(t: number, df: number): number {
   if (!(df > 0)) throw new Error(`tCdf: degrees of freedom must be positive, got ${df}`);
   if (t === Infinity) return 1;
   if (t === -Infinity) return 0;
-  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5); // P(T > |t|)
+  const tail = 0.5 * betaInc(df / (df + t * t), df / 2, 0.5); // P(T > |t|)
   return t > 0 ? 1 - tail : tail;
 }
 
