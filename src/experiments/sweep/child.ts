@@ -12,6 +12,7 @@ import { pluginSpecifier } from '../../util/plugins.js';
 import type { BackendChoice } from '../../engine/backend.js';
 import type { EngineEvent } from '../../engine/events.js';
 import { runPipeline } from '../run.js';
+import { checkJobPipeline } from './job.js';
 import type { PointTask } from './plan.js';
 
 export interface ChildInput {
@@ -21,6 +22,8 @@ export interface ChildInput {
   plugins?: string[];
   /** The point's own run directory: checkpoints every epoch, so a killed point continues where it stopped. */
   runDir?: string;
+  /** The task came from a queue job: its pipeline text is checked as untrusted (job.ts) before it runs. */
+  fromQueue?: boolean;
 }
 
 let tmp: string | undefined;
@@ -30,6 +33,7 @@ const cleanup = () => {
 
 async function runChild(input: ChildInput): Promise<void> {
   for (const m of input.plugins ?? []) await import(pluginSpecifier(m, 'plugin'));
+  if (input.fromQueue) checkJobPipeline(input.task);
   tmp = mkdtempSync(join(tmpdir(), 'anchorflow-point-'));
   // A fixed name: the task's id may come from a queue job, and nothing a job says becomes part of a path.
   const file = join(tmp, 'point.yaml');

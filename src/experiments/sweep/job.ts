@@ -8,7 +8,9 @@
  *  - the pipeline text: loaded by the dsl exactly as a pipeline file is (same YAML limits, schema, located
  *    errors), except that it may not `extends` anything (a job reads no file but its own text), and its
  *    dataset and feature files must be plain names inside the dataset folder.
- * A job that fails any of this fails for good (retrying cannot help), with a reason saying which check.
+ * A job that fails any of this fails for good (retrying cannot help), with a reason saying which check. The
+ * worker checks the data itself (cheap); the pipeline text is checked in the point's own process, before it
+ * trains, so that a large or hostile text cannot stall the worker's lock renewals for its other points.
  */
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -19,6 +19,8 @@ export interface PointRunOptions {
   plugins?: string[];
   /** See ChildInput.runDir. */
   runDir?: string;
+  /** See ChildInput.fromQueue. */
+  fromQueue?: boolean;
   onEvent?: (e: EngineEvent) => void;
   /** Called with the child once it is spawned (tests and the pool use its pid). */
   onSpawn?: (child: ChildProcess) => void;
@@ -31,7 +33,7 @@ export function runPointProcess(task: PointTask, opts: PointRunOptions): Promise
     const { ANCHORFLOW_QUEUE: _queue, ...env } = process.env;
     const child = spawn(process.execPath, [CHILD_ENTRY], { stdio: ['pipe', 'pipe', 'pipe'], env });
     opts.onSpawn?.(child);
-    const input: ChildInput = { task, backend: opts.backend, dataDir: opts.dataDir, plugins: opts.plugins, runDir: opts.runDir };
+    const input: ChildInput = { task, backend: opts.backend, dataDir: opts.dataDir, plugins: opts.plugins, runDir: opts.runDir, fromQueue: opts.fromQueue };
     child.stdin.on('error', () => {}); // the child may die before reading; its exit says why
     // stdin stays open: its end tells the child that this process is gone.
     child.stdin.write(JSON.stringify(input) + '\n');

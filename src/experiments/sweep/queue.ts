@@ -17,7 +17,7 @@ import type { PlannedPoint, PointTask } from './plan.js';
 import { runPointProcess } from './point-process.js';
 import type { SweepTracker } from './progress.js';
 import type { PointOutput, SweepStore } from './store.js';
-import { checkJobData, checkJobPipeline, checkJobResult } from './job.js';
+import { checkJobData, checkJobResult } from './job.js';
 import { parseRedisUrl, redactSecrets, type RedisTarget } from './redis-url.js';
 
 export const DEFAULT_QUEUE_NAME = 'anchorflow-points';
@@ -272,9 +272,10 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     name,
     async (job) => {
       let t: PointTask;
+      // The job's data is checked here (cheap); its pipeline text in the point's process, where parsing and
+      // validating it cannot hold up this process's lock renewals for the other points it runs.
       try {
         t = checkJobData(job.data, { jobId: job.id, dataDir });
-        checkJobPipeline(t);
       } catch (e) {
         if (!isUserError(e)) throw e;
         const reason = redactSecrets(`rejected: ${formatUserError(e)}`, target.secrets);
@@ -289,6 +290,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         backend: opts.backend,
         dataDir: opts.dataDir,
         plugins: opts.plugins,
+        fromQueue: true,
         signal: kill.signal,
         onEvent: (e) => {
           if (e.type === 'log' && e.level === 'warn') opts.log(`${label}: warning: ${e.message}`);
