@@ -30,10 +30,12 @@ test('the memory estimate counts exactly the parameters the model allocates', as
 });
 
 test('a plan that cannot fit is refused with its figure, at the node holding the most parameters', async () => {
-  const { graph, dataset, loaded } = await prepare({ file: join(PIPELINES, 'lightgcn.yaml'), epochs: 1, set: ['params.dim=100000000'] });
+  // The schema bounds every width, so what cannot fit is a large dataset: 10 million users at the default dim 64.
+  const { graph, dataset, loaded } = await prepare({ file: join(PIPELINES, 'lightgcn.yaml'), epochs: 1 });
+  const large = { ...dataset, nUsers: 10_000_000 };
   let err: unknown;
   try {
-    checkMemory(graph, dataset, loaded.pipeline, 'wasm', (p) => loaded.locate(p));
+    checkMemory(graph, large, loaded.pipeline, 'wasm', (p) => loaded.locate(p));
   } catch (e) {
     err = e;
   }
