@@ -4,7 +4,7 @@
  * anchorflow's streams and to deliberately broken ones, to show they pass the first and flag the second.
  */
 import { chiSquare, chiSquareUniform, correlationP, pearson, type ChiSquare } from '../../src/util/stats.js';
-import type { RandomStream } from '../../src/util/rng.js';
+import { Rng, type RandomStream } from '../../src/util/rng.js';
 
 /**
  * Per-check significance: a family of up to 200 checks at an overall 1e-3 (Bonferroni), so a sound stream
@@ -163,24 +163,16 @@ export function naiveShuffle(rng: RandomStream): (a: Int32Array) => void {
 
 /** sfc32 seeded with the raw seed and no mixing or warm-up: neighbouring seeds start out nearly alike. */
 export class RawSeededSfc32 implements IntSource {
-  private s: Uint32Array;
+  // The project's own sfc32 step, given the raw state directly: no splitmix mixing and no warm-up rounds.
+  private readonly rng: Rng;
   constructor(seed: number) {
-    this.s = new Uint32Array([seed >>> 0, 0, 0, 1]);
-  }
-  private u32(): number {
-    const s = this.s;
-    const t = (((s[0]! + s[1]!) >>> 0) + s[3]!) >>> 0;
-    s[3] = (s[3]! + 1) >>> 0;
-    s[0] = s[1]! ^ (s[1]! >>> 9);
-    s[1] = (s[2]! + (s[2]! << 3)) >>> 0;
-    s[2] = ((s[2]! << 21) | (s[2]! >>> 11)) >>> 0;
-    s[2] = (s[2]! + t) >>> 0;
-    return t;
+    this.rng = new Rng(Uint32Array.from([seed >>> 0, 0, 0, 1]));
   }
   next(): number {
-    return this.u32() / 4294967296;
+    return this.rng.next();
   }
   int(n: number): number {
-    return Math.floor(this.next() * n);
+    return this.rng.int(n);
   }
 }
+
