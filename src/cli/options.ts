@@ -106,8 +106,10 @@ export function reporterMode(flags: OutputModeFlags): ReporterMode {
 /** --protocol: how long models train and when they stop (experiments/protocol.ts). */
 export function protocolOption(cmd: Command): Command {
   return cmd.addOption(
-    new Option('--protocol <name>', 'mmrec: the pipeline as written (early stopping on valid); official: 100 epochs (or --epochs), never stopping early; both report test at the best valid epoch')
-      .choices(PROTOCOLS)
-      .default('mmrec'),
+    new Option(
+      '--protocol <name>',
+      'mmrec: the pipeline as written (early stopping on valid; the default on a dataset folder); official: 100 epochs (or --epochs), ' +
+        'never stopping early; quick: 10 epochs, the default on built-in synthetic data (a demonstration); all report test at the best valid epoch',
+    ).choices(PROTOCOLS),
   );
 }

@@ -1,4 +1,5 @@
 import { runPipeline, type RunOptions } from '../experiments/run.js';
+import { summarizeRun } from '../experiments/summary.js';
 import { createReporter } from '../ui/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
@@ -57,7 +58,12 @@ export async function cmdRun(file: string | undefined, flags: RunFlags): Promise
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    await runPipeline({ ...runOptions(file ?? '', flags), resume: flags.resume, emit: reporter.sink, signal: abort.signal });
+    const result = await runPipeline({ ...runOptions(file ?? '', flags), resume: flags.resume, emit: reporter.sink, signal: abort.signal });
+    // For people only: JSON output keeps ending with the result event, as programs reading it expect.
+    if (reporter.mode !== 'json') {
+      const protocol = (result.protocol ?? 'mmrec') as Protocol;
+      reporter.sink(summarizeRun(result, { protocol, out: flags.save ? flags.out : undefined, file }));
+    }
   } catch (e) {
     if (!(reporter.closedEarly && (e as Error)?.name === 'InterruptedError')) throw e;
   } finally {

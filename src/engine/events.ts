@@ -83,6 +83,26 @@ export interface ResultEvent {
   mean: { valid: Metrics; test: Metrics };
   std: { valid: Metrics; test: Metrics };
   runDir?: string;
+  /** The protocol it ran under (experiments/protocol.ts) and its epoch budget (train.epochs). */
+  protocol?: string;
+  maxEpochs?: number;
+}
+/** The closing lines of a run (experiments/summary.ts): what came out, against what, and what to do next. */
+export interface SummaryEvent {
+  type: 'summary';
+  pipeline: string;
+  dataset: string;
+  protocol: string;
+  seeds: number;
+  bestEpochs: number[];
+  epochs: number[];
+  /** Mean over seeds of test Recall@20 and NDCG@20 at each seed's best valid epoch. */
+  test: Metrics;
+  /** LightGCN on the same data, protocol and seeds, where measured: a run directory or the committed zoo table. */
+  baseline?: { model: string; source: string; seeds: number; test: Metrics };
+  runDir?: string;
+  notes: string[];
+  next: string[];
 }
 export type EngineEvent =
   | RunStartEvent
@@ -92,6 +112,7 @@ export type EngineEvent =
   | EvalEvent
   | SeedEndEvent
   | LogEvent
-  | ResultEvent;
+  | ResultEvent
+  | SummaryEvent;
 
 export type EventSink = (e: EngineEvent) => void;

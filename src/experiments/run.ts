@@ -28,7 +28,7 @@ import { trainSeed } from '../engine/trainer.js';
 import type { EngineEvent, EventSink, ResultEvent, SeedEndEvent } from '../engine/events.js';
 import { RunDir, pipelineHash } from './run-dir.js';
 import { meanStd } from './stats.js';
-import { protocolOverrides, selectionText, type Protocol } from './protocol.js';
+import { defaultProtocol, protocolOverrides, selectionText, type Protocol } from './protocol.js';
 import { fromPerUserJson, perUserMetricFor, perUserTestFile, toPerUserJson, type PerUserJson } from './per-user.js';
 
 export interface RunOptions {
@@ -70,6 +70,17 @@ export function overridesFor(o: Pick<RunOptions, 'set' | 'dataset' | 'epochs' | 
   if (o.epochs !== undefined) set.push(`train.epochs=${o.epochs}`);
   if (o.seed !== undefined) set.push(`train.seed=${o.seed}`);
   return set;
+}
+
+/**
+ * The protocol a command runs under: the one asked for, else the default for its data (protocol.ts), which needs
+ * the dataset the pipeline names once `--set` and `--dataset` have been applied.
+ */
+export function chooseProtocol(o: Pick<RunOptions, 'protocol' | 'file' | 'set' | 'dataset' | 'dataPath'>): Protocol {
+  if (o.protocol !== undefined) return o.protocol;
+  if (o.dataPath !== undefined) return 'mmrec';
+  const dataset = o.dataset ?? loadChecked(o.file, o.set ?? []).pipeline.data.dataset;
+  return defaultProtocol(dataset, false);
 }
 
 export function loadChecked(file: string, set: string[] = []): LoadedPipeline {
@@ -383,6 +394,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     // The resolved pipeline saved with the run is the one to continue, whatever happened to the source since.
     opts = { ...opts, file: join(resolve(opts.resume), 'pipeline.yaml'), set: [], dataset: undefined, features: undefined, epochs: undefined, seed: undefined, protocol: undefined, dataPath: record.dataPath, dataDir: record.dataDir };
   }
+  if (!record) opts = { ...opts, protocol: chooseProtocol(opts) };
   const backend = await initBackend(opts.backend ?? record?.backend ?? 'auto');
   const { loaded, graph, dataset, features } = await prepare(opts);
   const p = loaded.pipeline;
@@ -557,12 +569,15 @@ async function runSeeds(ctx: {
     mean: { valid: valid.mean, test: test.mean },
     std: { valid: valid.std, test: test.std },
     runDir: runDir?.path,
+    protocol: record?.protocol ?? opts.protocol ?? 'mmrec',
+    maxEpochs: p.train.epochs,
   };
   runDir?.writeJson('metrics.json', {
     pipeline: p.name,
     dataset: dataset.name,
     backend: backend.choice,
-    protocol: record?.protocol ?? opts.protocol ?? 'mmrec',
+    protocol: result.protocol,
+    maxEpochs: p.train.epochs,
     selection: selectionText(p.train.early_stopping.metric, p.train.early_stopping.stop),
     seeds,
     perSeed: perSeed.map((s) => ({ seed: s.seed, bestEpoch: s.bestEpoch, epochs: s.epochs, valid: s.valid, test: s.test, secondsPerEpoch: s.secondsPerEpoch })),

@@ -18,7 +18,7 @@ import type { Metrics } from '../engine/events.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { loadChecked, overridesFor, pinData } from './run.js';
+import { chooseProtocol, loadChecked, overridesFor, pinData } from './run.js';
 import type { FeatureSource } from '../data/types.js';
 import { meanStd } from './stats.js';
 import { resolvedText, sha, type PlannedPoint } from './sweep/plan.js';
@@ -127,6 +127,8 @@ export interface ZooResults {
   date: string;
   /** Training protocol (protocol.ts); absent in tables written before it existed (those are `mmrec`). */
   protocol?: Protocol;
+  /** train.epochs of every model, when they share one. */
+  maxEpochs?: number;
   selection: string;
   store: string;
   models: ZooRow[];
@@ -170,7 +172,7 @@ const stat = (xs: number[]): Stat => {
 };
 
 /** Every model's points, computed exactly as a sweep computes a configuration's points. */
-export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; models: ZooModel[] } {
+export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; models: ZooModel[]; maxEpochs?: number } {
   let files = (opts.files ?? defaultZooFiles(opts.pipelinesDir)).map((f) => resolve(f));
   if (!files.length) throw new UserError(`no pipelines found for the zoo (looked in ${opts.pipelinesDir ?? 'pipelines'})`, { file: '--pipelines' });
   const base = overridesFor({ set: opts.set, dataset: opts.dataset, epochs: opts.epochs, protocol: opts.protocol });
@@ -206,7 +208,9 @@ export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; m
     });
     return { name: p.name, file, points };
   });
-  return { dataset, seeds, models };
+  // The epoch budget, when every model has the same one (what a run's summary checks before comparing with a row).
+  const budgets = new Set(chosen.map(({ p }) => p.train.epochs));
+  return { dataset, seeds, models, ...(budgets.size === 1 ? { maxEpochs: [...budgets][0]! } : {}) };
 }
 
 /** Per model mean ± std over the stored seeds. */
@@ -284,6 +288,10 @@ export function zooMarkdown(r: ZooResults): string {
 }
 
 export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
+  if (opts.protocol === undefined) {
+    const first = (opts.files ?? defaultZooFiles(opts.pipelinesDir))[0];
+    if (first !== undefined) opts = { ...opts, protocol: chooseProtocol({ file: first, set: opts.set, dataset: opts.dataset, dataPath: opts.dataPath }) };
+  }
   const plan = planZoo(opts);
   // Check what --merge carries before hours of training, not after.
   const merge = opts.merge
@@ -341,6 +349,7 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     backend: backends.join(', ') || (opts.backend ?? 'auto'),
     date: new Date().toISOString(),
     protocol: opts.protocol ?? 'mmrec',
+    ...(plan.maxEpochs !== undefined ? { maxEpochs: plan.maxEpochs } : {}),
     selection: `each seed's metrics: ${selectionText('Recall@20', opts.protocol === 'official' ? false : undefined)}; nothing is chosen on test`,
     store: dir,
     models: [...aggregateZoo(plan.models, records), ...(merge?.rows ?? [])].sort((a, b) => order.indexOf(a.model) - order.indexOf(b.model)),

@@ -3,7 +3,7 @@
  * Pure string functions with no escape codes, so the plain reporter can use them as-is and Ink can colour
  * around them.
  */
-import type { Metrics, ResultEvent, SeedEndEvent } from '../engine/events.js';
+import type { Metrics, ResultEvent, SeedEndEvent, SummaryEvent } from '../engine/events.js';
 
 /** Metric names in the order a reader expects them; unknown names follow alphabetically. */
 const METRIC_ORDER = ['recall', 'ndcg', 'precision', 'map', 'hit', 'mrr'];
@@ -204,4 +204,30 @@ export function fmtBestEpochs(perSeed: SeedEndEvent[]): string {
 /** Seed position as people count it: the engine's seedIndex is 0-based. */
 export function fmtSeed(seed: number, seedIndex: number, seeds: number): string {
   return `seed ${seed} (${seedIndex + 1}/${seeds})`;
+}
+
+/**
+ * A run's closing lines (the `summary` event): the outcome beside LightGCN's when known, notes, next commands.
+ * The first line is the outcome; lines starting with two spaces are commands to copy.
+ */
+export function summaryLines(e: SummaryEvent): string[] {
+  const f = (m: Metrics) => `test Recall@20 ${fmt4(m['recall@20'])}, NDCG@20 ${fmt4(m['ndcg@20'])}`;
+  const over = e.seeds > 1 ? ` (mean of ${e.seeds} seeds)` : '';
+  const best = [...new Set(e.bestEpochs)].join(', ');
+  const lines = [`${e.pipeline} on ${e.dataset}, ${e.protocol} protocol: best epoch ${best} of ${Math.max(...e.epochs)} · ${f(e.test)}${over}`];
+  if (e.baseline) {
+    const b = e.baseline;
+    lines.push(`${b.model} on the same data: ${f(b.test)}${b.seeds > 1 ? ` (mean of ${b.seeds} seeds)` : ''}, from ${b.source}`);
+  }
+  for (const n of e.notes) lines.push(n);
+  if (e.runDir) lines.push(`run directory: ${e.runDir}`);
+  if (e.next.length) {
+    lines.push('next:');
+    for (const c of e.next) lines.push('  ' + c);
+  }
+  return lines;
+}
+
+function fmt4(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(4);
 }

@@ -5,6 +5,7 @@
 import type { EngineEvent, RunStartEvent } from '../engine/events.js';
 import {
   fmtBestEpochs,
+  summaryLines,
   fmtCount,
   fmtDuration,
   fmtLosses,
@@ -110,6 +111,10 @@ export function createPlainReporter(opts: PlainReporterOptions): { sink: (e: Eng
         if (e.runDir) line(`run dir ${e.runDir}`);
         break;
       }
+      case 'summary':
+        line('');
+        for (const l of summaryLines(e)) line(l);
+        break;
     }
   };
 

@@ -24,7 +24,7 @@ async function run(extra: Partial<Parameters<typeof runPipeline>[0]>) {
 const frozen = ['train.optimizer.adam.lr=1e-30', 'train.early_stopping.patience=1'];
 
 test('mmrec stops once patience is exceeded; official with --epochs 4 runs all 4 and reports the best epoch', async () => {
-  const mmrec = await run({ epochs: 4, set: frozen });
+  const mmrec = await run({ epochs: 4, set: frozen, protocol: 'mmrec' });
   assert.equal(mmrec.seed.stoppedEarly, true);
   assert.equal(mmrec.seed.epochs, 3);
   const official = await run({ epochs: 4, set: frozen, protocol: 'official' });

@@ -12,6 +12,7 @@ import { openQueue, runCoordinator } from './queue.js';
 import { redactUrl } from './redis-url.js';
 import { aggregate, writeResults, type SweepResults } from './results.js';
 import { SweepStore, type PointRecord } from './store.js';
+import { chooseProtocol } from '../run.js';
 
 export { planSweep, type SweepPlan, type PlannedPoint, type PointTask } from './plan.js';
 export { runWorker, DEFAULT_QUEUE_NAME } from './queue.js';
@@ -45,6 +46,7 @@ export interface SweepOutcome {
 }
 
 export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
+  opts = { ...opts, protocol: chooseProtocol(opts) };
   const plan = planSweep(opts);
   const store = new SweepStore(plan.dir);
   const workers = opts.workers ?? availableParallelism();

@@ -19,6 +19,7 @@ import {
   progressBar,
   renderTable,
   resultTable,
+  summaryLines,
   sparkline,
 } from '../format.js';
 import type { ViewState, ViewStore } from './store.js';
@@ -318,6 +319,15 @@ function Summary({ state: s, result: r }: { state: ViewState; result: ResultEven
         <Text>{fmtBestEpochs(r.perSeed)}</Text>
         {r.runDir ? <Text dimColor>run dir {r.runDir}</Text> : null}
       </Box>
+      {s.summary ? (
+        <Box flexDirection="column" marginTop={1}>
+          {summaryLines(s.summary).map((l, i) => (
+            <Text key={i} bold={i === 0} color={l.startsWith('  ') ? 'cyan' : undefined} dimColor={l === 'next:'}>
+              {l}
+            </Text>
+          ))}
+        </Box>
+      ) : null}
       {s.warnings ? (
         <Box flexDirection="column" marginTop={1}>
           <Text color="yellow">

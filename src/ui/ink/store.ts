@@ -16,6 +16,7 @@ import type {
   ResultEvent,
   RunStartEvent,
   SeedEndEvent,
+  SummaryEvent,
 } from '../../engine/events.js';
 import { headlineMetric } from '../format.js';
 
@@ -38,6 +39,8 @@ export interface ViewState {
   warnings: number;
   seedsDone: SeedEndEvent[];
   result?: ResultEvent;
+  /** The closing lines, after the result. */
+  summary?: SummaryEvent;
   /** Wall-clock stamps (ms) of this seed's start and the current epoch's start, and the time of the snapshot. */
   seedStartedAt?: number;
   epochStartedAt?: number;
@@ -184,6 +187,9 @@ export class ViewStore {
       case 'result':
         s.result = e;
         this.setPhase('done', t);
+        break;
+      case 'summary':
+        s.summary = e;
         break;
     }
   }
