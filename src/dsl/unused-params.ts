@@ -45,6 +45,9 @@ export function unusedParamError(tree: LMap, topFile: string): UserError | undef
   const used = new Set<string>();
   // Every section but params itself and sweep (which lists values *for* parameters) uses parameters directly.
   for (const [k, v] of tree.entries) if (k !== 'params' && k !== 'sweep') refsIn(v, used);
+  // A document that refers to no parameter at all is a resolved one (a run's pipeline.yaml, a sweep point): its
+  // values were substituted and its params are kept as a record.
+  if (used.size === 0) return undefined;
   // A parameter used by a used parameter is used too.
   const queue = [...used];
   while (queue.length) {
