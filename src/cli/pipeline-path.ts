@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { quote, UserError } from '../util/errors.js';
 import { closest } from '../dsl/suggest.js';
 
 const isPipelineName = (name: string) => /\.ya?ml$/.test(name) && !name.startsWith('_');
@@ -41,7 +41,9 @@ function nearest(path: string): string | undefined {
 /** A missing path as a located error, with the nearest existing name when there is a plausible one. */
 export function missingPathError(path: string, what = 'file'): UserError {
   const near = nearest(path);
-  return new UserError(`no such ${what}${near !== undefined ? `; did you mean ${near}?` : ''}`, { file: path });
+  // Worded as the pipeline loader words it, for a file.
+  const base = what === 'file' ? `cannot read '${quote(path)}': no such file` : `no such ${what}`;
+  return new UserError(`${base}${near !== undefined ? `; did you mean ${quote(near)}?` : ''}`, { file: path });
 }
 
 /**
