@@ -1,29 +1,11 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { checkPipelinePath, pipelinesIn } from './pipeline-path.js';
 import { compileSymbolic, loadChecked } from '../experiments/run.js';
 import { formatUserError, isUserError, UserError } from '../util/errors.js';
 
 /** Pipeline files under the given paths (folders are searched recursively for .yaml / .yml). */
 export function pipelineFiles(paths: string[]): string[] {
-  const out: string[] = [];
-  const walk = (p: string) => {
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      throw new UserError(`no such file or folder`, { file: p });
-    }
-    if (st.isDirectory()) {
-      for (const name of readdirSync(p).sort()) {
-        const q = join(p, name);
-        if (statSync(q).isDirectory()) walk(q);
-        // Files starting with '_' are fragments meant to be extended, not pipelines of their own.
-        else if (/\.ya?ml$/.test(name) && !name.startsWith('_')) out.push(q);
-      }
-    } else out.push(p);
-  };
-  paths.forEach(walk);
-  return out;
+  return paths.flatMap((p) => (statSync(checkPipelinePath(p, { folders: true })).isDirectory() ? pipelinesIn(p) : [p]));
 }
 
 export async function cmdCheck(paths: string[], flags: { set: string[]; watch?: boolean; plain?: boolean }): Promise<void> {

@@ -1,8 +1,9 @@
 import { compileSymbolic, loadChecked } from '../experiments/run.js';
+import { checkPipelinePath } from './pipeline-path.js';
 import { renderDot, renderMermaid, renderText } from '../graph/render.js';
 
 export async function cmdGraph(file: string, flags: { format: 'text' | 'dot' | 'mermaid'; set: string[] }): Promise<void> {
-  const loaded = loadChecked(file, flags.set);
+  const loaded = loadChecked(checkPipelinePath(file), flags.set);
   const g = compileSymbolic(loaded);
   const name = loaded.pipeline.name;
   const text = flags.format === 'dot' ? renderDot(g, name) : flags.format === 'mermaid' ? renderMermaid(g) : renderText(g, name);

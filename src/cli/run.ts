@@ -6,6 +6,7 @@ import { UserError } from '../util/errors.js';
 import { setReferenceMode } from '../ops/kernels/mode.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
 import type { Protocol } from '../experiments/protocol.js';
+import { checkPipelinePath } from './pipeline-path.js';
 
 export interface RunFlags extends DataFlags, OutputModeFlags {
   set: string[];
@@ -43,6 +44,7 @@ export function runOptions(file: string, flags: Omit<RunFlags, 'resume'>): RunOp
 export async function cmdRun(file: string | undefined, flags: RunFlags): Promise<void> {
   if (!file && !flags.resume) throw new UserError('run needs a pipeline file, or --resume <run-dir>', { file: 'anchorflow run' });
   if (file && flags.resume) throw new UserError('give either a pipeline file or --resume <run-dir>, not both', { file: '--resume' });
+  if (file) checkPipelinePath(file);
   if (flags.watch) {
     if (!file) throw new UserError('--watch needs a pipeline file to watch', { file: '--watch' });
     return (await import('./watch.js')).runWatch(file, flags);
@@ -55,10 +57,18 @@ export async function cmdRun(file: string | undefined, flags: RunFlags): Promise
   const abort = new AbortController();
   // A reader that went away (`anchorflow run ... | head`) ends the run quietly, like SIGPIPE would.
   const reporter = createReporter({ mode: reporterMode(flags), onClosedEarly: () => abort.abort() });
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  // The first Ctrl+C stops the run after the current batch (the finished epochs are checkpointed) and says how
+  // to continue; a second one, for a run stuck in a long step, exits at once.
+  const onSigint = () => {
+    if (!abort.signal.aborted) return abort.abort();
+    process.stderr.write('\ninterrupted again: exiting now\n');
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
   try {
-    const result = await runPipeline({ ...runOptions(file ?? '', flags), resume: flags.resume, emit: reporter.sink, signal: abort.signal });
+    // The first frame is on screen before any heavy work starts.
+    await reporter.settle();
+    const result = await runPipeline({ ...runOptions(file ?? '', flags), resume: flags.resume, emit: reporter.sink, settle: () => reporter.settle(), signal: abort.signal });
     // For people only: JSON output keeps ending with the result event, as programs reading it expect.
     if (reporter.mode !== 'json') {
       const protocol = (result.protocol ?? 'mmrec') as Protocol;

@@ -5,6 +5,7 @@ import type { BackendChoice } from '../engine/backend.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
 import type { Protocol } from '../experiments/protocol.js';
 import { pluginList } from './plugins.js';
+import { checkPipelinePath } from './pipeline-path.js';
 
 interface SweepFlags extends DataFlags, OutputModeFlags {
   set: string[];
@@ -33,6 +34,7 @@ export function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
 }
 
 export async function cmdSweep(file: string, flags: SweepFlags, cmd?: Command): Promise<void> {
+  checkPipelinePath(file);
   const queue = flags.queue ?? process.env.ANCHORFLOW_QUEUE;
   const reporter = createSweepReporter({ mode: reporterMode(flags) });
   const stop = abortOnSignals();

@@ -6,6 +6,8 @@ import { abortOnSignals } from './sweep.js';
 import { pluginList } from './plugins.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
 import type { Protocol } from '../experiments/protocol.js';
+import { missingPathError } from './pipeline-path.js';
+import { existsSync } from 'node:fs';
 
 interface ZooFlags extends DataFlags, OutputModeFlags {
   seeds?: number;
@@ -33,6 +35,7 @@ function commandLine(argv: string[]): string {
 
 /** `anchorflow zoo`: the flagship and every baseline x N seeds, resumable, one results table. */
 export async function cmdZoo(flags: ZooFlags, cmd?: Command): Promise<void> {
+  if (!existsSync(flags.pipelines)) throw missingPathError(flags.pipelines, 'folder');
   const reporter = createSweepReporter({ mode: reporterMode(flags) });
   const stop = abortOnSignals();
   let r: Awaited<ReturnType<typeof runZoo>>;

@@ -38,6 +38,9 @@ export function listDatasets(dataDir: string): string[] {
 export function locateDataset(spec: Pick<DataSpec, 'dataset' | 'dataDir' | 'dataPath'>): { name: string; dir: string; inter: string } {
   if (spec.dataPath !== undefined) {
     const dir = resolve(spec.dataPath);
+    if (existsSync(dir) && !isDir(dir)) {
+      throw new UserError(`--data must be a dataset folder (MMRec layout: <name>/<name>.inter and its .npy features), and this is a file`, { file: dir });
+    }
     if (!isDir(dir)) throw new UserError(`dataset folder not found: ${dir} (given with --data)`, { file: dir });
     return { dir, ...findInter(dir, basename(dir)) };
   }

@@ -7,6 +7,7 @@ import { UserError } from '../util/errors.js';
 import { resolveExtends } from './extends.js';
 import { applyOverrides } from './overrides.js';
 import { substituteParams } from './params.js';
+import { unusedParamError } from './unused-params.js';
 import type { LoadedPipeline, Pipeline } from './types.js';
 import { validateDocument } from './validate.js';
 import { didYouMean } from './suggest.js';
@@ -24,8 +25,11 @@ export interface LoadOptions {
 
 export function loadPipeline(file: string, opts: LoadOptions): LoadedPipeline {
   const { tree, files } = resolveExtends(file, { display: opts.display, forbidExtends: opts.forbidExtends });
+  const unused = unusedParamError(tree, files[0] ?? file);
   if (opts.set?.length) applyOverrides(tree, opts.set, opts.schema);
   const resolved = substituteParams(tree);
+  // Thrown after substitution, so that a misspelt reference (`${dimm}`) is reported as such first.
+  if (unused) throw unused;
   const doc = toPlain(resolved);
   const locate = (path: Path) => locateIn(resolved, path);
   const locateKey = (path: Path) => locateKeyIn(resolved, path);

@@ -88,6 +88,14 @@ function applyOne(tree: LMap, arg: string, schema: Schema, top: string[]): void 
   }
 
   const last = segs[segs.length - 1]!;
+  // A parameter takes effect only where the pipeline writes ${name}; setting one it does not declare (a typo,
+  // `params.dimm`) would train silently with the declared value, so it is refused.
+  if (segs.length === 2 && head.name === 'params' && !remove && container.kind === 'map' && !container.entries.has(last.name)) {
+    const known = [...container.entries.keys()];
+    const near = didYouMean(last.name, known).replace(/'([^']*)'/, `'params.$1'`);
+    const list = known.length ? `; declared: ${known.join(', ')}` : '; the pipeline declares no params';
+    throw setError(arg, last.col, `'params.${quote(last.name)}' is not a parameter of this pipeline${near}${list}`);
+  }
   if (container.kind === 'map') {
     if (remove) container.entries.delete(last.name);
     else container.entries.set(last.name, value);

@@ -72,6 +72,33 @@ export interface LogEvent {
   level: 'info' | 'warn';
   message: string;
 }
+/**
+ * A step before training that can take a while (starting the backend, reading data, compiling, building the
+ * constant matrices such as kNN graphs), and the start of the first epoch: announced before the work begins so
+ * that the screen says what is happening from the first second.
+ */
+export interface StageEvent {
+  type: 'stage';
+  stage: 'backend' | 'data' | 'compile' | 'constants' | 'training';
+  /** What is being done, for display: `loading data synth:small`. */
+  message: string;
+}
+/** Epochs a resumed seed finished in an earlier process, read back from the run directory's event log. */
+export interface HistoryEvent {
+  type: 'history';
+  seed: number;
+  /** Epochs done before this process (the checkpoint's). */
+  epochsDone: number;
+  /** Their epoch_end and eval events, in epoch order. */
+  events: (EpochEndEvent | EvalEvent)[];
+}
+/** The run stopped on Ctrl+C after `epoch` finished epochs of the current seed; `message` says how to continue. */
+export interface InterruptedEvent {
+  type: 'interrupted';
+  epoch: number;
+  runDir?: string;
+  message: string;
+}
 export interface ResultEvent {
   type: 'result';
   pipeline: string;
@@ -112,6 +139,9 @@ export type EngineEvent =
   | EvalEvent
   | SeedEndEvent
   | LogEvent
+  | StageEvent
+  | HistoryEvent
+  | InterruptedEvent
   | ResultEvent
   | SummaryEvent;
 

@@ -14,7 +14,7 @@ import type { Pipeline } from '../dsl/types.js';
 import type { Batch } from '../ops/types.js';
 import { rootStream } from '../util/streams.js';
 import { evaluateFullRanking, evaluateFullRankingPerUser, type PerUserMetric } from './evaluator.js';
-import type { EventSink, Metrics, SeedEndEvent } from './events.js';
+import type { EpochEndEvent, EvalEvent, EventSink, Metrics, SeedEndEvent } from './events.js';
 import type { Model } from './executor.js';
 import { NumericalError, InterruptedError } from './errors.js';
 import type { Profiler } from './profiler.js';
@@ -73,6 +73,8 @@ export interface TrainSeedOptions {
   runDir?: string;
   /** Continue from a state captured at the end of an epoch (`--resume`). */
   resume?: TrainerState;
+  /** The epoch_end and eval events of the epochs `resume` already holds, shown again as a history event. */
+  history?: (EpochEndEvent | EvalEvent)[];
   /** Called after every epoch (after its evaluation) with the state to checkpoint. */
   onEpoch?: (e: { epochsDone: number; improved: boolean; state: () => Promise<TrainerState> }) => void | Promise<void>;
   /** Check every op's output for NaN / Inf during training (slow; for debugging). */
@@ -195,6 +197,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     ({ best, bestEpoch, bestValid, bestTest, bestTestPerUser, sinceBest, trainSeconds } = r);
     bestWeights = r.bestWeights;
     epochsRun = r.epochsDone;
+    if (opts.history) emit({ type: 'history', seed: opts.seed, epochsDone: r.epochsDone, events: opts.history });
     emit({ type: 'log', level: 'info', message: `resumed seed ${opts.seed} after epoch ${r.epochsDone} (best epoch so far ${bestEpoch})` });
     stoppedEarly = patienceExceeded(sinceBest);
   }
@@ -216,6 +219,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
   const pos = new Int32Array(bs);
   const negBuf = new Int32Array(bs);
 
+  if (epochsRun < tr.epochs && !stoppedEarly) emit({ type: 'stage', stage: 'training', message: `epoch ${epochsRun + 1} running` });
   try {
     for (let epoch = epochsRun; epoch < tr.epochs && !stoppedEarly; epoch++) {
       const lr = tr.optimizer.adam.lr * Math.pow(lrA, epoch / lrB);
@@ -226,7 +230,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
       const order = epochOrder(nTrain, shuffleRng);
       const sums: Record<string, number> = {};
       for (let b = 0; b < batches; b++) {
-        if (opts.signal?.aborted) throw new InterruptedError(`interrupted in epoch ${epoch + 1}, batch ${b + 1}`);
+        if (opts.signal?.aborted) throw new InterruptedError(`interrupted after epoch ${epochsRun}`, epochsRun);
         const start = b * bs;
         const n = Math.min(nTrain, start + bs) - start;
         const u = users.subarray(0, n);

@@ -4,11 +4,14 @@
  * the directory is only created once the pipeline, graph and data have all been checked.
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ATOMIC_TEMP, diskError, makeDir, writeFileAtomic } from '../util/atomic.js';
 import { writeNpy } from '../data/npy.js';
-import type { EngineEvent } from '../engine/events.js';
+import type { EngineEvent, EpochEndEvent, EvalEvent } from '../engine/events.js';
+
+/** An event log larger than this is not read back for a resumed run's history (it is display only). */
+const HISTORY_MAX_BYTES = 64 << 20;
 
 export function pipelineHash(resolvedYaml: string, dataset: string): string {
   return createHash('sha256').update(resolvedYaml).update('\0').update(dataset).digest('hex').slice(0, 8);
@@ -111,14 +114,55 @@ export class RunDir {
     this.writeText(rel, JSON.stringify(value, null, 2) + '\n');
   }
 
-  /** Appends one event per line; batch events are left out (they are many and carry no state). */
+  /**
+   * Appends one event per line. Batch events are left out (they are many and carry no state), and so is a resumed
+   * run's history (it repeats what the log already holds).
+   */
   event(e: EngineEvent): void {
-    if (e.type === 'batch') return;
+    if (e.type === 'batch' || e.type === 'history') return;
     try {
       appendFileSync(this.eventsFile, JSON.stringify({ ...e, time: new Date().toISOString() }) + '\n');
     } catch (err) {
       throw diskError(err, this.eventsFile);
     }
+  }
+
+  /**
+   * The epoch_end and eval events of `seed`'s first `epochsDone` epochs, from the event log (what a resumed run
+   * shows as its history). One entry per epoch and kind, the latest logged winning, since a resumed run may log
+   * an epoch again; a line cut short by a kill, or a log that cannot be read, only shortens the history.
+   */
+  history(seed: number, epochsDone: number): (EpochEndEvent | EvalEvent)[] {
+    let text: string;
+    try {
+      if (statSync(this.eventsFile).size > HISTORY_MAX_BYTES) return [];
+      text = readFileSync(this.eventsFile, 'utf8');
+    } catch {
+      return [];
+    }
+    const ends = new Map<number, EpochEndEvent>();
+    const evals = new Map<number, EvalEvent>();
+    let current: number | undefined;
+    for (const line of text.split('\n')) {
+      let e: { type?: unknown; seed?: unknown; epoch?: unknown; time?: unknown };
+      try {
+        e = JSON.parse(line) as typeof e;
+      } catch {
+        continue;
+      }
+      if (typeof e !== 'object' || e === null) continue;
+      if (e.type === 'run_start') current = typeof e.seed === 'number' ? e.seed : undefined;
+      if (current !== seed || typeof e.epoch !== 'number' || e.epoch < 1 || e.epoch > epochsDone) continue;
+      const { time: _time, ...event } = e;
+      if (e.type === 'epoch_end') ends.set(e.epoch, event as EpochEndEvent);
+      else if (e.type === 'eval') evals.set(e.epoch, event as EvalEvent);
+    }
+    const out: (EpochEndEvent | EvalEvent)[] = [];
+    for (let epoch = 1; epoch <= epochsDone; epoch++) {
+      if (ends.has(epoch)) out.push(ends.get(epoch)!);
+      if (evals.has(epoch)) out.push(evals.get(epoch)!);
+    }
+    return out;
   }
 
   writeMatrix(rel: string, data: Float32Array, shape: number[]): void {

@@ -4,7 +4,7 @@
  * TypeScript API share.
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { readCheckpoint, writeCheckpoint, type CheckpointFile, type NamedArray } from '../engine/checkpoint.js';
 import type { TrainerState } from '../engine/trainer.js';
 import { isUserError, UserError, type SourceLocation } from '../util/errors.js';
@@ -25,7 +25,8 @@ import { featureProvenance, generatedModalities, type FeatureProvenance } from '
 import { backendChoices, initBackend, type BackendChoice } from '../engine/backend.js';
 import { Model, datasetSizes } from '../engine/executor.js';
 import { trainSeed } from '../engine/trainer.js';
-import type { EngineEvent, EventSink, ResultEvent, SeedEndEvent } from '../engine/events.js';
+import type { EngineEvent, EventSink, ResultEvent, SeedEndEvent, StageEvent } from '../engine/events.js';
+import { InterruptedError } from '../engine/errors.js';
 import { RunDir, pipelineHash } from './run-dir.js';
 import { meanStd } from './stats.js';
 import { defaultProtocol, protocolOverrides, selectionText, type Protocol } from './protocol.js';
@@ -60,6 +61,32 @@ export interface RunOptions {
   protocol?: Protocol;
   /** `--features`: modality -> source; wins over the pipeline's profile for the dataset. */
   features?: Record<string, FeatureSource>;
+  /**
+   * Awaited after each stage event, before the work it announces: that work (reading data, folding constants)
+   * can hold the event loop for a long time, so a live view gets its chance to paint the stage first.
+   */
+  settle?: () => Promise<void>;
+}
+
+/** Announces a stage of the run and lets the consumers show it before its work begins. */
+async function stage(opts: Pick<RunOptions, 'emit' | 'settle'>, e: Omit<StageEvent, 'type'>): Promise<void> {
+  if (!opts.emit) return;
+  opts.emit({ type: 'stage', ...e });
+  await opts.settle?.();
+}
+
+/** A path as the user can paste it: relative below the working directory, shell-quoted when it needs it. */
+function shellPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  const p = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+  return /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+}
+
+/** What an interrupted run says: after how many finished epochs it stopped, and how to continue it. */
+export function interruptedMessage(epoch: number, runDir: string | undefined): string {
+  return runDir === undefined
+    ? `interrupted after epoch ${epoch} (nothing saved: --no-save)`
+    : `interrupted after epoch ${epoch}; continue with: npx anchorflow run --resume ${shellPath(runDir)}`;
 }
 
 /** CLI-style overrides expressed as --set entries, so they are validated and located like any other. */
@@ -167,6 +194,7 @@ export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipelin
     if (choice.sources[m] !== undefined) features[m] = choice.sources[m]!;
     else if (dir !== undefined && m in choice.missing) throw missingFeatureError(m, choice.missing[m], { name: dsKey, dir }, readerLocation(loaded, symbolic, m, choice.sources));
   }
+  await stage(opts, { stage: 'data', message: `loading data ${opts.dataPath ?? dsKey}` });
   const dataset = await loadDataset({ dataset: dsKey, dataDir, dataPath: opts.dataPath, features, featureLocs: featureLocations(loaded, dsKey, Object.keys(features)) });
   const provenance = featureProvenance(features, dataset.features, choice.chosenBy, dataset.dir);
   for (const m of Object.keys(dataset.features)) if (!used.includes(m)) delete dataset.features[m];
@@ -179,6 +207,7 @@ export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipelin
     p.data.profiles = { ...p.data.profiles, [dsKey]: { features: { ...(p.data.profiles?.[dsKey]?.features ?? {}), ...pinned } } };
   }
   const env: ShapeEnv = { sizes: datasetSizes(dataset), modalities: [...new Set([...Object.keys(choice.sources), ...Object.keys(choice.missing)])] };
+  await stage(opts, { stage: 'compile', message: `compiling ${p.name} for ${dataset.nUsers} users and ${dataset.nItems} items` });
   const graph = compile(loaded, registry, env);
   return { loaded, graph, dataset, features: { sources: choice.sources, chosenBy: choice.chosenBy, provenance, generated: generatedModalities(provenance) } };
 }
@@ -395,6 +424,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
     opts = { ...opts, file: join(resolve(opts.resume), 'pipeline.yaml'), set: [], dataset: undefined, features: undefined, epochs: undefined, seed: undefined, protocol: undefined, dataPath: record.dataPath, dataDir: record.dataDir };
   }
   if (!record) opts = { ...opts, protocol: chooseProtocol(opts) };
+  await stage(opts, { stage: 'backend', message: 'starting the tfjs backend' });
   const backend = await initBackend(opts.backend ?? record?.backend ?? 'auto');
   const { loaded, graph, dataset, features } = await prepare(opts);
   const p = loaded.pipeline;
@@ -413,6 +443,15 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
   try {
     return await runSeeds({ opts, record, backend, loaded, graph, dataset, features, seeds, resolvedYaml, hash, runDir });
   } catch (e) {
+    if (e instanceof InterruptedError) {
+      // Every epoch the trainer finished was checkpointed before it looked at the signal again.
+      const epoch = e.epochsDone ?? 0;
+      const message = interruptedMessage(epoch, runDir?.path);
+      const event: EngineEvent = { type: 'interrupted', epoch, ...(runDir ? { runDir: runDir.path } : {}), message };
+      runDir?.event(event);
+      opts.emit?.(event);
+      throw new InterruptedError(message, epoch);
+    }
     // Bad input found once training starts (a sampler, an op at build time) leaves no half-made run behind;
     // once an epoch has been checkpointed the directory is kept, for --resume.
     if (isUserError(e) && runDir && !runDir.hasCheckpoint()) runDir.discard();
@@ -492,6 +531,8 @@ async function runSeeds(ctx: {
       emit(finished);
       continue;
     }
+    // Constant work (normalised graphs, kNN graphs of frozen features, transposes) happens as the model is built.
+    await stage(opts, { stage: 'constants', message: `building constants (graphs, kNN, transposes)${nSeeds > 1 ? ` for seed ${seed}` : ''}` });
     const model = new Model(graph, dataset, seed, backend.tfBackend, p.train.rng?.init);
     const profiler = opts.profile ? new Profiler() : undefined;
     const shapes = new Map([...model.variables].map(([k, v]) => [k, v.shape]));
@@ -511,6 +552,8 @@ async function runSeeds(ctx: {
         signal: opts.signal,
         runDir: runDir?.path,
         resume: resumeState,
+        // What the earlier process trained, for display.
+        history: resumeState && runDir ? runDir.history(seed, resumeState.epochsDone) : undefined,
         detectAnomaly: opts.detectAnomaly,
         profiler,
         perUserMetric: perUserMetricFor(p),

@@ -99,6 +99,20 @@ export function createPlainReporter(opts: PlainReporterOptions): { sink: (e: Eng
         );
         break;
       }
+      case 'stage':
+        if (!quiet) line(`${e.message}…`);
+        break;
+      case 'history': {
+        if (quiet || e.epochsDone === 0) return;
+        const evals = e.events.filter((h) => h.type === 'eval');
+        const last = evals[evals.length - 1];
+        const best = last ? `; best epoch ${last.bestEpoch}, valid ${fmtMetrics(last.bestValid, lineMetrics(last.bestValid))}` : '';
+        line(`epochs 1-${e.epochsDone} ran before --resume${best}`);
+        break;
+      }
+      case 'interrupted':
+        // The command prints the message on stderr, in every output mode.
+        break;
       case 'log':
         if (quiet && e.level !== 'warn') return;
         err(`${e.level}: ${e.message}\n`);

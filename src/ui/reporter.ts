@@ -25,6 +25,12 @@ export interface ReporterOptions {
 
 export interface Reporter {
   sink: (e: EngineEvent) => void;
+  /**
+   * Resolves once what was sunk so far is on screen: the live view has mounted and painted it. Immediate for
+   * plain and JSON lines, which are written as they come. The run awaits it before work that holds the event
+   * loop (reading data, building constants), which would otherwise leave a blank screen.
+   */
+  settle(): Promise<void>;
   /** Flushes and tears down (unmounts the Ink view). Safe to call twice. */
   close(): Promise<void>;
   /** True once stdout was closed by its reader; later output is dropped silently. */
@@ -63,6 +69,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
     sink: (e) => {
       if (!closedEarly) inner.sink(e);
     },
+    settle: async () => {},
     close: async () => {},
     get closedEarly() {
       return closedEarly;
@@ -82,8 +89,10 @@ function inkReporter(
   isClosed: () => boolean,
   fallback: () => { sink: (e: EngineEvent) => void },
 ): Reporter {
-  const queue: EngineEvent[] = [];
-  let target: { sink: (e: EngineEvent) => void; close?(): Promise<void> } | undefined;
+  // Each event keeps the time it was emitted: replayed later with the time of the replay, epoch times and the
+  // ETA would be wrong.
+  const queue: { e: EngineEvent; at: number }[] = [];
+  let target: { sink: (e: EngineEvent, at?: number) => void; settle?(): Promise<void>; close?(): Promise<void> } | undefined;
   const ready = import('./ink/mount.js')
     .then((m) => m.mountInk({ stdout, stderr }))
     .catch((error: unknown) => {
@@ -93,13 +102,17 @@ function inkReporter(
     })
     .then((t) => {
       target = t;
-      for (const e of queue.splice(0)) t.sink(e);
+      for (const q of queue.splice(0)) t.sink(q.e, q.at);
     });
   return {
     sink: (e) => {
       if (isClosed()) return;
       if (target) target.sink(e);
-      else queue.push(e);
+      else queue.push({ e, at: Date.now() });
+    },
+    settle: async () => {
+      await ready;
+      if (!isClosed()) await target?.settle?.();
     },
     close: async () => {
       await ready;

@@ -77,11 +77,15 @@ function metricsTitle(e: EvalEvent | undefined): string {
 function Header({ state: s }: { state: ViewState }) {
   const r = s.run;
   if (!r) {
+    // Before the run announces itself (reading data and building constants can take a minute): what is being
+    // done, for how long, and since when.
+    const since = (t?: number) => fmtDuration(Math.max(0, (s.now - (t ?? s.startedAt)) / 1000));
     return (
       <Box flexDirection="column" marginBottom={1}>
-        <Text>
-          <Text bold color="cyan">anchorflow</Text> <Text dimColor>waiting for the run to start…</Text>
+        <Text wrap="truncate-end">
+          <Text bold color="cyan">anchorflow</Text> {s.stage ? `${s.stage.message}…` : 'starting…'} <Text dimColor>{since(s.stageStartedAt)}</Text>
         </Text>
+        <Text dimColor>elapsed {since(s.startedAt)}</Text>
       </Box>
     );
   }
@@ -107,6 +111,7 @@ const PHASE_LABEL: Record<ViewState['phase'], string> = {
   between: 'training',
   seed_done: 'seed done',
   done: 'done',
+  interrupted: 'interrupted',
 };
 
 function Progress({ state: s, columns }: { state: ViewState; columns: number }) {
@@ -133,7 +138,10 @@ function Progress({ state: s, columns }: { state: ViewState; columns: number }) 
       <Text wrap="truncate-end">
         <Text bold>epoch </Text>
         {String(epoch).padStart(ew)}/{r.maxEpochs} <Text color="green">{progressBar(t.epochFraction, width)}</Text>{' '}
-        {pct(t.epochFraction)}  <Text dimColor>{t.secondsPerEpoch !== undefined ? `${fmtDuration(t.secondsPerEpoch)}/epoch  ` : ''}{left}</Text>
+        {pct(t.epochFraction)}  <Text dimColor>
+          {t.secondsPerEpoch !== undefined ? `${fmtDuration(t.secondsPerEpoch)}/epoch  ` : s.phase === 'training' ? 'time per epoch and ETA once this epoch ends' : ''}
+          {left}
+        </Text>
       </Text>
       <Text wrap="truncate-end">
         <Text bold>batch </Text>
@@ -143,7 +151,9 @@ function Progress({ state: s, columns }: { state: ViewState; columns: number }) 
             ? `${t.batchesPerSecond !== undefined ? `${t.batchesPerSecond.toFixed(1)} batch/s  ETA ${fmtDuration(t.batchEtaSeconds)}` : ''}`
             : s.phase === 'evaluating'
               ? `evaluating… ${fmtDuration(Math.max(0, phaseFor))}`
-              : PHASE_LABEL[s.phase]}
+              : s.phase === 'starting' && s.stage
+                ? `${s.stage.message}… ${fmtDuration(Math.max(0, (s.now - (s.stageStartedAt ?? s.now)) / 1000))}`
+                : PHASE_LABEL[s.phase]}
           {s.lr !== undefined ? `  lr ${fmtLr(s.lr)}` : ''}
           {t.elapsedSeconds !== undefined ? `  elapsed ${fmtDuration(t.elapsedSeconds)}` : ''}
         </Text>
@@ -233,6 +243,7 @@ function History({ state: s, max }: { state: ViewState; max: number }) {
   const evals = max > 0 ? s.evals.slice(-max) : [];
   const keys = lineMetrics(s.evals[s.evals.length - 1]!.valid);
   const rows = [['epoch', ...keys.map((k) => `valid ${k}`), ...keys.map((k) => `test ${k}`), '']];
+  const earlier = s.history ? `epochs 1-${s.history.epochsDone} ran before --resume` : undefined;
   for (const e of evals) rows.push([String(e.epoch), ...keys.map((k) => fmtNum(e.valid[k])), ...keys.map((k) => fmtNum(e.test[k])), e.improved ? '*' : '']);
   const lines = renderTable(rows, rows[0]!.map((_, i) => i < rows[0]!.length - 1));
   return (
@@ -244,6 +255,7 @@ function History({ state: s, max }: { state: ViewState; max: number }) {
           <Text dimColor> {s.spark.length > 40 ? `last 40 of ${s.spark.length} evals` : `${s.spark.length} evals`}</Text>
         </Text>
       ) : null}
+      {earlier ? <Text dimColor>{earlier}</Text> : null}
       {(evals.length ? lines : []).map((l, i) => (
         <Text key={i} dimColor={i === 0} color={i > 0 && evals[i - 1]!.improved ? 'green' : undefined}>
           {l}

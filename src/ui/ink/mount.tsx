@@ -8,16 +8,21 @@ import { RunView } from './RunView.js';
 import { ViewStore } from './store.js';
 
 export interface InkMount {
-  sink: (e: EngineEvent) => void;
+  /** `at`: when the event was emitted, if earlier than now (see ViewStore.dispatch). */
+  sink: (e: EngineEvent, at?: number) => void;
+  /** Resolves once the current state has been written to the terminal. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
+
+const MAX_FPS = 10;
 
 export function mountInk(opts: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; intervalMs?: number }): InkMount {
   const store = new ViewStore(opts.intervalMs ?? 100);
   const instance = render(<RunView store={store} />, {
     stdout: opts.stdout,
     stderr: opts.stderr,
-    maxFps: 10,
+    maxFps: MAX_FPS,
     // Without raw-mode input Ctrl+C reaches the process as SIGINT, which the CLI owns; Ink's own Ctrl+C
     // handling would unmount the view and leave the run going with nothing on screen.
     exitOnCtrlC: false,
@@ -30,6 +35,14 @@ export function mountInk(opts: { stdout: NodeJS.WriteStream; stderr: NodeJS.Writ
   let closed = false;
   return {
     sink: store.dispatch,
+    async settle() {
+      if (closed) return;
+      // rerender commits at once; Ink writes the frame now, or within one frame interval when it painted
+      // recently, and that timer must get to run before the caller starts work that holds the event loop.
+      store.flush(true);
+      instance.rerender(<RunView store={store} />);
+      await new Promise((r) => setTimeout(r, 1000 / MAX_FPS + 20));
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -12,15 +12,18 @@ import type {
   EngineEvent,
   EpochEndEvent,
   EvalEvent,
+  HistoryEvent,
+  InterruptedEvent,
   LogEvent,
   ResultEvent,
   RunStartEvent,
   SeedEndEvent,
+  StageEvent,
   SummaryEvent,
 } from '../../engine/events.js';
 import { headlineMetric } from '../format.js';
 
-export type Phase = 'starting' | 'training' | 'evaluating' | 'between' | 'seed_done' | 'done';
+export type Phase = 'starting' | 'training' | 'evaluating' | 'between' | 'seed_done' | 'done' | 'interrupted';
 
 export interface ViewState {
   run?: RunStartEvent;
@@ -46,8 +49,23 @@ export interface ViewState {
   epochStartedAt?: number;
   phaseStartedAt: number;
   now: number;
-  /** Wall seconds of the recent whole epochs (train + eval), for the ETA. */
+  /** Wall seconds of the recent whole epochs (train + eval), start to start. */
   epochWall: number[];
+  /** The latest stage before training (loading data, compiling, ...) and when it began. */
+  stage?: StageEvent;
+  stageStartedAt?: number;
+  /** When the view started: the stage clock runs from here until the run announces itself. */
+  startedAt: number;
+  /** A resumed seed's epochs from the earlier process (shown, never timed). */
+  history?: HistoryEvent;
+  /**
+   * Epoch timing of this process only: the first epoch_start's stamp, the latest epoch end (its evaluation when
+   * it has one) and how many epochs ended since. Epochs of a resumed run's earlier process are not counted.
+   */
+  timedFrom?: number;
+  lastEpochEndAt?: number;
+  epochsTimed: number;
+  interrupted?: InterruptedEvent;
 }
 
 const HISTORY = 6;
@@ -66,7 +84,7 @@ export class ViewStore {
     private readonly now: () => number = Date.now,
   ) {
     const t = now();
-    this.live = { phase: 'starting', evals: [], spark: [], logs: [], warnings: 0, seedsDone: [], epochWall: [], phaseStartedAt: t, now: t };
+    this.live = { phase: 'starting', evals: [], spark: [], logs: [], warnings: 0, seedsDone: [], epochWall: [], phaseStartedAt: t, now: t, startedAt: t, epochsTimed: 0 };
     this.snapshot = this.copy();
   }
 
@@ -77,8 +95,14 @@ export class ViewStore {
 
   readonly getSnapshot = (): ViewState => this.snapshot;
 
-  readonly dispatch = (e: EngineEvent): void => {
-    this.reduce(e);
+  /**
+   * `at` is the wall-clock time the event was emitted, when the caller stamped it earlier than now (events
+   * queued while the view was loading); timings are only right if every event carries its own time.
+   */
+  readonly dispatch = (e: EngineEvent, at: number = this.now()): void => {
+    this.reduce(e, at);
+    // A stage comes before work that may hold the event loop for a long time: publish it at once.
+    if (e.type === 'stage' || e.type === 'interrupted') return this.flush(true);
     this.dirty = true;
     if (!this.timer && this.intervalMs > 0) {
       this.timer = setTimeout(() => this.flush(), this.intervalMs);
@@ -109,15 +133,43 @@ export class ViewStore {
     return { ...s, evals: [...s.evals], spark: [...s.spark], logs: [...s.logs], seedsDone: [...s.seedsDone], epochWall: [...s.epochWall] };
   }
 
+  private addEval(e: EvalEvent): void {
+    const s = this.live;
+    s.lastEval = e;
+    s.evals.push(e);
+    if (s.evals.length > HISTORY) s.evals.shift();
+    s.sparkMetric ??= headlineMetric(e.valid);
+    if (s.sparkMetric !== undefined && e.valid[s.sparkMetric] !== undefined) {
+      s.spark.push(e.valid[s.sparkMetric]!);
+      if (s.spark.length > SPARK) s.spark.shift();
+    }
+  }
+
   private setPhase(p: Phase, t: number) {
     if (this.live.phase !== p) this.live.phaseStartedAt = t;
     this.live.phase = p;
   }
 
-  private reduce(e: EngineEvent): void {
+  private reduce(e: EngineEvent, t: number): void {
     const s = this.live;
-    const t = this.now();
     switch (e.type) {
+      case 'stage':
+        s.stage = e;
+        s.stageStartedAt = t;
+        break;
+      case 'history':
+        // Arrives right after run_start: the earlier epochs fill the tables and the sparkline, not the timing.
+        s.history = e;
+        for (const h of e.events) {
+          if (h.type === 'epoch_end') s.lastEpoch = h;
+          else this.addEval(h);
+        }
+        s.epoch = e.epochsDone;
+        break;
+      case 'interrupted':
+        s.interrupted = e;
+        this.setPhase('interrupted', t);
+        break;
       case 'run_start':
         // A new seed starts from a clean slate, except what spans seeds (finished seeds, warnings).
         Object.assign(s, {
@@ -133,6 +185,10 @@ export class ViewStore {
           epochWall: [],
           seedStartedAt: t,
           epochStartedAt: undefined,
+          history: undefined,
+          timedFrom: undefined,
+          lastEpochEndAt: undefined,
+          epochsTimed: 0,
         });
         this.setPhase('starting', t);
         break;
@@ -143,6 +199,7 @@ export class ViewStore {
         s.lr = e.lr;
         s.batch = undefined;
         s.epochStartedAt = t;
+        s.timedFrom ??= t;
         this.setPhase('training', t);
         break;
       case 'batch':
@@ -151,17 +208,16 @@ export class ViewStore {
         break;
       case 'epoch_end':
         s.lastEpoch = e;
+        if (s.timedFrom !== undefined) {
+          s.lastEpochEndAt = t;
+          s.epochsTimed++;
+        }
         this.setPhase('evaluating', t);
         break;
       case 'eval': {
-        s.lastEval = e;
-        s.evals.push(e);
-        if (s.evals.length > HISTORY) s.evals.shift();
-        s.sparkMetric ??= headlineMetric(e.valid);
-        if (s.sparkMetric !== undefined && e.valid[s.sparkMetric] !== undefined) {
-          s.spark.push(e.valid[s.sparkMetric]!);
-          if (s.spark.length > SPARK) s.spark.shift();
-        }
+        this.addEval(e);
+        // The epoch ends with its evaluation.
+        if (s.timedFrom !== undefined && s.lastEpoch?.epoch === e.epoch) s.lastEpochEndAt = t;
         this.setPhase('between', t);
         break;
       }

@@ -1,5 +1,5 @@
 /**
- * Progress, throughput and ETA for display, from the wall-clock stamps the store puts on events. Estimates
+ * Progress, throughput and ETA for display, from the wall-clock stamps of the events. Estimates
  * only: a run stops early when validation stops improving, so the run ETA is an upper bound with a floor.
  */
 import type { ViewState } from './store.js';
@@ -38,10 +38,11 @@ export function timing(s: ViewState): Timing {
   const done = s.epoch === undefined ? 0 : Math.max(0, epoch - 1 + inEpoch);
   out.epochFraction = run.maxEpochs > 0 ? Math.min(1, done / run.maxEpochs) : 0;
 
-  const recent = s.epochWall.slice(-5);
-  if (recent.length) out.secondsPerEpoch = recent.reduce((a, x) => a + x, 0) / recent.length;
-  else if (s.lastEpoch) out.secondsPerEpoch = s.lastEpoch.trainSeconds;
-  else if (out.batchesPerSecond && run.batchesPerEpoch > 0) out.secondsPerEpoch = run.batchesPerEpoch / out.batchesPerSecond;
+  // Only whole epochs timed in this process: the first epoch's batches say little about the rest (warm-up,
+  // evaluation, checkpoints), and a resumed run's earlier epochs ran in another process, at another time.
+  if (s.epochsTimed > 0 && s.timedFrom !== undefined && s.lastEpochEndAt !== undefined) {
+    out.secondsPerEpoch = (s.lastEpochEndAt - s.timedFrom) / 1000 / s.epochsTimed;
+  }
   if (out.secondsPerEpoch !== undefined) {
     const left = Math.max(0, run.maxEpochs - done);
     out.etaMaxSeconds = left * out.secondsPerEpoch;
