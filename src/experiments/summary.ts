@@ -96,7 +96,7 @@ function notes(r: ResultEvent, o: SummaryOptions, hasBaseline: boolean): string[
   const out: string[] = [];
   if (o.protocol === 'quick') {
     out.push(
-      `quick protocol: ${QUICK_EPOCHS} epochs, the default on built-in synthetic data; a demonstration, not a result. ` +
+      `quick protocol: ${r.maxEpochs ?? QUICK_EPOCHS} epochs, the default on built-in synthetic data; a demonstration, not a result. ` +
         'The MMRec protocol (up to 1000 epochs, early stopping on valid) is --protocol mmrec.',
     );
   }
