@@ -6,17 +6,18 @@
 import { Command, CommanderError, Option } from 'commander';
 import { backendOption, collect, dataOptions, nonNegativeInt, outputModeOptions, poolOptions, positiveInt, protocolOption, seedOptions } from './options.js';
 import { formatUserError, isUserError } from '../util/errors.js';
-import { cmdRun } from './run.js';
-import { cmdCheck } from './check.js';
-import { cmdGraph } from './graph.js';
-import { cmdOps } from './ops.js';
-import { cmdDataInspect } from './data.js';
-import { cmdSchema } from './schema.js';
 import { loadPlugins } from './plugins.js';
-import { cmdAnalyze } from './analyze.js';
-import { cmdSweep } from './sweep.js';
-import { cmdWorker } from './worker.js';
-import { cmdZoo } from './zoo.js';
+
+/**
+ * A command's module is imported when that command runs, so that `--help`, `--version`, a usage error and the
+ * first frame of `run` do not wait for tfjs, Ink or the queue client to load.
+ */
+function lazy<K extends string>(load: () => Promise<{ [k in K]: (...args: never[]) => unknown }>, name: K) {
+  return async (...args: unknown[]): Promise<void> => {
+    const fn = (await load())[name] as (...a: unknown[]) => unknown;
+    await fn(...args);
+  };
+}
 
 const SECURITY_HELP = `
 Security:
@@ -56,7 +57,7 @@ export function buildProgram(): Command {
   backendOption(run).option('--out <dir>', 'root of run directories', 'runs').option('--no-save', 'write no run directory');
   outputModeOptions(run)
     .option('--watch', 'restart the run whenever the pipeline or a file it extends changes')
-    .action(cmdRun);
+    .action(lazy(() => import('./run.js'), 'cmdRun'));
 
   const sweep = program
     .command('sweep')
@@ -73,7 +74,7 @@ export function buildProgram(): Command {
     .option('--queue <url>', 'enqueue the points on Redis (redis://[user:password@]host:port) for `anchorflow worker`s; default $ANCHORFLOW_QUEUE')
     .option('--queue-name <name>', 'BullMQ queue name', 'anchorflow-points');
   backendOption(sweep).option('--out <dir>', 'root of sweep stores', 'sweeps');
-  outputModeOptions(sweep).action(cmdSweep);
+  outputModeOptions(sweep).action(lazy(() => import('./sweep.js'), 'cmdSweep'));
 
   const zoo = program
     .command('zoo')
@@ -92,7 +93,7 @@ export function buildProgram(): Command {
     .option('--merge <results.json>', "carry an earlier zoo table's rows for the models not run here (ids checked against the current pipelines)")
     .option('--table-only', 'write the table from what the store (and --merge) hold so far; run nothing')
     .option('--baseline <model>', 'the model every other row is compared with, paired over seeds and over test users (default: anchorrec, when in the table)');
-  outputModeOptions(zoo).action(cmdZoo);
+  outputModeOptions(zoo).action(lazy(() => import('./zoo.js'), 'cmdZoo'));
 
   const worker = program
     .command('worker')
@@ -103,7 +104,7 @@ export function buildProgram(): Command {
   backendOption(worker)
     .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
     .option('--lock-seconds <s>', 'how long a point stays claimed without a sign of life from its worker', positiveInt('--lock-seconds'), 30)
-    .action(cmdWorker);
+    .action(lazy(() => import('./worker.js'), 'cmdWorker'));
 
   program
     .command('check')
@@ -112,7 +113,7 @@ export function buildProgram(): Command {
     .option('--set <key=value>', 'override a setting (repeatable)', collect, [])
     .option('--watch', 're-validate on every save of the pipelines and the files they extend')
     .option('--plain', 'plain lines even in a terminal (with --watch)')
-    .action(cmdCheck);
+    .action(lazy(() => import('./check.js'), 'cmdCheck'));
 
   program
     .command('graph')
@@ -120,9 +121,9 @@ export function buildProgram(): Command {
     .argument('<pipeline>', 'pipeline YAML file')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'dot', 'mermaid']).default('text'))
     .option('--set <key=value>', 'override a setting (repeatable)', collect, [])
-    .action(cmdGraph);
+    .action(lazy(() => import('./graph.js'), 'cmdGraph'));
 
-  program.command('ops').description('list the operators with their docs').option('--json', 'as JSON').action(cmdOps);
+  program.command('ops').description('list the operators with their docs').option('--json', 'as JSON').action(lazy(() => import('./ops.js'), 'cmdOps'));
 
   const data = program.command('data').description('dataset tools');
   data
@@ -132,7 +133,7 @@ export function buildProgram(): Command {
     .option('--data-dir <root>', 'root holding <name>/<name>.inter')
     .option('--features <list>', 'feature files to load, e.g. v=image_feat.npy,t=audio_feat.npy')
     .option('--json', 'as JSON')
-    .action(cmdDataInspect);
+    .action(lazy(() => import('./data.js'), 'cmdDataInspect'));
 
   program
     .command('analyze')
@@ -142,13 +143,13 @@ export function buildProgram(): Command {
     .option('--k <n>', 'neighbourhood size K (default 10)', positiveInt('--k'))
     .option('--sample <n>', 'items sampled for retrieval and t-SNE (default 100)', positiveInt('--sample'))
     .option('--seed <n>', 'sampling and t-SNE seed (default 0)', nonNegativeInt('--seed'))
-    .action(cmdAnalyze);
+    .action(lazy(() => import('./analyze.js'), 'cmdAnalyze'));
 
   program
     .command('schema')
     .description('print the pipeline JSON Schema generated from the op registry')
     .option('--write', 'write it to schemas/pipeline.schema.json')
-    .action(cmdSchema);
+    .action(lazy(() => import('./schema.js'), 'cmdSchema'));
 
   program.hook('preAction', async (cmd) => {
     await loadPlugins(cmd.optsWithGlobals().plugin ?? []);

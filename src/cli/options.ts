@@ -3,7 +3,7 @@
  * parses and errors the same everywhere, and mapped once to the option objects of the experiment layer.
  */
 import { Option, type Command } from 'commander';
-import { backendChoices } from '../engine/backend.js';
+import { backendChoices } from '../engine/backend-choice.js';
 import { UserError } from '../util/errors.js';
 import type { ReporterMode } from '../ui/index.js';
 import { PROTOCOLS } from '../experiments/protocol.js';

@@ -1,5 +1,4 @@
-import { runPipeline, type RunOptions } from '../experiments/run.js';
-import { summarizeRun } from '../experiments/summary.js';
+import type { RunOptions } from '../experiments/run.js';
 import { createReporter } from '../ui/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
@@ -68,10 +67,15 @@ export async function cmdRun(file: string | undefined, flags: RunFlags): Promise
   try {
     // The first frame is on screen before any heavy work starts.
     await reporter.settle();
+    // Loaded only now, after the first frame: it brings tfjs, which takes a second or more to load.
+    reporter.sink({ type: 'stage', stage: 'load', message: 'loading tfjs and the operators' });
+    await reporter.settle();
+    const { runPipeline } = await import('../experiments/run.js');
     const result = await runPipeline({ ...runOptions(file ?? '', flags), resume: flags.resume, emit: reporter.sink, settle: () => reporter.settle(), signal: abort.signal });
     // For people only: JSON output keeps ending with the result event, as programs reading it expect.
     if (reporter.mode !== 'json') {
       const protocol = (result.protocol ?? 'mmrec') as Protocol;
+      const { summarizeRun } = await import('../experiments/summary.js');
       reporter.sink(summarizeRun(result, { protocol, out: flags.save ? flags.out : undefined, file }));
     }
   } catch (e) {

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { installWasmCopyKernels } from '../ops/kernels/wasm-copy-kernels.js';
 import { UserError } from '../util/errors.js';
 
-export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
-export const backendChoices: BackendChoice[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
+import { backendChoices, type BackendChoice } from './backend-choice.js';
+
+export { backendChoices, type BackendChoice };
 
 export interface BackendInfo {
   /** What was asked for and what runs: e.g. 'wasm' (tfjs backend 'wasm'). */

@@ -79,7 +79,7 @@ export interface LogEvent {
  */
 export interface StageEvent {
   type: 'stage';
-  stage: 'backend' | 'data' | 'compile' | 'constants' | 'training';
+  stage: 'load' | 'backend' | 'data' | 'compile' | 'constants' | 'training';
   /** What is being done, for display: `loading data synth:small`. */
   message: string;
 }

@@ -98,7 +98,7 @@ test('--json through a pipe: an event per stage; Ctrl+C gives an interrupted eve
   assert.equal(await run.exit, 130, run.err());
   const events = run.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; stage?: string; message?: string; epoch?: number });
   const stages = events.filter((e) => e.type === 'stage').map((e) => e.stage);
-  assert.deepEqual(stages, ['backend', 'data', 'compile', 'constants', 'training']);
+  assert.deepEqual(stages, ['load', 'backend', 'data', 'compile', 'constants', 'training']);
   assert.ok(events.findIndex((e) => e.stage === 'constants') < events.findIndex((e) => e.type === 'run_start'));
   const last = events[events.length - 1]!;
   assert.equal(last.type, 'interrupted');
