@@ -2,10 +2,9 @@
  * One seed's training run under the MMRec protocol: per-epoch shuffle, batches (last partial batch kept),
  * one negative per row from the train items excluding the user's own, Adam, lr·a^(epoch/b) per epoch,
  * full-ranking evaluation on valid and test after every `eval_every` epochs, early stopping on the valid
- * metric (strict improvement; stops once more than `patience` evaluations in a row failed to improve, as
- * MMRec counts; never with `early_stopping.stop: false`), and test reported at the best valid epoch. Emits events;
- * never prints. Its parts live apart and are tested alone: the batches in data/sampler.ts (BatchIterator), one
- * optimisation step in step.ts, the stopping rule in early-stopping.ts.
+ * metric (the rule is written down in early-stopping.ts), and test reported at the best valid epoch. Emits
+ * events; never prints. Its parts live apart and are tested alone: the batches in data/sampler.ts
+ * (BatchIterator), one optimisation step in step.ts, the stopping rule in early-stopping.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { LeanAdam } from './adam.js';
