@@ -26,6 +26,8 @@ export {
   NegativeSampler,
   allocBatch,
   fillBatch,
+  BatchIterator,
+  EpochBatches,
   DEFAULT_BATCH_SIZE,
   type Batch,
 } from './sampler.js';

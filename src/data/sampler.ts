@@ -109,3 +109,65 @@ export function fillBatch(train: Interactions, order: Int32Array, start: number,
   sampler.sample(users, rng, neg);
   return { users, pos, neg };
 }
+
+/**
+ * The training batches of every epoch: each `epoch()` draws a fresh shuffle of the train rows from `shuffle`,
+ * then its batches (in order, the last one possibly shorter) take their negatives from `negatives`. The two
+ * streams are separate so that the shuffle of an epoch does not depend on how many draws the negatives took.
+ */
+export class BatchIterator {
+  readonly batchSize: number;
+  /** Batches per epoch. */
+  readonly count: number;
+  private readonly sampler: NegativeSampler;
+  private readonly buf: Batch;
+
+  constructor(
+    private readonly ds: { train: Interactions; trainByUser: UserItems; trainItems: Int32Array; nItems: number },
+    batchSize: number,
+    private readonly rng: { shuffle: RandomStream; negatives: RandomStream },
+  ) {
+    const n = ds.train.users.length;
+    // A batch never holds more than the train rows, so a batch_size beyond them sizes no buffer by itself.
+    this.batchSize = Math.min(batchSize, Math.max(1, n));
+    this.count = batchCount(n, this.batchSize);
+    this.sampler = new NegativeSampler(ds);
+    this.buf = allocBatch(this.batchSize);
+  }
+
+  /** Starts an epoch: its shuffle is drawn now; its batches are read in order with `batch(0)`, `batch(1)`, ... */
+  epoch(): EpochBatches {
+    const order = epochOrder(this.ds.train.users.length, this.rng.shuffle);
+    return new EpochBatches(order, this.batchSize, (s, e) => fillBatch(this.ds.train, order, s, e, this.sampler, this.rng.negatives, this.buf));
+  }
+}
+
+/** One epoch's batches; each is a view into buffers the next batch overwrites. */
+export class EpochBatches implements Iterable<Batch> {
+  readonly count: number;
+  private next = 0;
+
+  constructor(
+    /** The epoch's permutation of the train rows. */
+    readonly order: Int32Array,
+    private readonly batchSize: number,
+    private readonly fill: (start: number, end: number) => Batch,
+  ) {
+    this.count = batchCount(order.length, batchSize);
+  }
+
+  /**
+   * Batch b of the epoch. Batches draw their negatives from one stream in turn, so they must be asked for in
+   * order: any other order would change every later batch.
+   */
+  batch(b: number): Batch {
+    if (b !== this.next || b >= this.count) throw new Error(`batch ${b} asked for, but the next batch of this epoch is ${this.next} of ${this.count}`);
+    this.next++;
+    const start = b * this.batchSize;
+    return this.fill(start, Math.min(this.order.length, start + this.batchSize));
+  }
+
+  *[Symbol.iterator](): Iterator<Batch> {
+    while (this.next < this.count) yield this.batch(this.next);
+  }
+}

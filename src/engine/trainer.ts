@@ -2,22 +2,23 @@
  * One seed's training run under the MMRec protocol: per-epoch shuffle, batches (last partial batch kept),
  * one negative per row from the train items excluding the user's own, Adam, lr·a^(epoch/b) per epoch,
  * full-ranking evaluation on valid and test after every `eval_every` epochs, early stopping on the valid
- * metric (strict improvement; stops once more than `patience` evaluations in a row failed to improve, as
- * MMRec counts; never with `early_stopping.stop: false`), and test reported at the best valid epoch. Emits events;
- * never prints.
+ * metric (the rule is written down in early-stopping.ts), and test reported at the best valid epoch. Emits
+ * events; never prints. Its parts live apart and are tested alone: the batches in data/sampler.ts
+ * (BatchIterator), one optimisation step in step.ts, the stopping rule in early-stopping.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { LeanAdam } from './adam.js';
 import type { Dataset } from '../data/types.js';
-import { epochOrder, NegativeSampler } from '../data/sampler.js';
+import { BatchIterator, type EpochBatches } from '../data/sampler.js';
 import type { Pipeline } from '../dsl/types.js';
-import type { Batch } from '../ops/types.js';
 import { rootStream } from '../util/streams.js';
 import { evaluateFullRanking, evaluateFullRankingPerUser, type PerUserMetric } from './evaluator.js';
 import type { EpochEndEvent, EvalEvent, EventSink, Metrics, SeedEndEvent } from './events.js';
 import type { Model } from './executor.js';
-import { NumericalError, InterruptedError } from './errors.js';
+import { InterruptedError } from './errors.js';
 import type { Profiler } from './profiler.js';
+import { EarlyStopping } from './early-stopping.js';
+import { step, type StepSetup } from './step.js';
 
 export async function optimizerState(opt: tf.Optimizer): Promise<TrainerState['optimizer']> {
   const ws = await opt.getWeights();
@@ -137,27 +138,40 @@ export function evaluateModel(model: Model, ds: Dataset, pipeline: Pipeline, per
   }
 }
 
+/** Steps through one epoch's batches (0-based `epoch`); returns the mean of each loss over the batches. */
+async function trainEpoch(batches: EpochBatches, setup: StepSetup, epoch: number, opts: Pick<TrainSeedOptions, 'emit' | 'signal' | 'profiler'>): Promise<Record<string, number>> {
+  const sums: Record<string, number> = {};
+  for (let b = 0; b < batches.count; b++) {
+    // The epochs before this one are finished and checkpointed: the run can continue after them.
+    if (opts.signal?.aborted) throw new InterruptedError(`interrupted after epoch ${epoch}`, epoch);
+    const tSample = performance.now();
+    const batch = batches.batch(b);
+    opts.profiler?.add('sampling', performance.now() - tSample);
+    const losses = step(setup, batch, epoch, `in epoch ${epoch + 1}, batch ${b + 1}`);
+    for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
+    opts.emit({ type: 'batch', epoch: epoch + 1, batch: b + 1, batches: batches.count, losses });
+    await tick();
+  }
+  const means: Record<string, number> = {};
+  for (const [k, v] of Object.entries(sums)) means[k] = v / batches.count;
+  return means;
+}
+
 export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, opts: TrainSeedOptions): Promise<SeedOutcome> {
   const { train: tr } = pipeline;
   const emit = opts.emit;
   // Each stream is the fork train/<name> of the seed's root stream, from the generator train.rng names.
   const stream = (name: 'negatives' | 'shuffle' | 'step') => rootStream(tr.rng?.[name] ?? 'sfc32', opts.seed).fork('train').fork(name);
-  const sampler = new NegativeSampler(ds);
   const negRng = stream('negatives');
   const shuffleRng = stream('shuffle');
   const stepRng = stream('step');
+  const batches = new BatchIterator(ds, tr.batch_size, { shuffle: shuffleRng, negatives: negRng });
   // tfjs's Adam arithmetic and state without its all-variables memory peak (adam.ts).
   const optimizer = new LeanAdam(tr.optimizer.adam.lr, 0.9, 0.999, tr.optimizer.adam.eps ?? 1e-8);
-  const vars = model.trainableVariables();
+  const setup: StepSetup = { model, optimizer, vars: model.trainableVariables(), rng: stepRng, detectAnomaly: opts.detectAnomaly, profiler: opts.profiler };
   const nTrain = ds.train.users.length;
-  // A batch never holds more than the train rows, so a batch_size beyond them sizes no buffer by itself.
-  const bs = Math.min(tr.batch_size, Math.max(1, nTrain));
-  const batches = Math.ceil(nTrain / bs);
   const metric = tr.early_stopping.metric;
   const [lrA, lrB] = tr.lr_schedule;
-  // Whether `patience` ends the run; without it every epoch runs and the best valid epoch is only tracked.
-  const stops = tr.early_stopping.stop !== false;
-  const patienceExceeded = (since: number) => stops && since > tr.early_stopping.patience;
   const started = Date.now();
 
   emit({
@@ -171,21 +185,18 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     nUsers: ds.nUsers,
     nItems: ds.nItems,
     nTrain,
-    batchesPerEpoch: batches,
+    batchesPerEpoch: batches.count,
     maxEpochs: tr.epochs,
     parameters: model.parameterCount(),
     runDir: opts.runDir,
   });
 
-  let best = -1;
-  let bestEpoch = -1;
+  let stopping = new EarlyStopping(tr.early_stopping);
   let bestValid: Metrics = {};
   let bestTest: Metrics = {};
   let bestTestPerUser: PerUserMetric | undefined;
   let bestWeights = model.snapshot();
-  let sinceBest = 0;
   let epochsRun = 0;
-  let stoppedEarly = false;
   let trainSeconds = 0;
   const r = opts.resume;
   if (r) {
@@ -194,117 +205,38 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     shuffleRng.setState(r.rng.shuffle);
     negRng.setState(r.rng.negatives);
     stepRng.setState(r.rng.step);
-    ({ best, bestEpoch, bestValid, bestTest, bestTestPerUser, sinceBest, trainSeconds } = r);
+    stopping = EarlyStopping.resume(tr.early_stopping, r);
+    ({ bestValid, bestTest, bestTestPerUser, trainSeconds } = r);
     bestWeights = r.bestWeights;
     epochsRun = r.epochsDone;
     if (opts.history) emit({ type: 'history', seed: opts.seed, epochsDone: r.epochsDone, events: opts.history });
-    emit({ type: 'log', level: 'info', message: `resumed seed ${opts.seed} after epoch ${r.epochsDone} (best epoch so far ${bestEpoch})` });
-    stoppedEarly = patienceExceeded(sinceBest);
+    emit({ type: 'log', level: 'info', message: `resumed seed ${opts.seed} after epoch ${r.epochsDone} (best epoch so far ${stopping.bestEpoch})` });
   }
   const capture = async (): Promise<TrainerState> => ({
     epochsDone: epochsRun,
-    best,
-    bestEpoch,
+    ...stopping.counters(),
     bestValid,
     bestTest,
     bestTestPerUser,
-    sinceBest,
     trainSeconds,
     rng: { shuffle: shuffleRng.getState(), negatives: negRng.getState(), step: stepRng.getState() },
     weights: model.snapshot(),
     bestWeights,
     optimizer: await optimizerState(optimizer),
   });
-  const users = new Int32Array(bs);
-  const pos = new Int32Array(bs);
-  const negBuf = new Int32Array(bs);
 
-  if (epochsRun < tr.epochs && !stoppedEarly) emit({ type: 'stage', stage: 'training', message: `epoch ${epochsRun + 1} running` });
+  if (epochsRun < tr.epochs && !stopping.stopped) emit({ type: 'stage', stage: 'training', message: `epoch ${epochsRun + 1} running` });
   try {
-    for (let epoch = epochsRun; epoch < tr.epochs && !stoppedEarly; epoch++) {
+    for (let epoch = epochsRun; epoch < tr.epochs && !stopping.stopped; epoch++) {
       const lr = tr.optimizer.adam.lr * Math.pow(lrA, epoch / lrB);
       // tfjs's Adam reads learningRate on every update, so the schedule is a per-epoch assignment.
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       emit({ type: 'epoch_start', epoch: epoch + 1, lr });
       const t0 = Date.now();
-      const order = epochOrder(nTrain, shuffleRng);
-      const sums: Record<string, number> = {};
-      for (let b = 0; b < batches; b++) {
-        if (opts.signal?.aborted) throw new InterruptedError(`interrupted after epoch ${epochsRun}`, epochsRun);
-        const start = b * bs;
-        const n = Math.min(nTrain, start + bs) - start;
-        const u = users.subarray(0, n);
-        const p = pos.subarray(0, n);
-        for (let k = 0; k < n; k++) {
-          const row = order[start + k]!;
-          u[k] = ds.train.users[row]!;
-          p[k] = ds.train.items[row]!;
-        }
-        const prof = opts.profiler;
-        const tSample = performance.now();
-        const neg = sampler.sample(u, negRng, negBuf.subarray(0, n));
-        prof?.add('sampling', performance.now() - tSample);
-        let names: string[] = [];
-        let kept: tf.Tensor | undefined;
-        let forwardMs = 0;
-        const tStep = performance.now();
-        tf.tidy(() => {
-          const batch: Batch = {
-            size: n,
-            users: tf.tensor1d(u, 'int32'),
-            pos: tf.tensor1d(p, 'int32'),
-            neg: tf.tensor1d(neg, 'int32'),
-            usersHost: u,
-            posHost: p,
-            negHost: neg,
-          };
-          const ctx = model.context(true, batch, epoch, stepRng);
-          if (opts.detectAnomaly) ctx.detectAnomaly = true;
-          if (prof) ctx.onOp = (node, op, ms) => prof.op(node, op, ms);
-          const { grads } = tf.variableGrads(() => {
-            const tFwd = performance.now();
-            const { total, terms } = (() => {
-              try {
-                return model.losses(ctx);
-              } catch (e) {
-                if (e instanceof NumericalError) throw new NumericalError(`${e.message} in epoch ${epoch + 1}, batch ${b + 1}`);
-                throw e;
-              }
-            })();
-            names = [...terms.keys()];
-            // Kept out of the tape's clean-up so the terms can be read once the step is applied.
-            kept = tf.keep(tf.stack([...terms.values(), total]));
-            forwardMs = performance.now() - tFwd;
-            return total;
-          }, vars);
-          const tOpt = performance.now();
-          optimizer.applyGradients(grads as tf.NamedTensorMap as never);
-          if (prof) {
-            prof.add('optimizer', performance.now() - tOpt);
-            prof.add('forward', forwardMs);
-            prof.add('backward', tOpt - tStep - forwardMs);
-          }
-        });
-        const tRead = performance.now();
-        const vals = kept!.dataSync();
-        kept!.dispose();
-        prof?.add('read losses', performance.now() - tRead);
-        const losses: Record<string, number> = {};
-        names.forEach((name, i) => (losses[name] = vals[i]!));
-        losses.total = vals[names.length]!;
-        if (!Number.isFinite(losses.total)) {
-          const bad = names.find((nm) => !Number.isFinite(losses[nm]!)) ?? 'total';
-          throw new NumericalError(`loss '${bad}' became ${losses[bad]} in epoch ${epoch + 1}, batch ${b + 1}`);
-        }
-        for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v;
-        emit({ type: 'batch', epoch: epoch + 1, batch: b + 1, batches, losses });
-        await tick();
-      }
+      const means = await trainEpoch(batches.epoch(), setup, epoch, opts);
       const secs = (Date.now() - t0) / 1000;
       trainSeconds += secs;
       epochsRun = epoch + 1;
-      const means: Record<string, number> = {};
-      for (const [k, v] of Object.entries(sums)) means[k] = v / batches;
       emit({ type: 'epoch_end', epoch: epoch + 1, losses: means, trainSeconds: secs, tensors: tf.memory().numTensors });
 
       if ((epoch + 1) % tr.eval_every !== 0 && epoch + 1 < tr.epochs) {
@@ -316,16 +248,13 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
       opts.profiler?.add('evaluation', Date.now() - e0);
       const score = valid[metric];
       if (score === undefined) throw new Error(`early-stopping metric ${metric} was not computed`);
-      const improved = score > best;
+      const improved = stopping.update(epoch + 1, score);
       if (improved) {
-        best = score;
-        bestEpoch = epoch + 1;
         bestValid = valid;
         bestTest = test;
         bestTestPerUser = testPerUser;
         bestWeights = model.snapshot();
-        sinceBest = 0;
-      } else sinceBest++;
+      }
       emit({
         type: 'eval',
         epoch: epoch + 1,
@@ -333,12 +262,11 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
         test,
         evalSeconds: (Date.now() - e0) / 1000,
         improved,
-        bestEpoch,
+        bestEpoch: stopping.bestEpoch,
         bestValid,
         bestTest,
-        patienceLeft: stops ? tr.early_stopping.patience - sinceBest : Infinity,
+        patienceLeft: stopping.patienceLeft,
       });
-      if (patienceExceeded(sinceBest)) stoppedEarly = true;
       await opts.onEpoch?.({ epochsDone: epochsRun, improved, state: capture });
       await tick();
     }
@@ -350,11 +278,11 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     type: 'seed_end',
     seed: opts.seed,
     seedIndex: opts.seedIndex,
-    bestEpoch,
+    bestEpoch: stopping.bestEpoch,
     epochs: epochsRun,
     valid: bestValid,
     test: bestTest,
-    stoppedEarly,
+    stoppedEarly: stopping.stopped,
     seconds,
     secondsPerEpoch: epochsRun ? trainSeconds / epochsRun : 0,
   };
