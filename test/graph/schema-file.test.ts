@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, PIPELINES } from '../helpers.js';
-import { pipelineSchema } from '../../src/graph/schema.js';
+import { REPO_ROOT, shippedYamlFiles } from '../helpers.js';
+import { pipelineSchema, pipelineSourceSchema } from '../../src/graph/schema.js';
 import { registry } from '../../src/ops/registry.js';
 import { baseSchema } from '../../src/dsl/base-schema.js';
 
@@ -12,10 +12,16 @@ test('schemas/pipeline.schema.json is generated from the op registry and is curr
   assert.deepEqual(onDisk, JSON.parse(JSON.stringify(pipelineSchema(registry))));
 });
 
-test('every shipped pipeline points editors at the schema', () => {
-  const walk = (d: string): string[] =>
-    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.yaml') ? [join(d, e.name)] : []));
-  for (const f of walk(PIPELINES)) assert.match(readFileSync(f, 'utf8'), /^# yaml-language-server: \$schema=(\.\.\/)+schemas\/pipeline\.schema\.json$/m, f);
+test('schemas/pipeline-source.schema.json is generated from the op registry and is current (run `anchorflow schema --source --write`)', () => {
+  const onDisk = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas', 'pipeline-source.schema.json'), 'utf8'));
+  assert.deepEqual(onDisk, JSON.parse(JSON.stringify(pipelineSourceSchema(registry))));
+});
+
+test('every shipped pipeline points editors at the source-file schema', () => {
+  // The source schema, not the resolved one: editors see the file as written (${...}, partial extends files).
+  const files = shippedYamlFiles();
+  assert.ok(files.length >= 20, `only ${files.length} shipped YAML files found`);
+  for (const f of files) assert.match(readFileSync(f, 'utf8'), /^# yaml-language-server: \$schema=(\.\.\/)+schemas\/pipeline-source\.schema\.json$/m, f);
 });
 
 test('every op parameter has a description and examples (editor hover text)', () => {
