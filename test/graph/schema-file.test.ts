@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, shippedYamlFiles } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, REPO_ROOT, shippedYamlFiles } from '../helpers.js';
 import { pipelineSchema, pipelineSourceSchema } from '../../src/graph/schema.js';
 import { registry } from '../../src/ops/registry.js';
 import { baseSchema } from '../../src/dsl/base-schema.js';
@@ -15,6 +16,16 @@ test('schemas/pipeline.schema.json is generated from the op registry and is curr
 test('schemas/pipeline-source.schema.json is generated from the op registry and is current (run `anchorflow schema --source --write`)', () => {
   const onDisk = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas', 'pipeline-source.schema.json'), 'utf8'));
   assert.deepEqual(onDisk, JSON.parse(JSON.stringify(pipelineSourceSchema(registry))));
+});
+
+test('`anchorflow schema` prints the resolved schema, `schema --source` the source-file schema', () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const resolved = cli('schema');
+  assert.equal(resolved.status, 0, resolved.stderr);
+  assert.equal(resolved.stdout, readFileSync(join(REPO_ROOT, 'schemas', 'pipeline.schema.json'), 'utf8'));
+  const source = cli('schema', '--source');
+  assert.equal(source.status, 0, source.stderr);
+  assert.equal(source.stdout, readFileSync(join(REPO_ROOT, 'schemas', 'pipeline-source.schema.json'), 'utf8'));
 });
 
 test('every shipped pipeline points editors at the source-file schema', () => {
