@@ -11,7 +11,7 @@ export { denseIn, listIn, sameDim, expectDims } from './ops/shape.js';
 export { makeDense, activate } from './ops/builtin/linear.js';
 export { spmm } from './ops/kernels/spmm.js';
 export { gatherRows } from './ops/kernels/gather-rows.js';
-export { compile, renderText, renderDot, renderMermaid, pipelineSchema } from './graph/index.js';
+export { compile, renderText, renderDot, renderMermaid, pipelineSchema, pipelineSourceSchema } from './graph/index.js';
 export type { CompiledGraph, CompiledNode } from './graph/types.js';
 export { loadDataset } from './data/index.js';
 export type { Dataset, FeatureSource, DataSpec } from './data/types.js';

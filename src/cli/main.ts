@@ -147,8 +147,9 @@ export function buildProgram(): Command {
 
   program
     .command('schema')
-    .description('print the pipeline JSON Schema generated from the op registry')
-    .option('--write', 'write it to schemas/pipeline.schema.json')
+    .description('print the pipeline JSON Schema generated from the op registry (the resolved document that check validates)')
+    .option('--source', 'the schema of a pipeline file as written, for editors: ${...} expressions, partial files that extend another (JSON Schema 2020-12)')
+    .option('--write', 'write it to schemas/pipeline.schema.json (with --source: schemas/pipeline-source.schema.json)')
     .action(lazy(() => import('./schema.js'), 'cmdSchema'));
 
   program.hook('preAction', async (cmd) => {

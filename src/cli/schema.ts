@@ -1,15 +1,18 @@
 import { writeFileAtomic } from '../util/atomic.js';
-import { pipelineSchema } from '../graph/schema.js';
+import { pipelineSchema, pipelineSourceSchema } from '../graph/schema.js';
 import { registry } from '../ops/registry.js';
-import { defaultSchemaPath } from '../dsl/index.js';
+import { defaultSchemaPath, defaultSourceSchemaPath } from '../dsl/index.js';
 
-export function schemaText(): string {
-  return JSON.stringify(pipelineSchema(registry), null, 2) + '\n';
+/** The resolved-document schema (what `check` validates), or with `source` the schema of a file as written. */
+export function schemaText(source = false): string {
+  return JSON.stringify(source ? pipelineSourceSchema(registry) : pipelineSchema(registry), null, 2) + '\n';
 }
 
-export async function cmdSchema(flags: { write?: boolean }): Promise<void> {
+export async function cmdSchema(flags: { write?: boolean; source?: boolean }): Promise<void> {
+  const text = schemaText(flags.source === true);
   if (flags.write) {
-    writeFileAtomic(defaultSchemaPath(), schemaText());
-    process.stdout.write(`wrote ${defaultSchemaPath()}\n`);
-  } else process.stdout.write(schemaText());
+    const path = flags.source ? defaultSourceSchemaPath() : defaultSchemaPath();
+    writeFileAtomic(path, text);
+    process.stdout.write(`wrote ${path}\n`);
+  } else process.stdout.write(text);
 }

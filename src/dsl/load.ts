@@ -73,6 +73,11 @@ export function defaultSchemaPath(): string {
   return join(packageRoot(), 'schemas', 'pipeline.schema.json');
 }
 
+/** `schemas/pipeline-source.schema.json`: the schema of a file as written, for editors (see source-schema.ts). */
+export function defaultSourceSchemaPath(): string {
+  return join(packageRoot(), 'schemas', 'pipeline-source.schema.json');
+}
+
 export function loadSchemaFile(path: string = defaultSchemaPath()): object {
   let text: string;
   try {

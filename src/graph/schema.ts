@@ -1,9 +1,11 @@
 /**
- * The pipeline JSON Schema, generated from the op registry so editors, `check` and the ops never disagree.
- * schemas/pipeline.schema.json is this output written to disk (`anchorflow schema --write`); a test checks
- * that the committed file is current.
+ * The pipeline JSON Schemas, generated from the op registry so editors, `check` and the ops never disagree.
+ * schemas/pipeline.schema.json (the resolved document, what `check` validates) and
+ * schemas/pipeline-source.schema.json (a file as written, what editors validate) are these outputs written to
+ * disk (`anchorflow schema --write`, `anchorflow schema --source --write`); a test checks that both are current.
  */
 import { buildPipelineSchema } from '../dsl/base-schema.js';
+import { buildSourceSchema } from '../dsl/source-schema.js';
 import type { OpRegistry } from '../ops/registry.js';
 
 export function pipelineSchema(registry: OpRegistry): Record<string, unknown> {
@@ -16,4 +18,9 @@ export function pipelineSchema(registry: OpRegistry): Record<string, unknown> {
       loss: op.loss,
     })),
   ) as Record<string, unknown>;
+}
+
+/** The schema of a pipeline file as written: `${...}` expressions, partial files that extend another. */
+export function pipelineSourceSchema(registry: OpRegistry): Record<string, unknown> {
+  return buildSourceSchema(pipelineSchema(registry));
 }

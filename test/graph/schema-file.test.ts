@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, PIPELINES } from '../helpers.js';
-import { pipelineSchema } from '../../src/graph/schema.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, REPO_ROOT, shippedYamlFiles } from '../helpers.js';
+import { pipelineSchema, pipelineSourceSchema } from '../../src/graph/schema.js';
 import { registry } from '../../src/ops/registry.js';
 import { baseSchema } from '../../src/dsl/base-schema.js';
 
@@ -12,10 +13,26 @@ test('schemas/pipeline.schema.json is generated from the op registry and is curr
   assert.deepEqual(onDisk, JSON.parse(JSON.stringify(pipelineSchema(registry))));
 });
 
-test('every shipped pipeline points editors at the schema', () => {
-  const walk = (d: string): string[] =>
-    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.yaml') ? [join(d, e.name)] : []));
-  for (const f of walk(PIPELINES)) assert.match(readFileSync(f, 'utf8'), /^# yaml-language-server: \$schema=(\.\.\/)+schemas\/pipeline\.schema\.json$/m, f);
+test('schemas/pipeline-source.schema.json is generated from the op registry and is current (run `anchorflow schema --source --write`)', () => {
+  const onDisk = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas', 'pipeline-source.schema.json'), 'utf8'));
+  assert.deepEqual(onDisk, JSON.parse(JSON.stringify(pipelineSourceSchema(registry))));
+});
+
+test('`anchorflow schema` prints the resolved schema, `schema --source` the source-file schema', () => {
+  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const resolved = cli('schema');
+  assert.equal(resolved.status, 0, resolved.stderr);
+  assert.equal(resolved.stdout, readFileSync(join(REPO_ROOT, 'schemas', 'pipeline.schema.json'), 'utf8'));
+  const source = cli('schema', '--source');
+  assert.equal(source.status, 0, source.stderr);
+  assert.equal(source.stdout, readFileSync(join(REPO_ROOT, 'schemas', 'pipeline-source.schema.json'), 'utf8'));
+});
+
+test('every shipped pipeline points editors at the source-file schema', () => {
+  // The source schema, not the resolved one: editors see the file as written (${...}, partial extends files).
+  const files = shippedYamlFiles();
+  assert.ok(files.length >= 20, `only ${files.length} shipped YAML files found`);
+  for (const f of files) assert.match(readFileSync(f, 'utf8'), /^# yaml-language-server: \$schema=(\.\.\/)+schemas\/pipeline-source\.schema\.json$/m, f);
 });
 
 test('every op parameter has a description and examples (editor hover text)', () => {
