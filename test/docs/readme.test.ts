@@ -39,3 +39,10 @@ test('every relative link in the README points at a file that exists', () => {
   const missing = links.filter((l) => !existsSync(join(REPO_ROOT, l)));
   assert.deepEqual(missing, []);
 });
+
+test('every YAML example in the README is plain YAML 1.2 (what an editor and other tools read)', async () => {
+  const { load } = await import('js-yaml');
+  const blocks = [...readme.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+  assert.ok(blocks.length >= 2);
+  for (const b of blocks) assert.doesNotThrow(() => load(b), `not YAML 1.2:\n${b.slice(0, 200)}`);
+});
