@@ -14,10 +14,13 @@ import { spawnSync } from 'node:child_process';
  */
 const LONG = [
   'test/zoo/zoo.test.js',
+  'test/zoo/zoo-compare.test.js',
   'test/robustness/fuzz.test.js',
-  'test/sweep/sweep.test.js',
+  'test/sweep/',
   'test/pipelines.test.js',
   'test/engine/reference-mode.test.js',
+  'test/engine/resume.test.js',
+  'test/cli/watch.test.js',
   'test/hostile/',
 ];
 
