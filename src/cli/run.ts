@@ -48,11 +48,8 @@ export async function cmdRun(file: string | undefined, flags: RunFlags): Promise
     if (!file) throw new UserError('--watch needs a pipeline file to watch', { file: '--watch' });
     return (await import('./watch.js')).runWatch(file, flags);
   }
-  if (flags.reference) {
-    // The environment carries it into sweep / watch child processes too.
-    process.env.ANCHORFLOW_REFERENCE = '1';
-    setReferenceMode(true);
-  }
+  // A flag: child processes get it as ANCHORFLOW_REFERENCE (util/flags.ts flagEnv).
+  if (flags.reference) setReferenceMode(true);
   const abort = new AbortController();
   // A reader that went away (`anchorflow run ... | head`) ends the run quietly, like SIGPIPE would.
   const reporter = createReporter({ mode: reporterMode(flags), onClosedEarly: () => abort.abort() });
