@@ -10,6 +10,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/util/atomic.js';
+import { flag } from '../src/util/flags.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
@@ -28,7 +29,7 @@ const models: Record<string, string> = {
 const chosen = opt('models', Object.keys(models).join(',')).split(',');
 const epochs = Number(opt('epochs', '3')) + 1;
 const dataset = opt('dataset', 'baby');
-const dataDir = opt('data-dir', process.env.ANCHORFLOW_DATA_DIR ?? join(repo, '..', 'shared', 'datasets'));
+const dataDir = opt('data-dir', flag('dataDir') ?? join(repo, '..', 'shared', 'datasets'));
 
 const rows: Record<string, unknown>[] = [];
 for (const m of chosen) {

@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { backendOption, collect, dataOptions, nonNegativeInt, outputModeOptions, poolOptions, positiveInt, protocolOption, seedOptions } from './options.js';
 import { formatUserError, isUserError } from '../util/errors.js';
 import { loadPlugins } from './plugins.js';
+import { checkFlags } from '../util/flags.js';
 
 /**
  * A command's module is imported when that command runs, so that `--help`, `--version`, a usage error and the
@@ -153,6 +154,8 @@ export function buildProgram(): Command {
     .action(lazy(() => import('./schema.js'), 'cmdSchema'));
 
   program.hook('preAction', async (cmd) => {
+    // A bad ANCHORFLOW_* value is refused before any command does work, whichever command reads it.
+    checkFlags();
     await loadPlugins(cmd.optsWithGlobals().plugin ?? []);
   });
   return program;

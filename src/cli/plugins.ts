@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { UserError } from '../util/errors.js';
 import { pluginSpecifier } from '../util/plugins.js';
+import { flag, flagVariable } from '../util/flags.js';
 
 interface NamedPlugin {
   name: string;
@@ -38,8 +39,8 @@ const KNOWN_SCHEMES = new Set(['data', 'http', 'https', 'blob', 'javascript', 'f
 
 /** The plugins the user named, environment first; each checked (no URLs) before anything is imported. */
 function namedPlugins(flags: string[]): NamedPlugin[] {
-  const env = splitPluginEnv(process.env.ANCHORFLOW_PLUGINS);
-  const all = [...env.map((name) => ({ name, source: 'ANCHORFLOW_PLUGINS' })), ...flags.map((name) => ({ name, source: '--plugin' }))];
+  const env = splitPluginEnv(flag('plugins'));
+  const all = [...env.map((name) => ({ name, source: flagVariable('plugins') })), ...flags.map((name) => ({ name, source: '--plugin' }))];
   for (const p of all) pluginSpecifier(p.name, p.source);
   return all;
 }

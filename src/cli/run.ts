@@ -44,14 +44,11 @@ export async function cmdRun(file: string | undefined, flags: RunFlags): Promise
   if (!file && !flags.resume) throw new UserError('run needs a pipeline file, or --resume <run-dir>', { file: 'anchorflow run' });
   if (file && flags.resume) throw new UserError('give either a pipeline file or --resume <run-dir>, not both', { file: '--resume' });
   if (file) checkPipelinePath(file);
+  // Before the watch branch: the runs `--watch` restarts are in this process and must see it too.
+  if (flags.reference) setReferenceMode(true);
   if (flags.watch) {
     if (!file) throw new UserError('--watch needs a pipeline file to watch', { file: '--watch' });
     return (await import('./watch.js')).runWatch(file, flags);
-  }
-  if (flags.reference) {
-    // The environment carries it into sweep / watch child processes too.
-    process.env.ANCHORFLOW_REFERENCE = '1';
-    setReferenceMode(true);
   }
   const abort = new AbortController();
   // A reader that went away (`anchorflow run ... | head`) ends the run quietly, like SIGPIPE would.

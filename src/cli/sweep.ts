@@ -6,6 +6,7 @@ import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from '
 import type { Protocol } from '../experiments/protocol.js';
 import { pluginList } from './plugins.js';
 import { checkPipelinePath } from './pipeline-path.js';
+import { flag } from '../util/flags.js';
 
 interface SweepFlags extends DataFlags, OutputModeFlags {
   set: string[];
@@ -35,7 +36,7 @@ export function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
 
 export async function cmdSweep(file: string, flags: SweepFlags, cmd?: Command): Promise<void> {
   checkPipelinePath(file);
-  const queue = flags.queue ?? process.env.ANCHORFLOW_QUEUE;
+  const queue = flags.queue ?? flag('queue');
   const reporter = createSweepReporter({ mode: reporterMode(flags) });
   const stop = abortOnSignals();
   try {

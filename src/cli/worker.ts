@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { runWorker } from '../experiments/sweep/index.js';
 import type { BackendChoice } from '../engine/backend.js';
 import { UserError } from '../util/errors.js';
+import { flag, flagVariable } from '../util/flags.js';
 import { abortOnSignals } from './sweep.js';
 import { pluginList } from './plugins.js';
 
@@ -16,8 +17,8 @@ interface WorkerFlags {
 }
 
 export async function cmdWorker(flags: WorkerFlags, cmd?: Command): Promise<void> {
-  const queue = flags.queue ?? process.env.ANCHORFLOW_QUEUE;
-  if (!queue) throw new UserError(`worker needs --queue redis://host:port (or ANCHORFLOW_QUEUE)`, { file: '--queue' });
+  const queue = flags.queue ?? flag('queue');
+  if (!queue) throw new UserError(`worker needs --queue redis://host:port (or ${flagVariable('queue')})`, { file: '--queue' });
   const stop = abortOnSignals();
   try {
     await runWorker({

@@ -2,20 +2,20 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
+import { flag, flagVariable } from '../util/flags.js';
 import { buildUserItems, distinctItems } from './csr.js';
 import { resolveFeatures } from './features.js';
 import { readInter } from './inter.js';
 import { generateSynthetic, SYNTH_PRESETS, type SyntheticData } from './synthetic.js';
 import type { DataSpec, Dataset, Interactions } from './types.js';
 
-export const DATA_DIR_ENV = 'ANCHORFLOW_DATA_DIR';
+export const DATA_DIR_ENV = flagVariable('dataDir');
 const SYNTH_PREFIX = 'synth:';
 
 /** The data root: the CLI's --data-dir, else $ANCHORFLOW_DATA_DIR, else none. */
 export function resolveDataDir(cliValue?: string): string | undefined {
   if (cliValue !== undefined && cliValue !== '') return cliValue;
-  const env = process.env[DATA_DIR_ENV];
-  return env !== undefined && env !== '' ? env : undefined;
+  return flag('dataDir');
 }
 
 function isDir(p: string): boolean {

@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Metrics, ResultEvent, SummaryEvent } from '../engine/events.js';
 import { QUICK_EPOCHS, type Protocol } from './protocol.js';
+import { flag } from '../util/flags.js';
 
 /** The model every summary compares with: the simplest graph baseline of the zoo. */
 const BASELINE = 'lightgcn';
@@ -129,7 +130,7 @@ function nextCommands(r: ResultEvent, o: SummaryOptions, hasBaseline: boolean): 
  * datasets when they sit beside the working directory, else a placeholder to fill in.
  */
 function dataRootFlag(): string {
-  if (process.env.ANCHORFLOW_DATA_DIR) return '';
+  if (flag('dataDir')) return '';
   return existsSync(resolve('../shared/datasets/tiktok')) ? ' --data-dir ../shared/datasets' : ' --data-dir <folder holding tiktok/>';
 }
 

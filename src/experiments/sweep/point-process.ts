@@ -5,6 +5,7 @@ import type { BackendChoice } from '../../engine/backend.js';
 import type { EngineEvent, SeedEndEvent } from '../../engine/events.js';
 import type { ChildInput } from './child.js';
 import type { PointTask } from './plan.js';
+import { flagEnv, flagVariable } from '../../util/flags.js';
 
 export const CHILD_ENTRY = fileURLToPath(new URL('./child.js', import.meta.url));
 
@@ -29,8 +30,10 @@ export interface PointRunOptions {
 
 export function runPointProcess(task: PointTask, opts: PointRunOptions): Promise<PointOutcome> {
   return new Promise((resolveOutcome) => {
-    // The point needs no queue: its URL (and password) stays out of the child's environment.
-    const { ANCHORFLOW_QUEUE: _queue, ...env } = process.env;
+    // The point needs no queue: its URL (and password) stays out of the child's environment. Flags set in this
+    // process (`--reference`) go along as their variables.
+    const env = flagEnv();
+    delete env[flagVariable('queue')];
     const child = spawn(process.execPath, [CHILD_ENTRY], { stdio: ['pipe', 'pipe', 'pipe'], env });
     opts.onSpawn?.(child);
     const input: ChildInput = { task, backend: opts.backend, dataDir: opts.dataDir, plugins: opts.plugins, runDir: opts.runDir, fromQueue: opts.fromQueue };

@@ -6,13 +6,16 @@
  * features: about 1.2 s on wasm, the reason the reference code spends minutes per epoch); the matrix only
  * depends on frozen inputs, so it is computed once (the kNN graph of the same features reads it too) and each
  * step gathers its [B, B] block in JS (~35 ms), which is 10x faster than two tfjs gathers on wasm.
- * The matrix costs n² floats: it is only materialised up to COSINE_CACHE_LIMIT entries (n ≈ 8,000 items, as
+ * The matrix costs n² floats: it is only materialised up to cosineCacheLimit() entries (n ≈ 8,000 items, as
  * Baby, TikTok and Office); above that callers fall back to per-step computation.
  */
 import * as tf from '@tensorflow/tfjs';
+import { flag } from '../../util/flags.js';
 
-/** Largest n·n materialised (64M entries = 256 MB); ANCHORFLOW_COSINE_CACHE_MB overrides. */
-export const COSINE_CACHE_LIMIT = (Number(process.env.ANCHORFLOW_COSINE_CACHE_MB) || 256) * 262144;
+/** Largest n·n materialised: the `cosineCacheMb` flag (ANCHORFLOW_COSINE_CACHE_MB) in float32 entries. */
+export function cosineCacheLimit(): number {
+  return flag('cosineCacheMb') * 262144;
+}
 
 const BLOCK = 1024;
 
@@ -75,7 +78,7 @@ export function cachedCosineCount(): number {
 /** The cosine matrix of a constant tensor, memoised by tensor identity; undefined above the size limit. */
 export function cachedCosineMatrix(x: tf.Tensor2D): Float32Array | undefined {
   const n = x.shape[0];
-  if (n * n > COSINE_CACHE_LIMIT) return undefined;
+  if (n * n > cosineCacheLimit()) return undefined;
   let m = cache.get(x);
   if (!m) {
     m = cosineMatrix(x);

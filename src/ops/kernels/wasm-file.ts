@@ -7,11 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flag } from '../../util/flags.js';
 
 const compiled = new Map<string, WebAssembly.Module | undefined>();
 
 export function wasmKernelModule(file: 'kernels.wasm' | 'kernels-heap.wasm'): WebAssembly.Module | undefined {
-  if (process.env.ANCHORFLOW_NO_WASM_KERNELS) return undefined;
+  if (flag('noWasmKernels')) return undefined;
   if (!compiled.has(file)) {
     const here = dirname(fileURLToPath(import.meta.url));
     const path = [`../../../wasm/${file}`, `../../../dist/wasm/${file}`].map((rel) => join(here, rel)).find((p) => existsSync(p));
