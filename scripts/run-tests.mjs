@@ -18,6 +18,7 @@ const LONG = [
   'test/sweep/sweep.test.js',
   'test/pipelines.test.js',
   'test/engine/reference-mode.test.js',
+  'test/engine/backends.test.js',
   'test/hostile/',
 ];
 
