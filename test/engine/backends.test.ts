@@ -6,7 +6,7 @@
  * because the backend is chosen once per process.
  *
  * Tolerances: the two backends sum in different orders (float32), so losses agree to rounding, not bit for bit;
- * a relative 1e-5 leaves an order of magnitude above what was measured on these three pipelines. Metrics are
+ * a relative 1e-5 is well above what these three pipelines show (the test reports its largest). Metrics are
  * computed from rankings, which float32 reordering can only change through a near-tie swapping two items;
  * |difference| < 5e-4 (equal to three decimals) allows one such swap among the 1,000 users.
  */
@@ -28,7 +28,7 @@ interface Case {
 
 // The cpu backend's matMul is plain JS, and what dominates these steps does not depend on the batch size: the
 // projections of every item's wide features (4,096-d image features) run at each step. AnchorRec, with several
-// such projections, takes over a minute of CPU per epoch there, so it trains one epoch (on both backends); a
+// such projections, is by far the slowest of the three there, so it trains one epoch (on both backends); a
 // smaller batch would only add steps.
 const CASES: Case[] = [
   { pipeline: 'lightgcn.yaml', epochs: 2 },
