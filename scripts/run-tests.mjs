@@ -21,6 +21,7 @@ const LONG = [
   'test/engine/reference-mode.test.js',
   'test/engine/resume.test.js',
   'test/cli/watch.test.js',
+  'test/engine/backends.test.js',
   'test/hostile/',
 ];
 

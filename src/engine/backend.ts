@@ -1,11 +1,14 @@
 /**
  * Backend choice. `auto` tries tfjs-node-gpu (CUDA), then tfjs-node, then wasm, then cpu. The two native
  * packages are optionalDependencies: where their install fails (no libtensorflow download, as on this
- * project's machines) npm drops them and the import fails with MODULE_NOT_FOUND, so each is tried and skipped.
+ * project's machines) npm drops them, so under `auto` each is tried and skipped (native-backend.ts); asked for
+ * by name, one that cannot run is a user error that says what is missing and how to install it.
+ * The project's own kernels serve the wasm backend only; every other backend runs tfjs's stock kernels.
  */
 import * as tf from '@tensorflow/tfjs';
 import { installWasmCopyKernels } from '../ops/kernels/wasm-copy-kernels.js';
 import { UserError } from '../util/errors.js';
+import { describeNativeProblem, loadNativeBackend, summariseNativeProblem } from './native-backend.js';
 
 import { backendChoices, type BackendChoice } from './backend-choice.js';
 
@@ -22,26 +25,6 @@ export interface BackendInfo {
 
 let active: BackendInfo | undefined;
 
-async function tryNative(pkg: string): Promise<string | undefined> {
-  try {
-    await import(pkg);
-  } catch (e) {
-    return `${pkg} not installed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]})`;
-  }
-  if (!(await tf.setBackend('tensorflow'))) return `${pkg} loaded but its backend did not initialise`;
-  return undefined;
-}
-
-async function hasCudaDevice(): Promise<boolean> {
-  // tfjs-node-gpu falls back to the CPU silently when CUDA is missing; a GPU shows up as a device name.
-  try {
-    const backend = tf.backend() as unknown as { binding?: { TF_Version?: string }; isUsingGpuDevice?: boolean };
-    return backend.isUsingGpuDevice === true;
-  } catch {
-    return false;
-  }
-}
-
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
   if (active && (choice === 'auto' || choice === active.choice)) return active;
   if (!backendChoices.includes(choice))
@@ -51,11 +34,13 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
   const candidates: Exclude<BackendChoice, 'auto'>[] = choice === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [choice];
   for (const c of candidates) {
     let why: string | undefined;
-    if (c === 'node-gpu') {
-      why = await tryNative('@tensorflow/tfjs-node-gpu');
-      if (!why && choice === 'auto' && !(await hasCudaDevice())) why = 'tfjs-node-gpu sees no CUDA device';
-    } else if (c === 'node') why = await tryNative('@tensorflow/tfjs-node');
-    else if (c === 'wasm') {
+    if (c === 'node-gpu' || c === 'node') {
+      const problem = await loadNativeBackend(c);
+      // Asked for by name, a native backend that cannot run is the user's to fix: say what is missing and how
+      // to install it. Under auto it is one skipped candidate among others.
+      if (problem && choice !== 'auto') throw new UserError(describeNativeProblem(c, problem), { file: '--backend' });
+      if (problem) why = summariseNativeProblem(c, problem);
+    } else if (c === 'wasm') {
       await import('@tensorflow/tfjs-backend-wasm');
       // setBackend resolves false (while getBackend may still say 'wasm') when initialisation fails: check it.
       if (!(await tf.setBackend('wasm'))) why = 'the wasm backend failed to initialise';
