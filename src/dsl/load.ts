@@ -28,13 +28,14 @@ export function loadPipeline(file: string, opts: LoadOptions): LoadedPipeline {
   const unused = unusedParamError(tree, files[0] ?? file);
   if (opts.set?.length) applyOverrides(tree, opts.set, opts.schema);
   const resolved = substituteParams(tree);
-  // Thrown after substitution, so that a misspelt reference (`${dimm}`) is reported as such first.
-  if (unused) throw unused;
   const doc = toPlain(resolved);
   const locate = (path: Path) => locateIn(resolved, path);
   const locateKey = (path: Path) => locateKeyIn(resolved, path);
   validateDocument(doc, opts.schema, { locate, locateKey });
   checkEarlyStopping(doc as Pipeline, locate);
+  // Thrown after substitution and validation, so that a misspelt reference (`${dimm}`) and a document the schema
+  // refuses (too many params, a wrong type) are reported as such first.
+  if (unused) throw unused;
   return { pipeline: doc as Pipeline, file, files, locate };
 }
 

@@ -29,7 +29,7 @@ import type { EngineEvent, EventSink, ResultEvent, SeedEndEvent, StageEvent } fr
 import { InterruptedError } from '../engine/errors.js';
 import { RunDir, pipelineHash } from './run-dir.js';
 import { meanStd } from './stats.js';
-import { defaultProtocol, protocolOverrides, selectionText, type Protocol } from './protocol.js';
+import { defaultProtocol, protocolOverrides, QUICK_EPOCHS, selectionText, type Protocol } from './protocol.js';
 import { fromPerUserJson, perUserMetricFor, perUserTestFile, toPerUserJson, type PerUserJson } from './per-user.js';
 
 export interface RunOptions {
@@ -100,14 +100,16 @@ export function overridesFor(o: Pick<RunOptions, 'set' | 'dataset' | 'epochs' | 
 }
 
 /**
- * The protocol a command runs under: the one asked for, else the default for its data (protocol.ts), which needs
- * the dataset the pipeline names once `--set` and `--dataset` have been applied.
+ * The protocol a command runs under: the one asked for, else the default for its data (protocol.ts). The quick
+ * protocol only ever shortens a run: a pipeline whose own budget (with the user's `--epochs` / `--set`) is already
+ * at most QUICK_EPOCHS runs as written (`mmrec`), and so does a sweep point's resolved text.
  */
-export function chooseProtocol(o: Pick<RunOptions, 'protocol' | 'file' | 'set' | 'dataset' | 'dataPath'>): Protocol {
+export function chooseProtocol(o: Pick<RunOptions, 'protocol' | 'file' | 'set' | 'dataset' | 'dataPath' | 'epochs'>): Protocol {
   if (o.protocol !== undefined) return o.protocol;
   if (o.dataPath !== undefined) return 'mmrec';
-  const dataset = o.dataset ?? loadChecked(o.file, o.set ?? []).pipeline.data.dataset;
-  return defaultProtocol(dataset, false);
+  const p = loadChecked(o.file, overridesFor({ set: o.set, dataset: o.dataset, epochs: o.epochs })).pipeline;
+  const protocol = defaultProtocol(p.data.dataset, false);
+  return protocol === 'quick' && p.train.epochs <= QUICK_EPOCHS ? 'mmrec' : protocol;
 }
 
 export function loadChecked(file: string, set: string[] = []): LoadedPipeline {

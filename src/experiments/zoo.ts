@@ -290,7 +290,7 @@ export function zooMarkdown(r: ZooResults): string {
 export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   if (opts.protocol === undefined) {
     const first = (opts.files ?? defaultZooFiles(opts.pipelinesDir))[0];
-    if (first !== undefined) opts = { ...opts, protocol: chooseProtocol({ file: first, set: opts.set, dataset: opts.dataset, dataPath: opts.dataPath }) };
+    if (first !== undefined) opts = { ...opts, protocol: chooseProtocol({ file: first, set: opts.set, dataset: opts.dataset, dataPath: opts.dataPath, epochs: opts.epochs }) };
   }
   const plan = planZoo(opts);
   // Check what --merge carries before hours of training, not after.

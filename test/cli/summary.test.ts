@@ -50,6 +50,10 @@ test('no --protocol: quick on built-in synthetic data, mmrec on a folder or a na
   assert.equal(chooseProtocol({ file, set: ['data.dataset=tiktok'] }), 'mmrec');
   assert.equal(chooseProtocol({ file, dataPath: '/some/folder' }), 'mmrec');
   assert.equal(chooseProtocol({ file, protocol: 'mmrec' }), 'mmrec');
+  // Quick only shortens: a budget already within it runs as written.
+  assert.equal(chooseProtocol({ file, epochs: QUICK_EPOCHS }), 'mmrec');
+  assert.equal(chooseProtocol({ file, set: ['train.epochs=3'] }), 'mmrec');
+  assert.equal(chooseProtocol({ file, epochs: QUICK_EPOCHS + 1 }), 'quick');
   assert.deepEqual(protocolOverrides('quick'), [`train.epochs=${QUICK_EPOCHS}`]);
 });
 
@@ -98,9 +102,9 @@ test('run ends with its summary: the next commands, and LightGCN beside it once 
     spawnSync(process.execPath, [CLI, 'run', join(PIPELINES, pipeline), '--epochs', '1', '--plain', '--out', out], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
   const lg = run('lightgcn.yaml');
   assert.equal(lg.status, 0, lg.stderr);
-  assert.match(lg.stdout, /^lightgcn on synth:small, quick protocol: best epoch 1 of 1/m);
+  assert.match(lg.stdout, /^lightgcn on synth:small, mmrec protocol: best epoch 1 of 1/m);
   const lgDir = /^run directory: (.+)$/m.exec(lg.stdout)![1]!;
-  assert.equal(JSON.parse(readFileSync(join(lgDir, 'run.json'), 'utf8')).protocol, 'quick');
+  assert.equal(JSON.parse(readFileSync(join(lgDir, 'run.json'), 'utf8')).protocol, 'mmrec', '--epochs 1 is within the quick budget');
   assert.match(lg.stdout, /^next:\n {2}npx anchorflow analyze \S+/m);
   const vbpr = run('vbpr.yaml');
   assert.equal(vbpr.status, 0, vbpr.stderr);

@@ -41,7 +41,8 @@ async function runChild(input: ChildInput): Promise<void> {
   const emit = (e: EngineEvent) => {
     if (e.type !== 'batch') process.stdout.write(JSON.stringify(e) + '\n');
   };
-  await runPipeline({ file, seeds: 1, out: false, runDir: input.runDir, backend: input.backend, dataDir: input.dataDir, dataPath: input.task.dataPath, emit });
+  // A point's text is already resolved under its sweep's protocol (recorded in the sweep store): run it as written.
+  await runPipeline({ file, protocol: 'mmrec', seeds: 1, out: false, runDir: input.runDir, backend: input.backend, dataDir: input.dataDir, dataPath: input.task.dataPath, emit });
 }
 
 let buf = '';
