@@ -112,8 +112,23 @@ export function chooseProtocol(o: Pick<RunOptions, 'protocol' | 'file' | 'set' |
   return protocol === 'quick' && p.train.epochs <= QUICK_EPOCHS ? 'mmrec' : protocol;
 }
 
+/**
+ * The schema for the registry's current ops, built once per set of ops: the validator is compiled once per schema
+ * object (dsl/validate.ts), so a fresh object per load would recompile it (about 0.3 s) on every load. A plugin
+ * that registers an op changes the key.
+ */
+let schemaCache: { key: string; schema: Record<string, unknown> } | undefined;
+function currentSchema(): Record<string, unknown> {
+  const key = registry
+    .list()
+    .map((op) => op.name)
+    .join('\0');
+  if (schemaCache?.key !== key) schemaCache = { key, schema: pipelineSchema(registry) };
+  return schemaCache.schema;
+}
+
 export function loadChecked(file: string, set: string[] = []): LoadedPipeline {
-  return loadPipeline(file, { set, schema: pipelineSchema(registry) });
+  return loadPipeline(file, { set, schema: currentSchema() });
 }
 
 /** The feature sources for the chosen dataset: its profile in the pipeline, else `data.features`. */
