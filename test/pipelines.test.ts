@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { PIPELINES } from './helpers.js';
 import { loadChecked, runPipeline } from '../src/experiments/run.js';
 import type { Pipeline } from '../src/dsl/types.js';
@@ -87,3 +89,42 @@ for (const file of ['anchorrec.yaml', 'anchorrec-official.yaml', ...Object.keys(
     assert.ok(r.mean.test['recall@20']! > 0);
   });
 }
+
+/** Sorted keys all the way down: the order in which extends merged a patch is not part of a pipeline's meaning. */
+const canonical = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+
+test('the attribution chain: each step extends the one before and changes something, and the chain ends at the official variant', () => {
+  const dir = join(PIPELINES, 'attribution');
+  const steps = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  assert.deepEqual(steps.map((f) => Number(f.split('-')[0])), [1, 2, 3, 4, 5, 6], 'steps 1..6; step 7 is anchorrec-official.yaml');
+  let before = flagship;
+  for (const f of steps) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    const parent = /^extends: (.+)$/m.exec(text)?.[1];
+    assert.equal(parent, before === flagship ? '../anchorrec.yaml' : steps[steps.indexOf(f) - 1], `${f} extends the step before it`);
+    const p = loadChecked(join(dir, f)).pipeline;
+    const changed = (['nodes', 'losses', 'outputs', 'params'] as const).flatMap((s) => diff(before, p, s));
+    assert.ok(changed.length > 0, `${f} changes nothing`);
+    before = p;
+  }
+  // Step 6 plus the last element (trainable feature tables feeding the gates) is the official file, setting for setting.
+  const tmp = mkdtempSync(join(tmpdir(), 'anchorflow-attr-'));
+  const last = join(tmp, 'official-from-chain.yaml');
+  writeFileSync(
+    last,
+    [
+      `extends: ${join(dir, steps.at(-1)!)}`,
+      'name: anchorrec-official',
+      'description: AnchorRec, official-code variant.',
+      'nodes:',
+      ...['mm', 't', 'v'].flatMap((m) => [`  ft_${m}: { op: features, modality: ${m}, trainable: true }`, `  g_${m}: { features: ft_${m} }`]),
+      '',
+    ].join('\n'),
+  );
+  const official = load('anchorrec-official.yaml');
+  const fromChain = loadChecked(last).pipeline;
+  assert.deepEqual(canonical(fromChain), canonical(official));
+  // ...and without that last element it is not (the check above can fail).
+  assert.notDeepEqual(canonical({ ...before, name: official.name, description: official.description }), canonical(official));
+});

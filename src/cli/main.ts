@@ -79,7 +79,8 @@ export function buildProgram(): Command {
 
   const zoo = program
     .command('zoo')
-    .description('run the model zoo (pipelines/anchorrec.yaml, anchorrec-official.yaml and baselines/*.yaml) x N seeds; resumable; one results table');
+    .description('run the model zoo (pipelines/anchorrec.yaml, anchorrec-official.yaml and baselines/*.yaml) x N seeds; resumable; one results table')
+    .argument('[pipelines...]', 'pipeline files or folders to run instead of the default set, in this order (a folder: its *.yaml, sorted)');
   dataOptions(zoo);
   seedOptions(zoo, 'seeds per model (first: --seed, else train.seed)')
     .option('--models <a,b>', 'only these models (pipeline or file names)')
@@ -93,7 +94,7 @@ export function buildProgram(): Command {
     .option('--out <file.md>', 'the Markdown table; the JSON is written beside it (default: in the store)')
     .option('--merge <results.json>', "carry an earlier zoo table's rows for the models not run here (ids checked against the current pipelines)")
     .option('--table-only', 'write the table from what the store (and --merge) hold so far; run nothing')
-    .option('--baseline <model>', 'the model every other row is compared with, paired over seeds and over test users (default: anchorrec, when in the table)');
+    .option('--baseline <model>', 'the model every other row is compared with, paired over seeds and over test users (default: anchorrec, when in the table); `previous`: each row with the row before it');
   outputModeOptions(zoo).action(lazy(() => import('./zoo.js'), 'cmdZoo'));
 
   const worker = program

@@ -7,7 +7,9 @@ import { pluginList } from './plugins.js';
 import { dataSource, reporterMode, type DataFlags, type OutputModeFlags } from './options.js';
 import type { Protocol } from '../experiments/protocol.js';
 import { missingPathError } from './pipeline-path.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../util/errors.js';
 
 interface ZooFlags extends DataFlags, OutputModeFlags {
   seeds?: number;
@@ -33,15 +35,34 @@ function commandLine(argv: string[]): string {
   return ['anchorflow', ...argv.map(q)].join(' ');
 }
 
+/**
+ * The pipelines named on the command line, in the order given: a file as it is, a folder as its pipelines
+ * (`*.yaml` not starting with `_`, the fragments that others extend), sorted by name.
+ */
+export function zooFiles(args: string[]): string[] {
+  return args.flatMap((a) => {
+    if (!existsSync(a)) throw missingPathError(a);
+    if (!statSync(a).isDirectory()) return [a];
+    const found = readdirSync(a)
+      .filter((f) => f.endsWith('.yaml') && !f.startsWith('_'))
+      .sort()
+      .map((f) => join(a, f));
+    if (!found.length) throw new UserError(`no pipelines (*.yaml) in this folder`, { file: a });
+    return found;
+  });
+}
+
 /** `anchorflow zoo`: the flagship and every baseline x N seeds, resumable, one results table. */
-export async function cmdZoo(flags: ZooFlags, cmd?: Command): Promise<void> {
-  if (!existsSync(flags.pipelines)) throw missingPathError(flags.pipelines, 'folder');
+export async function cmdZoo(pipelines: string[], flags: ZooFlags, cmd?: Command): Promise<void> {
+  const files = pipelines.length ? zooFiles(pipelines) : undefined;
+  if (!files && !existsSync(flags.pipelines)) throw missingPathError(flags.pipelines, 'folder');
   const reporter = createSweepReporter({ mode: reporterMode(flags) });
   const stop = abortOnSignals();
   let r: Awaited<ReturnType<typeof runZoo>>;
   try {
     r = await runZoo({
       pipelinesDir: flags.pipelines,
+      ...(files ? { files } : {}),
       models: flags.models?.split(',').map((s) => s.trim()).filter(Boolean),
       ...dataSource(flags),
       seeds: flags.seeds,

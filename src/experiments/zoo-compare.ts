@@ -50,6 +50,11 @@ export function compareWithBaseline(rows: ZooRow[], baseline: string, lookup: Pe
   return rows.filter((r) => r !== base).map((r) => compareRows(r, base, lookup));
 }
 
+/** Each row against the row before it, in table order: what each step of a chain adds. */
+export function compareWithPrevious(rows: ZooRow[], lookup: PerUserLookup): PairedComparison[] {
+  return rows.slice(1).map((r, i) => compareRows(r, rows[i]!, lookup));
+}
+
 export function compareRows(row: ZooRow, base: ZooRow, lookup: PerUserLookup): PairedComparison {
   const baseBySeed = new Map(base.perSeed.map((s) => [s.seed, s]));
   const pairs = row.perSeed.flatMap((s) => {
@@ -104,8 +109,11 @@ const pv = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 
 /** The Markdown section of the zoo table: one row per model against the baseline. */
 export function comparisonMarkdown(baseline: string, comparisons: PairedComparison[], present: boolean): string[] {
-  const head = `## Paired comparison with ${baseline} (test Recall@20, model − ${baseline})`;
-  if (!present) return [head, '', `No comparison: ${baseline} is not in this table (choose another with \`--baseline\`).`];
+  const chain = baseline === 'previous';
+  const head = chain
+    ? '## Paired comparison of each row with the row before it (test Recall@20, model − previous)'
+    : `## Paired comparison with ${baseline} (test Recall@20, model − ${baseline})`;
+  if (!present) return [head, '', chain ? 'No comparison: the table has a single row.' : `No comparison: ${baseline} is not in this table (choose another with \`--baseline\`).`];
   const lines = [
     head,
     '',
@@ -116,7 +124,7 @@ export function comparisonMarkdown(baseline: string, comparisons: PairedComparis
     const s = c.seeds;
     const b = c.bootstrap;
     lines.push(
-      `| ${c.model} | ${s ? f4(s.mean) : 'n/a'} | ${s ? ci(s.ci) : 'n/a'} | ${s ? pv(s.p) : 'n/a'} | ${s ? s.n : 'n/a'} | ${b ? f4(b.mean) : 'n/a'} | ${b ? ci(b.ci) : 'n/a'} | ${b ? `${b.users} × ${b.seeds.length}` : 'n/a'} | ${c.verdict} |`,
+      `| ${chain ? `${c.model} − ${c.baseline}` : c.model} | ${s ? f4(s.mean) : 'n/a'} | ${s ? ci(s.ci) : 'n/a'} | ${s ? pv(s.p) : 'n/a'} | ${s ? s.n : 'n/a'} | ${b ? f4(b.mean) : 'n/a'} | ${b ? ci(b.ci) : 'n/a'} | ${b ? `${b.users} × ${b.seeds.length}` : 'n/a'} | ${c.verdict} |`,
     );
   }
   lines.push(

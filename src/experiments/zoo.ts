@@ -27,10 +27,12 @@ import { SweepTracker, type SweepSink } from './sweep/progress.js';
 import { SweepStore, type PointRecord } from './sweep/store.js';
 import { planMerge } from './zoo-merge.js';
 import { selectionText, type Protocol } from './protocol.js';
-import { compareWithBaseline, comparisonMarkdown, storeLookup, type PairedComparison } from './zoo-compare.js';
+import { compareWithBaseline, compareWithPrevious, comparisonMarkdown, storeLookup, type PairedComparison } from './zoo-compare.js';
 
 /** The model the others are compared with unless --baseline says otherwise: the flagship. */
 export const DEFAULT_BASELINE = 'anchorrec';
+/** `--baseline previous`: each row is compared with the row before it (an attribution chain, where each step adds one element). */
+export const PREVIOUS_BASELINE = 'previous';
 
 /** The headline columns: Recall@20 and NDCG@20. */
 export const ZOO_METRICS = ['recall@20', 'ndcg@20'] as const;
@@ -282,7 +284,7 @@ export function zooMarkdown(r: ZooResults): string {
       lines.push(`- (${i + 1}) \`${s.command}\` (${s.date})`);
     });
   }
-  if (r.baseline) lines.push('', ...comparisonMarkdown(r.baseline, r.comparisons ?? [], r.models.some((m) => m.model === r.baseline)));
+  if (r.baseline) lines.push('', ...comparisonMarkdown(r.baseline, r.comparisons ?? [], r.baseline === PREVIOUS_BASELINE ? r.models.length > 1 : r.models.some((m) => m.model === r.baseline)));
   lines.push('');
   return lines.join('\n');
 }
@@ -300,7 +302,7 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   const baseline = opts.baseline ?? DEFAULT_BASELINE;
   // A baseline named on purpose must be in the table; checked before anything runs.
   const tableModels = [...plan.models.map((m) => m.name), ...(merge?.rows.map((r) => r.model) ?? [])];
-  if (opts.baseline !== undefined && !tableModels.includes(opts.baseline))
+  if (opts.baseline !== undefined && opts.baseline !== PREVIOUS_BASELINE && !tableModels.includes(opts.baseline))
     throw new UserError(`--baseline: '${opts.baseline}' is not a model of this table (${tableModels.join(', ')})`, { file: '--baseline' });
   const dir = join(resolve(opts.store ?? 'sweeps'), 'zoo', plan.dataset.replace(/[^A-Za-z0-9._-]/g, '_'));
   const store = new SweepStore(dir);
@@ -355,7 +357,8 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     models: [...aggregateZoo(plan.models, records), ...(merge?.rows ?? [])].sort((a, b) => order.indexOf(a.model) - order.indexOf(b.model)),
   };
   results.baseline = baseline;
-  results.comparisons = compareWithBaseline(results.models, baseline, storeLookup((id) => store.runDir(id)));
+  const lookup = storeLookup((id) => store.runDir(id));
+  results.comparisons = baseline === PREVIOUS_BASELINE ? compareWithPrevious(results.models, lookup) : compareWithBaseline(results.models, baseline, lookup);
   const md = resolve(opts.out ?? join(dir, 'results.md'));
   const json = join(dirname(md), `${basename(md).replace(/\.md$/i, '')}.json`);
   writeFileAtomic(md, zooMarkdown(results));

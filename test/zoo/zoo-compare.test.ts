@@ -64,3 +64,29 @@ test('zoo --baseline: paired seed differences, a per-user bootstrap from the poi
   assert.equal(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /--baseline: 'bm3' is not a model of this table \(lightgcn, vbpr\)/);
 });
+
+test('zoo with pipeline files named on the command line, in their order, and --baseline previous (each row against the one before)', { timeout: 600_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anchorflow-zoo-chain-'));
+  const common = ['--dataset', 'synth:small', '--epochs', '2', '--seeds', '2', '--workers', '2', '--plain', '--store', join(dir, 'store')];
+  const env = { ...process.env, CI: 'true' };
+  const files = [join(PIPELINES, 'baselines', 'vbpr.yaml'), join(PIPELINES, 'baselines', 'lightgcn.yaml')];
+  execFileSync(process.execPath, [CLI, 'zoo', ...files, '--baseline', 'previous', ...common, '--out', join(dir, 'chain.md')], { env, encoding: 'utf8' });
+  const json = JSON.parse(readFileSync(join(dir, 'chain.json'), 'utf8')) as ZooResults;
+  assert.deepEqual(json.models.map((r) => r.model), ['vbpr', 'lightgcn'], 'the order given, not the default set');
+  assert.equal(json.baseline, 'previous');
+  assert.deepEqual(json.comparisons!.map((c) => [c.model, c.baseline]), [['lightgcn', 'vbpr']]);
+  const row = (m: string) => json.models.find((r) => r.model === m)!;
+  const diffs = row('lightgcn').perSeed.map((s, i) => s.test['recall@20']! - row('vbpr').perSeed[i]!.test['recall@20']!);
+  assert.deepEqual(json.comparisons![0]!.seeds, { ...pairedT(diffs)!, seeds: [999, 1000] });
+  const md = readFileSync(join(dir, 'chain.md'), 'utf8');
+  assert.match(md, /^## Paired comparison of each row with the row before it \(test Recall@20, model − previous\)$/m);
+  assert.match(md, /^\| lightgcn − vbpr \| [+-]\d\.\d{4} \| /m);
+
+  // A folder stands for its pipelines (fragments skipped); the same points are found in the store, nothing runs.
+  const again = execFileSync(process.execPath, [CLI, 'zoo', join(PIPELINES, 'baselines'), '--models', 'lightgcn,vbpr', ...common, '--table-only', '--out', join(dir, 'folder.md')], { env, encoding: 'utf8' });
+  assert.match(again, /zoo: 0 points run, 4 reused from the store/);
+  // A path that does not exist is a located error, exit 2, before anything runs.
+  const bad = spawnSync(process.execPath, [CLI, 'zoo', join(PIPELINES, 'baselines', 'vbrp.yaml'), ...common], { env, encoding: 'utf8' });
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /vbrp\.yaml.*no such file; did you mean .*vbpr\.yaml/);
+});
