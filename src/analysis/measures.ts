@@ -114,14 +114,14 @@ export function collapseStats(spaces: Record<string, Matrix>, names: readonly st
         const v = src[i * d + c]!;
         raw[a * d + c] = v;
         unit[a * d + c] = v * inv;
-        cU[c] += (v * inv) / ms.length;
-        cR[c] += v / ms.length;
+        cU[c]! += (v * inv) / ms.length;
+        cR[c]! += v / ms.length;
       }
     }
     pairKeys.forEach(([a, b], p) => {
       let dot = 0;
       for (let c = 0; c < d; c++) dot += unit[a * d + c]! * unit[b * d + c]!;
-      pairSums[p] += dot;
+      pairSums[p]! += dot;
     });
     let dist = 0;
     let distRaw = 0;
@@ -457,7 +457,7 @@ export function tsne(x: Float64Array | Float32Array, n: number, d: number, opts:
       const g = grad[k]!;
       gains[k] = Math.sign(g) !== Math.sign(update[k]!) ? gains[k]! + 0.2 : Math.max(0.01, gains[k]! * 0.8);
       update[k] = momentum * update[k]! - lr * gains[k]! * g;
-      y[k] += update[k]!;
+      y[k]! += update[k]!;
     }
     let m0 = 0;
     let m1 = 0;
@@ -468,8 +468,8 @@ export function tsne(x: Float64Array | Float32Array, n: number, d: number, opts:
     m0 /= n;
     m1 /= n;
     for (let i = 0; i < n; i++) {
-      y[i * 2] -= m0;
-      y[i * 2 + 1] -= m1;
+      y[i * 2]! -= m0;
+      y[i * 2 + 1]! -= m1;
     }
   }
   return y;

@@ -155,7 +155,7 @@ export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: Shape
     const cycle: string[] = alg.findCycles(graph)[0]!.slice().reverse();
     const first = nodes.get(cycle[0]!)!;
     fail(
-      `cycle in the graph: ${[...cycle, cycle[0]].map((id) => nodes.get(id)!.label).join(' -> ')}`,
+      `cycle in the graph: ${[...cycle, cycle[0]!].map((id) => nodes.get(id)!.label).join(' -> ')}`,
       first.path,
       cycle.slice(1).map((id) => ({ message: `'${nodes.get(id)!.label}' is part of the cycle`, path: nodes.get(id)!.path })),
     );

@@ -19,15 +19,15 @@ function project(src: Float32Array, n: number, din: number, dout: number, rng: R
     for (let c = 0; c < din; c++) {
       const x = src[i * din + c]!;
       if (x === 0) continue;
-      for (let o = 0; o < dout; o++) out[i * dout + o] += x * w[c * dout + o]!;
+      for (let o = 0; o < dout; o++) out[i * dout + o]! += x * w[c * dout + o]!;
     }
   return out;
 }
 
 function mix(parts: [Float32Array, number][], rng: Rng, noise: number): Float32Array {
   const out = new Float32Array(parts[0]![0].length);
-  for (const [a, wt] of parts) for (let i = 0; i < out.length; i++) out[i] += wt * a[i]!;
-  for (let i = 0; i < out.length; i++) out[i] += noise * rng.normal();
+  for (const [a, wt] of parts) for (let i = 0; i < out.length; i++) out[i]! += wt * a[i]!;
+  for (let i = 0; i < out.length; i++) out[i]! += noise * rng.normal();
   return out;
 }
 
@@ -67,9 +67,9 @@ export async function makeFakeRun(dir: string, o: FakeRunOptions = {}): Promise<
     const u = ds.train.users[r]!;
     const i = ds.train.items[r]!;
     deg[i]!++;
-    for (let c = 0; c < d; c++) id[i * d + c] += uvec[u * d + c]!;
+    for (let c = 0; c < d; c++) id[i * d + c]! += uvec[u * d + c]!;
   }
-  for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) id[i * d + c] /= Math.max(1, deg[i]!);
+  for (let i = 0; i < n; i++) for (let c = 0; c < d; c++) id[i * d + c]! /= Math.max(1, deg[i]!);
   const hId = unitRows(id, d);
   const out: Record<string, Float32Array> = {};
   if (o.collapsed) {

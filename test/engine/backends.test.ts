@@ -102,12 +102,12 @@ for (const c of CASES) {
       assert.equal(ofType(run, 'result')[0]?.backend, backend, 'the result says which backend ran');
       assert.equal(ofType(run, 'epoch_end').length, c.epochs);
     }
-    const [ew, ec] = [ofType(wasm, 'epoch_end'), ofType(cpu, 'epoch_end')] as EpochEndEvent[][];
+    const [ew, ec] = [ofType(wasm, 'epoch_end'), ofType(cpu, 'epoch_end')] as [EpochEndEvent[], EpochEndEvent[]];
     ew.forEach((e, i) => assertLossesClose(e, ec[i]!, `epoch ${e.epoch}`, worst));
     // Training moved: a comparison of two runs that learned nothing would prove little.
     if (ew.length > 1) assert.notEqual(ew[1]!.losses.total, ew[0]!.losses.total);
 
-    const [vw, vc] = [ofType(wasm, 'eval'), ofType(cpu, 'eval')] as EvalEvent[][];
+    const [vw, vc] = [ofType(wasm, 'eval'), ofType(cpu, 'eval')] as [EvalEvent[], EvalEvent[]];
     assert.equal(vc.length, vw.length);
     vw.forEach((e, i) => assertMetricsClose(e.valid, vc[i]!.valid, `epoch ${e.epoch} valid`, worst));
 

@@ -39,9 +39,9 @@ test('steps on one batch lower its loss, every term is reported, and the tensor 
     assert.equal(first.total, first.bpr);
     // Adam creates its moments at the first update; from then on a step leaves exactly as many tensors as it found.
     const tensors = tf.memory().numTensors;
-    const totals = [first.total];
+    const totals: number[] = [first.total!];
     for (let k = 0; k < 20; k++) {
-      totals.push(step(setup, batch, 0, `in epoch 1, batch ${k + 2}`).total);
+      totals.push(step(setup, batch, 0, `in epoch 1, batch ${k + 2}`).total!);
       assert.equal(tf.memory().numTensors, tensors, `tensors after step ${k + 2}`);
     }
     assert.ok(totals.every((t, i) => i === 0 || t < totals[i - 1]!), `the loss falls at every step: ${totals.map((t) => t.toFixed(4)).join(' ')}`);

@@ -81,7 +81,7 @@ function trainedRuns(): string {
   const yaml = readFileSync(join(dir, 'pipeline.yaml'), 'utf8');
   writeFileSync(join(dir, 'other-dim.yaml'), yaml.replace('dim: 8', 'dim: 16'));
   writeFileSync(join(dir, 'other-lr.yaml'), yaml.replace('lr: 0.001', 'lr: 0.01'));
-  for (const [file, out] of [['pipeline.yaml', 'base'], ['other-dim.yaml', 'other-dim'], ['other-lr.yaml', 'other-lr']]) {
+  for (const [file, out] of [['pipeline.yaml', 'base'], ['other-dim.yaml', 'other-dim'], ['other-lr.yaml', 'other-lr']] as const) {
     const r = spawnSync(process.execPath, [CLI, 'run', file, '--data', 'ds', '--out', out, '--plain'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     if (r.status !== 0) throw new Error(`training the resume fixture ${file} failed:\n${r.stderr}`);
   }

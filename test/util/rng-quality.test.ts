@@ -159,7 +159,7 @@ function negativeLaw(ds: ReturnType<typeof samplerSetup>, u: number): Float64Arr
 /** Observed negative counts of `draws` draws for user u, against the law. */
 function perUser(ds: ReturnType<typeof samplerSetup>, u: number, draws: number, sample: (u: number) => number) {
   const counts = new Float64Array(ds.nItems);
-  for (let k = 0; k < draws; k++) counts[sample(u)]++;
+  for (let k = 0; k < draws; k++) counts[sample(u)]!++;
   const law = negativeLaw(ds, u);
   const cells = law.filter((x) => x > 0).length;
   return chiSquare(counts, law.map((x) => x * draws), cells - 1);
@@ -173,7 +173,7 @@ function perItemOverEpochs(ds: ReturnType<typeof samplerSetup>, epochs: number, 
   const n = ds.train.users.length;
   for (let e = 0; e < epochs; e++) {
     const order = epochOrder(n, rng);
-    for (let k = 0; k < n; k++) counts[sample(ds.train.users[order[k]!]!)]++;
+    for (let k = 0; k < n; k++) counts[sample(ds.train.users[order[k]!]!)]!++;
   }
   for (let r = 0; r < n; r++) {
     const u = ds.train.users[r]!;
@@ -286,14 +286,14 @@ for (const kind of STREAM_KINDS) {
     const draws = 60_000;
     // m = 1: P(i) = w_i / Σw.
     const one = new Float64Array(8);
-    for (let k = 0; k < draws; k++) one[weightedSampleWithoutReplacement(w, 1, rng)[0]!]++;
+    for (let k = 0; k < draws; k++) one[weightedSampleWithoutReplacement(w, 1, rng)[0]!]!++;
     passes(chiSquare(one, p.map((x) => x * draws)).p, 'one of eight');
     // m = 2: P({i, j}) = p_i p_j / (1 − p_i) + p_j p_i / (1 − p_j), over the 28 pairs.
     const pairs = new Float64Array(64);
     const law = new Float64Array(64);
     for (let k = 0; k < draws; k++) {
       const s = weightedSampleWithoutReplacement(w, 2, rng);
-      pairs[s[0]! * 8 + s[1]!]++;
+      pairs[s[0]! * 8 + s[1]!]!++;
     }
     for (let i = 0; i < 8; i++) for (let j = i + 1; j < 8; j++) law[i * 8 + j] = draws * (p[i]! * p[j]! / (1 - p[i]!) + p[j]! * p[i]! / (1 - p[j]!));
     passes(chiSquare(pairs, law, 27).p, 'two of eight');

@@ -21,14 +21,14 @@ export interface IntSource {
 /** Chi-square of `draws` values of int(n) against the uniform law on 0..n-1. */
 export function intUniformity(src: IntSource, n: number, draws: number): ChiSquare {
   const counts = new Float64Array(n);
-  for (let i = 0; i < draws; i++) counts[src.int(n)]++;
+  for (let i = 0; i < draws; i++) counts[src.int(n)]!++;
   return chiSquareUniform(counts);
 }
 
 /** Chi-square of int(n)'s value modulo m: catches biases that repeat with a period, as multiply-shift's do. */
 export function intResidues(src: IntSource, n: number, m: number, draws: number): ChiSquare {
   const counts = new Float64Array(m);
-  for (let i = 0; i < draws; i++) counts[src.int(n) % m]++;
+  for (let i = 0; i < draws; i++) counts[src.int(n) % m]!++;
   // Exact expectation: the residue classes of 0..n-1 are not all the same size when m does not divide n.
   const expected = new Float64Array(m);
   for (let r = 0; r < m; r++) expected[r] = (Math.floor((n - 1 - r) / m) + 1) * (draws / n);
@@ -45,7 +45,7 @@ export function shufflePositions(shuffle: (a: Int32Array) => void, n: number, sh
   for (let s = 0; s < shuffles; s++) {
     for (let i = 0; i < n; i++) a[i] = i;
     shuffle(a);
-    for (let pos = 0; pos < n; pos++) table[a[pos]! * n + pos]++;
+    for (let pos = 0; pos < n; pos++) table[a[pos]! * n + pos]!++;
   }
   return chiSquare(table, new Float64Array(n * n).fill(shuffles / n), (n - 1) * (n - 1));
 }
@@ -66,7 +66,7 @@ export function serialPairs(src: IntSource, k: number, pairs: number): ChiSquare
   const counts = new Float64Array(k * k);
   for (let i = 0; i < pairs; i++) {
     const a = src.int(k);
-    counts[a * k + src.int(k)]++;
+    counts[a * k + src.int(k)]!++;
   }
   return chiSquareUniform(counts);
 }
@@ -79,7 +79,7 @@ export function crossStreams(a: IntSource, b: IntSource, k: number, draws: numbe
   for (let i = 0; i < draws; i++) {
     xa[i] = a.next();
     xb[i] = b.next();
-    counts[Math.floor(xa[i]! * k) * k + Math.floor(xb[i]! * k)]++;
+    counts[Math.floor(xa[i]! * k) * k + Math.floor(xb[i]! * k)]!++;
   }
   const r = pearson(xa, xb);
   return { pairs: chiSquareUniform(counts), r, p: correlationP(r, draws) };
@@ -101,7 +101,7 @@ export function acrossSeeds(makeA: (seed: number) => IntSource, makeB: (seed: nu
       const i = s * outputs + j;
       xa[i] = a.next();
       xb[i] = b.next();
-      counts[Math.floor(xa[i]! * k) * k + Math.floor(xb[i]! * k)]++;
+      counts[Math.floor(xa[i]! * k) * k + Math.floor(xb[i]! * k)]!++;
     }
   }
   const r = pearson(xa, xb);
@@ -125,7 +125,7 @@ export function momentsCheck(x: ArrayLike<number>, mean: number, variance: numbe
 /** Chi-square of values pushed through the law's CDF into `bins` equal cells of [0, 1) (probability integral transform). */
 export function cdfUniformity(x: ArrayLike<number>, cdf: (v: number) => number, bins = 100): ChiSquare {
   const counts = new Float64Array(bins);
-  for (let i = 0; i < x.length; i++) counts[Math.min(bins - 1, Math.floor(cdf(x[i]!) * bins))]++;
+  for (let i = 0; i < x.length; i++) counts[Math.min(bins - 1, Math.floor(cdf(x[i]!) * bins))]!++;
   return chiSquareUniform(counts);
 }
 

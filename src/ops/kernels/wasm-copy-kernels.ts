@@ -59,7 +59,7 @@ function sliceFast(args: KernelArgs, stock: tf.KernelFunc): tf.TensorInfo {
   const backend = args.backend as WasmBackend;
   if (x.dtype === 'string' || referenceMode()) return stock(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
   const { begin, size } = args.attrs as { begin: number[]; size: number[] };
-  const [b, s] = tf.slice_util.parseSliceParams(x as tf.TensorInfo as tf.Tensor, begin, size);
+  const [b, s] = tf.slice_util.parseSliceParams(x as tf.TensorInfo as tf.Tensor, begin, size) as [number[], number[]];
   const out = backend.makeOutput(s, x.dtype);
   if (tf.util.sizeFromShape(s) === 0) return out;
   // Views taken after makeOutput: growing the heap there would detach earlier views.
