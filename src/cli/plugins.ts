@@ -45,11 +45,6 @@ function namedPlugins(flags: string[]): NamedPlugin[] {
   return all;
 }
 
-/** The plugins named by ANCHORFLOW_PLUGINS (colon-separated), then by the `--plugin` flags. */
-export function pluginNames(flags: string[]): string[] {
-  return namedPlugins(flags).map((p) => p.name);
-}
-
 const explicitPath = (m: string): boolean => m.startsWith('.') || isAbsolute(m);
 
 /**

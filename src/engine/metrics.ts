@@ -16,13 +16,6 @@ import type { Metrics } from './events.js';
 export const METRIC_NAMES = ['recall', 'precision', 'ndcg', 'map', 'recall2'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-/** hits[r] = 1 when ranked[r] is relevant. */
-export function hitVector(ranked: ArrayLike<number>, relevant: ReadonlySet<number>): Uint8Array {
-  const hits = new Uint8Array(ranked.length);
-  for (let r = 0; r < ranked.length; r++) hits[r] = relevant.has(ranked[r]!) ? 1 : 0;
-  return hits;
-}
-
 function hitsAt(hits: ArrayLike<number>, k: number): number {
   let h = 0;
   const n = Math.min(k, hits.length);

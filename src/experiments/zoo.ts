@@ -34,9 +34,6 @@ export const DEFAULT_BASELINE = 'anchorrec';
 /** `--baseline previous`: each row is compared with the row before it (an attribution chain, where each step adds one element). */
 export const PREVIOUS_BASELINE = 'previous';
 
-/** The headline columns: Recall@20 and NDCG@20. */
-export const ZOO_METRICS = ['recall@20', 'ndcg@20'] as const;
-
 export interface ZooOptions {
   /** Pipeline files; default: defaultZooFiles(pipelinesDir). */
   files?: string[];

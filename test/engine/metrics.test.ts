@@ -1,13 +1,17 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  hitVector,
   mapAt,
   MetricAccumulator,
   ndcgAt,
   precisionAt,
   recallAt,
 } from '../../src/engine/metrics.js';
+
+/** hits[r] = 1 when ranked[r] is relevant. */
+function hitVector(ranked: ArrayLike<number>, relevant: ReadonlySet<number>): Uint8Array {
+  return Uint8Array.from({ length: ranked.length }, (_, r) => (relevant.has(ranked[r]!) ? 1 : 0));
+}
 
 const L = (r: number) => 1 / Math.log2(r + 1); // discount at 1-based rank r
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);

@@ -106,4 +106,3 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   };
 }
 
-export const sweepStorePath = (root: string, name: string, hash: string) => join(root, name, hash);
