@@ -58,7 +58,10 @@ export function buildOp(
     sizes: opts.sizes ?? {},
     variable(name, shape, init, fans) {
       if (variables.has(name)) throw new Error(`variable ${name} created twice`);
-      const v = tf.variable(tf.tensor(initValues(shape, init, rng, fans), shape), true, `harness${++varCounter}/${name}`);
+      // tf.variable shares the initial tensor's data and holds its own reference: the initial tensor is released.
+      const t = tf.tensor(initValues(shape, init, rng, fans), shape);
+      const v = tf.variable(t, true, `harness${++varCounter}/${name}`);
+      t.dispose();
       variables.set(name, v);
       return v;
     },
