@@ -20,10 +20,15 @@ export function dense64(shape: number[], values: ArrayLike<number>): Dense64 {
   return { shape, data: Float64Array.from(values, (v) => Math.fround(v)) };
 }
 
-export const D = (v: CaseValue): Dense64 => v as Dense64;
-export const DL = (v: CaseValue): Dense64[] => v as Dense64[];
-export const S = (v: CaseValue): CsrMatrix => v as CsrMatrix;
-export const SL = (v: CaseValue): CsrMatrix[] => v as CsrMatrix[];
+/** A case input the reference reads; a port the case did not give is an error in the case, said at once. */
+function given(v: CaseValue | undefined): CaseValue {
+  if (v === undefined) throw new Error('conformance case: the reference reads an input the case does not give');
+  return v;
+}
+export const D = (v: CaseValue | undefined): Dense64 => given(v) as Dense64;
+export const DL = (v: CaseValue | undefined): Dense64[] => given(v) as Dense64[];
+export const S = (v: CaseValue | undefined): CsrMatrix => given(v) as CsrMatrix;
+export const SL = (v: CaseValue | undefined): CsrMatrix[] => given(v) as CsrMatrix[];
 
 /** Row i of a [n, d] matrix. */
 export function row(a: Dense64, i: number): Float64Array {
