@@ -29,6 +29,7 @@ import type { EngineEvent, EventSink, ResultEvent, SeedEndEvent, StageEvent } fr
 import { InterruptedError } from '../engine/errors.js';
 import { RunDir, pipelineHash } from './run-dir.js';
 import { meanStd } from './stats.js';
+import { trainSpecOf } from './train-spec.js';
 import { defaultProtocol, protocolOverrides, QUICK_EPOCHS, selectionText, type Protocol } from './protocol.js';
 import { fromPerUserJson, perUserMetricFor, perUserTestFile, toPerUserJson, type PerUserJson } from './per-user.js';
 
@@ -446,7 +447,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
   const { loaded, graph, dataset, features } = await prepare(opts);
   const p = loaded.pipeline;
   // Before the run directory exists: a plan that cannot fit is refused with its figure and writes nothing.
-  checkMemory(graph, dataset, p, backend.tfBackend, (path) => loaded.locate(path));
+  checkMemory(graph, dataset, trainSpecOf(p).eval, backend.tfBackend, (path) => loaded.locate(path));
   const seeds = record?.seeds ?? Array.from({ length: opts.seeds ?? 1 }, (_, i) => p.train.seed + i);
   const resolvedYaml = dumpResolved(p);
   const hash = pipelineHash(resolvedYaml, dataset.name);
@@ -558,7 +559,7 @@ async function runSeeds(ctx: {
       const resumeState = record && ck ? loadTrainerState(ck, { hash, name: p.name, shapes }) : undefined;
       release();
       if (resumeState && ck) bestFile = (readCheckpoint(ck.last).meta as { bestFile?: string }).bestFile;
-      const { summary, bestWeights, bestTestPerUser } = await trainSeed(model, dataset, p, {
+      const { summary, bestWeights, bestTestPerUser } = await trainSeed(model, dataset, trainSpecOf(p), {
         seed,
         seedIndex: i,
         seeds: nSeeds,
