@@ -13,7 +13,7 @@ import { checkMemory } from '../engine/memory.js';
 import { Profiler, formatProfile } from '../engine/profiler.js';
 import { loadPipeline, dumpResolved } from '../dsl/index.js';
 import type { LoadedPipeline, Pipeline } from '../dsl/types.js';
-import { compilePipeline, loadChecked, profileFor } from '../graph/stages.js';
+import { compilePipeline, loadChecked, planText, profileFor } from '../graph/stages.js';
 import type { CompiledGraph } from '../graph/types.js';
 import { checkTrainable, loadDataset, locateDataset, resolveDataDir } from '../data/index.js';
 import type { Dataset, FeatureSource } from '../data/types.js';
@@ -472,6 +472,8 @@ async function runSeeds(ctx: {
   };
   if (runDir && !record) {
     runDir.writeText('pipeline.yaml', resolvedYaml);
+    // The plan stage's artefact: the typed DAG this run trains, with its shapes bound to the data's sizes.
+    runDir.writeText('plan.json', planText(graph, datasetSizes(dataset)));
     // What `analyze` and `--resume` need to reload the same data and graph.
     runDir.writeJson('run.json', {
       pipelineFile: resolve(opts.file),

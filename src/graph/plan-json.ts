@@ -53,8 +53,21 @@ export interface PlanJson {
 
 const refText = (r: PortRef): string => `${r.node}.${r.port}`;
 
+/** A dim's number: a literal, a size, or a sum of those (`feat_t+feat_v`, as concatenations write it). */
+function bindDim(d: Dim, sizes: Record<string, number>): number | null {
+  if (typeof d === 'number') return d;
+  if (Object.hasOwn(sizes, d)) return sizes[d]!;
+  let total = 0;
+  for (const part of d.split('+').map((x) => x.trim())) {
+    const n = /^\d+$/.test(part) ? Number(part) : Object.hasOwn(sizes, part) ? sizes[part]! : undefined;
+    if (n === undefined) return null;
+    total += n;
+  }
+  return total;
+}
+
 function portType(t: TensorType, sizes: Record<string, number>): PortTypeJson {
-  return { kind: t.kind, dims: [...t.dims], bound: t.dims.map((d) => (typeof d === 'number' ? d : (sizes[d] ?? null))) };
+  return { kind: t.kind, dims: [...t.dims], bound: t.dims.map((d) => bindDim(d, sizes)) };
 }
 
 function nodeJson(n: CompiledNode, sizes: Record<string, number>): PlanNodeJson {
