@@ -1,7 +1,7 @@
 /**
- * Runs a pipeline end to end: load and check the pipeline, compile it, load the data it needs, then train
- * and evaluate each seed, writing the run directory. This is the public entry point the CLI and the
- * TypeScript API share.
+ * Runs a pipeline end to end: resolve and compile it through the stages (graph/stages.ts), load the data it
+ * needs, then train and evaluate each seed, writing the run directory (plan.json among its files). This is the
+ * public entry point the CLI and the TypeScript API share.
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
@@ -11,7 +11,7 @@ import { isUserError, UserError, type SourceLocation } from '../util/errors.js';
 import { readRegularFile } from '../util/regular-file.js';
 import { checkMemory } from '../engine/memory.js';
 import { Profiler, formatProfile } from '../engine/profiler.js';
-import { loadPipeline, dumpResolved } from '../dsl/index.js';
+import { dumpResolved } from '../dsl/index.js';
 import type { LoadedPipeline, Pipeline } from '../dsl/types.js';
 import { compilePipeline, loadChecked, planText, profileFor } from '../graph/stages.js';
 import type { CompiledGraph } from '../graph/types.js';

@@ -28,7 +28,7 @@ export type CompileEnv = ShapeEnv;
 
 /**
  * The schema for the registry's current ops, built once per set of ops: the validator is compiled once per schema
- * object (dsl/validate.ts), so a fresh object per load would recompile it (about 0.3 s) on every load. A plugin
+ * object (dsl/validate.ts), so a fresh object per load would recompile it on every load. A plugin
  * that registers an op changes the key.
  */
 let schemaCache: { key: string; schema: Record<string, unknown> } | undefined;
