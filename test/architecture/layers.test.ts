@@ -99,3 +99,14 @@ test('the import scanner sees every form of import, and nothing in comments', ()
   assert.equal(allowed('ui', join(SRC, 'engine', 'events.ts')), true);
   assert.equal(allowed('graph', join(SRC, 'util', 'errors.ts')), true);
 });
+
+test('check, graph and watch reach the pipeline through the stages facade, not the run machinery', () => {
+  for (const verb of ['check', 'graph', 'watch']) {
+    const file = join(SRC, 'cli', `${verb}.ts`);
+    const text = readFileSync(file, 'utf8');
+    // Static value imports load at start-up; `run --watch` loads experiments/ lazily, when it runs.
+    const staticValue = [...text.matchAll(/^import\s+(?!type\b)[^;]*?from\s*'([^']+)'/gm)].map((m) => target(file, m[1]!));
+    assert.ok(staticValue.includes(join(SRC, 'graph', 'stages.ts')), `${verb} uses graph/stages.ts`);
+    assert.deepEqual(staticValue.filter((t) => layerOf(t) === 'experiments'), [], `${verb} imports experiments/ at start-up`);
+  }
+});
