@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { checkPipelinePath, pipelinesIn } from './pipeline-path.js';
-import { compileSymbolic, loadChecked } from '../experiments/run.js';
+import { compileSymbolic, loadChecked } from '../graph/stages.js';
 import { formatUserError, isUserError, UserError } from '../util/errors.js';
 
 /** Pipeline files under the given paths (folders are searched recursively for .yaml / .yml). */

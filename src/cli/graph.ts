@@ -1,4 +1,4 @@
-import { compileSymbolic, loadChecked } from '../experiments/run.js';
+import { compileSymbolic, loadChecked } from '../graph/stages.js';
 import { checkPipelinePath } from './pipeline-path.js';
 import { renderDot, renderMermaid, renderText } from '../graph/render.js';
 

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { compileSymbolic, loadChecked, overridesFor, runPipeline } from '../experiments/run.js';
+import { compileSymbolic, loadChecked } from '../graph/stages.js';
 import { typeToString } from '../ops/types.js';
 import { formatUserError, isUserError } from '../util/errors.js';
 import { checkWatchLines, createReporter, loadCheckWatchView, safeOutput, wantsInk, type CheckWatchFile, type CheckWatchState } from '../ui/index.js';
@@ -168,9 +168,9 @@ export async function checkWatch(paths: string[], opts: CheckWatchOptions): Prom
 export type RunWatchFlags = Omit<RunFlags, 'resume'>;
 
 /** The files a run of `file` depends on: its extends chain, or (when it does not load) the files the error names. */
-function runDeps(file: string, flags: RunWatchFlags): string[] {
+function runDeps(file: string, overrides: string[]): string[] {
   try {
-    return loadChecked(file, overridesFor(flags)).files;
+    return loadChecked(file, overrides).files;
   } catch (e) {
     if (isUserError(e) && e.loc?.file && existsSync(e.loc.file)) return [file, e.loc.file];
     return [file];
@@ -183,6 +183,8 @@ function runDeps(file: string, flags: RunWatchFlags): string[] {
  * mid-edit) is reported and the watcher waits for the next save; Ctrl+C stops the current run and the watch.
  */
 export async function runWatch(file: string, flags: RunWatchFlags): Promise<void> {
+  // The run machinery loads only here: `check --watch` needs nothing but the stages.
+  const { overridesFor, runPipeline } = await import('../experiments/run.js');
   const mode = flags.json ? 'json' : flags.plain ? 'plain' : 'auto';
   const err = safeOutput(process.stderr);
   let current: { abort: AbortController; done: Promise<void> } | undefined;
@@ -193,7 +195,7 @@ export async function runWatch(file: string, flags: RunWatchFlags): Promise<void
     const abort = new AbortController();
     const reporter = createReporter({ mode, onClosedEarly: () => abort.abort() });
     if (reason) reporter.sink({ type: 'log', level: 'info', message: `watch: ${reason}; restarting the run` });
-    watcher.set(runDeps(file, flags));
+    watcher.set(runDeps(file, overridesFor(flags)));
     const done = runPipeline({ ...runOptions(file, flags), emit: reporter.sink, signal: abort.signal })
       .then(() => reporter.sink({ type: 'log', level: 'info', message: `watch: run finished; waiting for changes to ${watcher.size} files (Ctrl+C to stop)` }))
       .catch((e: unknown) => {

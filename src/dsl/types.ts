@@ -1,6 +1,5 @@
 /** The pipeline as the language layer hands it to the compiler: extends merged, params substituted, validated. */
 import type { SourceLocation } from '../util/errors.js';
-import type { FeatureSource } from '../data/types.js';
 import type { StreamKind } from '../util/streams.js';
 
 /** A node as written: `op` plus the op's parameters and input-port references. */
@@ -33,6 +32,14 @@ export interface EvalSpec {
   /** Users scored per block during full ranking. */
   batch_users: number;
 }
+
+/**
+ * A feature source as the language accepts it (`data.features`, profiles): a file name, `{ file }`, `{ concat }`
+ * or `{ synthetic: dim }`. The data layer declares the same union for its loaders (data/types.ts); the language
+ * keeps its own copy because dsl/ imports nothing from data/, and the layer above passes one to the other, so the
+ * compiler checks that they still agree.
+ */
+export type FeatureSource = string | { file: string } | { concat: string[] } | { synthetic: number };
 
 export interface PipelineData {
   dataset: string;

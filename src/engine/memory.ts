@@ -6,13 +6,13 @@
  * (features among them) and the evaluator's block of scores. Per-step temporaries are left out, so the figure
  * is a floor: a plan it refuses cannot run, a plan it accepts may still be tight.
  */
-import type { Pipeline } from '../dsl/types.js';
 import type { CompiledGraph, CompiledNode } from '../graph/types.js';
 import type { Dataset } from '../data/types.js';
 import type { Dim } from '../ops/types.js';
 import { UserError, type SourceLocation } from '../util/errors.js';
 import { formatBytes, machineMemory } from '../util/memory.js';
 import { datasetSizes } from './executor.js';
+import type { EvalSettings } from './train-spec.js';
 
 const FLOAT = 4;
 /** A variable, Adam's first moment and its second moment. */
@@ -34,7 +34,7 @@ function elements(dims: Dim[], sizes: Record<string, number>): number {
   return dims.reduce<number>((n, d) => n * (typeof d === 'number' ? d : (sizes[d] ?? 0)), 1);
 }
 
-export function estimateMemory(graph: CompiledGraph, ds: Dataset, pipeline: Pipeline): MemoryEstimate {
+export function estimateMemory(graph: CompiledGraph, ds: Dataset, evaluation: EvalSettings): MemoryEstimate {
   const sizes = datasetSizes(ds);
   let parameters = 0;
   let largest: MemoryEstimate['largest'];
@@ -50,7 +50,7 @@ export function estimateMemory(graph: CompiledGraph, ds: Dataset, pipeline: Pipe
       for (const t of Object.values(n.outputTypes)) if (t.kind === 'dense') constants += elements(t.dims, sizes) * FLOAT;
     }
   }
-  const evalBlock = Math.min(Math.max(1, Math.floor(pipeline.eval.batch_users)), ds.nUsers) * ds.nItems * FLOAT;
+  const evalBlock = Math.min(Math.max(1, Math.floor(evaluation.batchUsers)), ds.nUsers) * ds.nItems * FLOAT;
   const parts = [
     { what: 'parameters and Adam state', bytes: parameters * FLOAT * ADAM_COPIES },
     { what: 'features and other constants', bytes: constants },
@@ -70,8 +70,8 @@ export function memoryBudget(backend: string): { bytes: number; what: string } {
  * Refuses a plan whose estimate exceeds the budget, pointing at the node with the most parameters (or at the
  * pipeline when the constants or the evaluation block are what does not fit).
  */
-export function checkMemory(graph: CompiledGraph, ds: Dataset, pipeline: Pipeline, backend: string, locate: (path: (string | number)[]) => SourceLocation): void {
-  const est = estimateMemory(graph, ds, pipeline);
+export function checkMemory(graph: CompiledGraph, ds: Dataset, evaluation: EvalSettings, backend: string, locate: (path: (string | number)[]) => SourceLocation): void {
+  const est = estimateMemory(graph, ds, evaluation);
   const budget = memoryBudget(backend);
   if (est.total <= budget.bytes) return;
   const parts = est.parts.filter((p) => p.bytes > 0).map((p) => `${p.what} ${formatBytes(p.bytes)}`);

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LeanAdam } from './adam.js';
 import type { Dataset } from '../data/types.js';
 import { BatchIterator, type EpochBatches } from '../data/sampler.js';
-import type { Pipeline } from '../dsl/types.js';
+import type { EvalSettings, TrainSpec } from './train-spec.js';
 import { rootStream } from '../util/streams.js';
 import { evaluateFullRanking, evaluateFullRankingPerUser, type PerUserMetric } from './evaluator.js';
 import type { EpochEndEvent, EvalEvent, EventSink, Metrics, SeedEndEvent } from './events.js';
@@ -118,16 +118,16 @@ export { NumericalError, InterruptedError } from './errors.js';
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** Valid and test metrics of the model as it is now; with `perUserMetric`, also that metric per test user. */
-export function evaluateModel(model: Model, ds: Dataset, pipeline: Pipeline, perUserMetric?: string): { valid: Metrics; test: Metrics; testPerUser?: PerUserMetric } {
+export function evaluateModel(model: Model, ds: Dataset, settings: EvalSettings, perUserMetric?: string): { valid: Metrics; test: Metrics; testPerUser?: PerUserMetric } {
   const outs = model.outputs();
   try {
     const common = {
       users: outs.user as tf.Tensor2D,
       items: outs.item as tf.Tensor2D,
       train: ds.trainByUser,
-      ks: pipeline.eval.k,
-      metrics: pipeline.eval.metrics,
-      batchUsers: pipeline.eval.batch_users,
+      ks: settings.ks,
+      metrics: settings.metrics,
+      batchUsers: settings.batchUsers,
     };
     const valid = evaluateFullRanking({ ...common, truth: ds.validByUser });
     if (!perUserMetric) return { valid, test: evaluateFullRanking({ ...common, truth: ds.testByUser }) };
@@ -157,21 +157,20 @@ async function trainEpoch(batches: EpochBatches, setup: StepSetup, epoch: number
   return means;
 }
 
-export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, opts: TrainSeedOptions): Promise<SeedOutcome> {
-  const { train: tr } = pipeline;
+export async function trainSeed(model: Model, ds: Dataset, tr: TrainSpec, opts: TrainSeedOptions): Promise<SeedOutcome> {
   const emit = opts.emit;
   // Each stream is the fork train/<name> of the seed's root stream, from the generator train.rng names.
-  const stream = (name: 'negatives' | 'shuffle' | 'step') => rootStream(tr.rng?.[name] ?? 'sfc32', opts.seed).fork('train').fork(name);
+  const stream = (name: 'negatives' | 'shuffle' | 'step') => rootStream(tr.rng[name] ?? 'sfc32', opts.seed).fork('train').fork(name);
   const negRng = stream('negatives');
   const shuffleRng = stream('shuffle');
   const stepRng = stream('step');
-  const batches = new BatchIterator(ds, tr.batch_size, { shuffle: shuffleRng, negatives: negRng });
+  const batches = new BatchIterator(ds, tr.batchSize, { shuffle: shuffleRng, negatives: negRng });
   // tfjs's Adam arithmetic and state without its all-variables memory peak (adam.ts).
-  const optimizer = new LeanAdam(tr.optimizer.adam.lr, 0.9, 0.999, tr.optimizer.adam.eps ?? 1e-8);
+  const optimizer = new LeanAdam(tr.adam.lr, 0.9, 0.999, tr.adam.eps);
   const setup: StepSetup = { model, optimizer, vars: model.trainableVariables(), rng: stepRng, detectAnomaly: opts.detectAnomaly, profiler: opts.profiler };
   const nTrain = ds.train.users.length;
-  const metric = tr.early_stopping.metric;
-  const [lrA, lrB] = tr.lr_schedule;
+  const metric = tr.earlyStopping.metric;
+  const [lrA, lrB] = tr.lrSchedule;
   const started = Date.now();
 
   emit({
@@ -191,7 +190,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     runDir: opts.runDir,
   });
 
-  let stopping = new EarlyStopping(tr.early_stopping);
+  let stopping = new EarlyStopping(tr.earlyStopping);
   let bestValid: Metrics = {};
   let bestTest: Metrics = {};
   let bestTestPerUser: PerUserMetric | undefined;
@@ -205,7 +204,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
     shuffleRng.setState(r.rng.shuffle);
     negRng.setState(r.rng.negatives);
     stepRng.setState(r.rng.step);
-    stopping = EarlyStopping.resume(tr.early_stopping, r);
+    stopping = EarlyStopping.resume(tr.earlyStopping, r);
     ({ bestValid, bestTest, bestTestPerUser, trainSeconds } = r);
     bestWeights = r.bestWeights;
     epochsRun = r.epochsDone;
@@ -228,7 +227,7 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
   if (epochsRun < tr.epochs && !stopping.stopped) emit({ type: 'stage', stage: 'training', message: `epoch ${epochsRun + 1} running` });
   try {
     for (let epoch = epochsRun; epoch < tr.epochs && !stopping.stopped; epoch++) {
-      const lr = tr.optimizer.adam.lr * Math.pow(lrA, epoch / lrB);
+      const lr = tr.adam.lr * Math.pow(lrA, epoch / lrB);
       // tfjs's Adam reads learningRate on every update, so the schedule is a per-epoch assignment.
       (optimizer as unknown as { learningRate: number }).learningRate = lr;
       emit({ type: 'epoch_start', epoch: epoch + 1, lr });
@@ -239,12 +238,12 @@ export async function trainSeed(model: Model, ds: Dataset, pipeline: Pipeline, o
       epochsRun = epoch + 1;
       emit({ type: 'epoch_end', epoch: epoch + 1, losses: means, trainSeconds: secs, tensors: tf.memory().numTensors });
 
-      if ((epoch + 1) % tr.eval_every !== 0 && epoch + 1 < tr.epochs) {
+      if ((epoch + 1) % tr.evalEvery !== 0 && epoch + 1 < tr.epochs) {
         await opts.onEpoch?.({ epochsDone: epochsRun, improved: false, state: capture });
         continue;
       }
       const e0 = Date.now();
-      const { valid, test, testPerUser } = evaluateModel(model, ds, pipeline, opts.perUserMetric);
+      const { valid, test, testPerUser } = evaluateModel(model, ds, tr.eval, opts.perUserMetric);
       opts.profiler?.add('evaluation', Date.now() - e0);
       const score = valid[metric];
       if (score === undefined) throw new Error(`early-stopping metric ${metric} was not computed`);

@@ -1,7 +1,7 @@
 /**
- * Runs a pipeline end to end: load and check the pipeline, compile it, load the data it needs, then train
- * and evaluate each seed, writing the run directory. This is the public entry point the CLI and the
- * TypeScript API share.
+ * Runs a pipeline end to end: resolve and compile it through the stages (graph/stages.ts), load the data it
+ * needs, then train and evaluate each seed, writing the run directory (plan.json among its files). This is the
+ * public entry point the CLI and the TypeScript API share.
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
@@ -11,13 +11,10 @@ import { isUserError, UserError, type SourceLocation } from '../util/errors.js';
 import { readRegularFile } from '../util/regular-file.js';
 import { checkMemory } from '../engine/memory.js';
 import { Profiler, formatProfile } from '../engine/profiler.js';
-import { loadPipeline, dumpResolved } from '../dsl/index.js';
+import { dumpResolved } from '../dsl/index.js';
 import type { LoadedPipeline, Pipeline } from '../dsl/types.js';
-import { compile } from '../graph/compile.js';
-import { pipelineSchema } from '../graph/schema.js';
+import { compilePipeline, loadChecked, planText, profileFor } from '../graph/stages.js';
 import type { CompiledGraph } from '../graph/types.js';
-import { registry } from '../ops/registry.js';
-import type { ShapeEnv } from '../ops/types.js';
 import { checkTrainable, loadDataset, locateDataset, resolveDataDir } from '../data/index.js';
 import type { Dataset, FeatureSource } from '../data/types.js';
 import { chooseFeatures, missingFeatureError, withParts, type ChosenBy } from '../data/feature-choice.js';
@@ -29,8 +26,12 @@ import type { EngineEvent, EventSink, ResultEvent, SeedEndEvent, StageEvent } fr
 import { InterruptedError } from '../engine/errors.js';
 import { RunDir, pipelineHash } from './run-dir.js';
 import { meanStd } from './stats.js';
+import { trainSpecOf } from './train-spec.js';
 import { defaultProtocol, protocolOverrides, QUICK_EPOCHS, selectionText, type Protocol } from './protocol.js';
 import { fromPerUserJson, perUserMetricFor, perUserTestFile, toPerUserJson, type PerUserJson } from './per-user.js';
+
+// The resolve and compile stages, re-exported: the API (src/index.ts) has always offered them from here.
+export { compileSymbolic, featuresFor, loadChecked } from '../graph/stages.js';
 
 export interface RunOptions {
   file: string;
@@ -112,36 +113,6 @@ export function chooseProtocol(o: Pick<RunOptions, 'protocol' | 'file' | 'set' |
   return protocol === 'quick' && p.train.epochs <= QUICK_EPOCHS ? 'mmrec' : protocol;
 }
 
-/**
- * The schema for the registry's current ops, built once per set of ops: the validator is compiled once per schema
- * object (dsl/validate.ts), so a fresh object per load would recompile it (about 0.3 s) on every load. A plugin
- * that registers an op changes the key.
- */
-let schemaCache: { key: string; schema: Record<string, unknown> } | undefined;
-function currentSchema(): Record<string, unknown> {
-  const key = registry
-    .list()
-    .map((op) => op.name)
-    .join('\0');
-  if (schemaCache?.key !== key) schemaCache = { key, schema: pipelineSchema(registry) };
-  return schemaCache.schema;
-}
-
-export function loadChecked(file: string, set: string[] = []): LoadedPipeline {
-  return loadPipeline(file, { set, schema: currentSchema() });
-}
-
-/** The feature sources for the chosen dataset: its profile in the pipeline, else `data.features`. */
-export function featuresFor(loaded: LoadedPipeline, dataset: string): Record<string, FeatureSource> {
-  return profileFor(loaded.pipeline, dataset) ?? loaded.pipeline.data.features;
-}
-
-/** The pipeline's profile for a dataset (`synth:baby` also finds a `synth` profile). */
-function profileFor(p: Pipeline, dataset: string): Record<string, FeatureSource> | undefined {
-  const d = p.data;
-  return d.profiles?.[dataset]?.features ?? d.profiles?.[dataset.split(':')[0]!]?.features;
-}
-
 /** Modality keys a dataset folder may provide by MMRec file names (see data/feature-choice.ts). */
 const FOLDER_MODALITIES = ['v', 't', 'a', 'mm'];
 
@@ -164,12 +135,6 @@ function featureLocations(loaded: LoadedPipeline, dataset: string, keys: string[
   const profile = [dataset, dataset.split(':')[0]!].find((k) => profiles?.[k]?.features);
   const base = profile !== undefined ? ['data', 'profiles', profile, 'features'] : ['data', 'features'];
   return Object.fromEntries(keys.map((k) => [k, loaded.locate([...base, k])]));
-}
-
-/** Compiles without data (symbolic sizes): what `check` and `graph` show. */
-export function compileSymbolic(loaded: LoadedPipeline, dataset = loaded.pipeline.data.dataset): CompiledGraph {
-  const env: ShapeEnv = { sizes: {}, modalities: Object.keys(featuresFor(loaded, dataset)) };
-  return compile(loaded, registry, env);
 }
 
 /** Modalities that the compiled graph actually reads (only those are loaded). */
@@ -199,7 +164,7 @@ export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipelin
   const profile = profileFor(p, dsKey);
   // Symbolically, every modality that some rule could provide is declared; which one exists is decided below.
   const candidates = [...new Set([...Object.keys(profile ?? {}), ...Object.keys(p.data.features), ...(builtIn ? [] : FOLDER_MODALITIES)])];
-  const symbolic = compile(loaded, registry, { sizes: {}, modalities: candidates });
+  const symbolic = compilePipeline(loaded, { sizes: {}, modalities: candidates });
   const used = usedModalities(symbolic);
   const dataDir = resolveDataDir(opts.dataDir);
   const dir = builtIn ? undefined : locateDataset({ dataset: dsKey, dataDir, dataPath: opts.dataPath }).dir;
@@ -223,9 +188,9 @@ export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipelin
     const pinned = Object.fromEntries(found.map((m) => [m, features[m]!]));
     p.data.profiles = { ...p.data.profiles, [dsKey]: { features: { ...(p.data.profiles?.[dsKey]?.features ?? {}), ...pinned } } };
   }
-  const env: ShapeEnv = { sizes: datasetSizes(dataset), modalities: [...new Set([...Object.keys(choice.sources), ...Object.keys(choice.missing)])] };
+  const env = { sizes: datasetSizes(dataset), modalities: [...new Set([...Object.keys(choice.sources), ...Object.keys(choice.missing)])] };
   await stage(opts, { stage: 'compile', message: `compiling ${p.name} for ${dataset.nUsers} users and ${dataset.nItems} items` });
-  const graph = compile(loaded, registry, env);
+  const graph = compilePipeline(loaded, env);
   return { loaded, graph, dataset, features: { sources: choice.sources, chosenBy: choice.chosenBy, provenance, generated: generatedModalities(provenance) } };
 }
 
@@ -446,7 +411,7 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
   const { loaded, graph, dataset, features } = await prepare(opts);
   const p = loaded.pipeline;
   // Before the run directory exists: a plan that cannot fit is refused with its figure and writes nothing.
-  checkMemory(graph, dataset, p, backend.tfBackend, (path) => loaded.locate(path));
+  checkMemory(graph, dataset, trainSpecOf(p).eval, backend.tfBackend, (path) => loaded.locate(path));
   const seeds = record?.seeds ?? Array.from({ length: opts.seeds ?? 1 }, (_, i) => p.train.seed + i);
   const resolvedYaml = dumpResolved(p);
   const hash = pipelineHash(resolvedYaml, dataset.name);
@@ -507,6 +472,8 @@ async function runSeeds(ctx: {
   };
   if (runDir && !record) {
     runDir.writeText('pipeline.yaml', resolvedYaml);
+    // The plan stage's artefact: the typed DAG this run trains, with its shapes bound to the data's sizes.
+    runDir.writeText('plan.json', planText(graph, datasetSizes(dataset)));
     // What `analyze` and `--resume` need to reload the same data and graph.
     runDir.writeJson('run.json', {
       pipelineFile: resolve(opts.file),
@@ -558,7 +525,7 @@ async function runSeeds(ctx: {
       const resumeState = record && ck ? loadTrainerState(ck, { hash, name: p.name, shapes }) : undefined;
       release();
       if (resumeState && ck) bestFile = (readCheckpoint(ck.last).meta as { bestFile?: string }).bestFile;
-      const { summary, bestWeights, bestTestPerUser } = await trainSeed(model, dataset, p, {
+      const { summary, bestWeights, bestTestPerUser } = await trainSeed(model, dataset, trainSpecOf(p), {
         seed,
         seedIndex: i,
         seeds: nSeeds,

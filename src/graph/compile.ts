@@ -4,7 +4,7 @@
  * what runs per training step, and what runs at evaluation. Every problem is a located UserError.
  */
 import { Graph, alg } from '@dagrejs/graphlib';
-import type { LoadedPipeline, NodeSpec } from '../dsl/types.js';
+import type { LoadedPipeline, NodeSpec, Pipeline } from '../dsl/types.js';
 import { OpRegistry } from '../ops/registry.js';
 import { ShapeError, typeToString, type InputTypes, type OpDef, type ShapeEnv, type TensorType } from '../ops/types.js';
 import { sameDim } from '../ops/shape.js';
@@ -13,8 +13,8 @@ import { didYouMean } from '../dsl/suggest.js';
 import type { CompiledGraph, CompiledNode, Plan, PortRef } from './types.js';
 import { planRowPushdown } from './row-pushdown.js';
 
-
-interface RawNode {
+/** A node as collected, before its references are resolved. */
+export interface RawNode {
   id: string;
   label: string;
   spec: NodeSpec;
@@ -30,27 +30,37 @@ function isInlineNode(v: unknown): v is NodeSpec {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as NodeSpec).op === 'string';
 }
 
-export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: ShapeEnv): CompiledGraph {
-  const p = loaded.pipeline;
+/** Throws a located UserError at a path of the pipeline, with related locations. */
+export type Fail = (msg: string, path: (string | number)[], related?: { message: string; path: (string | number)[] }[]) => never;
+
+/** The error reporter every pass shares: messages located in the pipeline's YAML. */
+export function failAt(loaded: LoadedPipeline): Fail {
   const at = (path: (string | number)[]) => loaded.locate(path);
-  const fail = (msg: string, path: (string | number)[], related: { message: string; path: (string | number)[] }[] = []): never => {
+  return (msg, path, related = []) => {
     throw new UserError(
       msg,
       at(path),
       related.map((r) => ({ message: r.message, loc: at(r.path) })),
     );
   };
+}
 
-  // 1. Collect nodes, hoisting inline node objects written in input positions.
+/** The op a node names; an unknown name is an error with the closest registered names. */
+function opOf(registry: OpRegistry, spec: NodeSpec, path: (string | number)[], fail: Fail): OpDef {
+  const op = registry.get(spec.op);
+  if (!op) return fail(`unknown op '${spec.op}'${didYouMean(spec.op, registry.names())}`, [...path, 'op']);
+  return op;
+}
+
+/**
+ * Pass 1, collect: every node and loss with a known op, inline node objects written in input positions hoisted
+ * to nodes of their own (`<parent>/<port>[/<i>]`); losses use loss ops and nodes do not.
+ */
+export function collectNodes(p: Pipeline, registry: OpRegistry, fail: Fail): Map<string, RawNode> {
   const raw = new Map<string, RawNode>();
-  const opOf = (spec: NodeSpec, path: (string | number)[]): OpDef => {
-    const op = registry.get(spec.op);
-    if (!op) return fail(`unknown op '${spec.op}'${didYouMean(spec.op, registry.names())}`, [...path, 'op']);
-    return op;
-  };
   const addNode = (id: string, label: string, spec: NodeSpec, path: (string | number)[], isLoss: boolean) => {
     raw.set(id, { id, label, spec, path, isLoss });
-    const op = opOf(spec, path);
+    const op = opOf(registry, spec, path, fail);
     for (const port of op.inputs) {
       const v = spec[port.name];
       if (isInlineNode(v)) addNode(`${id}/${port.name}`, `${label}/${port.name}`, v, [...path, port.name], false);
@@ -62,15 +72,27 @@ export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: Shape
   };
   for (const [name, spec] of Object.entries(p.nodes)) addNode(name, name, spec, ['nodes', name], false);
   for (const [name, spec] of Object.entries(p.losses)) {
-    const op = opOf(spec, ['losses', name]);
+    const op = opOf(registry, spec, ['losses', name], fail);
     if (!op.loss) fail(`'${spec.op}' is not a loss op; losses must use one of: ${registry.list().filter((o) => o.loss).map((o) => o.name).join(', ')}`, ['losses', name, 'op']);
     addNode(`loss:${name}`, name, spec, ['losses', name], true);
   }
   for (const [name, spec] of Object.entries(p.nodes)) {
     if (registry.get(spec.op)?.loss) fail(`'${name}' uses the loss op '${spec.op}'; declare it under losses:`, ['nodes', name, 'op']);
   }
+  return raw;
+}
 
-  // 2. Resolve references to (node, port).
+/**
+ * Pass 2, link: every input reference resolved to an existing (node, output port), required inputs present,
+ * parameters split from ports, loss weights read; the nodes and their edges form the graph, and the declared
+ * outputs are resolved too.
+ */
+export function linkNodes(
+  p: Pipeline,
+  registry: OpRegistry,
+  raw: Map<string, RawNode>,
+  fail: Fail,
+): { nodes: Map<string, CompiledNode>; graph: Graph; outputs: Record<string, PortRef> } {
   const userNodes = Object.keys(p.nodes);
   const parseRef = (v: unknown, path: (string | number)[]): PortRef => {
     if (!isRefString(v)) return fail(`expected a reference like 'node' or 'node.port', got ${JSON.stringify(v)}`, path);
@@ -92,7 +114,7 @@ export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: Shape
   };
   const inlineRef = (id: string, path: (string | number)[]): PortRef => ({
     node: id,
-    port: opOf(raw.get(id)!.spec, path).outputs[0]!.name,
+    port: opOf(registry, raw.get(id)!.spec, path, fail).outputs[0]!.name,
     path,
   });
 
@@ -149,8 +171,11 @@ export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: Shape
 
   const outputs: Record<string, PortRef> = {};
   for (const [k, v] of Object.entries(p.outputs)) outputs[k] = parseRef(v, ['outputs', k]);
+  return { nodes, graph, outputs };
+}
 
-  // 3. Order; a cycle is an error that names it.
+/** Pass 3, order: the graph is acyclic (a cycle is an error that names every node on it); its topological order. */
+export function orderNodes(graph: Graph, nodes: Map<string, CompiledNode>, fail: Fail): string[] {
   if (!alg.isAcyclic(graph)) {
     const cycle: string[] = alg.findCycles(graph)[0]!.slice().reverse();
     const first = nodes.get(cycle[0]!)!;
@@ -160,9 +185,14 @@ export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: Shape
       cycle.slice(1).map((id) => ({ message: `'${nodes.get(id)!.label}' is part of the cycle`, path: nodes.get(id)!.path })),
     );
   }
-  const order = alg.topsort(graph) as string[];
+  return alg.topsort(graph) as string[];
+}
 
-  // 4. Shape inference in order.
+/**
+ * Pass 4, shapes: in order, each input's kind matches its port and each op's shape rule accepts its input types;
+ * every node gets its input and output types (a rule's complaint is located at the port or parameter it names).
+ */
+export function inferShapes(order: string[], nodes: Map<string, CompiledNode>, env: ShapeEnv, fail: Fail): void {
   for (const id of order) {
     const n = nodes.get(id)!;
     const inTypes: InputTypes = {};
@@ -195,8 +225,18 @@ export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: Shape
       fail(`${n.label} (op ${n.op.name}): ${e.message}`, where, related);
     }
   }
+}
 
-  // 5. Outputs: scoring needs [users, d] and [items, d] of one width.
+/**
+ * Pass 5, outputs and losses: scoring can run (outputs.user is [users, d] and outputs.item [items, d], one d) and
+ * there is something to train (at least one loss).
+ */
+export function checkOutputs(
+  p: Pipeline,
+  nodes: Map<string, CompiledNode>,
+  outputs: Record<string, PortRef>,
+  fail: Fail,
+): { outputTypes: Record<string, TensorType>; losses: string[] } {
   const outputTypes: Record<string, TensorType> = {};
   for (const [k, ref] of Object.entries(outputs)) outputTypes[k] = nodes.get(ref.node)!.outputTypes[ref.port]!;
   const ut = outputTypes.user!;
@@ -209,12 +249,27 @@ export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: Shape
     fail(`outputs.user is ${typeToString(ut)} but outputs.item is ${typeToString(it)}: scores need one width`, ['outputs', 'item']);
   const losses = [...nodes.values()].filter((n) => n.isLoss).map((n) => n.id);
   if (losses.length === 0) fail('the pipeline has no losses; add one under losses: (e.g. bpr)', ['losses']);
+  return { outputTypes, losses };
+}
 
+/** Runs the passes in order; the last, planPhases, decides what is folded once, run per step and at evaluation. */
+export function compile(loaded: LoadedPipeline, registry: OpRegistry, env: ShapeEnv): CompiledGraph {
+  const p = loaded.pipeline;
+  const fail = failAt(loaded);
+  const raw = collectNodes(p, registry, fail);
+  const { nodes, graph, outputs } = linkNodes(p, registry, raw, fail);
+  const order = orderNodes(graph, nodes, fail);
+  inferShapes(order, nodes, env, fail);
+  const { outputTypes, losses } = checkOutputs(p, nodes, outputs, fail);
   return { graph, nodes, order, outputs, outputTypes, losses, plan: planPhases(graph, nodes, order, outputs, losses) };
 }
 
-/** Marks constants, step and eval nodes; lists constants to transpose once; finds unused nodes. */
-function planPhases(
+/**
+ * Pass 6, plan: marks the constants (pure ops of constant inputs, folded once), what each training step needs
+ * (ancestors of a loss), what evaluation and export need (ancestors of the outputs); lists the constants to
+ * transpose once and the step nodes that run on the batch's item rows; finds unused nodes.
+ */
+export function planPhases(
   graph: Graph,
   nodes: Map<string, CompiledNode>,
   order: string[],

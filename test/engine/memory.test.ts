@@ -6,6 +6,7 @@ import { prepare } from '../../src/experiments/run.js';
 import { Model } from '../../src/engine/executor.js';
 import { initBackend } from '../../src/engine/backend.js';
 import { checkMemory, estimateMemory } from '../../src/engine/memory.js';
+import { trainSpecOf } from '../../src/experiments/train-spec.js';
 import { isUserError } from '../../src/util/errors.js';
 
 // The estimate reads each op's declared variable shapes; building the model creates the real ones. They must
@@ -18,14 +19,14 @@ test('the memory estimate counts exactly the parameters the model allocates', as
   const backend = await initBackend('wasm');
   for (const file of FILES) {
     const { graph, dataset, loaded } = await prepare({ file: join(PIPELINES, file), epochs: 1 });
-    const est = estimateMemory(graph, dataset, loaded.pipeline);
+    const est = estimateMemory(graph, dataset, trainSpecOf(loaded.pipeline).eval);
     const model = new Model(graph, dataset, 1, backend.tfBackend);
     try {
       assert.equal(est.parameters, model.parameterCount(), file);
     } finally {
       model.dispose();
     }
-    assert.doesNotThrow(() => checkMemory(graph, dataset, loaded.pipeline, backend.tfBackend, (p) => loaded.locate(p)), file);
+    assert.doesNotThrow(() => checkMemory(graph, dataset, trainSpecOf(loaded.pipeline).eval, backend.tfBackend, (p) => loaded.locate(p)), file);
   }
 });
 
@@ -35,7 +36,7 @@ test('a plan that cannot fit is refused with its figure, at the node holding the
   const large = { ...dataset, nUsers: 10_000_000 };
   let err: unknown;
   try {
-    checkMemory(graph, large, loaded.pipeline, 'wasm', (p) => loaded.locate(p));
+    checkMemory(graph, large, trainSpecOf(loaded.pipeline).eval, 'wasm', (p) => loaded.locate(p));
   } catch (e) {
     err = e;
   }

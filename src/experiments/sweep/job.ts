@@ -16,11 +16,9 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { loadPipeline } from '../../dsl/index.js';
 import type { LoadedPipeline } from '../../dsl/types.js';
 import type { FeatureSource } from '../../data/types.js';
-import { pipelineSchema } from '../../graph/schema.js';
-import { registry } from '../../ops/registry.js';
+import { resolvePipeline } from '../../graph/stages.js';
 import { UserError } from '../../util/errors.js';
 import { sha, type PointTask } from './plan.js';
 import type { PointOutput as JobResult } from './store.js';
@@ -143,8 +141,7 @@ export function checkJobPipeline(t: PointTask): LoadedPipeline {
   try {
     const file = join(dir, 'pipeline.yaml');
     writeFileSync(file, t.resolved, { mode: 0o600 });
-    const loaded = loadPipeline(file, {
-      schema: pipelineSchema(registry),
+    const loaded = resolvePipeline(file, {
       display: `job ${t.id}`,
       forbidExtends: "a queued job's pipeline must be self-contained (a worker reads no file a job names)",
     });
