@@ -10,9 +10,10 @@
  *   { kind: 'matmul', id, n, b, out, flag }  out[0 : rows*n] = block(id) · b, where b is a Float32Array view of
  *                                            a SharedArrayBuffer (cols x n) and out one of rows x n; then
  *                                            flag[0] = 1 and a notify, which the waiting main thread reads.
- * A failure sets flag[0] = 2 and posts { kind: 'error', message }.
+ * A failure sets flag[0] = 2 and posts { kind: 'error', message }. workerData.alive (an Int32Array on shared
+ * memory) turns 1 once the backend is up, 2 if it cannot start: the pool waits for it before its first request.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -23,10 +24,21 @@ type Msg =
 
 const port = parentPort!;
 tf.enableProdMode();
-const ready = tf.setBackend('wasm').then((ok) => {
-  if (!ok) throw new Error('matmul worker: the wasm backend did not start');
-  return tf.ready();
-});
+const alive = (workerData as { alive: Int32Array }).alive;
+const ready = tf
+  .setBackend('wasm')
+  .then((ok) => {
+    if (!ok) throw new Error('matmul worker: the wasm backend did not start');
+    return tf.ready();
+  })
+  .then(
+    () => Atomics.store(alive, 0, 1),
+    (e) => {
+      Atomics.store(alive, 0, 2);
+      throw e;
+    },
+  )
+  .finally(() => Atomics.notify(alive, 0));
 const blocks = new Map<number, tf.Tensor2D>();
 
 port.on('message', async (m: Msg) => {

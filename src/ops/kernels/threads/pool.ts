@@ -34,13 +34,31 @@ interface PoolWorker {
   b: SharedArrayBuffer;
   out: SharedArrayBuffer;
   flag: Int32Array;
+  /** 0 while the worker starts, 1 once its backend is up, 2 if it could not start. */
+  alive: Int32Array;
 }
 
 let workers: PoolWorker[] = [];
+/** Set when a worker could not start: every product then runs on this thread alone (the same numbers). */
+let unavailable = false;
+/** How long a worker may take to start its backend (a loaded machine is slow) before the pool is given up. */
+const START_TIMEOUT_MS = 60_000;
+
+/** Waits for every worker's backend (synchronously: the first product needs them); false if one did not start. */
+function started(ws: PoolWorker[]): boolean {
+  const until = performance.now() + START_TIMEOUT_MS;
+  for (const w of ws) {
+    while (Atomics.load(w.alive, 0) === 0 && performance.now() < until) Atomics.wait(w.alive, 0, 0, 100);
+    if (Atomics.load(w.alive, 0) !== 1) return false;
+  }
+  return true;
+}
 
 function startWorker(): PoolWorker {
-  const worker = new Worker(new URL('./matmul-worker.js', import.meta.url));
-  const w: PoolWorker = { worker, b: new SharedArrayBuffer(0), out: new SharedArrayBuffer(0), flag: new Int32Array(new SharedArrayBuffer(4)) };
+  const alive = new Int32Array(new SharedArrayBuffer(4));
+  // The worker needs none of this process's Node options (an --input-type of `node -e` would break its loading).
+  const worker = new Worker(new URL('./matmul-worker.js', import.meta.url), { workerData: { alive }, execArgv: [] });
+  const w: PoolWorker = { worker, b: new SharedArrayBuffer(0), out: new SharedArrayBuffer(0), flag: new Int32Array(new SharedArrayBuffer(4)), alive };
   worker.on('message', (m: { kind: string; message?: string }) => {
     if (m.kind === 'error') w.error = m.message;
   });
@@ -130,8 +148,13 @@ function ensureBytes(buf: SharedArrayBuffer, bytes: number): SharedArrayBuffer {
  * computed on `threads` threads. Returns a new tensor (not a tfjs op: callers give it a gradient themselves).
  */
 export function threadedMatMul(a: tf.Tensor2D, b: tf.Tensor2D, threads = threadsFor(a, b)): tf.Tensor2D {
-  if (threads <= 1) return tf.matMul(a, b);
+  if (threads <= 1 || unavailable) return tf.matMul(a, b);
   const ws = pool(threads - 1);
+  if (!started(ws)) {
+    unavailable = true;
+    void shutdownThreads();
+    return tf.matMul(a, b);
+  }
   const s = splitOf(a, ws);
   const n = b.shape[1];
   const bData = b.dataSync() as Float32Array;
