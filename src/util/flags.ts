@@ -56,6 +56,22 @@ function positiveNumberFlag(env: string, dflt: number, unit: string, doc: string
   };
 }
 
+/** A whole number >= 1, unset by default (the reader supplies a default that depends on the machine). */
+function countFlag(env: string, doc: string): FlagSpec<number | undefined> {
+  return {
+    env,
+    type: 'number',
+    default: undefined,
+    doc,
+    parse: (raw, name) => {
+      const n = raw.trim() === '' ? NaN : Number(raw);
+      if (!Number.isInteger(n) || n < 1) throw bad(name, raw, 'a whole number of at least 1');
+      return n;
+    },
+    format: (v) => (v === undefined ? undefined : String(v)),
+  };
+}
+
 function stringFlag(env: string, doc: string): FlagSpec<string | undefined> {
   return { env, type: 'string', default: undefined, doc, parse: (raw) => raw, format: (v) => v };
 }
@@ -72,6 +88,10 @@ const FLAGS = {
     256,
     'megabytes',
     'largest feature-cosine matrix kept in memory, in MB; above it the cosines are computed at every step',
+  ),
+  threads: countFlag(
+    'ANCHORFLOW_THREADS',
+    'threads one training uses for its large constant-operand matMuls (default: every core; 1: one thread)',
   ),
   plugins: stringFlag('ANCHORFLOW_PLUGINS', 'plugin modules every command imports, colon-separated (as `--plugin`)'),
   queue: stringFlag('ANCHORFLOW_QUEUE', 'Redis URL for `sweep` and `worker` when `--queue` is not given'),

@@ -18,6 +18,7 @@ const CASES: Record<FlagName, { dflt: unknown; valid: [string, unknown][]; inval
   reference: { dflt: false, valid: [['1', true], ['0', false]], invalid: ['true', 'yes', '2', ' 1', 'on'] },
   noWasmKernels: { dflt: false, valid: [['1', true], ['0', false]], invalid: ['true', 'no', '10', 'off'] },
   cosineCacheMb: { dflt: 256, valid: [['64', 64], ['0.5', 0.5], ['1e3', 1000], [' 32 ', 32]], invalid: ['abc', '0', '-5', 'Infinity', '12MB', ' ', 'NaN'] },
+  threads: { dflt: undefined, valid: [['1', 1], ['2', 2], [' 8 ', 8]], invalid: ['0', '-1', '1.5', 'two', ' ', 'Infinity'] },
   plugins: { dflt: undefined, valid: [['./a.js:b.js', './a.js:b.js']], invalid: [] },
   queue: { dflt: undefined, valid: [['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379']], invalid: [] },
   dataDir: { dflt: undefined, valid: [['/data/mmrec', '/data/mmrec']], invalid: [] },

@@ -7,6 +7,7 @@ import { UserError } from '../../util/errors.js';
 import type { BackendChoice } from '../../engine/backend.js';
 import type { PlannedPoint } from './plan.js';
 import { runPointProcess } from './point-process.js';
+import { threadsPerWorker } from '../../util/cores.js';
 import type { SweepTracker } from './progress.js';
 import type { SweepStore } from './store.js';
 
@@ -27,6 +28,8 @@ export async function runLocal(pipeline: string, todo: PlannedPoint[], store: Sw
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   // A point's warnings (generated features, above all) reach the sweep's output once, not once per point.
   const warned = new Set<string>();
+  const slots = Math.max(1, Math.min(opts.workers, todo.length));
+  const threads = threadsPerWorker(slots);
 
   async function slot(): Promise<void> {
     for (let p = queue.shift(); p && !stop.signal.aborted; p = queue.shift()) {
@@ -41,6 +44,7 @@ export async function runLocal(pipeline: string, todo: PlannedPoint[], store: Sw
           plugins: opts.plugins,
           runDir: store.runDir(p.id),
           signal: stop.signal,
+          threads,
           onSpawn: (c) => {
             pid = c.pid;
             marker();
@@ -82,7 +86,7 @@ export async function runLocal(pipeline: string, todo: PlannedPoint[], store: Sw
   }
 
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.workers, todo.length)) }, slot));
+    await Promise.all(Array.from({ length: slots }, slot));
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }

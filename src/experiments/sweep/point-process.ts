@@ -26,6 +26,8 @@ export interface PointRunOptions {
   /** Called with the child once it is spawned (tests and the pool use its pid). */
   onSpawn?: (child: ChildProcess) => void;
   signal?: AbortSignal;
+  /** Threads the point's training may use (ANCHORFLOW_THREADS in the child; see util/cores.ts). */
+  threads?: number;
 }
 
 export function runPointProcess(task: PointTask, opts: PointRunOptions): Promise<PointOutcome> {
@@ -34,6 +36,7 @@ export function runPointProcess(task: PointTask, opts: PointRunOptions): Promise
     // process (`--reference`) go along as their variables.
     const env = flagEnv();
     delete env[flagVariable('queue')];
+    if (opts.threads !== undefined) env[flagVariable('threads')] = String(opts.threads);
     const child = spawn(process.execPath, [CHILD_ENTRY], { stdio: ['pipe', 'pipe', 'pipe'], env });
     opts.onSpawn?.(child);
     const input: ChildInput = { task, backend: opts.backend, dataDir: opts.dataDir, plugins: opts.plugins, runDir: opts.runDir, fromQueue: opts.fromQueue };

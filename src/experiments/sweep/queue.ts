@@ -15,6 +15,7 @@ import { resolveDataDir } from '../../data/index.js';
 import type { BackendChoice } from '../../engine/backend.js';
 import type { PlannedPoint, PointTask } from './plan.js';
 import { runPointProcess } from './point-process.js';
+import { threadsPerWorker } from '../../util/cores.js';
 import type { SweepTracker } from './progress.js';
 import type { PointOutput, SweepStore } from './store.js';
 import { checkJobData, checkJobResult } from './job.js';
@@ -292,6 +293,7 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         plugins: opts.plugins,
         fromQueue: true,
         signal: kill.signal,
+        threads: threadsPerWorker(opts.concurrency),
         onEvent: (e) => {
           if (e.type === 'log' && e.level === 'warn') opts.log(`${label}: warning: ${e.message}`);
           if (e.type === 'run_start') maxEpochs = e.maxEpochs;

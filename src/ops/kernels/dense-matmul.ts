@@ -6,9 +6,12 @@
  *   not once per step; otherwise it is transposed explicitly here.
  * When X is a constant its gradient is never needed, so it is not an input of the custom gradient at all: that
  * skips dY·Wᵀ, an [items, out]·[out, in] product as large as the forward one (a third of a VBPR step).
+ * With a cached Xᵀ, X is a whole constant: both X·W and Xᵀ·dY are split by rows of the constant across threads
+ * (threads/pool.ts), with results identical to one thread.
  */
 import * as tf from '@tensorflow/tfjs';
 import { referenceMode } from './mode.js';
+import { threadedMatMul } from './threads/pool.js';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
 
@@ -20,8 +23,10 @@ export function linearMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D, x
       // Step rows of a constant are an intermediate of the step: saved so the tape keeps them for the gradient.
       save(xT ? [wIn] : [wIn, x]);
       return {
-        value: tf.matMul(x, wIn as tf.Tensor2D),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(xT ?? tf.transpose(saved[1]!), dy as tf.Tensor2D)],
+        value: xT ? threadedMatMul(x, wIn as tf.Tensor2D) : tf.matMul(x, wIn as tf.Tensor2D),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+          xT ? threadedMatMul(xT, dy as tf.Tensor2D) : tf.matMul(tf.transpose(saved[1]!), dy as tf.Tensor2D),
+        ],
       };
     }) as unknown as GradFn);
     return f(w) as tf.Tensor2D;

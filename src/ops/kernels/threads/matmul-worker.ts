@@ -1,0 +1,70 @@
+/**
+ * One thread of the matMul pool (pool.ts): its own tfjs wasm backend, holding row blocks of constant matrices
+ * that the main thread handed over once, and computing block · B on request. The product is tfjs's own wasm
+ * matMul, the kernel the main thread runs on its block, so each output row is computed by the same code on the
+ * same numbers in both places.
+ *
+ * Messages (from the pool):
+ *   { kind: 'load', id, rows, cols, data }   keep a row block (data: Float32Array, rows x cols, row-major)
+ *   { kind: 'drop', id }                     forget it
+ *   { kind: 'matmul', id, n, b, out, flag }  out[0 : rows*n] = block(id) · b, where b is a Float32Array view of
+ *                                            a SharedArrayBuffer (cols x n) and out one of rows x n; then
+ *                                            flag[0] = 1 and a notify, which the waiting main thread reads.
+ * A failure sets flag[0] = 2 and posts { kind: 'error', message }. workerData.alive (an Int32Array on shared
+ * memory) turns 1 once the backend is up, 2 if it cannot start: the pool waits for it before its first request.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+
+type Msg =
+  | { kind: 'load'; id: number; rows: number; cols: number; data: Float32Array }
+  | { kind: 'drop'; id: number }
+  | { kind: 'matmul'; id: number; n: number; b: Float32Array; out: Float32Array; flag: Int32Array };
+
+const port = parentPort!;
+tf.enableProdMode();
+const alive = (workerData as { alive: Int32Array }).alive;
+const ready = tf
+  .setBackend('wasm')
+  .then((ok) => {
+    if (!ok) throw new Error('matmul worker: the wasm backend did not start');
+    return tf.ready();
+  })
+  .then(
+    () => Atomics.store(alive, 0, 1),
+    (e) => {
+      Atomics.store(alive, 0, 2);
+      throw e;
+    },
+  )
+  .finally(() => Atomics.notify(alive, 0));
+const blocks = new Map<number, tf.Tensor2D>();
+
+port.on('message', async (m: Msg) => {
+  try {
+    await ready;
+    if (m.kind === 'load') {
+      blocks.get(m.id)?.dispose();
+      blocks.set(m.id, tf.tensor2d(m.data, [m.rows, m.cols]));
+    } else if (m.kind === 'drop') {
+      blocks.get(m.id)?.dispose();
+      blocks.delete(m.id);
+    } else {
+      const a = blocks.get(m.id);
+      if (!a) throw new Error(`matmul worker: no block ${m.id}`);
+      const b = tf.tensor2d(m.b, [a.shape[1], m.n]);
+      const y = tf.matMul(a, b);
+      m.out.set(y.dataSync() as Float32Array);
+      tf.dispose([b, y]);
+      Atomics.store(m.flag, 0, 1);
+      Atomics.notify(m.flag, 0);
+    }
+  } catch (e) {
+    port.postMessage({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
+    if (m.kind === 'matmul') {
+      Atomics.store(m.flag, 0, 2);
+      Atomics.notify(m.flag, 0);
+    }
+  }
+});

@@ -1,0 +1,181 @@
+/**
+ * Dense matMul on several cores: tfjs-backend-wasm runs one thread in Node, so a product with a large constant
+ * left operand (a frozen feature matrix X [items, K], or its cached transpose Xᵀ [K, items]) is split by rows of
+ * that constant: the main thread keeps the first row block and each worker thread (matmul-worker.ts) one more,
+ * each copied once per constant; per call only the small right operand (a weight [K, 64] or a gradient
+ * [items, 64]) goes out and the output rows come back. The main thread computes its block while the workers
+ * compute theirs, then waits for them with Atomics.wait (synchronous, as a tfjs kernel must be).
+ *
+ * Every block's rows go through tfjs's own wasm matMul in every thread, and a row's result does not depend on
+ * which other rows are in the same product, so the concatenated output equals the one-thread product bit for
+ * bit (test/kernels/threads.test.ts checks it).
+ *
+ * The workers are unref'd: an idle pool never keeps the process alive, so a command exits when its work is done.
+ * shutdownThreads() ends them explicitly (tests; a process that wants its memory back).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { flag } from '../../../util/flags.js';
+import { referenceMode } from '../mode.js';
+
+/** Below this many multiply-adds per product, handing work to another thread costs more than it saves. */
+export const MIN_THREADED_MACS = 1 << 24;
+
+/** Threads one training may use: the `threads` flag (ANCHORFLOW_THREADS), by default every core. */
+export function threadCount(): number {
+  return Math.max(1, Math.floor(flag('threads') ?? availableParallelism()));
+}
+
+interface PoolWorker {
+  worker: Worker;
+  error?: string;
+  /** Shared input (right operand) and output buffers, grown as needed. */
+  b: SharedArrayBuffer;
+  out: SharedArrayBuffer;
+  flag: Int32Array;
+  /** 0 while the worker starts, 1 once its backend is up, 2 if it could not start. */
+  alive: Int32Array;
+}
+
+let workers: PoolWorker[] = [];
+/** Set when a worker could not start: every product then runs on this thread alone (the same numbers). */
+let unavailable = false;
+/** How long a worker may take to start its backend (a loaded machine is slow) before the pool is given up. */
+const START_TIMEOUT_MS = 60_000;
+
+/** Waits for every worker's backend (synchronously: the first product needs them); false if one did not start. */
+function started(ws: PoolWorker[]): boolean {
+  const until = performance.now() + START_TIMEOUT_MS;
+  for (const w of ws) {
+    while (Atomics.load(w.alive, 0) === 0 && performance.now() < until) Atomics.wait(w.alive, 0, 0, 100);
+    if (Atomics.load(w.alive, 0) !== 1) return false;
+  }
+  return true;
+}
+
+function startWorker(): PoolWorker {
+  const alive = new Int32Array(new SharedArrayBuffer(4));
+  // The worker needs none of this process's Node options (an --input-type of `node -e` would break its loading).
+  const worker = new Worker(new URL('./matmul-worker.js', import.meta.url), { workerData: { alive }, execArgv: [] });
+  const w: PoolWorker = { worker, b: new SharedArrayBuffer(0), out: new SharedArrayBuffer(0), flag: new Int32Array(new SharedArrayBuffer(4)), alive };
+  worker.on('message', (m: { kind: string; message?: string }) => {
+    if (m.kind === 'error') w.error = m.message;
+  });
+  worker.on('error', (e) => (w.error = e.message));
+  worker.unref();
+  return w;
+}
+
+function pool(size: number): PoolWorker[] {
+  if (workers.length !== size) {
+    void shutdownThreads();
+    workers = Array.from({ length: size }, startWorker);
+  }
+  return workers;
+}
+
+/** Ends the worker threads (a later threaded product starts them again and reloads its constants). */
+export async function shutdownThreads(): Promise<void> {
+  const old = workers;
+  workers = [];
+  split = new WeakMap();
+  live = [];
+  await Promise.all(old.map((w) => w.worker.terminate()));
+}
+
+// ---- constants split into row blocks --------------------------------------------------------------------
+
+interface Split {
+  id: number;
+  /** Row boundaries: block t is rows [bounds[t], bounds[t + 1]); block 0 stays on the main thread. */
+  bounds: number[];
+  head: tf.Tensor2D;
+}
+let split = new WeakMap<tf.Tensor, Split>();
+let live: { source: WeakRef<tf.Tensor> | tf.Tensor; s: Split }[] = [];
+let nextId = 1;
+
+/** Row boundaries for `parts` blocks of `rows` rows, as even as possible (the first blocks get the extra rows). */
+export function rowBounds(rows: number, parts: number): number[] {
+  const b = [0];
+  for (let t = 0; t < parts; t++) b.push(b[t]! + Math.floor(rows / parts) + (t < rows % parts ? 1 : 0));
+  return b;
+}
+
+/** Forgets splits of constants that were disposed since (their blocks in the workers too). */
+function dropDisposed(ws: PoolWorker[]): void {
+  live = live.filter(({ source, s }) => {
+    const t = source instanceof WeakRef ? source.deref() : source;
+    if (t && !t.isDisposed) return true;
+    s.head.dispose();
+    for (const w of ws) w.worker.postMessage({ kind: 'drop', id: s.id });
+    return false;
+  });
+}
+
+function splitOf(a: tf.Tensor2D, ws: PoolWorker[]): Split {
+  const hit = split.get(a);
+  if (hit && hit.bounds.length === ws.length + 2) return hit;
+  dropDisposed(ws);
+  const [rows, cols] = a.shape;
+  const bounds = rowBounds(rows, ws.length + 1);
+  const s: Split = { id: nextId++, bounds, head: tf.keep(tf.slice(a, [0, 0], [bounds[1]!, cols])) };
+  const data = a.dataSync() as Float32Array;
+  ws.forEach((w, t) => {
+    const r0 = bounds[t + 1]!;
+    const r1 = bounds[t + 2]!;
+    w.worker.postMessage({ kind: 'load', id: s.id, rows: r1 - r0, cols, data: data.slice(r0 * cols, r1 * cols) });
+  });
+  split.set(a, s);
+  live.push({ source: new WeakRef(a), s });
+  return s;
+}
+
+/** Whether constant · b should be split across threads (and how many): 1 means run it here as usual. */
+export function threadsFor(a: tf.Tensor2D, b: tf.Tensor2D): number {
+  if (referenceMode() || tf.getBackend() !== 'wasm') return 1;
+  const t = Math.min(threadCount(), a.shape[0]);
+  return t > 1 && a.shape[0] * a.shape[1] * b.shape[1] >= MIN_THREADED_MACS ? t : 1;
+}
+
+function ensureBytes(buf: SharedArrayBuffer, bytes: number): SharedArrayBuffer {
+  return buf.byteLength >= bytes ? buf : new SharedArrayBuffer(Math.max(bytes, buf.byteLength * 2));
+}
+
+/**
+ * a · b where `a` is a constant (kept alive and unchanged while it is used: its row blocks are copied once),
+ * computed on `threads` threads. Returns a new tensor (not a tfjs op: callers give it a gradient themselves).
+ */
+export function threadedMatMul(a: tf.Tensor2D, b: tf.Tensor2D, threads = threadsFor(a, b)): tf.Tensor2D {
+  if (threads <= 1 || unavailable) return tf.matMul(a, b);
+  const ws = pool(threads - 1);
+  if (!started(ws)) {
+    unavailable = true;
+    void shutdownThreads();
+    return tf.matMul(a, b);
+  }
+  const s = splitOf(a, ws);
+  const n = b.shape[1];
+  const bData = b.dataSync() as Float32Array;
+  ws.forEach((w, t) => {
+    const rows = s.bounds[t + 2]! - s.bounds[t + 1]!;
+    w.b = ensureBytes(w.b, bData.byteLength);
+    w.out = ensureBytes(w.out, rows * n * 4);
+    const bView = new Float32Array(w.b, 0, bData.length);
+    bView.set(bData);
+    Atomics.store(w.flag, 0, 0);
+    w.worker.postMessage({ kind: 'matmul', id: s.id, n, b: bView, out: new Float32Array(w.out, 0, rows * n), flag: w.flag });
+  });
+  return tf.tidy(() => {
+    const parts: tf.Tensor2D[] = [tf.matMul(s.head, b)];
+    ws.forEach((w, t) => {
+      // 0 until the worker stores 1 (done) or 2 (failed); wait returns at once if it already has.
+      while (Atomics.load(w.flag, 0) === 0) Atomics.wait(w.flag, 0, 0, 1000);
+      if (Atomics.load(w.flag, 0) !== 1) throw new Error(`threaded matMul failed in a worker: ${w.error ?? 'unknown error'}`);
+      const rows = s.bounds[t + 2]! - s.bounds[t + 1]!;
+      parts.push(tf.tensor2d(new Float32Array(w.out, 0, rows * n), [rows, n]));
+    });
+    return tf.concat(parts, 0) as tf.Tensor2D;
+  });
+}
