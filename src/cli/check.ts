@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { checkPipelinePath, pipelinesIn } from './pipeline-path.js';
 import { compileSymbolic, loadChecked } from '../graph/stages.js';
-import { formatUserError, isUserError, UserError } from '../util/errors.js';
+import { formatUserError, isUserError } from '../util/errors.js';
 
 /** Pipeline files under the given paths (folders are searched recursively for .yaml / .yml). */
 export function pipelineFiles(paths: string[]): string[] {

@@ -11,7 +11,6 @@ import { compileSymbolic, loadChecked } from '../graph/stages.js';
 import { typeToString } from '../ops/types.js';
 import { formatUserError, isUserError } from '../util/errors.js';
 import { checkWatchLines, createReporter, loadCheckWatchView, safeOutput, wantsInk, type CheckWatchFile, type CheckWatchState } from '../ui/index.js';
-import type { BackendChoice } from '../engine/backend.js';
 import { pipelineFiles } from './check.js';
 import { runOptions, type RunFlags } from './run.js';
 

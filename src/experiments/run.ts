@@ -3,7 +3,7 @@
  * needs, then train and evaluate each seed, writing the run directory (plan.json among its files). This is the
  * public entry point the CLI and the TypeScript API share.
  */
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { readCheckpoint, writeCheckpoint, type CheckpointFile, type NamedArray } from '../engine/checkpoint.js';
 import type { TrainerState } from '../engine/trainer.js';

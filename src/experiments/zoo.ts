@@ -172,7 +172,7 @@ const stat = (xs: number[]): Stat => {
 
 /** Every model's points, computed exactly as a sweep computes a configuration's points. */
 export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; models: ZooModel[]; maxEpochs?: number } {
-  let files = (opts.files ?? defaultZooFiles(opts.pipelinesDir)).map((f) => resolve(f));
+  const files = (opts.files ?? defaultZooFiles(opts.pipelinesDir)).map((f) => resolve(f));
   if (!files.length) throw new UserError(`no pipelines found for the zoo (looked in ${opts.pipelinesDir ?? 'pipelines'})`, { file: '--pipelines' });
   const base = overridesFor({ set: opts.set, dataset: opts.dataset, epochs: opts.epochs, protocol: opts.protocol });
   const loaded = files.map((file) => ({ file, p: loadChecked(file, base).pipeline }));
@@ -184,7 +184,6 @@ export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; m
     const unknown = opts.models.filter((m) => !known.has(m));
     if (unknown.length) throw new UserError(`unknown model${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the zoo has: ${loaded.map(({ p }) => p.name).join(', ')}`, { file: '--models' });
   }
-  files = chosen.map((c) => c.file);
   const names = new Map<string, string>();
   for (const { file, p } of chosen) {
     const other = names.get(p.name);
@@ -337,7 +336,10 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   let ran = 0;
   for (const p of todo) {
     const r = store.load(p);
-    if (r) (records.set(p.id, r), ran++);
+    if (r) {
+      records.set(p.id, r);
+      ran++;
+    }
   }
   const backends = [...new Set([...[...records.values()].map((r) => r.backend), ...(merge?.rows.length ? merge.backends : [])])].sort();
   const order = merge?.order ?? plan.models.map((m) => m.name);

@@ -218,7 +218,7 @@ export class Pcg64 extends RandomStream {
   }
 
   /** numpy's Generator.shuffle of a 1-d array: Fisher-Yates with masked rejection (`random_interval`). */
-  override shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
+  override shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.interval(i);
       const t = a[i];

@@ -33,7 +33,7 @@ export abstract class RandomStream {
   }
 
   /** In-place Fisher-Yates shuffle. */
-  shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
+  shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const t = a[i];

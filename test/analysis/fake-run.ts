@@ -99,7 +99,7 @@ export async function makeFakeRun(dir: string, o: FakeRunOptions = {}): Promise<
   const lines: string[] = [];
   lines.push(JSON.stringify({ type: 'run_start', pipeline: name, dataset: 'synth:small', seed: o.seed ?? 7, seedIndex: 0, seeds: 1 }));
   const epochs = o.epochs ?? 12;
-  let best = 0;
+  let best: number | undefined;
   for (let e = 0; e < epochs; e++) {
     const bpr = 0.69 * Math.exp(-e / 5) + 0.1;
     const aal = 0.02 * Math.exp(-e / 8) + 0.005;

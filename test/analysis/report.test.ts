@@ -23,7 +23,7 @@ test('analyze: end to end on two fake runs (flagship and a collapsed one)', asyn
   const root = tempDir(t);
   const a = await makeFakeRun(join(root, 'anchorrec'));
   const b = await makeFakeRun(join(root, 'alignrec'), { collapsed: true, omit: ['p_id'] });
-  const { json, html, outDir } = await analyzeRuns([a, b], { k: 10, sample: 40, seed: 1, tsneIterations: 300 });
+  const { html, outDir } = await analyzeRuns([a, b], { k: 10, sample: 40, seed: 1, tsneIterations: 300 });
   assert.equal(outDir, join(a, 'analysis'));
   const onDisk = JSON.parse(readFileSync(join(outDir, 'analysis.json'), 'utf8')) as AnalysisJson;
   assert.equal(readFileSync(join(outDir, 'report.html'), 'utf8'), html);

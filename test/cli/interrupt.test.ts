@@ -30,7 +30,10 @@ function watch(child: ChildProcess, timeoutMs = 240_000): Watched {
   let err = '';
   const waiters: { re: RegExp; resolve: (t: number) => void }[] = [];
   const check = () => {
-    for (const w of [...waiters]) if (w.re.test(ansi(out))) (waiters.splice(waiters.indexOf(w), 1), w.resolve(Date.now() - started));
+    for (const w of [...waiters]) if (w.re.test(ansi(out))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(Date.now() - started);
+      }
   };
   child.stdout!.on('data', (d) => ((out += d), check()));
   child.stderr?.on('data', (d) => (err += d));

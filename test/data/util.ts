@@ -69,7 +69,7 @@ export function throwsUser(fn: () => unknown, message: RegExp, loc?: Partial<Sou
   }
   assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
   assert.match(err.message, message);
-  if (loc) for (const [k, v] of Object.entries(loc)) assert.deepEqual((err.loc as any)?.[k], v, `loc.${k}`);
+  if (loc) for (const [k, v] of Object.entries(loc)) assert.deepEqual((err.loc as Record<string, unknown> | undefined)?.[k], v, `loc.${k}`);
   return err;
 }
 

@@ -144,7 +144,7 @@ test('the base schema has a description and examples on every property, and comp
 });
 
 test('buildPipelineSchema: op enum, per-op if/then, inputs as refs, loss weight', () => {
-  const s = buildPipelineSchema(FAKE_OPS) as { definitions: Record<string, Record<string, any>> };
+  const s = buildPipelineSchema(FAKE_OPS) as { definitions: Record<string, Record<string, any>> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON Schema read ad hoc
   assert.deepEqual(s.definitions.node!.properties.op.enum, ['lightgcn', 'features', 'mlp', 'identity', 'mix', 'sum']);
   assert.deepEqual(s.definitions.loss!.properties.op.enum, ['bpr', 'infonce']);
   assert.equal(s.definitions.node!.allOf.length, 6);
@@ -157,7 +157,7 @@ test('buildPipelineSchema: op enum, per-op if/then, inputs as refs, loss weight'
   assert.equal(s.definitions.op_bpr!.properties.weight.type, 'number');
   assert.deepEqual(s.definitions.op_features!.required, ['modality']);
   // The base schema itself is not modified.
-  assert.equal((baseSchema.definitions as Record<string, Record<string, any>>).node!.properties.op.enum, undefined);
+  assert.equal((baseSchema.definitions as Record<string, Record<string, any>>).node!.properties.op.enum, undefined); // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON Schema read ad hoc
   const ajv = new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true });
   assert.doesNotThrow(() => ajv.compile(s));
 });

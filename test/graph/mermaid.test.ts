@@ -22,7 +22,7 @@ const STATEMENTS: [RegExp, string][] = [
   [new RegExp(`^  (n\\d+)\\[${LABEL}\\]:::(constant|step|step_eval|eval|loss|unused)$`), 'node'],
   [new RegExp(`^  (n\\d+) -->\\|${LABEL}\\| (n\\d+)$`), 'edge'],
   [new RegExp(`^  (n\\d+) --> (n\\d+)\\(\\[${LABEL}\\]\\)$`), 'output'],
-  [/^  classDef (constant|step|step_eval|eval|loss|unused) fill:#[0-9a-f]{6}$/, 'classDef'],
+  [/^ {2}classDef (constant|step|step_eval|eval|loss|unused) fill:#[0-9a-f]{6}$/, 'classDef'],
 ];
 const ENTITY = /#\w+;/;
 

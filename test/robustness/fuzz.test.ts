@@ -47,7 +47,10 @@ type Container = Record<string, unknown> | unknown[];
 function slots(t: Tree, out: { parent: Container; key: string | number; depth: number }[] = [], depth = 0) {
   if (Array.isArray(t)) t.forEach((v, i) => (out.push({ parent: t, key: i, depth }), slots(v, out, depth + 1)));
   else if (t !== null && typeof t === 'object')
-    for (const [k, v] of Object.entries(t)) out.push({ parent: t as Record<string, unknown>, key: k, depth }), slots(v, out, depth + 1);
+    for (const [k, v] of Object.entries(t)) {
+      out.push({ parent: t as Record<string, unknown>, key: k, depth });
+      slots(v, out, depth + 1);
+    }
   return out;
 }
 

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { PIPELINES } from '../helpers.js';
 import { configurations, readSpec } from '../../src/experiments/sweep/spec.js';
 import { planSweep } from '../../src/experiments/sweep/plan.js';
+import type { SweepResults } from '../../src/experiments/sweep/results.js';
 import { redactUrl } from '../../src/experiments/sweep/redis-url.js';
 import { alive, metricsById, onlyStore, records, sleep, startCli } from './util.js';
 
@@ -92,14 +93,14 @@ test('1 worker: every point stored with its resolved pipeline; results chosen on
   }
   reference = metricsById(store);
   for (const f of ['results.md', 'results.csv', 'results.json', 'plot-dim.svg', 'sweep.json']) assert.ok(existsSync(join(store, f)), f);
-  const res = JSON.parse(readFileSync(join(store, 'results.json'), 'utf8'));
+  const res = JSON.parse(readFileSync(join(store, 'results.json'), 'utf8')) as SweepResults;
   assert.equal(res.configurations.length, 2);
-  const byValid = [...res.configurations].sort((a: any, b: any) => b.valid.mean['recall@20'] - a.valid.mean['recall@20']);
-  assert.equal(res.best.label, byValid[0].label, 'best is the top valid mean');
+  const byValid = [...res.configurations].sort((a, b) => b.valid.mean['recall@20']! - a.valid.mean['recall@20']!);
+  assert.equal(res.best?.label, byValid[0]?.label, 'best is the top valid mean');
   for (const c of res.configurations) {
     assert.deepEqual(c.seeds, [1, 2, 3]);
-    const xs = c.perSeed.map((s: any) => s.valid['recall@20']);
-    assert.ok(Math.abs(c.valid.mean['recall@20'] - xs.reduce((a: number, b: number) => a + b, 0) / 3) < 1e-12);
+    const xs = c.perSeed.map((s) => s.valid['recall@20']!);
+    assert.ok(Math.abs(c.valid.mean['recall@20']! - xs.reduce((a, b) => a + b, 0) / 3) < 1e-12);
   }
   assert.match(readFileSync(join(store, 'results.md'), 'utf8'), /\| rank \| dim \| seeds \| valid recall@20/);
   assert.match(readFileSync(join(store, 'results.csv'), 'utf8').split('\n')[0]!, /^rank,best,params\.dim,seeds,missing_seeds,valid_recall@5_mean/);

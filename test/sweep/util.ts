@@ -19,7 +19,10 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
   let err = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   const check = () => {
-    for (const w of [...waiters]) if (w.re.test(out + err)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    for (const w of [...waiters]) if (w.re.test(out + err)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
   };
   child.stdout!.setEncoding('utf8').on('data', (c: string) => ((out += c), check()));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => ((err += c), check()));

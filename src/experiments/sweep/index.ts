@@ -3,15 +3,14 @@
  * queue), then write the results. Safe to start again at any time: it continues where the last run stopped.
  */
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { BackendChoice } from '../../engine/backend.js';
 import { runLocal } from './local.js';
-import { planSweep, type PlanOptions, type PlannedPoint, type SweepPlan } from './plan.js';
+import { planSweep, type PlanOptions, type SweepPlan } from './plan.js';
 import { SweepTracker, type SweepSink } from './progress.js';
 import { openQueue, runCoordinator } from './queue.js';
 import { redactUrl } from './redis-url.js';
 import { aggregate, writeResults, type SweepResults } from './results.js';
-import { SweepStore, type PointRecord } from './store.js';
+import { SweepStore } from './store.js';
 import { chooseProtocol } from '../run.js';
 
 export { planSweep, type SweepPlan, type PlannedPoint, type PointTask } from './plan.js';

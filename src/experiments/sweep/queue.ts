@@ -25,7 +25,7 @@ export const DEFAULT_QUEUE_NAME = 'anchorflow-points';
 /** Kept so that a restarted coordinator can collect results finished while it was away. */
 const KEEP_SECONDS = 7 * 24 * 3600;
 
-export interface JobResult extends PointOutput {}
+export type JobResult = PointOutput;
 
 const unreachable = (target: RedisTarget, why: string) =>
   new UserError(`cannot reach the queue at ${target.redacted}: ${redactSecrets(why, target.secrets)}`, { file: '--queue' });

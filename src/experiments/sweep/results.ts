@@ -132,7 +132,10 @@ export function plotSvg(r: SweepResults, axis: string): string {
   const W = 560, H = 340, L = 70, R = 130, T = 36, B = 50;
   const ys = cs.flatMap((c) => [c.valid, c.test].flatMap((s) => [s.mean[m]! - (s.std[m] ?? 0), s.mean[m]! + (s.std[m] ?? 0)])).filter(Number.isFinite);
   let lo = ys.length ? Math.min(...ys) : 0, hi = ys.length ? Math.max(...ys) : 1;
-  if (hi - lo < 1e-9) (lo -= 0.01), (hi += 0.01);
+  if (hi - lo < 1e-9) {
+    lo -= 0.01;
+    hi += 0.01;
+  }
   const pad = (hi - lo) * 0.08;
   lo -= pad;
   hi += pad;

@@ -4,7 +4,7 @@
  * required and checked, so a typo in a grid cannot silently rescale a loss input.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, ShapeError, typeToString } from '../types.js';
+import { defineOp, dense, ShapeError } from '../types.js';
 import { sameShapeList } from '../shape.js';
 
 export const mix = defineOp<{ weights: number[] }>({

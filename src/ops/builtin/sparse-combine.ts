@@ -6,7 +6,7 @@
  *    SMORE's max_pool_fusion of its image and text kNN graphs.
  * Pure: with constant inputs it is folded once at build time.
  */
-import { defineOp, ShapeError, sparse, typeToString } from '../types.js';
+import { defineOp, ShapeError, sparse } from '../types.js';
 import { sameShapeList } from '../shape.js';
 import { CsrMatrix, isCsr } from '../sparse.js';
 
