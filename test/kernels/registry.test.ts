@@ -12,6 +12,10 @@ import { propagateMean } from '../../src/ops/kernels/propagate-mean.js';
 import type { CsrMatrix } from '../../src/ops/sparse.js';
 import { matmul, toDense, type Dense64 } from '../ops/conformance/ref.js';
 import { Rng } from '../../src/util/rng.js';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, REPO_ROOT as ROOT } from '../helpers.js';
 
 /** name -> kernel function, as tfjs holds them for a backend now. */
 const table = (backend: string) => new Map(tf.getKernelsForBackend(backend).map((k) => [k.kernelName, k.kernelFunc]));
@@ -102,4 +106,33 @@ test('every registered gradient matches central differences of its float64 refer
     for (let i = 0; i < want.length; i++)
       assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-4 * Math.max(1, Math.abs(want[i]!)), `${name}: d/dx[${i}] ${got[i]} vs ${want[i]}`);
   }
+});
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir)).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(join(ROOT, p)).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+test('the listed gradient closures are the tf.customGrad calls in src/, each named in its file', () => {
+  const closures = listKernels().filter((k) => k.kind === 'closure');
+  const files = sources('src').filter((f) => /tf\.customGrad\(/.test(readFileSync(join(ROOT, f), 'utf8')));
+  assert.deepEqual([...new Set(closures.map((c) => c.file))].sort(), files.sort(), 'files with a tf.customGrad = files the registry lists');
+  for (const c of closures) {
+    const text = readFileSync(join(ROOT, c.file), 'utf8');
+    assert.match(text, new RegExp(`(function|const) ${c.name}\\b`), `${c.name} is defined in ${c.file}`);
+  }
+  for (const k of listKernels().filter((x) => x.kind === 'registered'))
+    assert.ok(readFileSync(join(ROOT, k.file), 'utf8').includes(k.replacesStock ? k.name : `'${k.name}'`), `${k.name} is in ${k.file}`);
+});
+
+test('anchorflow ops --kernels prints the list, and --json gives it whole', () => {
+  const text = spawnSync(process.execPath, [CLI, 'ops', '--kernels'], { encoding: 'utf8' });
+  assert.equal(text.status, 0, text.stderr);
+  for (const k of listKernels()) assert.match(text.stdout, new RegExp(`^  ${k.name}\\s+${k.backend}, gradient: ${k.gradient}`, 'm'));
+  assert.match(text.stdout, /^  Slice\s+wasm, gradient: stock, replaces stock/m);
+  const json = spawnSync(process.execPath, [CLI, 'ops', '--kernels', '--json'], { encoding: 'utf8' });
+  assert.equal(json.status, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), listKernels());
 });
