@@ -125,7 +125,7 @@ export function buildProgram(): Command {
     .option('--set <key=value>', 'override a setting (repeatable)', collect, [])
     .action(lazy(() => import('./graph.js'), 'cmdGraph'));
 
-  program.command('ops').description('list the operators with their docs').option('--json', 'as JSON').action(lazy(() => import('./ops.js'), 'cmdOps'));
+  program.command('ops').description('list the operators with their docs').option('--json', 'as JSON').option('--kernels', "list the project's own tfjs kernels and gradients instead").action(lazy(() => import('./ops.js'), 'cmdOps'));
 
   const data = program.command('data').description('dataset tools');
   data

@@ -8,7 +8,7 @@
  * so the values are bit-identical to tf.train.adam (tested).
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapKernelsActive } from '../ops/kernels/heap/runtime.js';
+import { heapKernelsActive } from '../ops/kernels/registry.js';
 import { heapAdamStep } from '../ops/kernels/heap/adam.js';
 
 /** The parts of tfjs's AdamOptimizer this subclass works with (declared private in its typings). */

@@ -3,10 +3,11 @@
  * packages are optionalDependencies: where their install fails (no libtensorflow download, as on this
  * project's machines) npm drops them, so under `auto` each is tried and skipped (native-backend.ts); asked for
  * by name, one that cannot run is a user error that says what is missing and how to install it.
- * The project's own kernels serve the wasm backend only; every other backend runs tfjs's stock kernels.
+ * The project's own kernels (ops/kernels/registry.ts) serve the wasm backend only; every other backend runs tfjs's
+ * stock kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { installWasmCopyKernels } from '../ops/kernels/wasm-copy-kernels.js';
+import { installKernels } from '../ops/kernels/registry.js';
 import { UserError } from '../util/errors.js';
 import { describeNativeProblem, loadNativeBackend, summariseNativeProblem } from './native-backend.js';
 
@@ -44,7 +45,7 @@ export async function initBackend(choice: BackendChoice = 'auto'): Promise<Backe
       await import('@tensorflow/tfjs-backend-wasm');
       // setBackend resolves false (while getBackend may still say 'wasm') when initialisation fails: check it.
       if (!(await tf.setBackend('wasm'))) why = 'the wasm backend failed to initialise';
-      else installWasmCopyKernels();
+      else installKernels('wasm');
     } else if (!(await tf.setBackend('cpu'))) why = 'the cpu backend failed to initialise';
     if (!why) {
       await tf.ready();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
 import { LeanAdam } from '../../src/engine/adam.js';
-import { heapKernelsActive } from '../../src/ops/kernels/heap/runtime.js';
+import { heapKernelsActive } from '../../src/ops/kernels/registry.js';
 import { setReferenceMode } from '../../src/ops/kernels/mode.js';
 import { Rng } from '../../src/util/rng.js';
 

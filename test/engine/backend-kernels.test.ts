@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend.js';
-import { heapKernelsActive } from '../../src/ops/kernels/heap/runtime.js';
+import { heapKernelsActive } from '../../src/ops/kernels/registry.js';
 import '../../src/ops/kernels/heap/graph.js';
 import '../../src/ops/kernels/heap/rows.js';
 import '../../src/ops/kernels/heap/adam.js';

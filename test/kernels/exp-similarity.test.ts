@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, useBackend, randn } from './_setup.js';
 import { sumExpSimilarity } from '../../src/ops/kernels/exp-similarity.js';
-import { heapKernelsActive } from '../../src/ops/kernels/heap/runtime.js';
+import { heapKernelsActive } from '../../src/ops/kernels/registry.js';
 import { heapExpRows, heapScaleRows } from '../../src/ops/kernels/heap/rows.js';
 import { setReferenceMode } from '../../src/ops/kernels/mode.js';
 import { Rng } from '../../src/util/rng.js';

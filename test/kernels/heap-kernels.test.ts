@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, useBackend, randn, randomCsr, randomSymmetricCsr } from './_setup.js';
-import { heapKernelsActive, unpinAll } from '../../src/ops/kernels/heap/runtime.js';
+import { unpinAll } from '../../src/ops/kernels/heap/runtime.js';
+import { heapKernelsActive } from '../../src/ops/kernels/registry.js';
 import { heapPropagateMean, heapScatterAddRows, heapSpmm } from '../../src/ops/kernels/heap/graph.js';
 import { heapSoftmaxRows, heapTopkRows, heapTranspose } from '../../src/ops/kernels/heap/rows.js';
 import { topkRows } from '../../src/ops/kernels/cosine.js';

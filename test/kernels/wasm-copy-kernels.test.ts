@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, useBackend, randn } from './_setup.js';
-import { installWasmCopyKernels, sliceInto } from '../../src/ops/kernels/wasm-copy-kernels.js';
+import { sliceInto } from '../../src/ops/kernels/wasm-copy-kernels.js';
+import { installKernels } from '../../src/ops/kernels/registry.js';
 import { setReferenceMode } from '../../src/ops/kernels/mode.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -20,7 +21,7 @@ function bothWays(f: () => tf.Tensor | tf.Tensor[]): { stock: number[][]; fast: 
 
 test('wasm Slice/SplitV/GatherV2 as plain copies: bit-identical to the stock kernels, any rank, float and int', async () => {
   await useBackend('wasm');
-  installWasmCopyKernels();
+  installKernels('wasm');
   assert.notEqual(tf.getKernel('Slice', 'wasm'), undefined);
   const rng = new Rng(5);
   const x3 = tf.tensor3d(randn(rng, 4 * 5 * 6), [4, 5, 6]);

@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-backend-wasm';
 import { registry } from '../../src/ops/registry.js';
-import { installWasmCopyKernels } from '../../src/ops/kernels/wasm-copy-kernels.js';
+import { installKernels } from '../../src/ops/kernels/registry.js';
 import { loadNativeBackend, summariseNativeProblem } from '../../src/engine/native-backend.js';
 import { tf } from './harness.js';
 import type { ConformanceCase } from './conformance/case.js';
@@ -46,8 +46,8 @@ const backends: { name: string; skip?: string; use: () => Promise<void> }[] = [
     name: 'wasm',
     use: async () => {
       assert.ok(await tf.setBackend('wasm'), 'the wasm backend failed to initialise');
-      // The project's own wasm kernels, as the engine installs them (the heap kernels register on load).
-      installWasmCopyKernels();
+      // The project's own wasm kernels, as the engine installs them (ops/kernels/registry.ts).
+      installKernels('wasm');
     },
   },
   {

@@ -17,7 +17,7 @@ import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { batchRows, batchRowsSchema, type BatchRows } from './infonce.js';
 import { distinctWithCounts } from './batch-unique.js';
-import { heapKernelsActive } from '../kernels/heap/runtime.js';
+import { heapKernelsActive } from '../kernels/registry.js';
 import { sumExpSimilarity } from '../kernels/exp-similarity.js';
 
 /**

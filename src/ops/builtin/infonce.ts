@@ -16,7 +16,7 @@ import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { stopGradient } from './stop-gradient.js';
 import { referenceMode } from '../kernels/mode.js';
-import { heapKernelsActive } from '../kernels/heap/runtime.js';
+import { heapKernelsActive } from '../kernels/registry.js';
 import { heapSoftmaxRows } from '../kernels/heap/rows.js';
 
 /**

@@ -15,7 +15,7 @@ import { listIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { uniqueIndices } from './batch-unique.js';
-import { heapKernelsActive } from '../kernels/heap/runtime.js';
+import { heapKernelsActive } from '../kernels/registry.js';
 import { heapSoftmaxRows, heapTopkRows } from '../kernels/heap/rows.js';
 import { sumExpSimilarity } from '../kernels/exp-similarity.js';
 import { MAX_NEIGHBOURS } from '../../util/size-limits.js';

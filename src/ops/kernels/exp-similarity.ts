@@ -15,7 +15,7 @@
  * Reference mode and other backends take tfjs's own ops with the same structure.
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapKernelsActive } from './heap/runtime.js';
+import { heapKernelsActive } from './registry.js';
 import { heapExpRows, heapTranspose } from './heap/rows.js';
 
 export interface ExpSimilarityOptions {

@@ -9,7 +9,7 @@
  * built-in gradient, so nothing is downloaded there.
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapKernelsActive } from './heap/runtime.js';
+import { heapKernelsActive } from './registry.js';
 import { heapScatterAddRows } from './heap/graph.js';
 
 export type GatherRowsKernel = (x: tf.Tensor2D, idx: tf.Tensor1D, idxHost?: Int32Array) => tf.Tensor2D;

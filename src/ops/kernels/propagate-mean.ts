@@ -9,7 +9,7 @@ import type { CsrMatrix } from '../sparse.js';
 import { csrMulInto, spmm } from './spmm.js';
 import { referenceMode } from './mode.js';
 import { propagateMeanWasm } from './spmm-wasm.js';
-import { heapKernelsActive } from './heap/runtime.js';
+import { heapKernelsActive } from './registry.js';
 import { heapPropagateMean } from './heap/graph.js';
 
 function meanOfPowers(a: CsrMatrix, x: Float32Array, d: number, layers: number): Float32Array {
@@ -32,12 +32,9 @@ function propagateMeanHost(a: CsrMatrix, x: tf.Tensor2D, layers: number): tf.Ten
   const [n, d] = x.shape;
   if (a.rows !== n || a.cols !== n) throw new Error(`propagateMean: A is [${a.rows}, ${a.cols}] but X has ${n} rows`);
   if (d % 4 === 0 && heapKernelsActive()) {
-    // The same SIMD loop in the wasm backend's memory: X is read where tfjs keeps it (heap-kernels.ts).
-    const g = tf.customGrad((xIn) => ({
-      value: heapPropagateMean(a, xIn as tf.Tensor2D, layers),
-      gradFunc: (dy: tf.Tensor) => heapPropagateMean(a.transpose(), dy as tf.Tensor2D, layers),
-    }));
-    return g(x as tf.Tensor) as tf.Tensor2D;
+    // The same SIMD loop in the wasm backend's memory: X is read where tfjs keeps it (heap/graph.ts). Its
+    // gradient is registered by name (registry.ts).
+    return heapPropagateMean(a, x, layers);
   }
   const f = tf.customGrad((xIn) => {
     const value = tf.tensor2d(meanOfPowers(a, (xIn as tf.Tensor).dataSync() as Float32Array, d, layers), [n, d]);

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CsrMatrix } from '../sparse.js';
 import { csrMulWasm } from './spmm-wasm.js';
 import { referenceMode } from './mode.js';
-import { heapKernelsActive } from './heap/runtime.js';
+import { heapKernelsActive } from './registry.js';
 import { heapSpmm } from './heap/graph.js';
 
 export type SpmmKernel = (a: CsrMatrix, x: tf.Tensor2D) => tf.Tensor2D;
@@ -79,12 +79,9 @@ export const spmmHost: SpmmKernel = (a, x) => {
   checkShapes(a, x);
   const d = x.shape[1];
   if (d % 4 === 0 && heapKernelsActive()) {
-    // The same SIMD kernel, run in the wasm backend's memory: no copies in or out (heap-kernels.ts).
-    const g = tf.customGrad((xIn) => ({
-      value: heapSpmm(a, xIn as tf.Tensor2D),
-      gradFunc: (dy: tf.Tensor) => heapSpmm(a.transpose(), dy as tf.Tensor2D),
-    }));
-    return g(x as tf.Tensor) as tf.Tensor2D;
+    // The same SIMD kernel, run in the wasm backend's memory: no copies in or out (heap/graph.ts). Its gradient
+    // is registered by name (registry.ts).
+    return heapSpmm(a, x);
   }
   const f = tf.customGrad((xIn) => {
     const xs = (xIn as tf.Tensor).dataSync() as Float32Array;

@@ -103,24 +103,14 @@ function gatherFast(args: KernelArgs, stock: tf.KernelFunc): tf.TensorInfo {
   return out;
 }
 
-let installed = false;
-
-/** Replaces the wasm backend's Slice, SplitV and GatherV2 with the kernels above (once; the stock ones stay reachable). */
-export function installWasmCopyKernels(): void {
-  if (installed) return;
-  const stockSlice = tf.getKernel('Slice', 'wasm')?.kernelFunc;
-  const stockSplit = tf.getKernel('SplitV', 'wasm')?.kernelFunc;
-  const stockGather = tf.getKernel('GatherV2', 'wasm')?.kernelFunc;
-  if (!stockSlice || !stockSplit || !stockGather) return; // not the wasm backend we know: keep what it has
-  installed = true;
-  tf.unregisterKernel('GatherV2', 'wasm');
-  tf.registerKernel({ kernelName: 'GatherV2', backendName: 'wasm', kernelFunc: (a) => gatherFast(a as KernelArgs, stockGather) });
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({ kernelName: 'Slice', backendName: 'wasm', kernelFunc: (a) => sliceFast(a as KernelArgs, stockSlice) });
-  tf.unregisterKernel('SplitV', 'wasm');
-  tf.registerKernel({
-    kernelName: 'SplitV',
-    backendName: 'wasm',
-    kernelFunc: (a) => (referenceMode() ? stockSplit(a) : splitVFast(a as KernelArgs, stockSlice)),
-  });
+/**
+ * The kernel functions that replace the wasm backend's own, each given the stock function it falls back to
+ * (SplitV falls back per part to the stock Slice). ../registry.ts registers them.
+ */
+export function copyKernelFuncs(stock: { Slice: tf.KernelFunc; SplitV: tf.KernelFunc; GatherV2: tf.KernelFunc }): Record<'Slice' | 'SplitV' | 'GatherV2', tf.KernelFunc> {
+  return {
+    GatherV2: (a) => gatherFast(a as KernelArgs, stock.GatherV2),
+    Slice: (a) => sliceFast(a as KernelArgs, stock.Slice),
+    SplitV: (a) => (referenceMode() ? stock.SplitV(a) : splitVFast(a as KernelArgs, stock.Slice)),
+  };
 }

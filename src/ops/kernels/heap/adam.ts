@@ -1,8 +1,8 @@
 /** The Adam kernel in the wasm backend's memory (used by src/engine/adam.ts). */
 import * as tf from '@tensorflow/tfjs';
-import { defineHeapKernel, heapModule, offsetOf, runHeapKernel, type HeapKernelArgs, type WasmBackend } from './runtime.js';
+import { heapModule, offsetOf, runHeapKernel, type HeapKernelArgs, type WasmBackend } from './runtime.js';
 
-const ADAM_STEP = 'AnchorflowAdamStep';
+export const ADAM_STEP = 'AnchorflowAdamStep';
 
 /** The Adam constants of one step (float32 values, see adamStep in assembly/adam.ts). */
 export interface AdamConstants {
@@ -17,7 +17,7 @@ export interface AdamConstants {
 }
 
 /** One Adam step of a variable: [w', m', v'] from w, m, v and the gradient g (all float32, one shape). */
-function adamStepKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo[] {
+export function adamStepKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo[] {
   const be = backend as WasmBackend;
   const { w, m, v, g } = inputs as Record<string, tf.TensorInfo>;
   const c = attrs as unknown as AdamConstants;
@@ -27,8 +27,6 @@ function adamStepKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorIn
   heapModule(be).adamStep(n, offsetOf(be, w!), offsetOf(be, m!), offsetOf(be, v!), offsetOf(be, g!), c.b1, c.c1, c.b2, c.c2, c.a1, c.a2, c.eps, c.nlr, offsetOf(be, outs[0]!), offsetOf(be, outs[1]!), offsetOf(be, outs[2]!));
   return outs;
 }
-
-defineHeapKernel(ADAM_STEP, adamStepKernel);
 
 /** One Adam step in a single SIMD pass: [w', m', v'], bit-identical to tfjs's AdamOptimizer arithmetic. */
 export function heapAdamStep(w: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, c: AdamConstants): [tf.Tensor, tf.Tensor, tf.Tensor] {

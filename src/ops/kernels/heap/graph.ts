@@ -3,14 +3,14 @@
  * scatter-add that is the gradient of a row gather.
  */
 import * as tf from '@tensorflow/tfjs';
-import { align16, defineHeapKernel, heapModule, offsetOf, pin, runHeapKernel, type HeapKernelArgs, type WasmBackend } from './runtime.js';
+import { align16, heapModule, offsetOf, pin, runHeapKernel, type HeapKernelArgs, type WasmBackend } from './runtime.js';
 import type { CsrMatrix } from '../../sparse.js';
 
-const SPMM = 'AnchorflowSpmm';
-const PROPAGATE_MEAN = 'AnchorflowPropagateMean';
-const SCATTER_ROWS = 'AnchorflowScatterAddRows';
+export const SPMM = 'AnchorflowSpmm';
+export const PROPAGATE_MEAN = 'AnchorflowPropagateMean';
+export const SCATTER_ROWS = 'AnchorflowScatterAddRows';
 
-function spmmKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo {
+export function spmmKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo {
   const be = backend as WasmBackend;
   const x = inputs.x as tf.TensorInfo;
   const a = (attrs as unknown as { matrix: CsrMatrix }).matrix;
@@ -22,7 +22,7 @@ function spmmKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo {
   return out;
 }
 
-function propagateMeanKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo {
+export function propagateMeanKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo {
   const be = backend as WasmBackend;
   const x = inputs.x as tf.TensorInfo;
   const { matrix: a, layers } = attrs as unknown as { matrix: CsrMatrix; layers: number };
@@ -42,7 +42,7 @@ function propagateMeanKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.Ten
 }
 
 /** out[rows, d] = 0, then out[idx[r], :] += dy[r, :]: the gradient of a row gather, written in place. */
-function scatterAddRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo {
+export function scatterAddRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo {
   const be = backend as WasmBackend;
   const dy = inputs.dy as tf.TensorInfo;
   const { rows, ids } = attrs as unknown as { rows: number; ids: ArrayLike<number> };
@@ -62,16 +62,15 @@ function scatterAddRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.Te
   return out;
 }
 
-defineHeapKernel(SPMM, spmmKernel);
-defineHeapKernel(PROPAGATE_MEAN, propagateMeanKernel);
-defineHeapKernel(SCATTER_ROWS, scatterAddRowsKernel);
-
-/** A·x in the wasm backend's memory (no gradient: callers wrap it). d must be a multiple of 4. */
+/** A·x in the wasm backend's memory, differentiable in x (its gradient, Aᵀ·dy, is registered in ../registry.ts). d a multiple of 4. */
 export function heapSpmm(a: CsrMatrix, x: tf.Tensor2D): tf.Tensor2D {
   return runHeapKernel(SPMM, { x }, { matrix: a }) as tf.Tensor2D;
 }
 
-/** mean(x, A·x, …, A^layers·x) in the wasm backend's memory (no gradient). A square, d a multiple of 4. */
+/**
+ * mean(x, A·x, …, A^layers·x) in the wasm backend's memory, differentiable in x (the same mean over Aᵀ, registered in
+ * ../registry.ts). A square, d a multiple of 4.
+ */
 export function heapPropagateMean(a: CsrMatrix, x: tf.Tensor2D, layers: number): tf.Tensor2D {
   return runHeapKernel(PROPAGATE_MEAN, { x }, { matrix: a, layers }) as tf.Tensor2D;
 }

@@ -3,16 +3,16 @@
  * exponentiated similarities with their sums, row scaling, top-k), the inner loops of the contrastive losses.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineHeapKernel, heapModule, offsetOf, runHeapKernel, type HeapKernelArgs, type WasmBackend } from './runtime.js';
+import { heapModule, offsetOf, runHeapKernel, type HeapKernelArgs, type WasmBackend } from './runtime.js';
 
-const SOFTMAX_ROWS = 'AnchorflowSoftmaxRows';
-const EXP_ROWS = 'AnchorflowExpRows';
-const SCALE_ROWS = 'AnchorflowScaleRows';
-const TOPK_ROWS = 'AnchorflowTopkRows';
-const TRANSPOSE_ROWS = 'AnchorflowTransposeRows';
+export const SOFTMAX_ROWS = 'AnchorflowSoftmaxRows';
+export const EXP_ROWS = 'AnchorflowExpRows';
+export const SCALE_ROWS = 'AnchorflowScaleRows';
+export const TOPK_ROWS = 'AnchorflowTopkRows';
+export const TRANSPOSE_ROWS = 'AnchorflowTransposeRows';
 
 /** Row softmax of x [rows, cols] and, per row, [max, Σ exp(x − max)]: two outputs. */
-function softmaxRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo[] {
+export function softmaxRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo[] {
   const be = backend as WasmBackend;
   const x = inputs.x as tf.TensorInfo;
   const [rows, cols] = x.shape as [number, number];
@@ -26,7 +26,7 @@ function softmaxRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo[]
  * exp(scale · x − shift) of x [rows, cols]: the row sums always; the [rows, cols] exponentials (times the
  * per-row factors when given) only when asked for.
  */
-function expRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo[] {
+export function expRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo[] {
   const be = backend as WasmBackend;
   const x = inputs.x as tf.TensorInfo;
   const f = inputs.factors as tf.TensorInfo | undefined;
@@ -40,7 +40,7 @@ function expRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInf
 }
 
 /** x [rows, cols] with row i multiplied by factors[i]. */
-function scaleRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo {
+export function scaleRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo {
   const be = backend as WasmBackend;
   const x = inputs.x as tf.TensorInfo;
   const f = inputs.factors as tf.TensorInfo;
@@ -52,7 +52,7 @@ function scaleRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo {
 }
 
 /** xᵀ [cols, rows] of x [rows, cols], tiled. */
-function transposeRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo {
+export function transposeRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo {
   const be = backend as WasmBackend;
   const x = inputs.x as tf.TensorInfo;
   const [rows, cols] = x.shape as [number, number];
@@ -63,7 +63,7 @@ function transposeRowsKernel({ inputs, backend }: HeapKernelArgs): tf.TensorInfo
 }
 
 /** Columns of the k largest entries of each row of x (+ y when given), descending: [rows, k] int32. */
-function topkRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo {
+export function topkRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorInfo {
   const be = backend as WasmBackend;
   const x = inputs.x as tf.TensorInfo;
   const y = inputs.y as tf.TensorInfo | undefined;
@@ -80,12 +80,6 @@ function topkRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.TensorIn
   }
   return out;
 }
-
-defineHeapKernel(SOFTMAX_ROWS, softmaxRowsKernel);
-defineHeapKernel(EXP_ROWS, expRowsKernel);
-defineHeapKernel(SCALE_ROWS, scaleRowsKernel);
-defineHeapKernel(TOPK_ROWS, topkRowsKernel);
-defineHeapKernel(TRANSPOSE_ROWS, transposeRowsKernel);
 
 /**
  * Row softmax of x [rows, cols] in one SIMD pass set (exp by a ~1 ulp polynomial), with each row's max and

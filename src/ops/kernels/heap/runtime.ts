@@ -8,16 +8,15 @@
  * about as much as the sparse product itself. Here the AssemblyScript module (assembly/index.ts) is built a
  * second time with `--importMemory` (dist/wasm/kernels-heap.wasm; it has no data segments and no globals, so it
  * owns no memory of its own) and instantiated on tfjs-backend-wasm's WebAssembly.Memory. Our kernels are then
- * registered as tfjs kernels of the wasm backend: they read the input tensor where tfjs keeps it and write into
- * an output tensor tfjs allocated. A constant CSR matrix is copied into that memory once (tfjs's malloc) and
- * stays there while it keeps being used, within a budget, as in spmm-wasm.ts.
+ * registered as tfjs kernels of the wasm backend (by ../registry.ts): they read the input tensor where tfjs keeps
+ * it and write into an output tensor tfjs allocated. A constant CSR matrix is copied into that memory once
+ * (tfjs's malloc) and stays there while it keeps being used, within a budget, as in spmm-wasm.ts.
  *
  * Results are bit-identical to the copying kernels: the same compiled code on the same numbers.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CsrMatrix } from '../../sparse.js';
 import { wasmKernelModule } from '../wasm-file.js';
-import { referenceMode } from '../mode.js';
 
 /** The exports of assembly/index.ts (pointers are byte offsets into the shared memory). */
 export interface HeapModule {
@@ -110,41 +109,22 @@ export function offsetOf(backend: WasmBackend, t: tf.TensorInfo): number {
   return e.memoryOffset;
 }
 
-// ---- registration ---------------------------------------------------------------------------------------
+// ---- running ------------------------------------------------------------------------------------------
 
 /** What tfjs hands a kernel function. */
 export type HeapKernelArgs = { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: unknown };
 
-const pending: tf.KernelConfig[] = [];
-let built: boolean | undefined;
-
-/**
- * Declares one kernel of the wasm backend (called by each family module when it loads). It is registered with
- * tfjs once the compiled module is known to exist, so an unbuilt module registers nothing and every caller takes
- * its tfjs fallback.
- */
-export function defineHeapKernel(kernelName: string, kernelFunc: (args: HeapKernelArgs) => tf.TensorInfo | tf.TensorInfo[]): void {
-  const config: tf.KernelConfig = { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
-  if (built) tf.registerKernel(config);
-  else pending.push(config);
-}
-
-function ensureRegistered(): boolean {
-  if (built === undefined) built = wasmKernelModule('kernels-heap.wasm') !== undefined;
-  if (built) for (const config of pending.splice(0)) tf.registerKernel(config);
-  return built;
-}
-
-/** Whether the in-memory kernels serve the active backend now (wasm, module built, not reference mode). */
-export function heapKernelsActive(): boolean {
-  return tf.getBackend() === 'wasm' && !referenceMode() && ensureRegistered();
+/** Whether dist/wasm/kernels-heap.wasm is there to run (built, and ANCHORFLOW_NO_WASM_KERNELS not set). */
+export function heapModuleBuilt(): boolean {
+  return wasmKernelModule('kernels-heap.wasm') !== undefined;
 }
 
 /**
- * Runs one of our kernels (T: what it returns, a tensor or a list). Callers check heapKernelsActive() to choose
- * this path; a call without that check still works when the module is built, and says so when it is not.
+ * Runs one of our kernels (T: what it returns, a tensor or a list). They are registered with tfjs by
+ * ../registry.ts (installKernels, or the first heapKernelsActive() on wasm); callers check heapKernelsActive()
+ * to choose this path.
  */
 export function runHeapKernel<T = tf.Tensor>(name: string, inputs: tf.NamedTensorMap, attrs: object): T {
-  if (!ensureRegistered()) throw new Error(`kernel ${name}: dist/wasm/kernels-heap.wasm is not built (npm run build)`);
+  if (!heapModuleBuilt()) throw new Error(`kernel ${name}: dist/wasm/kernels-heap.wasm is not built (npm run build)`);
   return tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as T;
 }
