@@ -2,7 +2,7 @@
  * Adam with tfjs's exact arithmetic and state (so checkpoints, getWeights/setWeights and the β^t products are
  * unchanged), but without its memory peak. tfjs's AdamOptimizer updates every variable inside one tidy, so
  * about twelve full-size temporaries per variable stay alive until the last variable is done: with FREEDOM's
- * trainable 4,096-d features (33.6M parameters on Baby) that is ~1.6 GB on top of the model, and the wasm heap
+ * trainable 4,096-d features that is more than a GB on top of the model (docs/kernels.md), and the wasm heap
  * never shrinks. Here each variable is updated in its own scope, and on wasm in one SIMD pass of our own kernel
  * (heapAdamStep) that writes the new value and moments directly: the same float32 operations in the same order,
  * so the values are bit-identical to tf.train.adam (tested).

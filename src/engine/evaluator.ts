@@ -5,13 +5,13 @@
  *
  * Shaped by what is fast on tfjs's wasm backend (see shared/notes/tfjs-on-this-machine.md):
  * - the item matrix is transposed once per call, and each user block is a plain matMul (a transposed operand
- *   runs at ~0.6 GFLOP/s on wasm versus ~30 for a plain one);
+ *   runs dozens of times slower on wasm than a plain one);
  * - scores never leave tfjs: masking and tf.topk run inside it and only the [block, max K] indices are read
- *   back (reading a [4096 x 7050] block back would cost about 300 ms);
+ *   back (reading a whole score block back costs more than the product that made it);
  * - train items are masked with tf.tensorScatterUpdate (writes -Infinity at the block's train positions from
  *   an [nnz, 2] index list), so no dense mask is built or uploaded. Where a backend lacks that kernel, a reused
- *   host buffer of block x items (0, with -Infinity at train positions, reset after use) is added instead.
- *   Measured at 4096 x 7050 on wasm: matMul + topk 200 ms, +9 ms with the scatter, +20 ms with the dense mask.
+ *   host buffer of block x items (0, with -Infinity at train positions, reset after use) is added instead
+ *   (the scatter costs half what the dense mask does: docs/kernels.md).
  *
  * Ties: tf.topk (cpu and wasm alike) orders equal scores by ascending item index, so among equal scores the
  * lower item id ranks first. Masked items score -Infinity; they reach the list only when a user has fewer than

@@ -2,10 +2,10 @@
  * The full cosine-similarity matrix of a constant feature matrix, computed once and kept on the host.
  *
  * Why: AnchorRec's structure-preservation loss needs cos(f_i, f_j) for every pair of the batch's positive
- * items at every step. Computed per step that is B²·f multiply-adds (34 GFLOP for B 2048 and 4,096-d image
- * features: about 1.2 s on wasm, the reason the reference code spends minutes per epoch); the matrix only
- * depends on frozen inputs, so it is computed once (the kNN graph of the same features reads it too) and each
- * step gathers its [B, B] block in JS (~35 ms), which is 10x faster than two tfjs gathers on wasm.
+ * items at every step. Computed per step that is B²·f multiply-adds, the largest product of the step for wide
+ * features; the matrix only depends on frozen inputs, so it is computed once (the kNN graph of the same features
+ * reads it too) and each step gathers its [B, B] block in JS, much faster than two tfjs gathers on wasm
+ * (figures in docs/kernels.md).
  * The matrix costs n² floats: it is only materialised up to cosineCacheLimit() entries (n ≈ 8,000 items, as
  * Baby, TikTok and Office); above that callers fall back to per-step computation.
  */
@@ -57,8 +57,8 @@ export function cosineMatrix(x: tf.Tensor2D, block = BLOCK): Float32Array {
   return out;
 }
 
-// A Map, not a WeakMap, so that entries can be released: a matrix is n² floats (199 MB at Baby's 7,050 items)
-// and most models only need it once, to build a kNN graph (see releaseCosineMatrices).
+// A Map, not a WeakMap, so that entries can be released: a matrix is n² floats (hundreds of MB at a few thousand
+// items) and most models only need it once, to build a kNN graph (see releaseCosineMatrices).
 const cache = new Map<tf.Tensor, Float32Array>();
 
 /**
@@ -90,8 +90,7 @@ export function cachedCosineMatrix(x: tf.Tensor2D): Float32Array | undefined {
 /**
  * The order that sorts `rows` ascending, and the sorted values: reading a row of S at ascending columns walks
  * memory forward, which the hardware prefetches; at the batch's random order every read of the n²-float matrix
- * (199 MB on Baby) is a cache miss: a [2048 of 7,050]² block took 80 ms to gather and 50 ms to sum in batch
- * order, 41 and 13 ms ascending (loaded machine, 27 November).
+ * is a cache miss (the gather and the sum both take about half the time ascending: docs/kernels.md).
  */
 function ascending(rows: ArrayLike<number>): { order: Int32Array; sorted: Int32Array } {
   const order = Int32Array.from({ length: rows.length }, (_, i) => i).sort((a, b) => rows[a]! - rows[b]! || a - b);
@@ -142,7 +141,7 @@ export function cachedNormalizedRows(x: tf.Tensor2D): tf.Tensor2D {
 /**
  * Top-k columns of each row of a row-major [rows, cols] matrix (square by default), ties broken by the lower
  * column (as tf.topk). A sorted insertion list: for k ≪ cols most values are rejected by one comparison, which
- * is about 3x faster than the wasm backend's TopK on [1024, 6710].
+ * beats the wasm backend's TopK at kNN sizes (docs/kernels.md).
  */
 export function topkRows(s: ArrayLike<number>, n: number, k: number, cols = n): { indices: Int32Array; sims: Float32Array } {
   const indices = new Int32Array(n * k);

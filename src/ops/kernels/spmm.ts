@@ -23,9 +23,8 @@ export type SpmmKernel = (a: CsrMatrix, x: tf.Tensor2D) => tf.Tensor2D;
 /**
  * out[i, :] += sum_k values[k] * x[indices[k], :] over row i's entries; `out` must be zeroed, [a.rows * d].
  * Row-major, the d-wide loop innermost, nothing allocated per row. Entries are taken eight (then four) at a
- * time so each pass over out's row does 8 multiply-adds per load/store of out: measured on the Baby-sized
- * adjacency (474k entries, d 64) that is 23 ms against 64 ms for one entry at a time. The partial sums are
- * JS doubles, rounded to float32 once per pass.
+ * time so each pass over out's row does 8 multiply-adds per load/store of out, about three times faster than
+ * one entry at a time (docs/kernels.md). The partial sums are JS doubles, rounded to float32 once per pass.
  */
 export function csrMulIntoJs(a: CsrMatrix, x: Float32Array, d: number, out: Float32Array): Float32Array {
   const { indptr, indices, values, rows } = a;

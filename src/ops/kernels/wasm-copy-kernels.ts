@@ -4,11 +4,11 @@
  * Why: tfjs-backend-wasm 4.22's slice starts with `backend.readSync(x.dataId)`, which copies the *whole* input
  * out of the wasm heap into a fresh ArrayBuffer before taking the slice, and its SplitV slices once per part. So
  * splitting a propagated [users+items, d] table into users and items (every graph model, every step, forward
- * and backward) allocated and copied the full table twice: on Baby (26.5k x 64) that was about a tenth of a
- * LightGCN epoch plus the garbage collection it caused. These kernels view the input in place (the heap view is
+ * and backward) allocated and copied the full table twice, a visible share of a LightGCN epoch plus the garbage
+ * collection it caused (docs/kernels.md). These kernels view the input in place (the heap view is
  * taken after the output is allocated, since an allocation can grow and detach the heap) and copy only the
  * kept elements. GatherV2 over rows (axis 0, how every loss reads its batch's embeddings) is a generic
- * per-element loop there, about 8 ms for 4096 rows of 64 on this machine; here it is one row copy per index.
+ * per-element loop there; here it is one row copy per index.
  * These kernels only copy, so their results are bit-identical to the stock kernels, which reference mode,
  * string tensors and the cases not handled here still use.
  */

@@ -4,7 +4,7 @@
  *
  * Why: a host kernel reads its input out of tfjs (dataSync: a copy), copies it into our module, copies the
  * result out and hands it back to tfjs (tf.tensor: another copy). For a propagated [users+items, 64] table
- * (6.8 MB on Baby) that is six full copies and two fresh allocations per call, forward and backward, which cost
+ * that is six full copies and two fresh allocations per call, forward and backward, which cost
  * about as much as the sparse product itself. Here the AssemblyScript module (assembly/index.ts) is built a
  * second time with `--importMemory` (dist/wasm/kernels-heap.wasm; it has no data segments and no globals, so it
  * owns no memory of its own) and instantiated on tfjs-backend-wasm's WebAssembly.Memory. Our kernels are then
