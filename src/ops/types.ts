@@ -3,9 +3,12 @@
  * pipelines against these signatures, engine/ runs the kernels, and nothing here imports from above.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { Kind, Type, type Static, type TObject, type TOptional, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { Kind, type TObject } from '@sinclair/typebox';
 import type { RandomStream } from '../util/rng.js';
 import { conventionalOrder } from '../util/schema-order.js';
+import type { Resolved } from '../util/typed-schema.js';
+
+export { Defaulted, StringEnum, type TDefaulted } from '../util/typed-schema.js';
 import type { CsrMatrix } from './sparse.js';
 
 /** A dimension: a symbol resolved per dataset/pipeline ('users', 'items', 'd', 'feat_mm', 'batch') or a number. */
@@ -208,36 +211,8 @@ export interface ParamsSchema {
 // objects with no conversion step that could lose a keyword, while zod would need a zod-to-JSON-Schema pass whose
 // output (anyOf for enums, $ref naming, draft version) the project would then have to pin and check.
 
-declare const DEFAULTED: unique symbol;
-
-/** A property with a schema default: optional to write, always present in the params an op's code sees. */
-export type TDefaulted<T extends TSchema> = TOptional<T> & { readonly [DEFAULTED]: true };
-
-/**
- * Marks a property whose schema has a `default`: the user may leave it out (it is not `required`), and the op's
- * code reads it without a fallback because `defineOp` (and ajv's useDefaults, on the validated path) fill it in.
- */
-export function Defaulted<T extends TSchema>(schema: T): TDefaulted<T> {
-  if (!('default' in schema)) throw new Error(`Defaulted(): the schema ${JSON.stringify(schema)} has no default`);
-  return Type.Optional(schema) as TDefaulted<T>;
-}
-
-/**
- * A string from a fixed list, as JSON Schema's `enum` (TypeBox's own Union of Literals would be an anyOf of
- * consts, which reads worse in editors and in the validator's "must be one of" messages).
- */
-export function StringEnum<const V extends readonly string[]>(values: V, options: Record<string, unknown> = {}): TUnsafe<V[number]> {
-  return Type.Unsafe<V[number]>({ type: 'string', enum: [...values], ...options });
-}
-
-type DefaultedKeys<S extends TObject> = {
-  [K in keyof S['properties']]: S['properties'][K] extends { readonly [DEFAULTED]: true } ? K : never;
-}[keyof S['properties']];
-
 /** The parameters an op's shape rule and kernel receive for a params schema `S`: defaults filled. */
-export type ParamsOf<S extends TObject> = Static<S> & {
-  [K in DefaultedKeys<S> & keyof Static<S>]-?: Exclude<Static<S>[K], undefined>;
-};
+export type ParamsOf<S extends TObject> = Resolved<S>;
 
 /**
  * `params` with every missing property that has a schema default set to (a copy of) that default, as ajv's
