@@ -1,9 +1,14 @@
 /**
  * The JSON Schema of a pipeline document, and the builder that adds the operator catalogue to it. The schema
- * serves both ajv (validation, defaults) and editors (descriptions and examples on every property), which is
- * why it is written out as data rather than derived from the TS types.
+ * serves both ajv (validation, defaults) and editors (descriptions and examples on every property). The sections
+ * with defaults (data, train, eval) are built with TypeBox, so their TypeScript types (dsl/types.ts) are derived
+ * from them rather than written a second time; the rest is plain JSON Schema data.
  */
 
+import { Type } from '@sinclair/typebox';
+import type { FeatureSource } from '../data/types.js';
+import { conventionalOrder } from '../util/schema-order.js';
+import { Defaulted, Enum } from '../util/typed-schema.js';
 import { MAX_BATCH, MAX_CUTOFF, MAX_EPOCHS, MAX_EVAL_BATCH, MAX_SEED, MAX_WIDTH } from '../util/size-limits.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -60,14 +65,180 @@ const featureSource: JsonSchema = {
   examples: ['image_feat.npy', { concat: ['v', 't'] }, { synthetic: 64 }],
 };
 
-const features: JsonSchema = {
+const features = Type.Unsafe<Record<string, FeatureSource>>({
   type: 'object',
   description: 'Modality key -> feature source. Only the modalities listed are loaded.',
   propertyNames: { pattern: NAME_PATTERN },
   additionalProperties: featureSource,
   default: {},
   examples: [{ mm: 'mm_feat.npy', t: 'text_feat.npy', v: 'image_feat.npy' }, { mm: { concat: ['v', 't'] } }],
-};
+});
+
+const streamKind = (description: string) =>
+  Defaulted(Enum(['sfc32', 'pcg64'], { default: 'sfc32', description, examples: ['sfc32', 'pcg64'] }));
+
+/** The `data:` section. Declared once: its TypeScript type (PipelineData) is derived from it. */
+export const dataSchema = conventionalOrder(
+  Defaulted(
+    Type.Object(
+      {
+        dataset: Defaulted(
+          Type.String({
+            minLength: 1,
+            default: 'synth:small',
+            description: 'Built-in synthetic data (synth:small, synth:baby) or a dataset folder name under the data root (MMRec layout).',
+            examples: ['synth:small', 'baby', 'tiktok'],
+          }),
+        ),
+        features: Defaulted(features),
+        profiles: Type.Optional(
+          Type.Unsafe<Record<string, { features: Record<string, FeatureSource> }>>({
+            type: 'object',
+            description: 'Per-dataset overrides of features, chosen by the dataset name.',
+            propertyNames: { minLength: 1 },
+            additionalProperties: {
+              type: 'object',
+              description: 'The features to use when this dataset is chosen.',
+              additionalProperties: false,
+              required: ['features'],
+              properties: { features },
+              examples: [{ features: { v: 'image_feat.npy', t: 'audio_feat.npy' } }],
+            },
+            examples: [{ tiktok: { features: { mm: { concat: ['v', 't'] }, v: 'image_feat.npy', t: 'text_feat.npy' } } }],
+          }),
+        ),
+      },
+      {
+        description: 'The dataset and the modality features the model reads.',
+        additionalProperties: false,
+        default: {},
+        examples: [{ dataset: 'baby', features: { mm: 'mm_feat.npy', t: 'text_feat.npy', v: 'image_feat.npy' } }],
+      },
+    ),
+  ),
+);
+
+/** The `train:` section. Declared once: its TypeScript type (TrainSpec) is derived from it. */
+export const trainSchema = conventionalOrder(
+  Defaulted(
+    Type.Object(
+      {
+        epochs: Defaulted(Type.Integer({ minimum: 1, maximum: MAX_EPOCHS, default: 1000, description: 'Maximum number of epochs.', examples: [1000, 50] })),
+        batch_size: Defaulted(Type.Integer({ minimum: 1, maximum: MAX_BATCH, default: 2048, description: 'Training triples per step.', examples: [2048] })),
+        optimizer: Defaulted(
+          Type.Object(
+            {
+              adam: Type.Object(
+                {
+                  lr: Defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.001, description: 'Learning rate.', examples: [0.001] })),
+                  eps: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Adam epsilon.', examples: [1e-8] })),
+                },
+                { description: 'Adam.', additionalProperties: false, examples: [{ lr: 0.001 }] },
+              ),
+            },
+            { description: 'The optimizer and its settings.', additionalProperties: false, default: { adam: { lr: 0.001 } }, examples: [{ adam: { lr: 0.001 } }] },
+          ),
+        ),
+        lr_schedule: Defaulted(
+          // A fixed pair, written as draft-07 `items: [a, b]`; TypeBox's Tuple would add `additionalItems: false`.
+          Type.Unsafe<[number, number]>({
+            type: 'array',
+            items: [
+              { type: 'number', exclusiveMinimum: 0, description: 'a: the decay factor per b epochs.', examples: [1.0, 0.96] },
+              { type: 'number', exclusiveMinimum: 0, description: 'b: epochs per factor a.', examples: [50] },
+            ],
+            minItems: 2,
+            maxItems: 2,
+            default: [1.0, 50],
+            description: '[a, b]: the learning rate is lr * a^(epoch / b); [1.0, 50] keeps it constant.',
+            examples: [[1.0, 50], [0.96, 50]],
+          }),
+        ),
+        early_stopping: Defaulted(
+          Type.Object(
+            {
+              metric: Defaulted(Type.String({ default: 'recall@20', description: 'Validation metric to watch, metric@k.', examples: ['recall@20', 'ndcg@20'] })),
+              patience: Defaulted(
+                Type.Integer({ minimum: 1, maximum: MAX_EPOCHS, default: 20, description: 'Evaluations without improvement before stopping.', examples: [20] }),
+              ),
+              // No default: pipelines that do not set it resolve (and hash) exactly as before it existed.
+              stop: Type.Optional(
+                Type.Boolean({
+                  description: 'false: never stop early, train all epochs; the best valid epoch is still the one reported (`--protocol official`).',
+                  examples: [false],
+                }),
+              ),
+            },
+            {
+              description: 'Stop when the validation metric has not improved for `patience` evaluations.',
+              additionalProperties: false,
+              default: {},
+              examples: [{ metric: 'recall@20', patience: 20 }],
+            },
+          ),
+        ),
+        seed: Defaulted(
+          Type.Integer({ minimum: -MAX_SEED, maximum: MAX_SEED, default: 999, description: 'Random seed for initialisation and sampling.', examples: [999, 2024] }),
+        ),
+        eval_every: Defaulted(
+          Type.Integer({ minimum: 1, maximum: MAX_EPOCHS, default: 1, description: 'Evaluate on validation every n epochs.', examples: [1, 5] }),
+        ),
+        rng: Type.Optional(
+          Type.Object(
+            {
+              init: streamKind('Weight initialisation.'),
+              shuffle: streamKind('The per-epoch shuffle of the train rows.'),
+              negatives: streamKind('Negative sampling.'),
+              step: streamKind('Per-step noise: dropout masks, Gumbel noise, edge dropout.'),
+            },
+            {
+              description:
+                "The generator of each random stream: sfc32 (anchorflow's own, the default) or pcg64 (numpy's default bit generator). Runs stay repeatable per seed either way.",
+              additionalProperties: false,
+              examples: [{ negatives: 'pcg64' }, { init: 'pcg64', shuffle: 'pcg64', negatives: 'pcg64', step: 'pcg64' }],
+            },
+          ),
+        ),
+      },
+      {
+        description: 'Training loop settings.',
+        additionalProperties: false,
+        default: {},
+        examples: [{ epochs: 1000, batch_size: 2048, optimizer: { adam: { lr: 0.001 } }, early_stopping: { metric: 'recall@20', patience: 20 } }],
+      },
+    ),
+  ),
+);
+
+/** The `eval:` section. Declared once: its TypeScript type (EvalSpec) is derived from it. */
+export const evalSchema = conventionalOrder(
+  Defaulted(
+    Type.Object(
+      {
+        metrics: Defaulted(
+          Type.Array(Enum(['recall', 'ndcg', 'precision', 'map'], { description: 'A ranking metric.', examples: ['recall', 'ndcg'] }), {
+            minItems: 1,
+            default: ['recall', 'ndcg', 'precision', 'map'],
+            description: 'Metrics to compute.',
+            examples: [['recall', 'ndcg', 'precision', 'map']],
+          }),
+        ),
+        k: Defaulted(
+          Type.Array(Type.Integer({ minimum: 1, maximum: MAX_CUTOFF, description: 'A cut-off K (top-K of the ranking).', examples: [20] }), {
+            minItems: 1,
+            default: [5, 10, 20, 50],
+            description: 'Cut-offs for every metric.',
+            examples: [[5, 10, 20, 50]],
+          }),
+        ),
+        batch_users: Defaulted(
+          Type.Integer({ minimum: 1, maximum: MAX_EVAL_BATCH, default: 2048, description: 'Users scored per block during full ranking.', examples: [2048] }),
+        ),
+      },
+      { description: 'Evaluation by full ranking.', additionalProperties: false, default: {}, examples: [{ metrics: ['recall', 'ndcg'], k: [10, 20] }] },
+    ),
+  ),
+);
 
 /** A node as the base schema knows it: any object with an `op`; buildPipelineSchema narrows it per op. */
 const baseNode = (what: string, example: JsonSchema): JsonSchema => ({
@@ -123,37 +294,7 @@ export const baseSchema: JsonSchema = {
       ],
       examples: ['anchorrec.yaml', ['base.yaml', 'tiktok.yaml']],
     },
-    data: {
-      type: 'object',
-      description: 'The dataset and the modality features the model reads.',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        dataset: {
-          type: 'string',
-          minLength: 1,
-          default: 'synth:small',
-          description: 'Built-in synthetic data (synth:small, synth:baby) or a dataset folder name under the data root (MMRec layout).',
-          examples: ['synth:small', 'baby', 'tiktok'],
-        },
-        features,
-        profiles: {
-          type: 'object',
-          description: 'Per-dataset overrides of features, chosen by the dataset name.',
-          propertyNames: { minLength: 1 },
-          additionalProperties: {
-            type: 'object',
-            description: 'The features to use when this dataset is chosen.',
-            additionalProperties: false,
-            required: ['features'],
-            properties: { features },
-            examples: [{ features: { v: 'image_feat.npy', t: 'audio_feat.npy' } }],
-          },
-          examples: [{ tiktok: { features: { mm: { concat: ['v', 't'] }, v: 'image_feat.npy', t: 'text_feat.npy' } } }],
-        },
-      },
-      examples: [{ dataset: 'baby', features: { mm: 'mm_feat.npy', t: 'text_feat.npy', v: 'image_feat.npy' } }],
-    },
+    data: dataSchema,
     params: {
       type: 'object',
       description: 'Named values referenced elsewhere as ${name} (also inside arithmetic: 1 - ${alpha}); every parameter can be swept.',
@@ -200,106 +341,8 @@ export const baseSchema: JsonSchema = {
       additionalProperties: { $ref: '#/definitions/loss' },
       examples: [{ bpr: { op: 'bpr', user: 'cf.users', item: 'item_out', l2: 0.001 } }],
     },
-    train: {
-      type: 'object',
-      description: 'Training loop settings.',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        epochs: { type: 'integer', minimum: 1, maximum: MAX_EPOCHS, default: 1000, description: 'Maximum number of epochs.', examples: [1000, 50] },
-        batch_size: { type: 'integer', minimum: 1, maximum: MAX_BATCH, default: 2048, description: 'Training triples per step.', examples: [2048] },
-        optimizer: {
-          type: 'object',
-          description: 'The optimizer and its settings.',
-          additionalProperties: false,
-          default: { adam: { lr: 0.001 } },
-          properties: {
-            adam: {
-              type: 'object',
-              description: 'Adam.',
-              additionalProperties: false,
-              properties: {
-                lr: { type: 'number', exclusiveMinimum: 0, default: 0.001, description: 'Learning rate.', examples: [0.001] },
-                eps: { type: 'number', exclusiveMinimum: 0, description: 'Adam epsilon.', examples: [1e-8] },
-              },
-              examples: [{ lr: 0.001 }],
-            },
-          },
-          required: ['adam'],
-          examples: [{ adam: { lr: 0.001 } }],
-        },
-        lr_schedule: {
-          type: 'array',
-          items: [
-            { type: 'number', exclusiveMinimum: 0, description: 'a: the decay factor per b epochs.', examples: [1.0, 0.96] },
-            { type: 'number', exclusiveMinimum: 0, description: 'b: epochs per factor a.', examples: [50] },
-          ],
-          minItems: 2,
-          maxItems: 2,
-          default: [1.0, 50],
-          description: '[a, b]: the learning rate is lr * a^(epoch / b); [1.0, 50] keeps it constant.',
-          examples: [[1.0, 50], [0.96, 50]],
-        },
-        early_stopping: {
-          type: 'object',
-          description: 'Stop when the validation metric has not improved for `patience` evaluations.',
-          additionalProperties: false,
-          default: {},
-          properties: {
-            metric: { type: 'string', default: 'recall@20', description: 'Validation metric to watch, metric@k.', examples: ['recall@20', 'ndcg@20'] },
-            patience: { type: 'integer', minimum: 1, maximum: MAX_EPOCHS, default: 20, description: 'Evaluations without improvement before stopping.', examples: [20] },
-            // No default: pipelines that do not set it resolve (and hash) exactly as before it existed.
-            stop: {
-              type: 'boolean',
-              description: 'false: never stop early, train all epochs; the best valid epoch is still the one reported (`--protocol official`).',
-              examples: [false],
-            },
-          },
-          examples: [{ metric: 'recall@20', patience: 20 }],
-        },
-        seed: { type: 'integer', minimum: -MAX_SEED, maximum: MAX_SEED, default: 999, description: 'Random seed for initialisation and sampling.', examples: [999, 2024] },
-        eval_every: { type: 'integer', minimum: 1, maximum: MAX_EPOCHS, default: 1, description: 'Evaluate on validation every n epochs.', examples: [1, 5] },
-        rng: {
-          type: 'object',
-          description: "The generator of each random stream: sfc32 (anchorflow's own, the default) or pcg64 (numpy's default bit generator). Runs stay repeatable per seed either way.",
-          additionalProperties: false,
-          properties: {
-            init: { enum: ['sfc32', 'pcg64'], default: 'sfc32', description: 'Weight initialisation.', examples: ['sfc32', 'pcg64'] },
-            shuffle: { enum: ['sfc32', 'pcg64'], default: 'sfc32', description: 'The per-epoch shuffle of the train rows.', examples: ['sfc32', 'pcg64'] },
-            negatives: { enum: ['sfc32', 'pcg64'], default: 'sfc32', description: 'Negative sampling.', examples: ['sfc32', 'pcg64'] },
-            step: { enum: ['sfc32', 'pcg64'], default: 'sfc32', description: 'Per-step noise: dropout masks, Gumbel noise, edge dropout.', examples: ['sfc32', 'pcg64'] },
-          },
-          examples: [{ negatives: 'pcg64' }, { init: 'pcg64', shuffle: 'pcg64', negatives: 'pcg64', step: 'pcg64' }],
-        },
-      },
-      examples: [{ epochs: 1000, batch_size: 2048, optimizer: { adam: { lr: 0.001 } }, early_stopping: { metric: 'recall@20', patience: 20 } }],
-    },
-    eval: {
-      type: 'object',
-      description: 'Evaluation by full ranking.',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        metrics: {
-          type: 'array',
-          items: { enum: ['recall', 'ndcg', 'precision', 'map'], description: 'A ranking metric.', examples: ['recall', 'ndcg'] },
-          minItems: 1,
-          default: ['recall', 'ndcg', 'precision', 'map'],
-          description: 'Metrics to compute.',
-          examples: [['recall', 'ndcg', 'precision', 'map']],
-        },
-        k: {
-          type: 'array',
-          items: { type: 'integer', minimum: 1, maximum: MAX_CUTOFF, description: 'A cut-off K (top-K of the ranking).', examples: [20] },
-          minItems: 1,
-          default: [5, 10, 20, 50],
-          description: 'Cut-offs for every metric.',
-          examples: [[5, 10, 20, 50]],
-        },
-        batch_users: { type: 'integer', minimum: 1, maximum: MAX_EVAL_BATCH, default: 2048, description: 'Users scored per block during full ranking.', examples: [2048] },
-      },
-      examples: [{ metrics: ['recall', 'ndcg'], k: [10, 20] }],
-    },
+    train: trainSchema,
+    eval: evalSchema,
     sweep: {
       type: 'object',
       description: 'Parameter sweep, interpreted by the experiment runner (e.g. param name -> list of values).',

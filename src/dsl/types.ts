@@ -1,6 +1,7 @@
 /** The pipeline as the language layer hands it to the compiler: extends merged, params substituted, validated. */
 import type { SourceLocation } from '../util/errors.js';
-import type { StreamKind } from '../util/streams.js';
+import type { Resolved } from '../util/typed-schema.js';
+import type { dataSchema, evalSchema, trainSchema } from './base-schema.js';
 
 /** A node as written: `op` plus the op's parameters and input-port references. */
 export interface NodeSpec {
@@ -8,45 +9,24 @@ export interface NodeSpec {
   [key: string]: unknown;
 }
 
-export interface TrainSpec {
-  epochs: number;
-  batch_size: number;
-  optimizer: { adam: { lr: number; eps?: number } };
-  /** lr * a^(epoch / b), stepped per epoch (MMRec's learning_rate_scheduler). */
-  lr_schedule: [number, number];
-  /** `stop: false` trains every epoch; the best valid epoch is still tracked and reported. */
-  early_stopping: { metric: string; patience: number; stop?: boolean };
-  seed: number;
-  /** Evaluate every n epochs. */
-  eval_every: number;
-  /** The generator of each random stream (absent: sfc32 for all). */
-  rng?: Partial<Record<RandomStreamName, StreamKind>>;
-}
+/** The `train:` section with defaults applied; declared once, as its schema (base-schema.ts). */
+export type TrainSpec = Resolved<typeof trainSchema>;
 
 /** The random streams of a run: weight init, the per-epoch shuffle, negatives, per-step noise. */
-export type RandomStreamName = 'init' | 'shuffle' | 'negatives' | 'step';
+export type RandomStreamName = keyof NonNullable<TrainSpec['rng']>;
 
-export interface EvalSpec {
-  metrics: string[];
-  k: number[];
-  /** Users scored per block during full ranking. */
-  batch_users: number;
-}
+/** The `eval:` section with defaults applied; declared once, as its schema (base-schema.ts). */
+export type EvalSpec = Resolved<typeof evalSchema>;
+
+/** The `data:` section with defaults applied; declared once, as its schema (base-schema.ts). */
+export type PipelineData = Resolved<typeof dataSchema>;
 
 /**
  * A feature source as the language accepts it (`data.features`, profiles): a file name, `{ file }`, `{ concat }`
- * or `{ synthetic: dim }`. The data layer declares the same union for its loaders (data/types.ts); the language
- * keeps its own copy because dsl/ imports nothing from data/, and the layer above passes one to the other, so the
- * compiler checks that they still agree.
+ * or `{ synthetic: dim }`. The data layer declares the same union for its loaders (data/types.ts); dsl/ imports
+ * nothing from data/, and the layer above passes one to the other, so the compiler checks that they agree.
  */
-export type FeatureSource = string | { file: string } | { concat: string[] } | { synthetic: number };
-
-export interface PipelineData {
-  dataset: string;
-  features: Record<string, FeatureSource>;
-  /** Per-dataset overrides of `features`, e.g. `profiles.tiktok.features`. */
-  profiles?: Record<string, { features: Record<string, FeatureSource> }>;
-}
+export type FeatureSource = PipelineData['features'][string];
 
 export interface Pipeline {
   version: 1;

@@ -25,7 +25,8 @@ export interface PerUserJson {
 /** The per-user metric to keep, if this pipeline's evaluation computes it. */
 export function perUserMetricFor(p: Pipeline): string | undefined {
   const [name, k] = PER_USER_TEST_METRIC.split('@');
-  return p.eval.metrics.includes(name!) && p.eval.k.includes(Number(k)) ? PER_USER_TEST_METRIC : undefined;
+  // metrics is typed as the schema's enum; the name parsed from a string is checked against it as a string.
+  return (p.eval.metrics as readonly string[]).includes(name!) && p.eval.k.includes(Number(k)) ? PER_USER_TEST_METRIC : undefined;
 }
 
 export function toPerUserJson(p: PerUserMetric, epoch: number): PerUserJson {

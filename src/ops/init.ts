@@ -4,7 +4,8 @@
  * (an embedding table [n, d] has fan_in = d, fan_out = n; a Linear weight stored [in, out] has fan_in = in).
  */
 import type { RandomStream } from '../util/rng.js';
-import type { Init } from './types.js';
+import type { TUnsafe } from '@sinclair/typebox';
+import { StringEnum, type Init } from './types.js';
 
 export function initValues(shape: number[], init: Init, rng: RandomStream, fans?: { fanIn: number; fanOut: number }): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -40,12 +41,12 @@ export function initValues(shape: number[], init: Init, rng: RandomStream, fans?
   throw new Error(`unknown initialiser ${JSON.stringify(init)}`);
 }
 
-export const initSchema = {
-  type: 'string',
-  enum: ['torch_default', 'xavier_uniform', 'xavier_normal', 'zeros', 'normal_0.01'],
-  description: 'Weight initialiser.',
-  examples: ['xavier_uniform'],
-};
+const initNames = ['torch_default', 'xavier_uniform', 'xavier_normal', 'zeros', 'normal_0.01'] as const;
+export type InitName = (typeof initNames)[number];
+
+/** The `init` parameter of an op with weights; `options` adds the op's default (and may reword the text). */
+export const initSchema = (options: Record<string, unknown> = {}): TUnsafe<InitName> =>
+  StringEnum(initNames, { description: 'Weight initialiser.', examples: ['xavier_uniform'], ...options });
 
 export function parseInit(name: string | undefined, fallback: Init): Init {
   if (!name) return fallback;

@@ -3,7 +3,12 @@
  * pipelines against these signatures, engine/ runs the kernels, and nothing here imports from above.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { Kind, type TObject } from '@sinclair/typebox';
 import type { RandomStream } from '../util/rng.js';
+import { conventionalOrder } from '../util/schema-order.js';
+import type { Resolved } from '../util/typed-schema.js';
+
+export { Defaulted, StringEnum, type TDefaulted } from '../util/typed-schema.js';
 import type { CsrMatrix } from './sparse.js';
 
 /** A dimension: a symbol resolved per dataset/pipeline ('users', 'items', 'd', 'feat_mm', 'batch') or a number. */
@@ -143,8 +148,11 @@ export interface OpDef<P extends Record<string, unknown> = Record<string, any>> 
   doc: string;
   /** Grouping for docs: source, encoder, refine, layer, combine, graph, loss. */
   category: string;
-  /** JSON Schema of the op's own parameters (everything on the node except `op` and the input ports). */
-  params: { type: 'object'; properties: Record<string, any>; required?: string[] };
+  /**
+   * JSON Schema of the op's own parameters (everything on the node except `op` and the input ports): a TypeBox
+   * `Type.Object` for the built-in ops (see `defineOp`), or a plain JSON Schema object from a plugin.
+   */
+  params: ParamsSchema;
   inputs: InputPort[];
   outputs: OutputPort[];
   /** A loss op returns a scalar on its 'loss' output and may have a `weight` parameter. */
@@ -187,7 +195,57 @@ export interface OpDef<P extends Record<string, unknown> = Record<string, any>> 
   variableShapes?(params: P, inputs: InputTypes, sizes: Record<string, number>): number[][];
 }
 
-/** Helper so each op file gets its parameter types checked. */
-export function defineOp<P extends Record<string, unknown>>(def: OpDef<P>): OpDef<P> {
-  return def;
+/** The shape every op's `params` has: a JSON Schema object of named parameters. */
+export interface ParamsSchema {
+  type: 'object';
+  properties: Record<string, any>;
+  required?: string[];
+}
+
+// ---- parameters declared once -------------------------------------------------------------------------------
+//
+// An op's parameters are declared once, with TypeBox (@sinclair/typebox): each property's type, default, bounds,
+// description and examples sit in one schema, and the TypeScript type the op's code sees is derived from it
+// (`Static`). TypeBox rather than zod because a TypeBox schema *is* a JSON Schema object: ajv validates it (filling
+// defaults), the pipeline schema, `schemas/*.json`, the editor schema and `anchorflow ops` are built from the same
+// objects with no conversion step that could lose a keyword, while zod would need a zod-to-JSON-Schema pass whose
+// output (anyOf for enums, $ref naming, draft version) the project would then have to pin and check.
+
+/** The parameters an op's shape rule and kernel receive for a params schema `S`: defaults filled. */
+export type ParamsOf<S extends TObject> = Resolved<S>;
+
+/**
+ * `params` with every missing property that has a schema default set to (a copy of) that default, as ajv's
+ * useDefaults does on the validated path. Op parameters are one level deep, so the top level is all there is.
+ */
+export function withDefaults<P extends Record<string, unknown>>(schema: ParamsSchema, params: P): P {
+  let out: Record<string, unknown> | undefined;
+  for (const [k, s] of Object.entries(schema.properties)) {
+    if (params[k] !== undefined || s === null || typeof s !== 'object' || !('default' in s)) continue;
+    out ??= { ...params };
+    out[k] = structuredClone(s.default);
+  }
+  return (out ?? params) as P;
+}
+
+/**
+ * Defines an op. With a TypeBox params schema the params type is inferred from it (`ParamsOf`); a plugin may
+ * instead give a plain JSON Schema object and name its params type. Either way the shape rule, `variableShapes`
+ * and `build` see the schema defaults filled in, so an op built without validation (a test, a plugin's own
+ * harness) behaves as one compiled from a pipeline and the code never repeats a default as a fallback.
+ */
+export function defineOp<S extends TObject>(def: Omit<OpDef<ParamsOf<S>>, 'params'> & { params: S }): OpDef<ParamsOf<S>>;
+export function defineOp<P extends Record<string, unknown>>(def: OpDef<P>): OpDef<P>;
+export function defineOp(def: OpDef<Record<string, unknown>>): OpDef<Record<string, unknown>> {
+  // TypeBox writes `type` after the options; the conventional order (type first) keeps `anchorflow ops --json`
+  // and the generated schema files reading as hand-written JSON Schema.
+  const params = Kind in def.params ? (conventionalOrder(def.params) as ParamsSchema) : def.params;
+  const { shape, build, variableShapes } = def;
+  return {
+    ...def,
+    params,
+    shape: (p, inputs, env) => shape(withDefaults(params, p), inputs, env),
+    build: (p, inputs, ctx) => build(withDefaults(params, p), inputs, ctx),
+    ...(variableShapes ? { variableShapes: (p, inputs, sizes) => variableShapes(withDefaults(params, p), inputs, sizes) } : {}),
+  };
 }

@@ -11,7 +11,8 @@
  * tfjs, and only [block, k] indices and the pass counts are read back.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, sparse, ShapeError, typeToString } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, sparse, ShapeError, typeToString } from '../types.js';
 import { denseIn, listIn, sameDim } from '../shape.js';
 import { CsrMatrix } from '../sparse.js';
 import { l2NormalizeRows } from './normalize.js';
@@ -73,16 +74,13 @@ export function binaryLaplacian(n: number, neighbours: ArrayLike<number>[]): Csr
   return CsrMatrix.fromCoo(n, n, rr, cc, vv);
 }
 
-export const agreementKnnGraph = defineOp<{ k?: number }>({
+export const agreementKnnGraph = defineOp({
   name: 'agreement_knn_graph',
   doc: 'Denoised kNN graph (DA-MRS): neighbours must be above the mean similarity in every modality; binary, normalised.',
   category: 'graph',
-  params: {
-    type: 'object',
-    properties: {
-      k: { type: 'integer', minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'Neighbours kept per row (DA-MRS knn_k).', examples: [10] },
-    },
-  },
+  params: Type.Object({
+    k: Defaulted(Type.Integer({ minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'Neighbours kept per row (DA-MRS knn_k).', examples: [10] })),
+  }),
   inputs: [
     { name: 'in', doc: 'Features whose similarity ranks the neighbours [n, f] (frozen).', kind: 'dense' },
     { name: 'agree', doc: 'Other modalities of the same rows that must also agree, each [n, f_m].', list: true, optional: true, kind: 'dense' },
@@ -97,14 +95,14 @@ export const agreementKnnGraph = defineOp<{ k?: number }>({
     });
     const rows = x.dims[0]!;
     const n = typeof rows === 'number' ? rows : env.sizes[rows];
-    if (n !== undefined && (p.k ?? 10) > n) throw new ShapeError(`'k' is ${p.k} but 'in' has only ${n} rows`, { param: 'k' });
+    if (n !== undefined && p.k > n) throw new ShapeError(`'k' is ${p.k} but 'in' has only ${n} rows`, { param: 'k' });
     return { out: sparse(rows, rows) };
   },
   build: (p) => ({
     run: (v) => {
       const x = v.in as tf.Tensor2D;
       const agree = (v.agree as tf.Tensor2D[] | undefined) ?? [];
-      return { out: binaryLaplacian(x.shape[0], agreementNeighbours([x, ...agree], p.k ?? 10)) };
+      return { out: binaryLaplacian(x.shape[0], agreementNeighbours([x, ...agree], p.k)) };
     },
   }),
 });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, scalar, ShapeError, typeToString, type Batch, type InputTypes } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, scalar, ShapeError, StringEnum, typeToString, type Batch, type InputTypes } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 
@@ -24,25 +25,22 @@ export function pairIndex(b: Batch): { idx: tf.Tensor1D; host: Int32Array } {
   return p;
 }
 
-export const bpr = defineOp<{ l2?: number; l2_form?: 'norm' | 'squared' }>({
+export const bpr = defineOp({
   name: 'bpr',
   doc: 'Bayesian personalised ranking loss on the batch triples, with MMRec-style L2 on the batch rows.',
   category: 'loss',
   batchItemRowInputs: ['item', 'reg_item'],
   loss: true,
-  params: {
-    type: 'object',
-    properties: {
-      l2: { type: 'number', minimum: 0, default: 0, description: 'Weight of the regulariser (MMRec reg_weight).', examples: [1e-4] },
-      l2_form: {
-        type: 'string',
-        enum: ['norm', 'squared'],
+  params: Type.Object({
+    l2: Defaulted(Type.Number({ minimum: 0, default: 0, description: 'Weight of the regulariser (MMRec reg_weight).', examples: [1e-4] })),
+    l2_form: Defaulted(
+      StringEnum(['norm', 'squared'], {
         default: 'norm',
         description: "'norm': MMRec EmbLoss (sum of Frobenius norms / batch); 'squared': ½ sum of squares / batch.",
         examples: ['norm'],
-      },
-    },
-  },
+      }),
+    ),
+  }),
   inputs: [
     { name: 'user', doc: 'User embeddings used for scoring [users, d].', kind: 'dense' },
     { name: 'item', doc: 'Item embeddings used for scoring [items, d].', kind: 'dense' },
@@ -81,14 +79,14 @@ export const bpr = defineOp<{ l2?: number; l2_form?: 'norm' | 'squared' }>({
       const diff = tf.sub(tf.sum(tf.mul(u, ip), 1), tf.sum(tf.mul(u, ineg), 1));
       // -log(γ + σ(x)) as MMRec writes it; tfjs's logSigmoid gradient is broken on intermediates.
       let loss = tf.neg(tf.mean(tf.log(tf.add(tf.sigmoid(diff), 1e-10))));
-      const l2 = p.l2 ?? 0;
+      const l2 = p.l2;
       if (l2 > 0) {
         const ru = v.reg_user ? gatherRows(v.reg_user as tf.Tensor2D, b.users, b.usersHost) : u;
         const ri = v.reg_item ? gatherRows(v.reg_item as tf.Tensor2D, both.idx, both.host) : undefined;
         const [rp, rn] = ri ? (tf.split(ri, 2, 0) as [tf.Tensor2D, tf.Tensor2D]) : [ip, ineg];
         const parts = [ru, rp, rn];
         const reg =
-          (p.l2_form ?? 'norm') === 'norm'
+          p.l2_form === 'norm'
             ? tf.addN(parts.map((t) => tf.sqrt(tf.sum(tf.square(t)))))
             : tf.mul(0.5, tf.addN(parts.map((t) => tf.sum(tf.square(t)))));
         loss = tf.add(loss, tf.mul(l2 / b.size, reg));

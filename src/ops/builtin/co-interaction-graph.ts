@@ -5,7 +5,8 @@
  * (the reference stores the counts but its compute_normalized_laplacian replaces the values by ones), normalised
  * D^-1/2 A D^-1/2 with D = row sums + 1e-7. Built once from the train pairs, in O(Σ_u deg(u)²).
  */
-import { defineOp, sparse } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, sparse } from '../types.js';
 import { binaryLaplacian } from './agreement-knn-graph.js';
 import { MAX_NEIGHBOURS } from '../../util/size-limits.js';
 
@@ -46,24 +47,30 @@ export function coInteractionNeighbours(
   return out;
 }
 
-export const coInteractionGraph = defineOp<{ k?: number; min_shared?: number; self_loop?: boolean }>({
+export const coInteractionGraph = defineOp({
   name: 'co_interaction_graph',
   doc: 'Item-item behaviour graph (DA-MRS): top-k partners by shared train users, self-loops, binary, normalised.',
   category: 'graph',
-  params: {
-    type: 'object',
-    properties: {
-      k: { type: 'integer', minimum: 1, maximum: MAX_NEIGHBOURS, default: 2, description: 'Partners kept per item (DA-MRS builds item_graph_dict_2: k = 2).', examples: [2] },
-      min_shared: {
-        type: 'integer',
+  params: Type.Object({
+    k: Defaulted(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_NEIGHBOURS,
+        default: 2,
+        description: 'Partners kept per item (DA-MRS builds item_graph_dict_2: k = 2).',
+        examples: [2],
+      }),
+    ),
+    min_shared: Defaulted(
+      Type.Integer({
         minimum: 1,
         default: 2,
         description: 'Fewest shared users for a pair to be an edge (build_iib_graph.py keeps counts >= 2).',
         examples: [2],
-      },
-      self_loop: { type: 'boolean', default: true, description: 'Add each item to its own row (get_session_adj does).', examples: [true] },
-    },
-  },
+      }),
+    ),
+    self_loop: Defaulted(Type.Boolean({ default: true, description: 'Add each item to its own row (get_session_adj does).', examples: [true] })),
+  }),
   inputs: [],
   outputs: [{ name: 'out', doc: 'Sparse [items, items].' }],
   pure: true,
@@ -75,7 +82,7 @@ export const coInteractionGraph = defineOp<{ k?: number; min_shared?: number; se
       run: () => {
         g ??= binaryLaplacian(
           nItems,
-          coInteractionNeighbours(nUsers, nItems, trainPairs.users, trainPairs.items, p.k ?? 2, p.min_shared ?? 2, p.self_loop ?? true),
+          coInteractionNeighbours(nUsers, nItems, trainPairs.users, trainPairs.items, p.k, p.min_shared, p.self_loop),
         );
         return { out: g };
       },

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, dense, ShapeError, typeToString, type Dim } from '../types.js';
 import { denseIn, listIn, sameDim, sameShapeList } from '../shape.js';
 
@@ -17,7 +18,7 @@ export const concat = defineOp<Record<string, never>>({
   name: 'concat',
   doc: 'Concatenates inputs along the feature axis (rows must match).',
   category: 'combine',
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [{ name: 'in', doc: 'Tensors [n, k_i] to join.', list: true, kind: 'dense' }],
   outputs: [{ name: 'out', doc: '[n, sum of k_i].' }],
   pure: true,
@@ -39,21 +40,13 @@ export const concat = defineOp<Record<string, never>>({
 });
 
 /** Element-wise (optionally weighted) sum of same-shaped tensors. */
-export const sum = defineOp<{ weights?: number[] }>({
+export const sum = defineOp({
   name: 'sum',
   doc: 'Element-wise sum of same-shaped inputs, optionally weighted: Σ w_i x_i.',
   category: 'combine',
-  params: {
-    type: 'object',
-    properties: {
-      weights: {
-        type: 'array',
-        items: { type: 'number' },
-        description: 'One weight per input (default all 1).',
-        examples: [[1, 0.0005]],
-      },
-    },
-  },
+  params: Type.Object({
+    weights: Type.Optional(Type.Array(Type.Number(), { description: 'One weight per input (default all 1).', examples: [[1, 0.0005]] })),
+  }),
   inputs: [{ name: 'in', doc: 'Tensors of one shape.', list: true, kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'Same shape as the inputs.' }],
   pure: true,
@@ -79,7 +72,7 @@ export const identity = defineOp<Record<string, never>>({
   name: 'identity',
   doc: 'Passes its input through unchanged (ablations use it to remove a block).',
   category: 'combine',
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [{ name: 'in', doc: 'Any tensor.' }],
   outputs: [{ name: 'out', doc: 'The same tensor.' }],
   pure: true,

@@ -11,7 +11,8 @@
  * The pruned graph of an epoch is cached, so the steps of that epoch share it; the draw comes from the run's
  * step stream, so a seed repeats it.
  */
-import { defineOp, ShapeError, sparse } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, ShapeError, sparse, StringEnum } from '../types.js';
 import type { CsrMatrix } from '../sparse.js';
 import { bipartiteAdjacency, uniquePairs } from './ui-graph.js';
 import type { RandomStream } from '../../util/rng.js';
@@ -32,48 +33,46 @@ export function weightedSampleWithoutReplacement(weights: ArrayLike<number>, m: 
   return order.slice(0, m).sort();
 }
 
-export const degreeEdgeDropout = defineOp<{ dropout?: number; sampling?: 'degree' | 'uniform'; resample?: 'epoch' | 'step' }>({
+export const degreeEdgeDropout = defineOp({
   name: 'degree_edge_dropout',
   doc: "FREEDOM's degree-sensitive edge pruning: the user-item graph with a degree-weighted sample of edges, redrawn each epoch.",
   category: 'graph',
-  params: {
-    type: 'object',
-    properties: {
-      dropout: {
-        type: 'number',
+  params: Type.Object({
+    dropout: Defaulted(
+      Type.Number({
         minimum: 0,
         exclusiveMaximum: 1,
         default: 0.8,
         description: 'Share of the train edges dropped while training (FREEDOM grid {0.8, 0.9}); 0 keeps the full graph.',
         examples: [0.8, 0.9],
-      },
-      sampling: {
-        type: 'string',
-        enum: ['degree', 'uniform'],
+      }),
+    ),
+    sampling: Defaulted(
+      StringEnum(['degree', 'uniform'], {
         default: 'degree',
         description: "'degree': keep edges with probability ∝ 1/sqrt(d_u d_i) (FREEDOM); 'uniform': plain random edge dropout.",
         examples: ['degree'],
-      },
-      resample: {
-        type: 'string',
-        enum: ['epoch', 'step'],
+      }),
+    ),
+    resample: Defaulted(
+      StringEnum(['epoch', 'step'], {
         default: 'epoch',
         description: "'epoch': one pruned graph per epoch (MMRec's pre_epoch_processing); 'step': a new one every training step.",
         examples: ['epoch'],
-      },
-    },
-  },
+      }),
+    ),
+  }),
   inputs: [],
   outputs: [
     { name: 'adj', doc: 'Pruned, renormalised adjacency while training; the full normalised one at evaluation: sparse [users+items, users+items].' },
   ],
   shape: (p) => {
-    if (p.dropout !== undefined && !(p.dropout >= 0 && p.dropout < 1))
+    if (!(p.dropout >= 0 && p.dropout < 1))
       throw new ShapeError(`'dropout' must be in [0, 1), got ${p.dropout}`, { param: 'dropout' });
     return { adj: sparse('users+items', 'users+items') };
   },
   build: (p, _in, ctx) => {
-    const dropout = p.dropout ?? 0.8;
+    const dropout = p.dropout;
     const { nUsers, nItems } = ctx.data;
     const { users, items } = uniquePairs(ctx.data);
     const full = bipartiteAdjacency(nUsers, nItems, users, items, 'symmetric', false).adj;
@@ -92,7 +91,7 @@ export const degreeEdgeDropout = defineOp<{ dropout?: number; sampling?: 'degree
     return {
       run: (_v, run) => {
         if (!run.training || dropout <= 0) return { adj: full };
-        if ((p.resample ?? 'epoch') === 'epoch' && cached && cached.epoch === run.epoch) return { adj: cached.adj };
+        if (p.resample === 'epoch' && cached && cached.epoch === run.epoch) return { adj: cached.adj };
         const idx = weightedSampleWithoutReplacement(weights, keep, run.rng);
         const ku = new Int32Array(keep);
         const ki = new Int32Array(keep);

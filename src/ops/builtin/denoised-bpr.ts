@@ -9,6 +9,7 @@
  * log σ(x) is −softplus(−x) (tfjs's logSigmoid gradient is broken on intermediates). No L2 term: DA-MRS has none.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
 import { denseIn, listIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
@@ -21,7 +22,7 @@ export const denoisedBpr = defineOp<Record<string, never>>({
   doc: 'BPR with per-triple weights from modality agreement (DA-MRS feedback denoising).',
   category: 'loss',
   loss: true,
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [
     { name: 'user', doc: 'User embeddings for scoring and weighting [users, d].', kind: 'dense' },
     { name: 'item', doc: 'Item embeddings for scoring [items, d].', kind: 'dense' },

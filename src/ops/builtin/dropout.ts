@@ -6,26 +6,22 @@
  * once per step, so every term that reads it sees the same mask.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, dense, ShapeError } from '../types.js';
 import { denseIn } from '../shape.js';
 
-export const dropout = defineOp<{ p: number }>({
+export const dropout = defineOp({
   name: 'dropout',
   doc: 'Inverted dropout while training (mask from the run seed), identity at evaluation.',
   category: 'layer',
-  params: {
-    type: 'object',
-    properties: {
-      p: {
-        type: 'number',
-        minimum: 0,
-        exclusiveMaximum: 1,
-        description: 'Probability of zeroing an entry (BM3: dropout; LGMRec: 1 − keep_rate; SMORE: dropout_rate). 0 is the identity.',
-        examples: [0.5, 0.1],
-      },
-    },
-    required: ['p'],
-  },
+  params: Type.Object({
+    p: Type.Number({
+      minimum: 0,
+      exclusiveMaximum: 1,
+      description: 'Probability of zeroing an entry (BM3: dropout; LGMRec: 1 − keep_rate; SMORE: dropout_rate). 0 is the identity.',
+      examples: [0.5, 0.1],
+    }),
+  }),
   inputs: [{ name: 'in', doc: 'Any dense tensor.', kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'Same shape; entries dropped and rescaled while training.' }],
   shape: (p, inputs) => {

@@ -1,22 +1,19 @@
-import { defineOp, dense } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense, StringEnum } from '../types.js';
 import { initSchema, parseInit } from '../init.js';
 import { MAX_WIDTH } from '../../util/size-limits.js';
 
 /** A trainable ID embedding table for users or items (MF / VBPR style, no propagation). */
-export const embedding = defineOp<{ rows: 'users' | 'items'; dim: number; init?: string }>({
+export const embedding = defineOp({
   name: 'embedding',
   doc: 'A trainable ID embedding table, one row per user or per item.',
   category: 'encoder',
   rowwise: true,
-  params: {
-    type: 'object',
-    properties: {
-      rows: { type: 'string', enum: ['users', 'items'], description: 'Whose table: users or items.', examples: ['users'] },
-      dim: { type: 'integer', minimum: 1, maximum: MAX_WIDTH, description: 'Embedding size.', examples: [64] },
-      init: { ...initSchema, default: 'xavier_uniform' },
-    },
-    required: ['rows', 'dim'],
-  },
+  params: Type.Object({
+    rows: StringEnum(['users', 'items'], { description: 'Whose table: users or items.', examples: ['users'] }),
+    dim: Type.Integer({ minimum: 1, maximum: MAX_WIDTH, description: 'Embedding size.', examples: [64] }),
+    init: Defaulted(initSchema({ default: 'xavier_uniform' })),
+  }),
   inputs: [],
   outputs: [{ name: 'out', doc: 'The table [rows, dim].' }],
   shape: (p) => ({ out: dense(p.rows, p.dim) }),

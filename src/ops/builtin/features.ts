@@ -1,28 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, ShapeError, type OpKernel } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense, ShapeError, type OpKernel } from '../types.js';
 
 /**
  * Pretrained item features of one modality. Frozen by default: a constant, loaded once (the paper's setting).
  * `trainable: true` makes a variable initialised from the features instead, as the official AnchorRec code
  * does (nn.Embedding.from_pretrained(..., freeze=False)); that copy is then updated by the optimiser.
  */
-export const features = defineOp<{ modality: string; trainable?: boolean }>({
+export const features = defineOp({
   name: 'features',
   doc: 'Item features of one modality (row i = item i), as declared under data.features; frozen unless trainable.',
   category: 'source',
-  params: {
-    type: 'object',
-    properties: {
-      modality: { type: 'string', description: 'Modality key declared under data.features.', examples: ['mm', 't', 'v'] },
-      trainable: {
-        type: 'boolean',
+  params: Type.Object({
+    modality: Type.String({ description: 'Modality key declared under data.features.', examples: ['mm', 't', 'v'] }),
+    trainable: Defaulted(
+      Type.Boolean({
         default: false,
         description: 'Fine-tune a copy of the features (official AnchorRec code) instead of keeping them fixed.',
         examples: [false],
-      },
-    },
-    required: ['modality'],
-  },
+      }),
+    ),
+  }),
   inputs: [],
   outputs: [{ name: 'out', doc: 'The feature matrix [items, feat_<modality>].' }],
   pure: true,

@@ -7,32 +7,32 @@
  * once per run for the first layer's weight gradient (no transposed-operand matMul per step).
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, ShapeError, typeToString } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { initSchema } from '../init.js';
-import { activate, activationSchema, denseShapes, makeDense, numericLast, type Activation } from './linear.js';
+import { activate, activationSchema, denseShapes, makeDense, numericLast } from './linear.js';
 import { MAX_LAYERS, MAX_WIDTH } from '../../util/size-limits.js';
 
-export const gatedRefine = defineOp<{ hidden?: number[]; activation?: Activation; bias?: boolean; init?: string }>({
+export const gatedRefine = defineOp({
   name: 'gated_refine',
   doc: 'Gates ID embeddings with modality features: ids ⊙ sigmoid(MLP(features)).',
   category: 'refine',
-  params: {
-    type: 'object',
-    properties: {
-      hidden: {
-        type: 'array',
-        items: { type: 'integer', minimum: 1, maximum: MAX_WIDTH },
+  params: Type.Object({
+    hidden: Defaulted(
+      Type.Array(Type.Integer({ minimum: 1, maximum: MAX_WIDTH }), {
         maxItems: MAX_LAYERS,
         default: [],
         description: 'Widths of the gate layers before the final d-wide layer; [] = one linear layer features -> d.',
         examples: [[], [64]],
-      },
-      activation: { ...activationSchema, default: 'none', description: 'Activation between gate layers (not after the last one, which is the sigmoid).' },
-      bias: { type: 'boolean', default: true, description: 'Bias vectors in the gate layers.', examples: [true] },
-      init: { ...initSchema, default: 'torch_default' },
-    },
-  },
+      }),
+    ),
+    activation: Defaulted(
+      activationSchema({ default: 'none', description: 'Activation between gate layers (not after the last one, which is the sigmoid).' }),
+    ),
+    bias: Defaulted(Type.Boolean({ default: true, description: 'Bias vectors in the gate layers.', examples: [true] })),
+    init: Defaulted(initSchema({ default: 'torch_default' })),
+  }),
   inputs: [
     { name: 'ids', doc: 'ID embeddings to gate [rows, d] (e.g. the item ID table).', kind: 'dense' },
     { name: 'features', doc: 'Modality features of the same rows [rows, f] (frozen features).', kind: 'dense' },
@@ -48,8 +48,8 @@ export const gatedRefine = defineOp<{ hidden?: number[]; activation?: Activation
   },
   variableShapes: (p, inputs, sizes) => {
     let width = numericLast(denseIn(inputs, 'features', 2), sizes);
-    return [...(p.hidden ?? []), numericLast(denseIn(inputs, 'ids', 2), sizes)].flatMap((out) => {
-      const s = denseShapes(width, out, p.bias ?? true);
+    return [...p.hidden, numericLast(denseIn(inputs, 'ids', 2), sizes)].flatMap((out) => {
+      const s = denseShapes(width, out, p.bias);
       width = out;
       return s;
     });
@@ -57,9 +57,9 @@ export const gatedRefine = defineOp<{ hidden?: number[]; activation?: Activation
   build: (p, inputs, ctx) => {
     const d = numericLast(denseIn(inputs, 'ids', 2), ctx.sizes);
     let width = numericLast(denseIn(inputs, 'features', 2), ctx.sizes);
-    const widths = [...(p.hidden ?? []), d];
+    const widths = [...p.hidden, d];
     const layers = widths.map((out, i) => {
-      const l = makeDense(ctx, `layer${i}`, width, out, { bias: p.bias ?? true, init: p.init });
+      const l = makeDense(ctx, `layer${i}`, width, out, { bias: p.bias, init: p.init });
       width = out;
       return l;
     });
@@ -68,7 +68,7 @@ export const gatedRefine = defineOp<{ hidden?: number[]; activation?: Activation
         let h = v.features as tf.Tensor2D;
         layers.forEach((layer, i) => {
           h = layer(h, run);
-          if (i < layers.length - 1) h = activate(h, p.activation ?? 'none') as tf.Tensor2D;
+          if (i < layers.length - 1) h = activate(h, p.activation) as tf.Tensor2D;
         });
         return { out: tf.mul(v.ids as tf.Tensor2D, tf.sigmoid(h)) };
       },

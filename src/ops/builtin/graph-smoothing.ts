@@ -8,6 +8,7 @@
  * regulariser, and its gradient is exact in form.)
  */
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { isCsr, type CsrMatrix } from '../sparse.js';
@@ -38,7 +39,7 @@ export const graphSmoothing = defineOp<Record<string, never>>({
   doc: 'Mean over a graph\'s entries of w_ij · ‖z_i − z_j‖² (neighbours in the graph get similar embeddings).',
   category: 'loss',
   loss: true,
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [
     { name: 'graph', doc: 'A constant sparse square graph [n, n], e.g. the mm knn_graph.', kind: 'sparse' },
     { name: 'emb', doc: 'Embeddings of the graph\'s nodes [n, d].', kind: 'dense' },

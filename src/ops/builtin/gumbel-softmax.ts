@@ -6,7 +6,8 @@
  * function has no training switch), so noise at evaluation is on by default; `eval_noise: false` turns it off.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, ShapeError } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense, ShapeError } from '../types.js';
 import { denseIn } from '../shape.js';
 import type { RandomStream } from '../../util/rng.js';
 
@@ -21,35 +22,33 @@ export function gumbelNoise(n: number, rng: RandomStream): Float32Array {
   return g;
 }
 
-export const gumbelSoftmax = defineOp<{ tau?: number; eval_noise?: boolean }>({
+export const gumbelSoftmax = defineOp({
   name: 'gumbel_softmax',
   doc: 'Soft Gumbel-softmax over the last axis: softmax((x + Gumbel noise) / tau), noise from the run seed.',
   category: 'layer',
-  params: {
-    type: 'object',
-    properties: {
-      tau: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Temperature τ (LGMRec: 0.2).', examples: [0.2] },
-      eval_noise: {
-        type: 'boolean',
+  params: Type.Object({
+    tau: Defaulted(Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Temperature τ (LGMRec: 0.2).', examples: [0.2] })),
+    eval_noise: Defaulted(
+      Type.Boolean({
         default: true,
-        description: 'Add the noise at evaluation too, as MMRec\'s LGMRec does; false gives softmax(x / tau) there.',
+        description: "Add the noise at evaluation too, as MMRec's LGMRec does; false gives softmax(x / tau) there.",
         examples: [true],
-      },
-    },
-  },
+      }),
+    ),
+  }),
   inputs: [{ name: 'in', doc: 'Logits [n, h] (e.g. hyperedge scores).', kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'Soft assignments [n, h], rows summing to 1.' }],
   shape: (p, inputs) => {
     const x = denseIn(inputs, 'in', 2);
-    if (p.tau !== undefined && !(p.tau > 0)) throw new ShapeError(`'tau' must be > 0, got ${p.tau}`, { param: 'tau' });
+    if (!(p.tau > 0)) throw new ShapeError(`'tau' must be > 0, got ${p.tau}`, { param: 'tau' });
     return { out: dense(...x.dims) };
   },
   build: (p) => {
-    const tau = p.tau ?? 1;
+    const tau = p.tau;
     return {
       run: (v, ctx) => {
         const x = v.in as tf.Tensor2D;
-        const noisy = ctx.training || (p.eval_noise ?? true);
+        const noisy = ctx.training || p.eval_noise;
         const logits = noisy ? tf.add(x, tf.tensor2d(gumbelNoise(x.size, ctx.rng), x.shape, 'float32')) : x;
         return { out: tf.softmax(tf.div(logits, tau) as tf.Tensor2D) };
       },

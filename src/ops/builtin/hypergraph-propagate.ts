@@ -6,20 +6,20 @@
  * H_iᵀ is an explicit transpose of an [items, h] matrix (cheap) rather than a transposed-operand matMul.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, ShapeError, typeToString } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { MAX_LAYERS } from '../../util/size-limits.js';
 
-export const hypergraphPropagate = defineOp<{ layers?: number }>({
+export const hypergraphPropagate = defineOp({
   name: 'hypergraph_propagate',
   doc: 'Propagation through soft hyperedges: items X <- H_i (H_iᵀ X) per layer; users H_u (H_iᵀ X) (LGMRec).',
   category: 'refine',
-  params: {
-    type: 'object',
-    properties: {
-      layers: { type: 'integer', minimum: 1, maximum: MAX_LAYERS, default: 1, description: 'Hypergraph layers (LGMRec n_hyper_layer).', examples: [1, 2] },
-    },
-  },
+  params: Type.Object({
+    layers: Defaulted(
+      Type.Integer({ minimum: 1, maximum: MAX_LAYERS, default: 1, description: 'Hypergraph layers (LGMRec n_hyper_layer).', examples: [1, 2] }),
+    ),
+  }),
   inputs: [
     { name: 'item_assign', doc: 'Item-to-hyperedge assignments [items, h].', kind: 'dense' },
     { name: 'user_assign', doc: 'User-to-hyperedge assignments [users, h].', kind: 'dense' },
@@ -40,12 +40,12 @@ export const hypergraphPropagate = defineOp<{ layers?: number }>({
       throw new ShapeError(`'user_assign' is ${typeToString(hu)} but 'item_assign' is ${typeToString(hi)}: hyperedge counts differ`, {
         port: 'user_assign',
       });
-    if (p.layers !== undefined && !(Number.isInteger(p.layers) && p.layers >= 1))
+    if (!(Number.isInteger(p.layers) && p.layers >= 1))
       throw new ShapeError(`'layers' must be an integer >= 1, got ${p.layers}`, { param: 'layers' });
     return { users: dense(hu.dims[0]!, x.dims[1]!), items: dense(...x.dims) };
   },
   build: (p) => {
-    const layers = p.layers ?? 1;
+    const layers = p.layers;
     return {
       run: (v) => {
         const hi = v.item_assign as tf.Tensor2D;

@@ -11,11 +11,12 @@
  * is touched as few times as possible (see rowLogSumExp).
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, scalar, ShapeError, StringEnum, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
-import { batchRows, batchRowsSchema, type BatchRows } from './infonce.js';
+import { batchRows, batchRowsSchema } from './infonce.js';
 import { distinctWithCounts } from './batch-unique.js';
 import { heapKernelsActive } from '../kernels/registry.js';
 import { sumExpSimilarity } from '../kernels/exp-similarity.js';
@@ -53,25 +54,22 @@ export function rowLogSumExp(a: tf.Tensor2D, p: tf.Tensor2D, tau: number): tf.Te
   return f(a, p) as tf.Tensor1D;
 }
 
-export const infonceFull = defineOp<{ tau?: number; rows?: BatchRows; reduction?: 'sum' | 'mean' }>({
+export const infonceFull = defineOp({
   name: 'infonce_full',
   doc: 'InfoNCE of the batch rows of two views, every row of the second view a candidate (LGMRec ssl_triple_loss).',
   category: 'loss',
   loss: true,
-  params: {
-    type: 'object',
-    properties: {
-      tau: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Temperature τ (LGMRec: 0.2).', examples: [0.2] },
-      rows: batchRowsSchema,
-      reduction: {
-        type: 'string',
-        enum: ['sum', 'mean'],
+  params: Type.Object({
+    tau: Defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.2, description: 'Temperature τ (LGMRec: 0.2).', examples: [0.2] })),
+    rows: Defaulted(batchRowsSchema()),
+    reduction: Defaulted(
+      StringEnum(['sum', 'mean'], {
         default: 'sum',
         description: "How the per-row terms are reduced: 'sum' (LGMRec) or 'mean'.",
         examples: ['sum'],
-      },
-    },
-  },
+      }),
+    ),
+  }),
   inputs: [
     { name: 'anchor', doc: 'First view [users, d] or [items, d]; its batch rows are the anchors.', kind: 'dense' },
     { name: 'positive', doc: 'Second view, same shape: its batch rows are the positives, all its rows the candidates.', kind: 'dense' },
@@ -80,18 +78,18 @@ export const infonceFull = defineOp<{ tau?: number; rows?: BatchRows; reduction?
   shape: (p, inputs) => {
     const a = denseIn(inputs, 'anchor', 2);
     const b = denseIn(inputs, 'positive', 2);
-    const rows = p.rows ?? 'pos';
+    const rows = p.rows;
     const want = rows === 'users' ? 'users' : 'items';
     if (!sameDim(a.dims[0]!, want))
       throw new ShapeError(`'anchor' must have one row per ${want.slice(0, -1)} for rows: ${rows}, got ${typeToString(a)}`, { port: 'anchor' });
     if (!sameDim(a.dims[0]!, b.dims[0]!) || !sameDim(a.dims[1]!, b.dims[1]!))
       throw new ShapeError(`'positive' is ${typeToString(b)} but 'anchor' is ${typeToString(a)}: shapes must match`, { port: 'positive' });
-    if (p.tau !== undefined && !(p.tau > 0)) throw new ShapeError(`'tau' must be > 0, got ${p.tau}`, { param: 'tau' });
+    if (!(p.tau > 0)) throw new ShapeError(`'tau' must be > 0, got ${p.tau}`, { param: 'tau' });
     return { loss: scalar() };
   },
   build: (p) => {
-    const tau = p.tau ?? 0.2;
-    const rows = p.rows ?? 'pos';
+    const tau = p.tau;
+    const rows = p.rows;
     return {
       run: (v, ctx) => {
         const b = ctx.batch;
@@ -106,7 +104,7 @@ export const infonceFull = defineOp<{ tau?: number; rows?: BatchRows; reduction?
         const all = l2NormalizeRows(v.positive as tf.Tensor2D);
         const pb = gatherRows(all, u, unique);
         const terms = tf.mul(tf.sub(rowLogSumExp(an, all, tau), tf.div(tf.sum(tf.mul(an, pb), 1), tau)), tf.tensor1d(counts));
-        return { loss: ((p.reduction ?? 'sum') === 'sum' ? tf.sum(terms) : tf.div(tf.sum(terms), host.length)) as tf.Scalar };
+        return { loss: (p.reduction === 'sum' ? tf.sum(terms) : tf.div(tf.sum(terms), host.length)) as tf.Scalar };
       },
     };
   },

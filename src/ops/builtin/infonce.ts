@@ -10,7 +10,8 @@
  * operands instead of tfjs's transposed-operand matMuls (10-50x slower on wasm).
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, scalar, ShapeError, typeToString, type Batch } from '../types.js';
+import { Type, type TUnsafe } from '@sinclair/typebox';
+import { Defaulted, defineOp, scalar, ShapeError, StringEnum, typeToString, type Batch } from '../types.js';
 import { denseIn, listIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
@@ -103,32 +104,28 @@ export function batchRows(b: Batch, rows: BatchRows): { idx: tf.Tensor1D; host: 
   return { idx: b.pos, host: b.posHost };
 }
 
-export const batchRowsSchema = {
-  type: 'string',
-  enum: ['pos', 'neg', 'users'],
-  default: 'pos',
-  description: "Which batch rows the loss reads: 'pos' (positive items), 'neg' (negative items) or 'users'.",
-  examples: ['pos'],
-};
+export const batchRowsSchema = (): TUnsafe<BatchRows> =>
+  StringEnum(['pos', 'neg', 'users'], {
+    default: 'pos',
+    description: "Which batch rows the loss reads: 'pos' (positive items), 'neg' (negative items) or 'users'.",
+    examples: ['pos'],
+  });
 
-export const infonce = defineOp<{ tau?: number; rows?: BatchRows; stop_grad_anchor?: boolean[] }>({
+export const infonce = defineOp({
   name: 'infonce',
   doc: 'Σ over views of InfoNCE(anchor, view) on the batch rows, cosine similarity, in-batch negatives.',
   category: 'loss',
   loss: true,
-  params: {
-    type: 'object',
-    properties: {
-      tau: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Temperature τ.', examples: [0.2] },
-      rows: batchRowsSchema,
-      stop_grad_anchor: {
-        type: 'array',
-        items: { type: 'boolean' },
+  params: Type.Object({
+    tau: Defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.2, description: 'Temperature τ.', examples: [0.2] })),
+    rows: Defaulted(batchRowsSchema()),
+    stop_grad_anchor: Type.Optional(
+      Type.Array(Type.Boolean(), {
         description: 'Per view: detach the anchor in that term (default all false). The official AnchorRec code uses [false, true].',
         examples: [[false, true]],
-      },
-    },
-  },
+      }),
+    ),
+  }),
   inputs: [
     { name: 'anchor', doc: 'Anchor rows [items, d] (or [users, d] with rows: users), e.g. p_mm.', kind: 'dense' },
     { name: 'views', doc: 'Views pulled toward the anchor, each of the anchor\'s shape, e.g. [p_id, p_mix].', list: true, kind: 'dense' },
@@ -136,7 +133,7 @@ export const infonce = defineOp<{ tau?: number; rows?: BatchRows; stop_grad_anch
   outputs: [{ name: 'loss', doc: 'Scalar loss: the sum of the per-view InfoNCE terms.' }],
   shape: (p, inputs) => {
     const a = denseIn(inputs, 'anchor', 2);
-    const rows = p.rows ?? 'pos';
+    const rows = p.rows;
     const want = rows === 'users' ? 'users' : 'items';
     if (!sameDim(a.dims[0]!, want))
       throw new ShapeError(`'anchor' must have one row per ${want.slice(0, -1)} for rows: ${rows}, got ${typeToString(a)}`, { port: 'anchor' });
@@ -148,12 +145,12 @@ export const infonce = defineOp<{ tau?: number; rows?: BatchRows; stop_grad_anch
     });
     if (p.stop_grad_anchor && p.stop_grad_anchor.length !== views.length)
       throw new ShapeError(`'stop_grad_anchor' has ${p.stop_grad_anchor.length} entries for ${views.length} views`, { param: 'stop_grad_anchor' });
-    if (p.tau !== undefined && !(p.tau > 0)) throw new ShapeError(`'tau' must be > 0, got ${p.tau}`, { param: 'tau' });
+    if (!(p.tau > 0)) throw new ShapeError(`'tau' must be > 0, got ${p.tau}`, { param: 'tau' });
     return { loss: scalar() };
   },
   build: (p) => {
-    const tau = p.tau ?? 0.2;
-    const rows = p.rows ?? 'pos';
+    const tau = p.tau;
+    const rows = p.rows;
     return {
       run: (v, ctx) => {
         const b = ctx.batch;

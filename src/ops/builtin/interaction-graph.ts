@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import { defineOp, sparse } from '../types.js';
 import { bipartiteAdjacency, uniquePairs } from './ui-graph.js';
 
@@ -9,7 +10,7 @@ export const interactionGraph = defineOp<Record<string, never>>({
   name: 'interaction_graph',
   doc: 'Symmetrically normalised user-item adjacency of the train interactions (constant).',
   category: 'graph',
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [],
   outputs: [
     { name: 'adj', doc: 'Â over users then items: sparse [users+items, users+items].' },

@@ -4,6 +4,7 @@
  * propagation over the user-item graph) to users and items together; `split_ui` takes them apart again.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 
@@ -11,7 +12,7 @@ export const joinUi = defineOp<Record<string, never>>({
   name: 'join_ui',
   doc: 'Stacks user rows over item rows: [users, d] + [items, d] -> [users+items, d].',
   category: 'combine',
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [
     { name: 'users', doc: 'User rows [users, d].', kind: 'dense' },
     { name: 'items', doc: 'Item rows [items, d].', kind: 'dense' },

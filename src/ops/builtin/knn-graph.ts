@@ -15,7 +15,8 @@
  * Rows of zeros get similarity 0 to everything (MMRec would divide by a zero norm and produce NaN).
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, sparse, ShapeError, typeToString } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, sparse, ShapeError, StringEnum, typeToString } from '../types.js';
 import { denseIn } from '../shape.js';
 import { CsrMatrix } from '../sparse.js';
 import { l2NormalizeRows } from './normalize.js';
@@ -117,29 +118,35 @@ export function knnAdjacency(n: number, k: number, indices: Int32Array, sims: Fl
   return CsrMatrix.fromCoo(n, n, rows, indices, vals);
 }
 
-export const knnGraph = defineOp<{ k?: number; norm?: KnnNorm; weighted?: boolean }>({
+export const knnGraph = defineOp({
   name: 'knn_graph',
   doc: 'Frozen kNN graph of feature rows by cosine similarity (top-k per row, self included), normalised.',
   category: 'graph',
-  params: {
-    type: 'object',
-    properties: {
-      k: { type: 'integer', minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'Neighbours kept per row (the row itself is normally one of them).', examples: [10] },
-      norm: {
-        type: 'string',
-        enum: ['symmetric', 'row', 'none'],
+  params: Type.Object({
+    k: Defaulted(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_NEIGHBOURS,
+        default: 10,
+        description: 'Neighbours kept per row (the row itself is normally one of them).',
+        examples: [10],
+      }),
+    ),
+    norm: Defaulted(
+      StringEnum(['symmetric', 'row', 'none'], {
         default: 'symmetric',
         description: "'symmetric': D^-1/2 A D^-1/2 with D = row sums + 1e-7 (MMRec); 'row': D^-1 A; 'none': A as is.",
         examples: ['symmetric'],
-      },
-      weighted: {
-        type: 'boolean',
+      }),
+    ),
+    weighted: Defaulted(
+      Type.Boolean({
         default: false,
         description: 'Entries of A are the cosine similarities instead of 1 (the LATTICE/AlignRec utility the official AnchorRec code calls).',
         examples: [false],
-      },
-    },
-  },
+      }),
+    ),
+  }),
   inputs: [{ name: 'in', doc: 'Feature rows [n, f], normally frozen features.', kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'The normalised kNN adjacency, sparse [n, n] with k entries per row.' }],
   pure: true,
@@ -147,15 +154,15 @@ export const knnGraph = defineOp<{ k?: number; norm?: KnnNorm; weighted?: boolea
     const x = denseIn(inputs, 'in', 2);
     const rows = x.dims[0]!;
     const n = typeof rows === 'number' ? rows : env.sizes[rows];
-    const k = p.k ?? 10;
+    const k = p.k;
     if (n !== undefined && k > n)
       throw new ShapeError(`'k' is ${k} but 'in' ${typeToString(x)} has only ${n} rows`, { param: 'k' });
     return { out: sparse(rows, rows) };
   },
   build: (p) => {
-    const k = p.k ?? 10;
-    const norm = p.norm ?? 'symmetric';
-    const weighted = p.weighted ?? false;
+    const k = p.k;
+    const norm = p.norm;
+    const weighted = p.weighted;
     return {
       run: (v) => {
         const x = v.in as tf.Tensor2D;

@@ -16,7 +16,8 @@
  * current weights. `rebuild: step` rebuilds it, with gradients, at every step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, ShapeError, typeToString, type RunContext } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense, ShapeError, StringEnum, typeToString, type RunContext } from '../types.js';
 import { denseIn, listIn, sameDim } from '../shape.js';
 import { CsrMatrix, isCsr } from '../sparse.js';
 import { spmm } from '../kernels/spmm.js';
@@ -32,32 +33,41 @@ interface Built {
   w: tf.Tensor[];
 }
 
-export const learnedItemGraph = defineOp<{ k?: number; lambda?: number; layers?: number; rebuild?: 'epoch' | 'step' }>({
+export const learnedItemGraph = defineOp({
   name: 'learned_item_graph',
   doc: "LATTICE's learned item graph: kNN of projected features per modality, mixed by softmax weights, blended with frozen graphs by lambda, propagating `in`.",
   category: 'refine',
-  params: {
-    type: 'object',
-    properties: {
-      k: { type: 'integer', minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'Neighbours kept per item in each learned kNN graph (LATTICE knn_k).', examples: [10] },
-      lambda: {
-        type: 'number',
+  params: Type.Object({
+    k: Defaulted(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_NEIGHBOURS,
+        default: 10,
+        description: 'Neighbours kept per item in each learned kNN graph (LATTICE knn_k).',
+        examples: [10],
+      }),
+    ),
+    lambda: Defaulted(
+      Type.Number({
         minimum: 0,
         maximum: 1,
         default: 0.9,
         description: 'Weight of the frozen graphs: A = (1 − λ) learned + λ frozen (LATTICE lambda_coeff).',
         examples: [0.9],
-      },
-      layers: { type: 'integer', minimum: 0, maximum: MAX_LAYERS, default: 1, description: 'Propagation layers over A (LATTICE n_layers).', examples: [1] },
-      rebuild: {
-        type: 'string',
-        enum: ['epoch', 'step'],
+      }),
+    ),
+    layers: Defaulted(
+      Type.Integer({ minimum: 0, maximum: MAX_LAYERS, default: 1, description: 'Propagation layers over A (LATTICE n_layers).', examples: [1] }),
+    ),
+    rebuild: Defaulted(
+      StringEnum(['epoch', 'step'], {
         default: 'epoch',
-        description: "'epoch': rebuilt with gradients at each epoch's first step and reused detached (MMRec); 'step': rebuilt with gradients every step.",
+        description:
+          "'epoch': rebuilt with gradients at each epoch's first step and reused detached (MMRec); 'step': rebuilt with gradients every step.",
         examples: ['epoch'],
-      },
-    },
-  },
+      }),
+    ),
+  }),
   inputs: [
     { name: 'features', doc: 'Learned projections of each modality\'s features, [items, d_m] each (e.g. linear of f_v, f_t).', list: true, kind: 'dense' },
     { name: 'graphs', doc: 'Frozen kNN graphs of the raw features, one per modality in the same order, sparse [items, items].', list: true, kind: 'sparse' },
@@ -80,15 +90,15 @@ export const learnedItemGraph = defineOp<{ k?: number; lambda?: number; layers?:
     });
     const rows = x.dims[0]!;
     const n = typeof rows === 'number' ? rows : env.sizes[rows];
-    const k = p.k ?? 10;
+    const k = p.k;
     if (n !== undefined && k > n) throw new ShapeError(`'k' is ${k} but there are only ${n} rows`, { param: 'k' });
     return { out: dense(...x.dims) };
   },
   variableShapes: (_p, inputs) => [[listIn(inputs, 'features').length]],
   build: (p, inputs, ctx) => {
-    const k = p.k ?? 10;
-    const lambda = p.lambda ?? 0.9;
-    const layers = p.layers ?? 1;
+    const k = p.k;
+    const lambda = p.lambda;
+    const layers = p.layers;
     const M = listIn(inputs, 'features').length;
     // MMRec: nn.Parameter([0.5, 0.5]) passed through a softmax.
     const modalWeight = ctx.variable('modal_weight', [M], new Float32Array(M).fill(0.5));
@@ -163,7 +173,7 @@ export const learnedItemGraph = defineOp<{ k?: number; lambda?: number; layers?:
         const x0 = v.in as tf.Tensor2D;
         const frozen = v.graphs as CsrMatrix[];
         if (!frozen.every(isCsr)) throw new Error('learned_item_graph: graphs must be sparse matrices');
-        const byEpoch = (p.rebuild ?? 'epoch') === 'epoch';
+        const byEpoch = p.rebuild === 'epoch';
         let x = x0;
         if (run.training && byEpoch && cached && cached.epoch === run.epoch) {
           for (let l = 0; l < layers; l++) x = spmm(cached.adj, x);

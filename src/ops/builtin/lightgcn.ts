@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, ShapeError } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense, ShapeError } from '../types.js';
 import { isCsr, type CsrMatrix } from '../sparse.js';
 import { propagateMean } from '../kernels/propagate-mean.js';
 import { MAX_LAYERS, MAX_WIDTH } from '../../util/size-limits.js';
@@ -9,17 +10,14 @@ import { MAX_LAYERS, MAX_WIDTH } from '../../util/size-limits.js';
  * propagated `layers` times over the normalised user-item graph; the output is the mean of all layer outputs.
  * The ego (layer-0) tables are exposed too, because MMRec regularises those, not the propagated ones.
  */
-export const lightgcn = defineOp<{ dim: number; layers: number }>({
+export const lightgcn = defineOp({
   name: 'lightgcn',
   doc: 'ID embeddings for users and items propagated over the user-item graph (mean of layer outputs).',
   category: 'encoder',
-  params: {
-    type: 'object',
-    properties: {
-      dim: { type: 'integer', minimum: 1, maximum: MAX_WIDTH, default: 64, description: 'Embedding size d.', examples: [64] },
-      layers: { type: 'integer', minimum: 0, maximum: MAX_LAYERS, default: 2, description: 'Propagation layers (0 = plain MF).', examples: [2] },
-    },
-  },
+  params: Type.Object({
+    dim: Defaulted(Type.Integer({ minimum: 1, maximum: MAX_WIDTH, default: 64, description: 'Embedding size d.', examples: [64] })),
+    layers: Defaulted(Type.Integer({ minimum: 0, maximum: MAX_LAYERS, default: 2, description: 'Propagation layers (0 = plain MF).', examples: [2] })),
+  }),
   inputs: [{ name: 'graph', doc: 'Normalised adjacency [users+items, users+items] (interaction_graph.adj).', kind: 'sparse' }],
   outputs: [
     { name: 'users', doc: 'Propagated user embeddings [users, dim].' },
@@ -31,7 +29,7 @@ export const lightgcn = defineOp<{ dim: number; layers: number }>({
     const g = inputs.graph;
     if (!g || Array.isArray(g) || g.kind !== 'sparse' || g.dims[0] !== 'users+items')
       throw new ShapeError(`'graph' must be sparse [users+items, users+items] (an interaction_graph's adj)`, { port: 'graph' });
-    const d = p.dim ?? 64;
+    const d = p.dim;
     return {
       users: dense('users', d),
       items: dense('items', d),
@@ -40,12 +38,12 @@ export const lightgcn = defineOp<{ dim: number; layers: number }>({
     };
   },
   variableShapes: (p, _in, sizes) => [
-    [sizes.users!, p.dim ?? 64],
-    [sizes.items!, p.dim ?? 64],
+    [sizes.users!, p.dim],
+    [sizes.items!, p.dim],
   ],
   build: (p, _in, ctx) => {
-    const d = p.dim ?? 64;
-    const layers = p.layers ?? 2;
+    const d = p.dim;
+    const layers = p.layers;
     const nU = ctx.sizes.users!;
     const nI = ctx.sizes.items!;
     const user = ctx.variable('user_emb', [nU, d], 'xavier_uniform');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, type BuildContext, type RunContext } from '../types.js';
+import { Type, type TUnsafe } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense, StringEnum, type BuildContext, type RunContext } from '../types.js';
 import { denseIn } from '../shape.js';
 import { initSchema, parseInit } from '../init.js';
 import { linearMatMul } from '../kernels/dense-matmul.js';
@@ -8,19 +9,16 @@ import { MAX_WIDTH } from '../../util/size-limits.js';
 const activations = ['none', 'tanh', 'relu', 'leaky_relu', 'sigmoid', 'elu'] as const;
 export type Activation = (typeof activations)[number];
 
-export const biasInitSchema = {
-  type: 'string',
-  enum: ['torch_default', 'zeros'],
-  description: "Bias initialiser; default: 'torch_default' when init is torch_default, else zeros.",
-  examples: ['zeros'],
-};
+/** No schema default: the bias initialiser follows `init` (makeDense), which a constant default cannot say. */
+export const biasInitSchema = (): TUnsafe<'torch_default' | 'zeros'> =>
+  StringEnum(['torch_default', 'zeros'], {
+    description: "Bias initialiser; default: 'torch_default' when init is torch_default, else zeros.",
+    examples: ['zeros'],
+  });
 
-export const activationSchema = {
-  type: 'string',
-  enum: [...activations],
-  description: 'Non-linearity applied after the layer.',
-  examples: ['tanh'],
-};
+/** An activation parameter; `options` adds the op's default (and may reword the text). */
+export const activationSchema = (options: Record<string, unknown> = {}): TUnsafe<Activation> =>
+  StringEnum(activations, { description: 'Non-linearity applied after the layer.', examples: ['tanh'], ...options });
 
 export function activate(x: tf.Tensor, a: Activation | undefined): tf.Tensor {
   switch (a ?? 'none') {
@@ -74,20 +72,16 @@ function numericLast(t: { dims: (string | number)[] }, sizes: Record<string, num
 export { numericLast };
 
 /** The parameters of one dense layer; shared by `linear` and `shared_linear`. */
-export const linearParamsSchema: { type: 'object'; properties: Record<string, any>; required: string[] } = {
-  type: 'object',
-  properties: {
-    out: { type: 'integer', minimum: 1, maximum: MAX_WIDTH, description: 'Output width.', examples: [64] },
-    bias: { type: 'boolean', default: true, description: 'Add a bias vector.', examples: [true] },
-    activation: { ...activationSchema, default: 'none' },
-    init: { ...initSchema, default: 'torch_default' },
-    bias_init: biasInitSchema,
-  },
-  required: ['out'],
-};
+export const linearParamsSchema = Type.Object({
+  out: Type.Integer({ minimum: 1, maximum: MAX_WIDTH, description: 'Output width.', examples: [64] }),
+  bias: Defaulted(Type.Boolean({ default: true, description: 'Add a bias vector.', examples: [true] })),
+  activation: Defaulted(activationSchema({ default: 'none' })),
+  init: Defaulted(initSchema({ default: 'torch_default' })),
+  bias_init: Type.Optional(biasInitSchema()),
+});
 
 /** y = act(x·W + b). */
-export const linear = defineOp<{ out: number; bias?: boolean; activation?: Activation; init?: string; bias_init?: string }>({
+export const linear = defineOp({
   name: 'linear',
   doc: 'A dense layer y = act(x·W + b) applied row-wise.',
   category: 'layer',
@@ -100,10 +94,10 @@ export const linear = defineOp<{ out: number; bias?: boolean; activation?: Activ
     const x = denseIn(inputs, 'in', 2);
     return { out: dense(x.dims[0]!, p.out) };
   },
-  variableShapes: (p, inputs, sizes) => denseShapes(numericLast(denseIn(inputs, 'in', 2), sizes), p.out, p.bias ?? true),
+  variableShapes: (p, inputs, sizes) => denseShapes(numericLast(denseIn(inputs, 'in', 2), sizes), p.out, p.bias),
   build: (p, inputs, ctx) => {
     const x = denseIn(inputs, 'in', 2);
-    const layer = makeDense(ctx, 'linear', numericLast(x, ctx.sizes), p.out, { bias: p.bias ?? true, init: p.init, biasInit: p.bias_init });
+    const layer = makeDense(ctx, 'linear', numericLast(x, ctx.sizes), p.out, { bias: p.bias, init: p.init, biasInit: p.bias_init });
     return { run: (v, run) => ({ out: activate(layer(v.in as tf.Tensor2D, run), p.activation) }) };
   },
 });

@@ -4,26 +4,21 @@
  * required and checked, so a typo in a grid cannot silently rescale a loss input.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, dense, ShapeError } from '../types.js';
 import { sameShapeList } from '../shape.js';
 
-export const mix = defineOp<{ weights: number[] }>({
+export const mix = defineOp({
   name: 'mix',
   doc: 'Convex mix Σ w_i x_i of same-shaped inputs (weights ≥ 0, summing to 1).',
   category: 'combine',
-  params: {
-    type: 'object',
-    properties: {
-      weights: {
-        type: 'array',
-        items: { type: 'number', minimum: 0, maximum: 1 },
-        minItems: 1,
-        description: 'One weight per input, in the order of `in`; non-negative and summing to 1 (within 1e-6).',
-        examples: [[0.75, 0.25]],
-      },
-    },
-    required: ['weights'],
-  },
+  params: Type.Object({
+    weights: Type.Array(Type.Number({ minimum: 0, maximum: 1 }), {
+      minItems: 1,
+      description: 'One weight per input, in the order of `in`; non-negative and summing to 1 (within 1e-6).',
+      examples: [[0.75, 0.25]],
+    }),
+  }),
   inputs: [{ name: 'in', doc: 'Dense tensors of one shape, e.g. [p_t, p_v].', list: true, kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'The mix, same shape as the inputs.' }],
   pure: true,

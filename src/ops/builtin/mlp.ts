@@ -1,35 +1,30 @@
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense } from '../types.js';
 import { denseIn } from '../shape.js';
 import { initSchema } from '../init.js';
-import { activate, activationSchema, biasInitSchema, denseShapes, makeDense, numericLast, type Activation } from './linear.js';
+import { activate, activationSchema, biasInitSchema, denseShapes, makeDense, numericLast } from './linear.js';
 import { MAX_LAYERS, MAX_WIDTH } from '../../util/size-limits.js';
 
 /** A stack of dense layers with a hidden activation; the last layer has `final_activation`. */
-export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_activation?: Activation; bias?: boolean; init?: string; bias_init?: string }>({
+export const mlp = defineOp({
   name: 'mlp',
   doc: 'A multi-layer perceptron: dense layers of the given widths, activation between them.',
   category: 'layer',
   rowwise: true,
-  params: {
-    type: 'object',
-    properties: {
-      dims: {
-        type: 'array',
-        items: { type: 'integer', minimum: 1, maximum: MAX_WIDTH },
-        minItems: 1,
-        maxItems: MAX_LAYERS,
-        description: 'Output width of each layer, in order.',
-        examples: [[64, 64]],
-      },
-      activation: { ...activationSchema, default: 'tanh', description: 'Activation between layers.' },
-      final_activation: { ...activationSchema, default: 'none', description: 'Activation after the last layer.' },
-      bias: { type: 'boolean', default: true, description: 'Bias vectors in every layer.', examples: [true] },
-      init: { ...initSchema, default: 'torch_default' },
-      bias_init: biasInitSchema,
-    },
-    required: ['dims'],
-  },
+  params: Type.Object({
+    dims: Type.Array(Type.Integer({ minimum: 1, maximum: MAX_WIDTH }), {
+      minItems: 1,
+      maxItems: MAX_LAYERS,
+      description: 'Output width of each layer, in order.',
+      examples: [[64, 64]],
+    }),
+    activation: Defaulted(activationSchema({ default: 'tanh', description: 'Activation between layers.' })),
+    final_activation: Defaulted(activationSchema({ default: 'none', description: 'Activation after the last layer.' })),
+    bias: Defaulted(Type.Boolean({ default: true, description: 'Bias vectors in every layer.', examples: [true] })),
+    init: Defaulted(initSchema({ default: 'torch_default' })),
+    bias_init: Type.Optional(biasInitSchema()),
+  }),
   inputs: [{ name: 'in', doc: 'Rows to transform [n, k].', kind: 'dense' }],
   outputs: [{ name: 'out', doc: '[n, last of dims].' }],
   transposeConstantInputs: ['in'],
@@ -40,7 +35,7 @@ export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_act
   variableShapes: (p, inputs, sizes) => {
     let width = numericLast(denseIn(inputs, 'in', 2), sizes);
     return p.dims.flatMap((out) => {
-      const s = denseShapes(width, out, p.bias ?? true);
+      const s = denseShapes(width, out, p.bias);
       width = out;
       return s;
     });
@@ -49,7 +44,7 @@ export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_act
     const x = denseIn(inputs, 'in', 2);
     let width = numericLast(x, ctx.sizes);
     const layers = p.dims.map((out, i) => {
-      const l = makeDense(ctx, `layer${i}`, width, out, { bias: p.bias ?? true, init: p.init, biasInit: p.bias_init });
+      const l = makeDense(ctx, `layer${i}`, width, out, { bias: p.bias, init: p.init, biasInit: p.bias_init });
       width = out;
       return l;
     });
@@ -58,7 +53,7 @@ export const mlp = defineOp<{ dims: number[]; activation?: Activation; final_act
         let h = v.in as tf.Tensor2D;
         layers.forEach((layer, i) => {
           const last = i === layers.length - 1;
-          h = activate(layer(h, run), last ? p.final_activation : (p.activation ?? 'tanh')) as tf.Tensor2D;
+          h = activate(layer(h, run), last ? p.final_activation : p.activation) as tf.Tensor2D;
         });
         return { out: h };
       },

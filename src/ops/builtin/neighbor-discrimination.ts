@@ -10,7 +10,8 @@
  * the pseudo-labels take the softmaxes of that same similarity block, outside the gradient tape.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, scalar, ShapeError, typeToString } from '../types.js';
 import { listIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
@@ -91,18 +92,17 @@ export function pseudoPositives(views: tf.Tensor2D[], idx: Int32Array, K: number
   return out;
 }
 
-export const neighborDiscrimination = defineOp<{ tau?: number; positives?: number }>({
+export const neighborDiscrimination = defineOp({
   name: 'neighbor_discrimination',
   doc: 'DA-MRS neighbour discrimination: contrast each item view with pseudo-positive neighbours agreed across views.',
   category: 'loss',
   loss: true,
-  params: {
-    type: 'object',
-    properties: {
-      tau: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Temperature τ of the contrast.', examples: [0.2] },
-      positives: { type: 'integer', minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'K pseudo-positives of each kind per item.', examples: [10] },
-    },
-  },
+  params: Type.Object({
+    tau: Defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.2, description: 'Temperature τ of the contrast.', examples: [0.2] })),
+    positives: Defaulted(
+      Type.Integer({ minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'K pseudo-positives of each kind per item.', examples: [10] }),
+    ),
+  }),
   inputs: [{ name: 'views', doc: 'Item views of one width, each [items, d], e.g. [h_s, h_v, h_t].', list: true, kind: 'dense' }],
   outputs: [{ name: 'loss', doc: 'Scalar loss: the mean over views.' }],
   shape: (p, inputs, env) => {
@@ -113,13 +113,13 @@ export const neighborDiscrimination = defineOp<{ tau?: number; positives?: numbe
         throw new ShapeError(`'views[${i}]' must be [items, d] like 'views[0]' (${typeToString(vs[0]!)}), got ${typeToString(t)}`, { port: 'views' });
     });
     const n = env.sizes.items;
-    if (n !== undefined && 2 * (p.positives ?? 10) > n)
+    if (n !== undefined && 2 * p.positives > n)
       throw new ShapeError(`'positives' is ${p.positives} but there are only ${n} items (two disjoint sets are needed)`, { param: 'positives' });
     return { loss: scalar() };
   },
   build: (p) => {
-    const tau = p.tau ?? 0.2;
-    const K = p.positives ?? 10;
+    const tau = p.tau;
+    const K = p.positives;
     return {
       run: (v, ctx) => {
         const b = ctx.batch;

@@ -6,7 +6,8 @@
  * gradient instead of the NaN that the derivative of sqrt at 0 would give.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, ShapeError } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense, ShapeError } from '../types.js';
 import { denseIn } from '../shape.js';
 
 /** x / max(‖x_i‖₂, eps) for each row i of a 2-D tensor; differentiable. */
@@ -16,30 +17,23 @@ export function l2NormalizeRows(x: tf.Tensor2D, eps = 1e-12): tf.Tensor2D {
   return tf.div(x, norm) as tf.Tensor2D;
 }
 
-export const normalize = defineOp<{ eps?: number }>({
+export const normalize = defineOp({
   name: 'normalize',
   doc: 'Row-wise L2 normalisation x / max(‖x‖, eps), like F.normalize(x, dim=1).',
   category: 'combine',
-  params: {
-    type: 'object',
-    properties: {
-      eps: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        default: 1e-12,
-        description: 'Lower bound on the row norm (F.normalize uses 1e-12).',
-        examples: [1e-12],
-      },
-    },
-  },
+  params: Type.Object({
+    eps: Defaulted(
+      Type.Number({ exclusiveMinimum: 0, default: 1e-12, description: 'Lower bound on the row norm (F.normalize uses 1e-12).', examples: [1e-12] }),
+    ),
+  }),
   inputs: [{ name: 'in', doc: 'Rows to normalise [n, d].', kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'Unit-length rows [n, d] (all-zero rows stay zero).' }],
   pure: true,
   rowwise: true,
   shape: (p, inputs) => {
     const x = denseIn(inputs, 'in', 2);
-    if (p.eps !== undefined && !(p.eps > 0)) throw new ShapeError(`'eps' must be > 0, got ${p.eps}`, { param: 'eps' });
+    if (!(p.eps > 0)) throw new ShapeError(`'eps' must be > 0, got ${p.eps}`, { param: 'eps' });
     return { out: dense(...x.dims) };
   },
-  build: (p) => ({ run: (v) => ({ out: l2NormalizeRows(v.in as tf.Tensor2D, p.eps ?? 1e-12) }) }),
+  build: (p) => ({ run: (v) => ({ out: l2NormalizeRows(v.in as tf.Tensor2D, p.eps) }) }),
 });

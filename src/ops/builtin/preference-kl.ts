@@ -7,6 +7,7 @@
  * (the reference's log(σ) becomes −inf there), the same value everywhere else.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
@@ -19,7 +20,7 @@ export const preferenceKl = defineOp<Record<string, never>>({
   doc: 'Symmetric KL between user preferences σ(u·î) under two item views, on the batch users × items (DA-MRS).',
   category: 'loss',
   loss: true,
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [
     { name: 'user', doc: 'User embeddings [users, d].', kind: 'dense' },
     { name: 'item_a', doc: 'First item view [items, d] (e.g. LightGCN items).', kind: 'dense' },

@@ -3,6 +3,7 @@
  * (preference gates ⊙ attention-weighted views); `sum` and `mix` cover the additive combinations.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { listIn, sameDim } from '../shape.js';
 
@@ -10,7 +11,7 @@ export const product = defineOp<Record<string, never>>({
   name: 'product',
   doc: 'Element-wise product of same-shaped inputs: x_1 ⊙ x_2 ⊙ ….',
   category: 'combine',
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [{ name: 'in', doc: 'Two or more dense tensors of one shape.', list: true, kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'Their element-wise product, same shape.' }],
   pure: true,

@@ -6,36 +6,35 @@
  * The product is the fused CSR kernel (kernels/spmm.ts), differentiable in X.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, ShapeError, typeToString } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense, ShapeError, StringEnum, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { isCsr } from '../sparse.js';
 import { spmm } from '../kernels/spmm.js';
 import { MAX_LAYERS } from '../../util/size-limits.js';
 
-export const propagate = defineOp<{ layers?: number; combine?: 'last' | 'mean' }>({
+export const propagate = defineOp({
   name: 'propagate',
   doc: 'Propagates dense rows over a constant sparse graph: A·X repeated `layers` times (last or mean of layers).',
   category: 'graph',
-  params: {
-    type: 'object',
-    properties: {
-      layers: {
-        type: 'integer',
+  params: Type.Object({
+    layers: Defaulted(
+      Type.Integer({
         minimum: 0,
         maximum: MAX_LAYERS,
         default: 1,
         description: 'How many times to multiply by the graph; more than 1 (or 0) needs a square graph.',
         examples: [1, 2],
-      },
-      combine: {
-        type: 'string',
-        enum: ['last', 'mean'],
+      }),
+    ),
+    combine: Defaulted(
+      StringEnum(['last', 'mean'], {
         default: 'last',
         description: "'last': the output of the last layer; 'mean': the mean of all layer outputs including the input (square graphs only).",
         examples: ['last'],
-      },
-    },
-  },
+      }),
+    ),
+  }),
   inputs: [
     { name: 'graph', doc: 'A constant sparse matrix [n, m] (a knn_graph, or interaction_graph.ui).', kind: 'sparse' },
     { name: 'in', doc: 'Rows to propagate [m, d].', kind: 'dense' },
@@ -53,20 +52,20 @@ export const propagate = defineOp<{ layers?: number; combine?: 'last' | 'mean' }
         port: 'in',
       });
     const square = sameDim(n, m);
-    const layers = p.layers ?? 1;
+    const layers = p.layers;
     if (!square && layers !== 1)
       throw new ShapeError(`'layers' is ${layers} but the graph ${typeToString(g)} is not square: only 1 layer is possible`, {
         param: 'layers',
       });
-    if (!square && (p.combine ?? 'last') === 'mean')
+    if (!square && p.combine === 'mean')
       throw new ShapeError(`'combine: mean' averages the input with the layer outputs, so it needs a square graph, got ${typeToString(g)}`, {
         param: 'combine',
       });
     return { out: dense(n, x.dims[1]!) };
   },
   build: (p) => {
-    const layers = p.layers ?? 1;
-    const mean = (p.combine ?? 'last') === 'mean';
+    const layers = p.layers;
+    const mean = p.combine === 'mean';
     return {
       run: (v) => {
         const a = v.graph;

@@ -7,11 +7,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineOp, dense, ShapeError, typeToString, type TensorType } from '../types.js';
 import { listIn, sameDim } from '../shape.js';
-import { activate, denseShapes, linearParamsSchema, makeDense, numericLast, type Activation } from './linear.js';
+import { activate, denseShapes, linearParamsSchema, makeDense, numericLast } from './linear.js';
 
 const MAX = 4;
 
-export const sharedLinear = defineOp<{ out: number; bias?: boolean; activation?: Activation; init?: string; bias_init?: string }>({
+export const sharedLinear = defineOp({
   name: 'shared_linear',
   doc: 'One dense layer (shared weights) applied to each of up to 4 inputs: out_k = act(in[k]·W + b).',
   category: 'layer',
@@ -33,10 +33,10 @@ export const sharedLinear = defineOp<{ out: number; bias?: boolean; activation?:
     for (let k = ts.length; k < MAX; k++) out[`out${k}`] = dense(`no_input_in[${k}]`, p.out);
     return out;
   },
-  variableShapes: (p, inputs, sizes) => denseShapes(numericLast(listIn(inputs, 'in')[0]!, sizes), p.out, p.bias ?? true),
+  variableShapes: (p, inputs, sizes) => denseShapes(numericLast(listIn(inputs, 'in')[0]!, sizes), p.out, p.bias),
   build: (p, inputs, ctx) => {
     const ts = listIn(inputs, 'in');
-    const layer = makeDense(ctx, 'linear', numericLast(ts[0]!, ctx.sizes), p.out, { bias: p.bias ?? true, init: p.init, biasInit: p.bias_init });
+    const layer = makeDense(ctx, 'linear', numericLast(ts[0]!, ctx.sizes), p.out, { bias: p.bias, init: p.init, biasInit: p.bias_init });
     return {
       run: (v, run) => {
         const xs = v.in as tf.Tensor2D[];

@@ -4,6 +4,7 @@
  * the modality views.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, dense } from '../types.js';
 import { denseIn } from '../shape.js';
 
@@ -11,7 +12,7 @@ export const softmax = defineOp<Record<string, never>>({
   name: 'softmax',
   doc: 'Row-wise softmax over the last (feature) axis.',
   category: 'combine',
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [{ name: 'in', doc: 'Rows of logits [n, d].', kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'Rows that are probability vectors [n, d].' }],
   pure: true,

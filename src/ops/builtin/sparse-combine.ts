@@ -6,7 +6,8 @@
  *    SMORE's max_pool_fusion of its image and text kNN graphs.
  * Pure: with constant inputs it is folded once at build time.
  */
-import { defineOp, ShapeError, sparse } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, ShapeError, sparse, StringEnum } from '../types.js';
 import { sameShapeList } from '../shape.js';
 import { CsrMatrix, isCsr } from '../sparse.js';
 
@@ -44,35 +45,29 @@ export function combineCsr(ms: CsrMatrix[], mode: 'sum' | 'max', weights?: numbe
   return CsrMatrix.fromCoo(first.rows, first.cols, r, c, v);
 }
 
-export const sparseCombine = defineOp<{ mode?: 'sum' | 'max'; weights?: number[] }>({
+export const sparseCombine = defineOp({
   name: 'sparse_combine',
   doc: 'Combines constant sparse graphs of one shape: weighted sum (FREEDOM) or entry-wise max over the union (SMORE).',
   category: 'graph',
-  params: {
-    type: 'object',
-    properties: {
-      mode: {
-        type: 'string',
-        enum: ['sum', 'max'],
+  params: Type.Object({
+    mode: Defaulted(
+      StringEnum(['sum', 'max'], {
         default: 'sum',
         description: "'sum': Σ w_m A_m; 'max': union of the entries, each the largest value present (SMORE's max-pool fusion).",
         examples: ['sum', 'max'],
-      },
-      weights: {
-        type: 'array',
-        items: { type: 'number' },
-        description: "One weight per input for 'sum' (default all 1); not allowed with 'max'.",
-        examples: [[0.1, 0.9]],
-      },
-    },
-  },
+      }),
+    ),
+    weights: Type.Optional(
+      Type.Array(Type.Number(), { description: "One weight per input for 'sum' (default all 1); not allowed with 'max'.", examples: [[0.1, 0.9]] }),
+    ),
+  }),
   inputs: [{ name: 'in', doc: 'Sparse matrices of one shape, e.g. [knn_v, knn_t].', list: true, kind: 'sparse' }],
   outputs: [{ name: 'out', doc: 'The combined sparse matrix, same shape.' }],
   pure: true,
   shape: (p, inputs) => {
     const ts = sameShapeList(inputs, 'in', 'sparse');
     const first = ts[0]!;
-    if (p.weights && (p.mode ?? 'sum') === 'max') throw new ShapeError(`'weights' only applies to mode 'sum'`, { param: 'weights' });
+    if (p.weights && p.mode === 'max') throw new ShapeError(`'weights' only applies to mode 'sum'`, { param: 'weights' });
     if (p.weights && p.weights.length !== ts.length)
       throw new ShapeError(`'weights' has ${p.weights.length} entries for ${ts.length} inputs`, { param: 'weights' });
     return { out: sparse(first.dims[0]!, first.dims[1]!) };
@@ -81,7 +76,7 @@ export const sparseCombine = defineOp<{ mode?: 'sum' | 'max'; weights?: number[]
     run: (v) => {
       const ms = v.in as CsrMatrix[];
       if (!ms.every(isCsr)) throw new Error('sparse_combine: inputs must be sparse matrices');
-      return { out: combineCsr(ms, p.mode ?? 'sum', p.weights) };
+      return { out: combineCsr(ms, p.mode, p.weights) };
     },
   }),
 });

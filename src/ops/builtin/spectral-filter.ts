@@ -18,7 +18,8 @@
  * products and the filter are plain differentiable tfjs element-wise ops.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, dense, ShapeError, typeToString } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { listIn, sameDim } from '../shape.js';
 
 /** Number of frequency bins of a real transform of length d. */
@@ -247,22 +248,20 @@ export function irfft(z: tf.Tensor2D, d: number): tf.Tensor2D {
   return f(z as tf.Tensor) as tf.Tensor2D;
 }
 
-export const spectralFilter = defineOp<{ init_std?: number }>({
+export const spectralFilter = defineOp({
   name: 'spectral_filter',
   doc: 'SMORE spectral filter: irfft(Π rfft(in_m) ⊙ W) along the feature axis, W a learnable complex filter.',
   category: 'layer',
-  params: {
-    type: 'object',
-    properties: {
-      init_std: {
-        type: 'number',
+  params: Type.Object({
+    init_std: Defaulted(
+      Type.Number({
         exclusiveMinimum: 0,
         default: 1,
-        description: 'Standard deviation of the normal initialisation of the filter\'s real and imaginary parts (smore.py: torch.randn, 1).',
+        description: "Standard deviation of the normal initialisation of the filter's real and imaginary parts (smore.py: torch.randn, 1).",
         examples: [1],
-      },
-    },
-  },
+      }),
+    ),
+  }),
   inputs: [
     {
       name: 'in',
@@ -282,7 +281,7 @@ export const spectralFilter = defineOp<{ init_std?: number }>({
       if (!sameDim(t.dims[0]!, first.dims[0]!) || !sameDim(t.dims[1]!, first.dims[1]!))
         throw new ShapeError(`'in[${i}]' is ${typeToString(t)} but 'in[0]' is ${typeToString(first)}: shapes must match`, { port: 'in' });
     });
-    if (p.init_std !== undefined && !(p.init_std > 0)) throw new ShapeError(`'init_std' must be > 0, got ${p.init_std}`, { param: 'init_std' });
+    if (!(p.init_std > 0)) throw new ShapeError(`'init_std' must be > 0, got ${p.init_std}`, { param: 'init_std' });
     return { out: dense(...first.dims) };
   },
   variableShapes: (_p, inputs, sizes) => {
@@ -299,7 +298,7 @@ export const spectralFilter = defineOp<{ init_std?: number }>({
     const d = typeof dd === 'number' ? dd : ctx.sizes[dd];
     if (d === undefined) throw new Error(`spectral_filter: width ${dd} unknown at build time`);
     const F = bins(d);
-    const init = { normal: p.init_std ?? 1 };
+    const init = { normal: p.init_std };
     const wr = ctx.variable('filter_re', [1, F], init);
     const wi = ctx.variable('filter_im', [1, F], init);
     return {

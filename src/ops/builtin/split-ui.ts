@@ -3,6 +3,7 @@
  * computed over the stacked bipartite layout (SMORE, LGMRec) can be scored and its losses read per side.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 
@@ -10,7 +11,7 @@ export const splitUi = defineOp<Record<string, never>>({
   name: 'split_ui',
   doc: 'Splits stacked rows [users+items, d] into users [users, d] and items [items, d].',
   category: 'combine',
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [{ name: 'in', doc: 'Users then items [users+items, d] (e.g. join_ui or a propagation over ui_graph.adj).', kind: 'dense' }],
   outputs: [
     { name: 'users', doc: 'The first `users` rows [users, d].' },

@@ -5,6 +5,7 @@
  * the cosine triplet.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, ShapeError } from '../types.js';
 
 /** x in the forward pass, no gradient to x in the backward pass. */
@@ -21,7 +22,7 @@ export const stopGradientOp = defineOp<Record<string, never>>({
   name: 'stop_gradient',
   doc: 'Identity in the forward pass, zero gradient in the backward pass (PyTorch detach()).',
   category: 'combine',
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [{ name: 'in', doc: 'Any dense tensor.', kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'The same values, with no gradient flowing back into `in`.' }],
   pure: true,

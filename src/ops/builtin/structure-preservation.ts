@@ -13,7 +13,8 @@
  * under 1 % of the step and hold another [items, f] tensor that nothing would dispose.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, scalar, ShapeError, StringEnum, typeToString } from '../types.js';
 import { listIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
@@ -85,37 +86,34 @@ export function gramDistance(h: tf.Tensor2D, t: tf.Tensor2D | ((h: tf.Tensor2D) 
   return f(h) as tf.Scalar;
 }
 
-export const structurePreservation = defineOp<{ weights?: number[]; similarity?: SimilarityKind; distance?: DistanceKind }>({
+export const structurePreservation = defineOp({
   name: 'structure_preservation',
   doc: 'Σ_m w_m · ‖S(h_m) − cos(f_m)‖ on the batch positives: keeps each modality\'s feature similarity structure.',
   category: 'loss',
   loss: true,
-  params: {
-    type: 'object',
-    properties: {
-      weights: {
-        type: 'array',
-        items: { type: 'number', minimum: 0 },
+  params: Type.Object({
+    weights: Type.Optional(
+      Type.Array(Type.Number({ minimum: 0 }), {
         description: 'One weight λ_m per (emb, feat) pair, default all 1. The official code uses [1, 0.03, 0.01] for mm, t, v.',
         examples: [[1, 0.03, 0.01]],
-      },
-      similarity: {
-        type: 'string',
-        enum: ['cosine', 'dot'],
+      }),
+    ),
+    similarity: Defaulted(
+      StringEnum(['cosine', 'dot'], {
         default: 'cosine',
         description: "Learned similarity S: 'cosine' C(h_i, h_j) as the paper's eq. 3, 'dot' h hᵀ as the official code.",
         examples: ['cosine'],
-      },
-      distance: {
-        type: 'string',
-        enum: ['fro', 'fro_squared', 'mse', 'fro_over_batch'],
+      }),
+    ),
+    distance: Defaulted(
+      StringEnum(['fro', 'fro_squared', 'mse', 'fro_over_batch'], {
         default: 'fro',
         description:
           "'fro': ‖S − T‖_F (eq. 3); 'fro_squared': its square; 'mse': mean squared entry; 'fro_over_batch': ‖S − T‖_F / B (MMRec EmbLoss, the official code).",
         examples: ['fro'],
-      },
-    },
-  },
+      }),
+    ),
+  }),
   inputs: [
     { name: 'emb', doc: 'Learned item embeddings per modality, each [items, d_m], e.g. [h_mm, h_t, h_v].', list: true, kind: 'dense' },
     { name: 'feat', doc: 'The matching frozen features, each [items, f_m], in the same order as emb.', list: true, kind: 'dense' },
@@ -139,8 +137,8 @@ export const structurePreservation = defineOp<{ weights?: number[]; similarity?:
     return { loss: scalar() };
   },
   build: (p) => {
-    const similarity = p.similarity ?? 'cosine';
-    const distance = p.distance ?? 'fro';
+    const similarity = p.similarity;
+    const distance = p.distance;
     return {
       run: (v, ctx) => {
         const b = ctx.batch;

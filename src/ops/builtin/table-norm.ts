@@ -5,6 +5,7 @@
  * L2 does not express it. sqrt(max(·, tiny)) keeps the gradient finite at an all-zero table.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Type } from '@sinclair/typebox';
 import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
 import { listIn } from '../shape.js';
 
@@ -13,7 +14,7 @@ export const tableNorm = defineOp<Record<string, never>>({
   doc: 'MMRec EmbLoss on whole tables: Σ ‖T_k‖_F / rows of the last table (BM3 regulariser).',
   category: 'loss',
   loss: true,
-  params: { type: 'object', properties: {} },
+  params: Type.Object({}),
   inputs: [{ name: 'in', doc: 'Tables to regularise, each [n_k, d_k], e.g. [cf.users, item_online].', list: true, kind: 'dense' }],
   outputs: [{ name: 'loss', doc: 'Scalar loss.' }],
   shape: (_p, inputs) => {

@@ -5,29 +5,24 @@
  * Cosines use F.cosine_similarity's eps 1e-8 on the norms.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, scalar, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 import { l2NormalizeRows } from './normalize.js';
 import { stopGradient } from './stop-gradient.js';
 
-export const triplet = defineOp<{ margin?: number; detach_user?: boolean }>({
+export const triplet = defineOp({
   name: 'triplet',
   doc: 'Cosine triplet loss mean(relu(margin − cos(u, i⁺) + cos(u, i⁻))) on the batch triples.',
   category: 'loss',
   loss: true,
-  params: {
-    type: 'object',
-    properties: {
-      margin: { type: 'number', default: 0.2, description: 'Margin between the positive and negative cosines.', examples: [0.2] },
-      detach_user: {
-        type: 'boolean',
-        default: true,
-        description: 'No gradient into the user embeddings (the official code detaches them).',
-        examples: [true],
-      },
-    },
-  },
+  params: Type.Object({
+    margin: Defaulted(Type.Number({ default: 0.2, description: 'Margin between the positive and negative cosines.', examples: [0.2] })),
+    detach_user: Defaulted(
+      Type.Boolean({ default: true, description: 'No gradient into the user embeddings (the official code detaches them).', examples: [true] }),
+    ),
+  }),
   inputs: [
     { name: 'user', doc: 'User embeddings [users, d].', kind: 'dense' },
     { name: 'item', doc: 'Item embeddings [items, d].', kind: 'dense' },
@@ -43,8 +38,8 @@ export const triplet = defineOp<{ margin?: number; detach_user?: boolean }>({
     return { loss: scalar() };
   },
   build: (p) => {
-    const margin = p.margin ?? 0.2;
-    const detach = p.detach_user ?? true;
+    const margin = p.margin;
+    const detach = p.detach_user;
     return {
       run: (v, ctx) => {
         const b = ctx.batch;

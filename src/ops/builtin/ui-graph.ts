@@ -8,7 +8,8 @@
  * pairs); degrees are row sums of A (+ I). 'symmetric' adds 1e-7 to the degree as MMRec does; 'row' gives rows
  * without entries a zero factor (scipy's inf -> 0).
  */
-import { defineOp, ShapeError, sparse } from '../types.js';
+import { Type } from '@sinclair/typebox';
+import { Defaulted, defineOp, ShapeError, sparse, StringEnum } from '../types.js';
 import { CsrMatrix } from '../sparse.js';
 import type { DataAccess } from '../types.js';
 
@@ -94,28 +95,26 @@ export function bipartiteAdjacency(
   return { adj, ui: CsrMatrix.fromCoo(nUsers, nItems, ur, uc, uv), iu: CsrMatrix.fromCoo(nItems, nUsers, ir, ic, iv) };
 }
 
-export const uiGraph = defineOp<{ norm?: UiNorm; self_loops?: boolean }>({
+export const uiGraph = defineOp({
   name: 'ui_graph',
   doc: 'User-item adjacency of the train interactions with a chosen normalisation (symmetric, row, none) and optional self-loops.',
   category: 'graph',
-  params: {
-    type: 'object',
-    properties: {
-      norm: {
-        type: 'string',
-        enum: ['symmetric', 'row', 'none'],
+  params: Type.Object({
+    norm: Defaulted(
+      StringEnum(['symmetric', 'row', 'none'], {
         default: 'symmetric',
         description: "'symmetric': D^-1/2 A D^-1/2 (D + 1e-7); 'row': D^-1 A (LATTICE; LGMRec's mean over a user's items); 'none': A (0/1).",
         examples: ['row'],
-      },
-      self_loops: {
-        type: 'boolean',
+      }),
+    ),
+    self_loops: Defaulted(
+      Type.Boolean({
         default: false,
         description: 'Add the identity before normalising, A + I (LATTICE). The ui / iu blocks never hold the self-loops.',
         examples: [true],
-      },
-    },
-  },
+      }),
+    ),
+  }),
   inputs: [],
   outputs: [
     { name: 'adj', doc: 'The normalised adjacency over users then items: sparse [users+items, users+items].' },
@@ -124,13 +123,13 @@ export const uiGraph = defineOp<{ norm?: UiNorm; self_loops?: boolean }>({
   ],
   pure: true,
   shape: (p) => {
-    if (p.norm !== undefined && !['symmetric', 'row', 'none'].includes(p.norm))
+    if (!['symmetric', 'row', 'none'].includes(p.norm))
       throw new ShapeError(`'norm' must be symmetric, row or none, got ${String(p.norm)}`, { param: 'norm' });
     return { adj: sparse('users+items', 'users+items'), ui: sparse('users', 'items'), iu: sparse('items', 'users') };
   },
   build: (p, _in, ctx) => {
     const { users, items } = uniquePairs(ctx.data);
-    const g = bipartiteAdjacency(ctx.data.nUsers, ctx.data.nItems, users, items, p.norm ?? 'symmetric', p.self_loops ?? false);
+    const g = bipartiteAdjacency(ctx.data.nUsers, ctx.data.nItems, users, items, p.norm, p.self_loops);
     return { run: () => ({ adj: g.adj, ui: g.ui, iu: g.iu }) };
   },
 });
