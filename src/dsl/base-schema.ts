@@ -6,7 +6,6 @@
  */
 
 import { Type } from '@sinclair/typebox';
-import type { FeatureSource } from '../data/types.js';
 import { conventionalOrder } from '../util/schema-order.js';
 import { Defaulted, Enum } from '../util/typed-schema.js';
 import { MAX_BATCH, MAX_CUTOFF, MAX_EPOCHS, MAX_EVAL_BATCH, MAX_SEED, MAX_WIDTH } from '../util/size-limits.js';
@@ -64,6 +63,13 @@ const featureSource: JsonSchema = {
   ],
   examples: ['image_feat.npy', { concat: ['v', 't'] }, { synthetic: 64 }],
 };
+
+/**
+ * A feature source as the language accepts it: a file name, `{ file }`, `{ concat }` or `{ synthetic: dim }`. The
+ * data layer declares the same union for its loaders; dsl/ imports nothing from data/, and the layer above hands
+ * one to the other, so the compiler checks that the two still agree.
+ */
+type FeatureSource = string | { file: string } | { concat: string[] } | { synthetic: number };
 
 const features = Type.Unsafe<Record<string, FeatureSource>>({
   type: 'object',

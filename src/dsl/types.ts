@@ -21,11 +21,7 @@ export type EvalSpec = Resolved<typeof evalSchema>;
 /** The `data:` section with defaults applied; declared once, as its schema (base-schema.ts). */
 export type PipelineData = Resolved<typeof dataSchema>;
 
-/**
- * A feature source as the language accepts it (`data.features`, profiles): a file name, `{ file }`, `{ concat }`
- * or `{ synthetic: dim }`. The data layer declares the same union for its loaders (data/types.ts); dsl/ imports
- * nothing from data/, and the layer above passes one to the other, so the compiler checks that they agree.
- */
+/** A feature source as the language accepts it (`data.features`, profiles); see base-schema.ts. */
 export type FeatureSource = PipelineData['features'][string];
 
 export interface Pipeline {
