@@ -8,7 +8,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'assembly/**', 'schemas/**', 'coverage/**', 'runs/**', 'sweeps/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/ops/kernels/assembly/**', 'schemas/**', 'coverage/**', 'runs/**', 'sweeps/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

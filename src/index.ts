@@ -8,7 +8,7 @@ export { registerOp, registry, OpRegistry, builtinOps } from './ops/registry.js'
 export * from './ops/types.js';
 export { CsrMatrix } from './ops/sparse.js';
 export { denseIn, listIn, sameDim, expectDims } from './ops/shape.js';
-export { makeDense, activate } from './ops/builtin/linear.js';
+export { makeDense, activate } from './ops/layer/linear.js';
 export { spmm } from './ops/kernels/spmm.js';
 export { gatherRows } from './ops/kernels/gather-rows.js';
 export { compile, renderText, renderDot, renderMermaid, pipelineSchema, pipelineSourceSchema } from './graph/index.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bpr } from '../../src/ops/builtin/bpr.js';
+import { bpr } from '../../src/ops/loss/bpr.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, buildOp, disposeBatch, M, makeBatch, numericalGrad, randn64, runContext, runOp, t2, tf, useBackend } from './harness.js';

@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mix } from '../../src/ops/builtin/mix.js';
-import { stopGradient, stopGradientOp } from '../../src/ops/builtin/stop-gradient.js';
-import { normalize } from '../../src/ops/builtin/normalize.js';
+import { mix } from '../../src/ops/combine/mix.js';
+import { stopGradient, stopGradientOp } from '../../src/ops/combine/stop-gradient.js';
+import { normalize } from '../../src/ops/combine/normalize.js';
 import { dense, sparse } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, assertShapeError, buildOp, M, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';

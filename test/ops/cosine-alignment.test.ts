@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cosineAlignment } from '../../src/ops/builtin/cosine-alignment.js';
+import { cosineAlignment } from '../../src/ops/loss/cosine-alignment.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, assertShapeError, buildOp, disposeBatch, makeBatch, M, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';

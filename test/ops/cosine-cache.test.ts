@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { blockSumOfSquares, cosineMatrix, cachedCosineMatrix, gatherSquareBlock, topkRows } from '../../src/ops/kernels/cosine.js';
-import { knnSearch } from '../../src/ops/builtin/knn-graph.js';
-import { structurePreservation } from '../../src/ops/builtin/structure-preservation.js';
+import { knnSearch } from '../../src/ops/graph/knn-graph.js';
+import { structurePreservation } from '../../src/ops/loss/structure-preservation.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, buildOp, disposeBatch, makeBatch, randn64, runContext, runOp, t2, tf, useBackend } from './harness.js';

@@ -1,8 +1,8 @@
 /** agreement_knn_graph and co_interaction_graph against brute-force constructions. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agreementKnnGraph, agreementNeighbours } from '../../src/ops/builtin/agreement-knn-graph.js';
-import { coInteractionGraph } from '../../src/ops/builtin/co-interaction-graph.js';
+import { agreementKnnGraph, agreementNeighbours } from '../../src/ops/graph/agreement-knn-graph.js';
+import { coInteractionGraph } from '../../src/ops/graph/co-interaction-graph.js';
 import { dense, sparse, type DataAccess } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertShapeError, buildOp, densify, M, randn64, runContext, runSparse, shapeOf, t2, useBackend } from './harness.js';

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { degreeEdgeDropout, weightedSampleWithoutReplacement } from '../../src/ops/builtin/degree-edge-dropout.js';
-import { interactionGraph } from '../../src/ops/builtin/interaction-graph.js';
+import { degreeEdgeDropout, weightedSampleWithoutReplacement } from '../../src/ops/graph/degree-edge-dropout.js';
+import { interactionGraph } from '../../src/ops/graph/interaction-graph.js';
 import type { CsrMatrix } from '../../src/ops/sparse.js';
 import type { DataAccess, RunContext } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { denoisedBpr } from '../../src/ops/builtin/denoised-bpr.js';
+import { denoisedBpr } from '../../src/ops/loss/denoised-bpr.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, assertShapeError, buildOp, disposeBatch, makeBatch, M, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';

@@ -1,8 +1,8 @@
 /** linear and mlp against float64 references: forward, and gradients by finite differences. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { linear, type Activation } from '../../src/ops/builtin/linear.js';
-import { mlp } from '../../src/ops/builtin/mlp.js';
+import { linear, type Activation } from '../../src/ops/layer/linear.js';
+import { mlp } from '../../src/ops/layer/mlp.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, buildOp, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend, type BuiltOp } from './harness.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dropout } from '../../src/ops/builtin/dropout.js';
+import { dropout } from '../../src/ops/layer/dropout.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertShapeError, buildOp, disposeBatch, makeBatch, runContext, runOp, shapeOf, tf, useBackend } from './harness.js';

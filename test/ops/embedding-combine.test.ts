@@ -1,8 +1,8 @@
 /** embedding, and the combine ops concat, sum and identity: shape rules, forward and gradients. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { embedding } from '../../src/ops/builtin/embedding.js';
-import { concat, identity, sum } from '../../src/ops/builtin/combine.js';
+import { embedding } from '../../src/ops/encoder/embedding.js';
+import { concat, identity, sum } from '../../src/ops/combine/combine.js';
 import { gatherRows } from '../../src/ops/kernels/gather-rows.js';
 import { dense, sparse } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gatedRefine } from '../../src/ops/builtin/gated-refine.js';
+import { gatedRefine } from '../../src/ops/refine/gated-refine.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import {

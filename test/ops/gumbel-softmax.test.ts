@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gumbelSoftmax, gumbelNoise } from '../../src/ops/builtin/gumbel-softmax.js';
+import { gumbelSoftmax, gumbelNoise } from '../../src/ops/layer/gumbel-softmax.js';
 import { dense, type RunContext } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, assertShapeError, buildOp, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';

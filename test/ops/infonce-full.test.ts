@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { infonceFull } from '../../src/ops/builtin/infonce-full.js';
+import { infonceFull } from '../../src/ops/loss/infonce-full.js';
 import { dense, scalar } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, assertShapeError, buildOp, disposeBatch, M, makeBatch, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';

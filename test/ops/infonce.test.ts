@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { infonce, matMulABt } from '../../src/ops/builtin/infonce.js';
+import { infonce, matMulABt } from '../../src/ops/loss/infonce.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import {

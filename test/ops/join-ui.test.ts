@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { joinUi } from '../../src/ops/builtin/join-ui.js';
-import { splitUi } from '../../src/ops/builtin/split-ui.js';
+import { joinUi } from '../../src/ops/combine/join-ui.js';
+import { splitUi } from '../../src/ops/combine/split-ui.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, assertShapeError, buildOp, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { knnGraph, knnSearch } from '../../src/ops/builtin/knn-graph.js';
+import { knnGraph, knnSearch } from '../../src/ops/graph/knn-graph.js';
 import { isCsr, type CsrMatrix } from '../../src/ops/sparse.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { learnedItemGraph } from '../../src/ops/builtin/learned-item-graph.js';
+import { learnedItemGraph } from '../../src/ops/refine/learned-item-graph.js';
 import { dense, sparse, type RunContext } from '../../src/ops/types.js';
 import type { CsrMatrix } from '../../src/ops/sparse.js';
 import { Rng } from '../../src/util/rng.js';

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lightgcn } from '../../src/ops/builtin/lightgcn.js';
-import { interactionGraph } from '../../src/ops/builtin/interaction-graph.js';
+import { lightgcn } from '../../src/ops/encoder/lightgcn.js';
+import { interactionGraph } from '../../src/ops/graph/interaction-graph.js';
 import { dense, sparse } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { denseBipartite, tinyData } from './graph-data.js';

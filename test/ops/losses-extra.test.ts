@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { structurePreservation, type DistanceKind } from '../../src/ops/builtin/structure-preservation.js';
-import { triplet } from '../../src/ops/builtin/triplet.js';
-import { graphSmoothing } from '../../src/ops/builtin/graph-smoothing.js';
+import { structurePreservation, type DistanceKind } from '../../src/ops/loss/structure-preservation.js';
+import { triplet } from '../../src/ops/loss/triplet.js';
+import { graphSmoothing } from '../../src/ops/loss/graph-smoothing.js';
 import { dense, sparse } from '../../src/ops/types.js';
 import { CsrMatrix } from '../../src/ops/sparse.js';
 import { Rng } from '../../src/util/rng.js';

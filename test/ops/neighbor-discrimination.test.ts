@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { neighborDiscrimination, pseudoPositives } from '../../src/ops/builtin/neighbor-discrimination.js';
+import { neighborDiscrimination, pseudoPositives } from '../../src/ops/loss/neighbor-discrimination.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { setReferenceMode } from '../../src/ops/kernels/mode.js';

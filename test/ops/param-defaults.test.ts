@@ -10,13 +10,18 @@ import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { builtinOps } from '../../src/ops/registry.js';
-import { lightgcn } from '../../src/ops/builtin/lightgcn.js';
-import { mlp } from '../../src/ops/builtin/mlp.js';
+import { lightgcn } from '../../src/ops/encoder/lightgcn.js';
+import { mlp } from '../../src/ops/layer/mlp.js';
 import { Defaulted, defineOp, dense, scalar, sparse, type ParamsSchema } from '../../src/ops/types.js';
 import { REPO_ROOT } from '../helpers.js';
 import { buildOp, disposeOp, shapeOf, useBackend } from './harness.js';
 
-const BUILTIN_DIR = join(REPO_ROOT, 'src', 'ops', 'builtin');
+const OPS_DIR = join(REPO_ROOT, 'src', 'ops');
+/** The op files: src/ops/<category>/*.ts (kernels/ holds no ops). */
+const opFiles = (): string[] =>
+  readdirSync(OPS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'kernels')
+    .flatMap((d) => readdirSync(join(OPS_DIR, d.name)).filter((f) => f.endsWith('.ts')).map((f) => join(d.name, f)));
 
 /** Parameter name -> schema default, for the params of `op` that have one. */
 function defaultsOf(params: ParamsSchema): Map<string, unknown> {
@@ -33,8 +38,8 @@ describe('op parameter defaults are declared once', () => {
     const byName = new Map(builtinOps.map((op) => [op.name, op]));
     const found: string[] = [];
     let scanned = 0;
-    for (const file of readdirSync(BUILTIN_DIR).filter((f) => f.endsWith('.ts'))) {
-      const src = readFileSync(join(BUILTIN_DIR, file), 'utf8');
+    for (const file of opFiles()) {
+      const src = readFileSync(join(OPS_DIR, file), 'utf8');
       // The ops a file defines are the ones whose `name:` it declares.
       const ops = [...src.matchAll(/^\s*name: '([a-z0-9_]+)',$/gm)].map((m) => byName.get(m[1]!)).filter((o) => o !== undefined);
       const defaulted = new Set(ops.flatMap((op) => [...defaultsOf(op.params).keys()]));
@@ -43,7 +48,7 @@ describe('op parameter defaults are declared once', () => {
       }
       scanned += ops.length;
     }
-    assert.equal(scanned, builtinOps.length, 'every built-in op was found in src/ops/builtin');
+    assert.equal(scanned, builtinOps.length, 'every built-in op was found in src/ops/<category>/');
     assert.deepEqual(found, [], 'the schema default already applies; read the parameter directly');
   });
 

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { propagate } from '../../src/ops/builtin/propagate.js';
+import { propagate } from '../../src/ops/graph/propagate.js';
 import { dense, sparse } from '../../src/ops/types.js';
 import type { CsrMatrix } from '../../src/ops/sparse.js';
 import { Rng } from '../../src/util/rng.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedLinear } from '../../src/ops/builtin/shared-linear.js';
+import { sharedLinear } from '../../src/ops/layer/shared-linear.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, assertShapeError, buildOp, randn64, runContext, shapeOf, t2, tf, useBackend } from './harness.js';

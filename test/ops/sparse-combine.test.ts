@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sparseCombine } from '../../src/ops/builtin/sparse-combine.js';
+import { sparseCombine } from '../../src/ops/graph/sparse-combine.js';
 import { sparse, dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { randomCsr } from '../kernels/_setup.js';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spectralFilter, rfftRows, irfftRows, bins } from '../../src/ops/builtin/spectral-filter.js';
+import { spectralFilter, rfftRows, irfftRows, bins } from '../../src/ops/layer/spectral-filter.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, assertShapeError, buildOp, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { uiGraph } from '../../src/ops/builtin/ui-graph.js';
-import { interactionGraph } from '../../src/ops/builtin/interaction-graph.js';
+import { uiGraph } from '../../src/ops/graph/ui-graph.js';
+import { interactionGraph } from '../../src/ops/graph/interaction-graph.js';
 import { assertClose, assertShapeError, buildOp, densify, runContext, runSparse, shapeOf, useBackend } from './harness.js';
 import { denseBipartite, tinyData } from './graph-data.js';
 

@@ -14,9 +14,9 @@ import { buildUserItems, distinctItems, hasItem } from '../../src/data/csr.js';
 import { epochOrder, NegativeSampler } from '../../src/data/sampler.js';
 import type { Interactions } from '../../src/data/types.js';
 import { initValues } from '../../src/ops/init.js';
-import { gumbelNoise } from '../../src/ops/builtin/gumbel-softmax.js';
-import { weightedSampleWithoutReplacement } from '../../src/ops/builtin/degree-edge-dropout.js';
-import { dropout } from '../../src/ops/builtin/dropout.js';
+import { gumbelNoise } from '../../src/ops/layer/gumbel-softmax.js';
+import { weightedSampleWithoutReplacement } from '../../src/ops/graph/degree-edge-dropout.js';
+import { dropout } from '../../src/ops/layer/dropout.js';
 import { dense } from '../../src/ops/types.js';
 import { buildOp, disposeBatch, makeBatch, runContext, runOp, tf, useBackend } from '../ops/harness.js';
 import {

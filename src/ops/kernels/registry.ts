@@ -94,14 +94,14 @@ const CLOSURES: readonly ClosureEntry[] = [
   { name: 'propagateMean', backends: 'wasm, cpu', file: 'src/ops/kernels/propagate-mean.ts', why: 'the host layer mean, as spmm' },
   { name: 'gatherRows', backends: 'wasm, cpu', file: 'src/ops/kernels/gather-rows.ts', why: "stock GatherV2 forward, scatter-add gradient; a GatherV2 gradient would replace tfjs's on every backend" },
   { name: 'linearMatMul', backends: 'all', file: 'src/ops/kernels/dense-matmul.ts', why: 'stock matMuls with explicit transposes; a frozen xᵀ is a closure constant, not an input' },
-  { name: 'matMulABt', backends: 'all', file: 'src/ops/builtin/infonce.ts', why: 'stock matMuls with explicit transposes of the small operands' },
-  { name: 'infoNceNormalised', backends: 'all', file: 'src/ops/builtin/infonce.ts', why: 'closed-form gradient saving the softmax; the forward picks the heap kernel or stock ops' },
-  { name: 'rowLogSumExp', backends: 'all', file: 'src/ops/builtin/infonce-full.ts', why: 'closed-form log-sum-exp gradient from the saved exponentials, stock ops' },
+  { name: 'matMulABt', backends: 'all', file: 'src/ops/loss/infonce.ts', why: 'stock matMuls with explicit transposes of the small operands' },
+  { name: 'infoNceNormalised', backends: 'all', file: 'src/ops/loss/infonce.ts', why: 'closed-form gradient saving the softmax; the forward picks the heap kernel or stock ops' },
+  { name: 'rowLogSumExp', backends: 'all', file: 'src/ops/loss/infonce-full.ts', why: 'closed-form log-sum-exp gradient from the saved exponentials, stock ops' },
   { name: 'sumExpSimilarity', backends: 'all', file: 'src/ops/kernels/exp-similarity.ts', why: 'chunked: the backward pass recomputes the exponentials per chunk' },
-  { name: 'gramDistance', backends: 'all', file: 'src/ops/builtin/structure-preservation.ts', why: 'scalars summed in float64 on the host; T·h may be a closure over frozen features' },
-  { name: 'rfft', backends: 'all', file: 'src/ops/builtin/spectral-filter.ts', why: 'a host FFT; its gradient is the adjoint transform' },
-  { name: 'irfft', backends: 'all', file: 'src/ops/builtin/spectral-filter.ts', why: 'a host inverse FFT; its gradient is the adjoint transform' },
-  { name: 'stopGradient', backends: 'all', file: 'src/ops/builtin/stop-gradient.ts', why: 'tfjs has no stop-gradient op; a kernel would need an identity per backend' },
+  { name: 'gramDistance', backends: 'all', file: 'src/ops/loss/structure-preservation.ts', why: 'scalars summed in float64 on the host; T·h may be a closure over frozen features' },
+  { name: 'rfft', backends: 'all', file: 'src/ops/layer/spectral-filter.ts', why: 'a host FFT; its gradient is the adjoint transform' },
+  { name: 'irfft', backends: 'all', file: 'src/ops/layer/spectral-filter.ts', why: 'a host inverse FFT; its gradient is the adjoint transform' },
+  { name: 'stopGradient', backends: 'all', file: 'src/ops/combine/stop-gradient.ts', why: 'tfjs has no stop-gradient op; a kernel would need an identity per backend' },
 ];
 
 /** One row of `anchorflow ops --kernels`. */

@@ -1,6 +1,6 @@
 /**
  * The compiled WebAssembly kernel files that `npm run build` writes to dist/wasm (AssemblyScript sources in
- * assembly/): found from either the compiled (dist/src/ops/kernels) or the source (src/ops/kernels) location,
+ * src/ops/kernels/assembly/): found from either the compiled (dist/src/ops/kernels) or the source (src/ops/kernels) location,
  * compiled once per file, and absent when ANCHORFLOW_NO_WASM_KERNELS is set or the file was never built (callers
  * then fall back to plain JS).
  */

@@ -4,7 +4,7 @@ import { heapModule, offsetOf, runHeapKernel, type HeapKernelArgs, type WasmBack
 
 export const ADAM_STEP = 'AnchorflowAdamStep';
 
-/** The Adam constants of one step (float32 values, see adamStep in assembly/adam.ts). */
+/** The Adam constants of one step (float32 values, see adamStep in src/ops/kernels/assembly/adam.ts). */
 export interface AdamConstants {
   b1: number;
   c1: number;

@@ -5,7 +5,7 @@
  * Why: a host kernel reads its input out of tfjs (dataSync: a copy), copies it into our module, copies the
  * result out and hands it back to tfjs (tf.tensor: another copy). For a propagated [users+items, 64] table
  * that is six full copies and two fresh allocations per call, forward and backward, which cost
- * about as much as the sparse product itself. Here the AssemblyScript module (assembly/index.ts) is built a
+ * about as much as the sparse product itself. Here the AssemblyScript module (src/ops/kernels/assembly/index.ts) is built a
  * second time with `--importMemory` (dist/wasm/kernels-heap.wasm; it has no data segments and no globals, so it
  * owns no memory of its own) and instantiated on tfjs-backend-wasm's WebAssembly.Memory. Our kernels are then
  * registered as tfjs kernels of the wasm backend (by ../registry.ts): they read the input tensor where tfjs keeps
@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CsrMatrix } from '../../sparse.js';
 import { wasmKernelModule } from '../wasm-file.js';
 
-/** The exports of assembly/index.ts (pointers are byte offsets into the shared memory). */
+/** The exports of src/ops/kernels/assembly/index.ts (pointers are byte offsets into the shared memory). */
 export interface HeapModule {
   spmm(rows: number, indptr: number, indices: number, values: number, x: number, d: number, out: number): void;
   propagateMean(rows: number, indptr: number, indices: number, values: number, x: number, d: number, layers: number, out: number, a: number, b: number): void;

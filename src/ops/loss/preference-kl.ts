@@ -11,7 +11,7 @@ import { Type } from '@sinclair/typebox';
 import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
-import { l2NormalizeRows } from './normalize.js';
+import { l2NormalizeRows } from '../combine/normalize.js';
 import { matMulABt } from './infonce.js';
 import { uniqueIndices } from './batch-unique.js';
 

@@ -13,7 +13,7 @@ import { Type } from '@sinclair/typebox';
 import { defineOp, scalar, ShapeError, typeToString } from '../types.js';
 import { denseIn, listIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
-import { l2NormalizeRows } from './normalize.js';
+import { l2NormalizeRows } from '../combine/normalize.js';
 
 const logSigmoid = (x: tf.Tensor) => tf.neg(tf.softplus(tf.neg(x)));
 

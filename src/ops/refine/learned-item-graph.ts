@@ -22,8 +22,8 @@ import { denseIn, listIn, sameDim } from '../shape.js';
 import { CsrMatrix, isCsr } from '../sparse.js';
 import { spmm } from '../kernels/spmm.js';
 import { gatherRows } from '../kernels/gather-rows.js';
-import { knnSearch } from './knn-graph.js';
-import { l2NormalizeRows } from './normalize.js';
+import { knnSearch } from '../graph/knn-graph.js';
+import { l2NormalizeRows } from '../combine/normalize.js';
 import { MAX_LAYERS, MAX_NEIGHBOURS } from '../../util/size-limits.js';
 
 interface Built {

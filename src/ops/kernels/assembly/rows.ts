@@ -1,5 +1,5 @@
 // Row-wise passes over [rows, cols] blocks: softmax, exponentiated similarities, row scaling, top-k (the contrastive losses).
-// Part of the kernel module whose entry is assembly/index.ts (see there for how it is built and used).
+// Part of the kernel module whose entry is src/ops/kernels/assembly/index.ts (see there for how it is built and used).
 
 import { expV } from './simd-exp';
 

@@ -1,5 +1,5 @@
 // The optimiser kernel.
-// Part of the kernel module whose entry is assembly/index.ts (see there for how it is built and used).
+// Part of the kernel module whose entry is src/ops/kernels/assembly/index.ts (see there for how it is built and used).
 
 /**
  * One Adam step over n elements, in the same float32 operations and order as tfjs's AdamOptimizer, so the

@@ -15,7 +15,7 @@ import { Type } from '@sinclair/typebox';
 import { Defaulted, defineOp, scalar, ShapeError, StringEnum, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
-import { l2NormalizeRows } from './normalize.js';
+import { l2NormalizeRows } from '../combine/normalize.js';
 import { batchRows, batchRowsSchema } from './infonce.js';
 import { distinctWithCounts } from './batch-unique.js';
 import { heapKernelsActive } from '../kernels/registry.js';

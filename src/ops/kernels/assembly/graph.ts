@@ -1,5 +1,5 @@
 // Sparse propagation over a CSR matrix: the graph kernels (LightGCN, kNN and hypergraph propagation).
-// Part of the kernel module whose entry is assembly/index.ts (see there for how it is built and used).
+// Part of the kernel module whose entry is src/ops/kernels/assembly/index.ts (see there for how it is built and used).
 
 /** out[i, :] = Σ_k values[k] · x[indices[k], :] over row i's CSR entries; d is a multiple of 4. */
 export function spmm(rows: i32, indptr: usize, indices: usize, values: usize, x: usize, d: i32, out: usize): void {

@@ -14,7 +14,7 @@ import { Type } from '@sinclair/typebox';
 import { Defaulted, defineOp, scalar, ShapeError, typeToString } from '../types.js';
 import { listIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
-import { l2NormalizeRows } from './normalize.js';
+import { l2NormalizeRows } from '../combine/normalize.js';
 import { uniqueIndices } from './batch-unique.js';
 import { heapKernelsActive } from '../kernels/registry.js';
 import { heapSoftmaxRows, heapTopkRows } from '../kernels/heap/rows.js';

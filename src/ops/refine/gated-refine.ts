@@ -11,7 +11,7 @@ import { Type } from '@sinclair/typebox';
 import { Defaulted, defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { initSchema } from '../init.js';
-import { activate, activationSchema, denseShapes, makeDense, numericLast } from './linear.js';
+import { activate, activationSchema, denseShapes, makeDense, numericLast } from '../layer/linear.js';
 import { MAX_LAYERS, MAX_WIDTH } from '../../util/size-limits.js';
 
 export const gatedRefine = defineOp({

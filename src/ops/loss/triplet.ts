@@ -9,8 +9,8 @@ import { Type } from '@sinclair/typebox';
 import { Defaulted, defineOp, scalar, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
-import { l2NormalizeRows } from './normalize.js';
-import { stopGradient } from './stop-gradient.js';
+import { l2NormalizeRows } from '../combine/normalize.js';
+import { stopGradient } from '../combine/stop-gradient.js';
 
 export const triplet = defineOp({
   name: 'triplet',

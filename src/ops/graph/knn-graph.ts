@@ -19,7 +19,7 @@ import { Type } from '@sinclair/typebox';
 import { Defaulted, defineOp, sparse, ShapeError, StringEnum, typeToString } from '../types.js';
 import { denseIn } from '../shape.js';
 import { CsrMatrix } from '../sparse.js';
-import { l2NormalizeRows } from './normalize.js';
+import { l2NormalizeRows } from '../combine/normalize.js';
 import { cachedCosineMatrix, topkRows } from '../kernels/cosine.js';
 import { referenceMode } from '../kernels/mode.js';
 import { MAX_NEIGHBOURS } from '../../util/size-limits.js';

@@ -1,4 +1,4 @@
-// Part of the kernel module whose entry is assembly/index.ts (see there for how it is built and used).
+// Part of the kernel module whose entry is src/ops/kernels/assembly/index.ts (see there for how it is built and used).
 
 // exp on four lanes: Cephes' single-precision expf (range reduction by ln 2 in two parts, degree-6 polynomial,
 // scaling by 2^n through the exponent bits), about 1 ulp. Inputs are clamped to [-87.3, 88.3] so that 2^n stays

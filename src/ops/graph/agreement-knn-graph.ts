@@ -15,7 +15,7 @@ import { Type } from '@sinclair/typebox';
 import { Defaulted, defineOp, sparse, ShapeError, typeToString } from '../types.js';
 import { denseIn, listIn, sameDim } from '../shape.js';
 import { CsrMatrix } from '../sparse.js';
-import { l2NormalizeRows } from './normalize.js';
+import { l2NormalizeRows } from '../combine/normalize.js';
 import { MAX_NEIGHBOURS } from '../../util/size-limits.js';
 
 const BLOCK = 512;
