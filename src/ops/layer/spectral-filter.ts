@@ -8,7 +8,7 @@
  * Why a transform of our own: tfjs's wasm backend has no FFT kernel. The transforms run on the host over rows
  * (float64 work buffers): an iterative radix-2 complex FFT when d is a power of two (d = 64 in SMORE), and a
  * table-driven direct DFT otherwise (O(d²) per row, still cheap at embedding sizes). Two real rows share one
- * complex transform (separated by Hermitian symmetry), which halves the work: 6,710 rows of 64 take ~15-20 ms.
+ * complex transform (separated by Hermitian symmetry), which halves the work (timing in docs/kernels.md).
  *
  * Gradients are the adjoints of the two linear maps (each is linear, so its gradient is its transpose), written
  * in terms of the same transforms (c_k = 1 at the DC and Nyquist bins, 2 at interior bins):

@@ -41,7 +41,7 @@ export function matMulABt(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 
 /**
  * mean_i −log softmax_j(a_i·b_j / τ)_i for row-normalised a, b [B, d], with a hand-written gradient:
- * tfjs's own gradient of logSumExp over a [B, B] matrix costs ~270 ms on wasm (broadcasts), while the closed
+ * tfjs's own gradient of logSumExp over a [B, B] matrix is slow on wasm (broadcasts; docs/kernels.md), while the closed
  * form is one softmax: dL/dlogits = (softmax − I) / B. The diagonal part is applied to the [B, d] rows directly,
  * so no [B, B] identity is built, and dL/db = (aᵀ·G)ᵀ avoids transposing the [B, B] matrix.
  */

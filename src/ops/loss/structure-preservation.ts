@@ -10,7 +10,7 @@
  * Cost: the target is a [B, B] product of batch feature rows, B² · f multiply-adds per step (about 34 GFLOP for
  * B 2048 and 4,096-d image features), unavoidable for this loss. The feature rows are gathered first and only
  * those B rows normalised, which is B · f work; caching a normalised copy of the whole feature matrix would save
- * under 1 % of the step and hold another [items, f] tensor that nothing would dispose.
+ * a negligible share of the step and hold another [items, f] tensor that nothing would dispose.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Type } from '@sinclair/typebox';
