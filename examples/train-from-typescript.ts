@@ -16,10 +16,10 @@ export async function trainExample(epochs = 5) {
   const curve: { epoch: number; recall20: number }[] = [];
   const result = await runPipeline({
     file: join(repo, 'pipelines', 'lightgcn.yaml'),
-    set: ['params.dim=32'],   // the same overrides as --set on the command line
+    set: ['params.dim=32'], // the same overrides as --set on the command line
     epochs,
     backend: 'auto',
-    out: false,               // no run directory
+    out: false, // no run directory
     emit: (e: EngineEvent) => {
       if (e.type === 'eval') curve.push({ epoch: e.epoch, recall20: e.valid['recall@20']! });
     },
@@ -31,5 +31,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const epochs = Number(process.argv[2] ?? 5);
   const { result, curve } = await trainExample(epochs);
   for (const p of curve) console.log(`epoch ${p.epoch}: valid recall@20 ${p.recall20.toFixed(4)}`);
-  console.log(`test recall@20 at the best valid epoch: ${result.mean.test['recall@20']!.toFixed(4)} (${result.backend})`);
+  console.log(
+    `test recall@20 at the best valid epoch: ${result.mean.test['recall@20']!.toFixed(4)} (${result.backend})`,
+  );
 }

@@ -38,7 +38,8 @@ await runPipeline({
     if (e.type === 'log' && e.message.startsWith('backend')) backend = e.message;
     if (e.type === 'run_start') tensorsBefore = tf.memory().numTensors;
     if (e.type === 'epoch_start') cpuAtEpochStart = process.cpuUsage();
-    if (e.type === 'batch' && firstBatch === undefined) firstBatch = (performance.timeOrigin + performance.now() - startedAt) / 1000;
+    if (e.type === 'batch' && firstBatch === undefined)
+      firstBatch = (performance.timeOrigin + performance.now() - startedAt) / 1000;
     if (e.type === 'epoch_end') {
       epochSecs.push(e.trainSeconds);
       const c = process.cpuUsage(cpuAtEpochStart);

@@ -32,5 +32,10 @@ const median = (f: () => void) => {
   return ts.sort((p, q) => p - q)[7]!.toFixed(1);
 };
 console.log(`spmm ${N} nodes, ${a.nnz} entries, d ${d}`);
-console.log(`  js loop   ${median(() => { out.fill(0); csrMulIntoJs(a, x, d, out); })} ms`);
+console.log(
+  `  js loop   ${median(() => {
+    out.fill(0);
+    csrMulIntoJs(a, x, d, out);
+  })} ms`,
+);
 console.log(`  wasm simd ${median(() => csrMulWasm(a, x, d, out))} ms`);

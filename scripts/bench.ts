@@ -5,7 +5,8 @@
  * (process start to the first batch), the backend, tensor counts, and the machine's CPU model and cores.
  * Each model runs with the threads one training uses (ANCHORFLOW_THREADS, by default every core) and, when that
  * is more than one, again on one thread: its row records both and their ratio (`--single no` skips the second run).
- *   npm run bench -- [--models lightgcn,vbpr] [--epochs 3] [--dataset baby] [--data-dir ../shared/datasets] [--single no]
+ *   npm run bench -- [--models lightgcn,vbpr] [--epochs 3] [--dataset baby] [--data-dir ../shared/datasets] [--single
+ *   no]
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -39,11 +40,15 @@ const loadBefore = loadavg();
 /** One model in a fresh process on `t` threads: its JSON row, or the failure's stderr. */
 function benchOne(file: string, t: number): { row?: Record<string, unknown>; error?: string; status: number | null } {
   const env = { ...flagEnv(), [flagVariable('threads')]: String(t) };
-  const r = spawnSync(process.execPath, [join(here, 'bench-one.js'), join(repo, file), dataset, dataDir, String(epochs)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-    env,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(here, 'bench-one.js'), join(repo, file), dataset, dataDir, String(epochs)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      env,
+    },
+  );
   if (r.status !== 0) return { error: r.stderr, status: r.status };
   return { row: JSON.parse(r.stdout.trim().split('\n').pop()!), status: 0 };
 }
@@ -70,7 +75,7 @@ for (const m of chosen) {
   console.log(
     `${m.padEnd(20)} train ${f(row.trainSecondsPerEpoch)} s/epoch (cpu ${f(row.trainCpuSecondsPerEpoch)})  eval ${f(row.evalSeconds)} s  ` +
       `rss ${f(row.peakRssGB)} GB  start ${f(row.startupSeconds, 1)} s  tensors ${row.tensorsBefore} -> ${(row.tensorsPerEpoch as number[]).join('/')}  ` +
-        `threads ${threads}${row.ratioToSingleThread === undefined ? '' : ` (x${f(row.ratioToSingleThread)} of one thread's time)`}`,
+      `threads ${threads}${row.ratioToSingleThread === undefined ? '' : ` (x${f(row.ratioToSingleThread)} of one thread's time)`}`,
   );
 }
 const out = {

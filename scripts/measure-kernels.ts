@@ -138,12 +138,24 @@ const before = tf.memory().numTensors;
 for (const batchUsers of [2048, 4096, 8192]) {
   for (const mask of ['scatter', 'dense'] as const) {
     results[`evaluateFullRanking ${N_USERS} x ${N_ITEMS}, batchUsers ${batchUsers}, ${mask} mask`] = median(
-      () => evaluateFullRanking({ users, items, train, truth, ks: [5, 10, 20, 50], metrics: ['recall', 'ndcg', 'precision', 'map'], batchUsers, mask }),
+      () =>
+        evaluateFullRanking({
+          users,
+          items,
+          train,
+          truth,
+          ks: [5, 10, 20, 50],
+          metrics: ['recall', 'ndcg', 'precision', 'map'],
+          batchUsers,
+          mask,
+        }),
       3,
     ).toFixed(0);
   }
 }
 if (tf.memory().numTensors !== before) throw new Error('evaluator leaked tensors');
 
-console.log(`backend ${tf.getBackend()}, graph ${nNodes} nodes, ${eu.length} edges (nnz ${adj.nnz}), d ${D}; medians in ms`);
+console.log(
+  `backend ${tf.getBackend()}, graph ${nNodes} nodes, ${eu.length} edges (nnz ${adj.nnz}), d ${D}; medians in ms`,
+);
 for (const [k, t] of Object.entries(results)) console.log(`${k.padEnd(72)} ${t.padStart(8)}`);

@@ -51,7 +51,16 @@ const sizes: [string, number, number, number][] = [
   ['X_t·W', 7050, 384, 64],
 ];
 const splits = [1, 2, 4, 8, 16];
-const rows: { name: string; m: number; k: number; n: number; oneWall: number; oneCpu: number; threadedWall: Record<string, number>; simulated: Record<string, number> }[] = [];
+const rows: {
+  name: string;
+  m: number;
+  k: number;
+  n: number;
+  oneWall: number;
+  oneCpu: number;
+  threadedWall: Record<string, number>;
+  simulated: Record<string, number>;
+}[] = [];
 const load0 = loadavg();
 for (const [name, m, k, n] of sizes) {
   const a = tf.tensor2d(rand(m * k), [m, k]);
@@ -66,12 +75,15 @@ for (const [name, m, k, n] of sizes) {
     const outs = Array.from({ length: t - 1 }, () => new Float32Array(new SharedArrayBuffer(r * n * 4)));
     const sab = new Float32Array(new SharedArrayBuffer(k * n * 4));
     const head = tf.zeros([r, n]);
-    const handoff = t === 1 ? 0 : timed(() => {
-      sab.set(b.dataSync() as Float32Array);
-      tf.tidy(() => {
-        tf.concat([head, ...outs.map((o) => tf.tensor2d(o, [r, n]))], 0);
-      });
-    }).cpu;
+    const handoff =
+      t === 1
+        ? 0
+        : timed(() => {
+            sab.set(b.dataSync() as Float32Array);
+            tf.tidy(() => {
+              tf.concat([head, ...outs.map((o) => tf.tensor2d(o, [r, n]))], 0);
+            });
+          }).cpu;
     sim[`T${t}`] = block + handoff;
     tf.dispose([blk, head]);
   }
@@ -84,11 +96,19 @@ for (const [name, m, k, n] of sizes) {
 }
 const load1 = loadavg();
 const f = (x: number) => x.toFixed(1);
-console.log(`| product | [m, k] x [k, n] | 1 thread wall / cpu ms | ${Array.from({ length: maxThreads - 1 }, (_, i) => `${i + 2} threads wall ms`).join(' | ')} | ${splits.map((t) => `sim T=${t}`).join(' | ')} |`);
+console.log(
+  `| product | [m, k] x [k, n] | 1 thread wall / cpu ms | ${Array.from({ length: maxThreads - 1 }, (_, i) => `${i + 2} threads wall ms`).join(' | ')} | ${splits.map((t) => `sim T=${t}`).join(' | ')} |`,
+);
 console.log(`|---|---|---|${'---|'.repeat(maxThreads - 1)}${'---|'.repeat(splits.length)}`);
 for (const r of rows)
   console.log(
-    `| ${r.name} | [${r.m}, ${r.k}] x [${r.k}, ${r.n}] | ${f(r.oneWall)} / ${f(r.oneCpu)} | ${Object.values(r.threadedWall as Record<string, number>).map(f).join(' | ')} | ${splits.map((t) => f(r.simulated[`T${t}`]!)).join(' | ')} |`,
+    `| ${r.name} | [${r.m}, ${r.k}] x [${r.k}, ${r.n}] | ${f(r.oneWall)} / ${f(r.oneCpu)} | ${Object.values(
+      r.threadedWall as Record<string, number>,
+    )
+      .map(f)
+      .join(' | ')} | ${splits.map((t) => f(r.simulated[`T${t}`]!)).join(' | ')} |`,
   );
-console.log(`load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}; medians of ${reps}`);
+console.log(
+  `load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')}; medians of ${reps}`,
+);
 console.log(JSON.stringify({ reps, load0, load1, rows }));

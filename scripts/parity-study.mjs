@@ -13,7 +13,16 @@
 //
 // Needs the built CLI (npm run build) and /usr/bin/python3 with numpy and scipy for the reference.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  openSync,
+  closeSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,7 +62,15 @@ const DESCRIBE = {
 };
 
 function parseArgs(argv) {
-  const o = { out: '/work/parity', jobs: 1, seeds: '999-1008', variants: Object.keys(VARIANTS).join(','), nice: 10, dataDir: resolve(repo, '../shared/datasets'), doc: join(repo, 'docs/parity.md') };
+  const o = {
+    out: '/work/parity',
+    jobs: 1,
+    seeds: '999-1008',
+    variants: Object.keys(VARIANTS).join(','),
+    nice: 10,
+    dataDir: resolve(repo, '../shared/datasets'),
+    doc: join(repo, 'docs/parity.md'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -74,10 +91,12 @@ function parseArgs(argv) {
     else usage(`unknown argument ${a}`);
   }
   if (!(Number.isInteger(o.jobs) && o.jobs >= 1)) usage(`--jobs must be a positive integer, got ${o.jobs}`);
-  if (o.epochs !== undefined && !(Number.isInteger(o.epochs) && o.epochs >= 1)) usage(`--epochs must be a positive integer`);
+  if (o.epochs !== undefined && !(Number.isInteger(o.epochs) && o.epochs >= 1))
+    usage(`--epochs must be a positive integer`);
   o.seedList = parseSeeds(o.seeds);
   o.variantList = o.variants.split(',').filter(Boolean);
-  for (const v of o.variantList) if (!VARIANTS[v]) usage(`unknown variant ${v}; known: ${Object.keys(VARIANTS).join(', ')}`);
+  for (const v of o.variantList)
+    if (!VARIANTS[v]) usage(`unknown variant ${v}; known: ${Object.keys(VARIANTS).join(', ')}`);
   return o;
 }
 
@@ -94,7 +113,11 @@ function parseSeeds(s) {
 }
 
 function usage(msg) {
-  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n');
+  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('//'))
+    .map((l) => l.slice(3))
+    .join('\n');
   if (msg) {
     console.error(`parity-study: ${msg}`);
     process.exit(2);
@@ -110,21 +133,53 @@ function command(o, variant, seed, raw) {
   const v = VARIANTS[variant];
   if (v.kind === 'anchorflow') {
     const sets = Object.entries(v.rng).flatMap(([k, g]) => ['--set', `train.rng.${k}=${g}`]);
-    const args = [join(repo, 'dist/src/cli/main.js'), 'run', join(repo, 'pipelines/lightgcn.yaml'), '--data-dir', o.dataDir, '--dataset', 'tiktok',
-      '--seed', String(seed), '--backend', 'wasm', '--json', '--no-save', ...sets, ...(o.epochs ? ['--epochs', String(o.epochs)] : [])];
+    const args = [
+      join(repo, 'dist/src/cli/main.js'),
+      'run',
+      join(repo, 'pipelines/lightgcn.yaml'),
+      '--data-dir',
+      o.dataDir,
+      '--dataset',
+      'tiktok',
+      '--seed',
+      String(seed),
+      '--backend',
+      'wasm',
+      '--json',
+      '--no-save',
+      ...sets,
+      ...(o.epochs ? ['--epochs', String(o.epochs)] : []),
+    ];
     return { cmd: process.execPath, args, parse: (stdout) => parseAnchorflow(stdout) };
   }
-  const args = [join(o.dataDir, '../reference/mmrec_lightgcn_numpy.py'), '--inter', join(o.dataDir, 'tiktok/tiktok.inter'), '--seed', String(seed), ...v.args, '--out', raw,
-    ...(o.epochs ? ['--epochs', String(o.epochs)] : [])];
+  const args = [
+    join(o.dataDir, '../reference/mmrec_lightgcn_numpy.py'),
+    '--inter',
+    join(o.dataDir, 'tiktok/tiktok.inter'),
+    '--seed',
+    String(seed),
+    ...v.args,
+    '--out',
+    raw,
+    ...(o.epochs ? ['--epochs', String(o.epochs)] : []),
+  ];
   return { cmd: '/usr/bin/python3', args, parse: () => parseNumpy(raw) };
 }
 
 function parseAnchorflow(stdout) {
-  const lines = stdout.trim().split('\n').filter((l) => l.startsWith('{'));
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   const result = lines.map((l) => JSON.parse(l)).find((e) => e.type === 'result');
   if (!result) throw new Error('no result event in the output');
   const s = result.perSeed[0];
-  return { bestEpoch: s.bestEpoch, validRecall20: s.valid['recall@20'], testRecall20: s.test['recall@20'], epochsRun: s.epochs ?? null };
+  return {
+    bestEpoch: s.bestEpoch,
+    validRecall20: s.valid['recall@20'],
+    testRecall20: s.test['recall@20'],
+    epochsRun: s.epochs ?? null,
+  };
 }
 
 function parseNumpy(raw) {
@@ -143,7 +198,10 @@ function runOne(o, variant, seed) {
     const fd = openSync(logFile, 'w');
     let stdout = '';
     const niced = o.nice > 0 ? ['nice', ['-n', String(o.nice), cmd, ...args]] : [cmd, args];
-    const child = spawn(niced[0], niced[1], { stdio: ['ignore', 'pipe', fd], env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
+    const child = spawn(niced[0], niced[1], {
+      stdio: ['ignore', 'pipe', fd],
+      env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    });
     child.stdout.on('data', (d) => {
       stdout += d;
       writeFileSync(fd, d);
@@ -155,11 +213,19 @@ function runOne(o, variant, seed) {
         return done(false);
       }
       try {
-        const r = { variant, seed, maxEpochs: o.epochs ?? null, seconds: (Date.now() - started) / 1000, ...parse(stdout) };
+        const r = {
+          variant,
+          seed,
+          maxEpochs: o.epochs ?? null,
+          seconds: (Date.now() - started) / 1000,
+          ...parse(stdout),
+        };
         // Written whole, then renamed: a result file is either complete or absent.
         writeFileSync(`${final}.tmp`, JSON.stringify(r, null, 2) + '\n');
         renameSync(`${final}.tmp`, final);
-        console.log(`  ${variant} seed ${seed}: valid R@20 ${r.validRecall20.toFixed(4)}, test R@20 ${r.testRecall20.toFixed(4)} at epoch ${r.bestEpoch} (${r.seconds.toFixed(0)} s)`);
+        console.log(
+          `  ${variant} seed ${seed}: valid R@20 ${r.validRecall20.toFixed(4)}, test R@20 ${r.testRecall20.toFixed(4)} at epoch ${r.bestEpoch} (${r.seconds.toFixed(0)} s)`,
+        );
         done(true);
       } catch (e) {
         console.error(`  ${variant} seed ${seed}: could not read its result (${e.message}); see ${logFile}`);
@@ -186,7 +252,9 @@ async function study(o) {
   // Seed-major order, so a partial study already has every variant for the first seeds.
   for (const seed of o.seedList) for (const v of o.variantList) if (!isDone(o, v, seed)) todo.push([v, seed]);
   const total = o.seedList.length * o.variantList.length;
-  console.log(`parity study: ${total - todo.length} of ${total} runs done, ${todo.length} to run, ${o.jobs} at a time; results in ${o.out}`);
+  console.log(
+    `parity study: ${total - todo.length} of ${total} runs done, ${todo.length} to run, ${o.jobs} at a time; results in ${o.out}`,
+  );
   if (o.dryRun) {
     for (const [v, s] of todo) {
       const c = command(o, v, s, resultPath(o, v, s) + '.raw.tmp');
@@ -260,15 +328,20 @@ function reportMarkdown(o) {
     };
     const seeds = rs.length > 3 ? `${rs[0].seed}…${rs[rs.length - 1].seed}` : rs.map((r) => r.seed).join(', ');
     const epochs = `${stats.mean(col(rs, 'bestEpoch')).toFixed(1)}`;
-    lines.push(`| ${v} | ${DESCRIBE[v]} | ${rs.length} | ${seeds} | ${ms('validRecall20')} | ${ms('testRecall20')} | ${epochs} | ${vs('validRecall20').join(' | ')} | ${vs('testRecall20').join(' | ')} |`);
+    lines.push(
+      `| ${v} | ${DESCRIBE[v]} | ${rs.length} | ${seeds} | ${ms('validRecall20')} | ${ms('testRecall20')} | ${epochs} | ${vs('validRecall20').join(' | ')} | ${vs('testRecall20').join(' | ')} |`,
+    );
   }
   // Paired view where both variants ran the same seeds: the replay pairs (np-af vs af-sfc32) should agree closely.
   const paired = by.get('np-af') ?? [];
   const pairs = paired.map((r) => [r, base.find((b) => b.seed === r.seed)]).filter(([, b]) => b);
   if (pairs.length) {
     const d = pairs.map(([r, b]) => r.validRecall20 - b.validRecall20);
-    lines.push('', `Replay check: numpy replaying anchorflow's streams (np-af) minus anchorflow (af-sfc32), same seed, valid R@20: ` +
-      `mean ${f4(stats.mean(d))}, max |diff| ${f4(Math.max(...d.map(Math.abs)))} over ${pairs.length} seeds.`);
+    lines.push(
+      '',
+      `Replay check: numpy replaying anchorflow's streams (np-af) minus anchorflow (af-sfc32), same seed, valid R@20: ` +
+        `mean ${f4(stats.mean(d))}, max |diff| ${f4(Math.max(...d.map(Math.abs)))} over ${pairs.length} seeds.`,
+    );
   }
   lines.push('<!-- parity-study:end -->');
   return lines.join('\n');

@@ -47,5 +47,8 @@ if (!process.env.ANCHORFLOW_TEST_REDIS && files.some((f) => f.includes('/sweep/'
   process.stderr.write(line + '\n');
   process.on('exit', () => process.stderr.write(line + '\n'));
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env: { ...process.env, ANCHORFLOW_TEST: '1' } });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, ANCHORFLOW_TEST: '1' },
+});
 process.exit(r.status ?? 1);

@@ -35,7 +35,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, fast ? Math.min(m
 
 // A small deterministic generator so every demo run looks the same.
 let state = 12345;
-const rand = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const rand = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const noise = (scale: number) => (rand() - 0.5) * 2 * scale;
 
 const KS = [5, 10, 20, 50];
@@ -44,7 +44,7 @@ function fakeMetrics(epoch: number, seedShift: number, split: 'valid' | 'test'):
   const q = (1 - Math.exp(-epoch / 7)) * (1 - 0.004 * Math.max(0, epoch - 18)) + seedShift + noise(0.01);
   const m: Metrics = {};
   for (const k of KS) {
-    const recall = 0.09 * q * Math.log2(1 + k) / Math.log2(21) * (split === 'test' ? 0.97 : 1);
+    const recall = ((0.09 * q * Math.log2(1 + k)) / Math.log2(21)) * (split === 'test' ? 0.97 : 1);
     m[`recall@${k}`] = recall;
     m[`ndcg@${k}`] = recall * 0.48;
     m[`precision@${k}`] = (recall * 6.1) / k;
@@ -75,8 +75,19 @@ async function main() {
     const seedShift = noise(0.03);
     const t0 = Date.now();
     emit({
-      type: 'run_start', pipeline: 'anchorrec', dataset: 'synth:small', backend: 'wasm', seed, seedIndex, seeds: nSeeds,
-      nUsers: 19445, nItems: 7050, nTrain: 118551, batchesPerEpoch, maxEpochs, parameters: 1_732_096,
+      type: 'run_start',
+      pipeline: 'anchorrec',
+      dataset: 'synth:small',
+      backend: 'wasm',
+      seed,
+      seedIndex,
+      seeds: nSeeds,
+      nUsers: 19445,
+      nItems: 7050,
+      nTrain: 118551,
+      batchesPerEpoch,
+      maxEpochs,
+      parameters: 1_732_096,
       runDir: `runs/anchorrec/20261114-1532-${(0xa3f1c + seedIndex).toString(16)}`,
     });
     let best = { epoch: 0, valid: {} as Metrics, test: {} as Metrics, score: -1 };
@@ -102,7 +113,8 @@ async function main() {
       if (stopped) break;
       const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / batchesPerEpoch]));
       emit({ type: 'epoch_end', epoch, losses: means, trainSeconds: (Date.now() - e0) / 1000, tensors: 412 });
-      if (epoch === 5 && seedIndex === 0) emit({ type: 'log', level: 'warn', message: 'tensor count grew by 3 during epoch 5 (412 -> 415)' });
+      if (epoch === 5 && seedIndex === 0)
+        emit({ type: 'log', level: 'warn', message: 'tensor count grew by 3 during epoch 5 (412 -> 415)' });
       await sleep(250);
       const valid = fakeMetrics(epoch, seedShift, 'valid');
       const test = fakeMetrics(epoch, seedShift, 'test');
@@ -112,8 +124,16 @@ async function main() {
         left = patience;
       } else left--;
       emit({
-        type: 'eval', epoch, valid, test, evalSeconds: fast ? 0.001 : 0.25, improved, bestEpoch: best.epoch,
-        bestValid: best.valid, bestTest: best.test, patienceLeft: left,
+        type: 'eval',
+        epoch,
+        valid,
+        test,
+        evalSeconds: fast ? 0.001 : 0.25,
+        improved,
+        bestEpoch: best.epoch,
+        bestValid: best.valid,
+        bestTest: best.test,
+        patienceLeft: left,
       });
       if (left <= 0) {
         stoppedEarly = true;
@@ -123,8 +143,16 @@ async function main() {
     if (stopped) break;
     const seconds = (Date.now() - t0) / 1000;
     const end: SeedEndEvent = {
-      type: 'seed_end', seed, seedIndex, bestEpoch: best.epoch, epochs: epoch, valid: best.valid, test: best.test,
-      stoppedEarly, seconds, secondsPerEpoch: seconds / epoch,
+      type: 'seed_end',
+      seed,
+      seedIndex,
+      bestEpoch: best.epoch,
+      epochs: epoch,
+      valid: best.valid,
+      test: best.test,
+      stoppedEarly,
+      seconds,
+      secondsPerEpoch: seconds / epoch,
     };
     perSeed.push(end);
     emit(end);
@@ -133,8 +161,15 @@ async function main() {
     const v = meanStd(perSeed.map((s) => s.valid));
     const t = meanStd(perSeed.map((s) => s.test));
     emit({
-      type: 'result', pipeline: 'anchorrec', dataset: 'synth:small', backend: 'wasm', seeds, perSeed,
-      mean: { valid: v.mean, test: t.mean }, std: { valid: v.std, test: t.std }, runDir: 'runs/anchorrec/20261114-1532-a3f1c',
+      type: 'result',
+      pipeline: 'anchorrec',
+      dataset: 'synth:small',
+      backend: 'wasm',
+      seeds,
+      perSeed,
+      mean: { valid: v.mean, test: t.mean },
+      std: { valid: v.std, test: t.std },
+      runDir: 'runs/anchorrec/20261114-1532-a3f1c',
     });
   }
   await reporter.close();

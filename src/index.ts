@@ -13,7 +13,14 @@ export { spmm } from './ops/kernels/spmm.js';
 export { gatherRows } from './ops/kernels/gather-rows.js';
 export { compile, renderText, renderDot, renderMermaid, pipelineSchema, pipelineSourceSchema } from './graph/index.js';
 export type { CompiledGraph, CompiledNode } from './graph/types.js';
-export { resolvePipeline, compilePipeline, planJson, planText, type CompileEnv, type PlanJson } from './graph/stages.js';
+export {
+  resolvePipeline,
+  compilePipeline,
+  planJson,
+  planText,
+  type CompileEnv,
+  type PlanJson,
+} from './graph/stages.js';
 export { loadDataset } from './data/index.js';
 export type { Dataset, FeatureSource, DataSpec } from './data/types.js';
 export { initBackend, type BackendChoice } from './engine/backend.js';

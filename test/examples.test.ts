@@ -13,7 +13,11 @@ test('an op defined outside src/ is loaded with --plugin, listed, and trains ins
   const without = spawnSync(process.execPath, [CLI, 'check', pipeline], { encoding: 'utf8' });
   assert.equal(without.status, 2);
   assert.match(without.stderr, /unknown op 'layer_norm'/);
-  const r = spawnSync(process.execPath, [CLI, '--plugin', plugin, 'run', pipeline, '--epochs', '2', '--no-save', '--json'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, '--plugin', plugin, 'run', pipeline, '--epochs', '2', '--no-save', '--json'],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.equal(last.type, 'result');

@@ -22,7 +22,9 @@ export const EXAMPLE_PLUGIN = join(REPO_ROOT, 'dist', 'examples', 'custom-op', '
 
 function yamlUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? yamlUnder(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory() ? yamlUnder(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : [],
+    )
     .sort();
 }
 /** Every YAML file the project ships to users: pipelines/** (fragments included) and the examples. */

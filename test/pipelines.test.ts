@@ -14,7 +14,11 @@ const load = (f: string) => loadChecked(join(PIPELINES, f)).pipeline;
 /** Names of nodes / losses whose definitions differ between two pipelines (added, removed or changed). */
 function diff(a: Pipeline, b: Pipeline, section: 'nodes' | 'losses' | 'outputs' | 'params'): string[] {
   const keys = new Set([...Object.keys(a[section]), ...Object.keys(b[section])]);
-  return [...keys].filter((k) => !isDeepStrictEqual((a[section] as Record<string, unknown>)[k], (b[section] as Record<string, unknown>)[k])).sort();
+  return [...keys]
+    .filter(
+      (k) => !isDeepStrictEqual((a[section] as Record<string, unknown>)[k], (b[section] as Record<string, unknown>)[k]),
+    )
+    .sort();
 }
 
 const flagship = load('anchorrec.yaml');
@@ -77,13 +81,22 @@ test('the official variant defaults to the official TikTok grid point (n_layers 
   assert.equal(off.losses.amp!.weight, 0.01);
   assert.equal(off.losses.aal!.tau, 0.2);
   // Only tau differs from the paper file's defaults.
-  assert.deepEqual(diff(flagship, off, 'params').filter((k) => k in flagship.params), ['tau']);
+  assert.deepEqual(
+    diff(flagship, off, 'params').filter((k) => k in flagship.params),
+    ['tau'],
+  );
 });
 
 for (const file of ['anchorrec.yaml', 'anchorrec-official.yaml', ...Object.keys(expected)]) {
   test(`${file} trains an epoch on built-in data with finite losses`, async () => {
     const events: EngineEvent[] = [];
-    const r = await runPipeline({ file: join(PIPELINES, file), epochs: 1, backend: 'wasm', out: false, emit: (e) => events.push(e) });
+    const r = await runPipeline({
+      file: join(PIPELINES, file),
+      epochs: 1,
+      backend: 'wasm',
+      out: false,
+      emit: (e) => events.push(e),
+    });
     const end = events.find((e): e is EpochEndEvent => e.type === 'epoch_end')!;
     for (const [k, v] of Object.entries(end.losses)) assert.ok(Number.isFinite(v), `${k} = ${v}`);
     assert.ok(r.mean.test['recall@20']! > 0);
@@ -92,23 +105,42 @@ for (const file of ['anchorrec.yaml', 'anchorrec-official.yaml', ...Object.keys(
 
 /** Sorted keys all the way down: the order in which extends merged a patch is not part of a pipeline's meaning. */
 const canonical = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  Array.isArray(v)
+    ? v.map(canonical)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+        )
+      : v;
 
 test('the attribution chain: each step extends the one before and changes something, and the chain ends at the official variant', () => {
   const dir = join(PIPELINES, 'attribution');
-  const steps = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-  assert.deepEqual(steps.map((f) => Number(f.split('-')[0])), [1, 2, 3, 4, 5, 6], 'steps 1..6; step 7 is anchorrec-official.yaml');
+  const steps = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+  assert.deepEqual(
+    steps.map((f) => Number(f.split('-')[0])),
+    [1, 2, 3, 4, 5, 6],
+    'steps 1..6; step 7 is anchorrec-official.yaml',
+  );
   let before = flagship;
   for (const f of steps) {
     const text = readFileSync(join(dir, f), 'utf8');
     const parent = /^extends: (.+)$/m.exec(text)?.[1];
-    assert.equal(parent, before === flagship ? '../anchorrec.yaml' : steps[steps.indexOf(f) - 1], `${f} extends the step before it`);
+    assert.equal(
+      parent,
+      before === flagship ? '../anchorrec.yaml' : steps[steps.indexOf(f) - 1],
+      `${f} extends the step before it`,
+    );
     const p = loadChecked(join(dir, f)).pipeline;
     const changed = (['nodes', 'losses', 'outputs', 'params'] as const).flatMap((s) => diff(before, p, s));
     assert.ok(changed.length > 0, `${f} changes nothing`);
     before = p;
   }
-  // Step 6 plus the last element (trainable feature tables feeding the gates) is the official file, setting for setting.
+  // Step 6 plus the last element (trainable feature tables feeding the gates) is the official file, setting for
+  // setting.
   const tmp = mkdtempSync(join(tmpdir(), 'anchorflow-attr-'));
   const last = join(tmp, 'official-from-chain.yaml');
   writeFileSync(
@@ -118,7 +150,10 @@ test('the attribution chain: each step extends the one before and changes someth
       'name: anchorrec-official',
       'description: AnchorRec, official-code variant.',
       'nodes:',
-      ...['mm', 't', 'v'].flatMap((m) => [`  ft_${m}: { op: features, modality: ${m}, trainable: true }`, `  g_${m}: { features: ft_${m} }`]),
+      ...['mm', 't', 'v'].flatMap((m) => [
+        `  ft_${m}: { op: features, modality: ${m}, trainable: true }`,
+        `  g_${m}: { features: ft_${m} }`,
+      ]),
       '',
     ].join('\n'),
   );
@@ -126,5 +161,8 @@ test('the attribution chain: each step extends the one before and changes someth
   const fromChain = loadChecked(last).pipeline;
   assert.deepEqual(canonical(fromChain), canonical(official));
   // ...and without that last element it is not (the check above can fail).
-  assert.notDeepEqual(canonical({ ...before, name: official.name, description: official.description }), canonical(official));
+  assert.notDeepEqual(
+    canonical({ ...before, name: official.name, description: official.description }),
+    canonical(official),
+  );
 });

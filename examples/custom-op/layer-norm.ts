@@ -16,7 +16,13 @@ export const layerNorm = defineOp<{ eps?: number }>({
   params: {
     type: 'object',
     properties: {
-      eps: { type: 'number', exclusiveMinimum: 0, default: 1e-5, description: 'Added to the variance.', examples: [1e-5] },
+      eps: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        default: 1e-5,
+        description: 'Added to the variance.',
+        examples: [1e-5],
+      },
     },
   },
   inputs: [{ name: 'in', doc: 'Rows to normalise [n, d].', kind: 'dense' }],

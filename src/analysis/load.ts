@@ -67,9 +67,18 @@ export function loadRun(dirArg: string): LoadedRun {
   if (!existsSync(dir)) throw new UserError(`run directory not found: ${dir}`, { file: dir });
   if (!isDir(dir)) throw new UserError(`not a run directory (not a folder): ${dir}`, { file: dir });
   const runJsonFile = join(dir, 'run.json');
-  if (!existsSync(runJsonFile)) throw new UserError(`not a run directory: ${runJsonFile} is missing (it is written by \`anchorflow run\`)`, { file: runJsonFile });
+  if (!existsSync(runJsonFile))
+    throw new UserError(`not a run directory: ${runJsonFile} is missing (it is written by \`anchorflow run\`)`, {
+      file: runJsonFile,
+    });
   const raw = readJson(runJsonFile) as Partial<RunInfo> | null;
-  if (!raw || typeof raw !== 'object' || typeof raw.dataset !== 'string' || !raw.features || typeof raw.features !== 'object') {
+  if (
+    !raw ||
+    typeof raw !== 'object' ||
+    typeof raw.dataset !== 'string' ||
+    !raw.features ||
+    typeof raw.features !== 'object'
+  ) {
     throw new UserError('run.json lacks `dataset` or `features`', { file: runJsonFile });
   }
   const info = raw as RunInfo;
@@ -86,7 +95,9 @@ export function loadRun(dirArg: string): LoadedRun {
   const found = candidates.find((c) => isDir(join(dir, c.seedDir, 'embeddings')));
   if (!found) {
     const expect = join(dir, candidates[0]!.seedDir, 'embeddings');
-    throw new UserError(`run has no embeddings: ${expect} is missing (was the run saved, and did it finish a seed?)`, { file: expect });
+    throw new UserError(`run has no embeddings: ${expect} is missing (was the run saved, and did it finish a seed?)`, {
+      file: expect,
+    });
   }
   const embDir = join(dir, found.seedDir, 'embeddings');
   const embeddings: Record<string, Matrix> = {};
@@ -96,13 +107,19 @@ export function loadRun(dirArg: string): LoadedRun {
     if (a.shape.length !== 2) continue;
     embeddings[f.slice(0, -4)] = { rows: a.shape[0]!, cols: a.shape[1]!, data: a.data };
   }
-  if (!Object.keys(embeddings).length) throw new UserError(`run has no embeddings: no 2-D .npy file in ${embDir}`, { file: embDir });
+  if (!Object.keys(embeddings).length)
+    throw new UserError(`run has no embeddings: no 2-D .npy file in ${embDir}`, { file: embDir });
 
   const metricsFile = join(dir, 'metrics.json');
-  const metrics = existsSync(metricsFile) ? (readJson(metricsFile) as LoadedRun['metrics'] & { pipeline?: string }) : undefined;
+  const metrics = existsSync(metricsFile)
+    ? (readJson(metricsFile) as LoadedRun['metrics'] & { pipeline?: string })
+    : undefined;
   const eventsFile = join(dir, 'events.jsonl');
   const eventsText = existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8') : undefined;
-  const name = (metrics && typeof metrics.pipeline === 'string' ? metrics.pipeline : undefined) ?? pipelineName(dir) ?? dir.split(/[\\/]/).slice(-2).join('/');
+  const name =
+    (metrics && typeof metrics.pipeline === 'string' ? metrics.pipeline : undefined) ??
+    pipelineName(dir) ??
+    dir.split(/[\\/]/).slice(-2).join('/');
   const out: LoadedRun = { dir, name, info, seedDir: found.seedDir, embeddings };
   if (found.seed !== undefined) out.seed = found.seed;
   if (metrics) out.metrics = metrics;
@@ -137,13 +154,20 @@ export function generatedFeatures(info: RunInfo): string[] {
     const s = all[m];
     if (s && typeof s === 'object' && 'concat' in s) return s.concat.some((x) => gen(x, [...seen, m]));
     if (prov?.[m]) return prov[m]!.source === 'synthetic';
-    return info.dataPath === undefined && info.dataset.startsWith('synth:') ? true : typeof s === 'object' && s !== null && 'synthetic' in s;
+    return info.dataPath === undefined && info.dataset.startsWith('synth:')
+      ? true
+      : typeof s === 'object' && s !== null && 'synthetic' in s;
   };
   return MODALITIES.filter((m) => all[m] !== undefined && gen(m, []));
 }
 
 /** Reloads the run's dataset: train interactions and the raw features f_mm, f_t, f_v that it declares. */
 export async function loadRunDataset(run: LoadedRun): Promise<Dataset> {
-  const spec = { dataset: run.info.dataset, dataDir: run.info.dataDir, dataPath: run.info.dataPath, features: analysisFeatures(run.info.features) };
+  const spec = {
+    dataset: run.info.dataset,
+    dataDir: run.info.dataDir,
+    dataPath: run.info.dataPath,
+    features: analysisFeatures(run.info.features),
+  };
   return loadDataset(spec);
 }

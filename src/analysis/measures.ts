@@ -12,7 +12,20 @@ import { neighborhoodOverlap, rowCosine, topKNeighbors, type Matrix, type Neighb
 
 export const MODALITIES = ['mm', 't', 'v'] as const;
 /** Display and matrix order of the spaces: Figure 4's f / h / p blocks, then id and the final item. */
-export const SPACE_ORDER = ['f_mm', 'f_t', 'f_v', 'h_mm', 'h_t', 'h_v', 'p_mm', 'p_t', 'p_v', 'h_id', 'p_id', 'item'] as const;
+export const SPACE_ORDER = [
+  'f_mm',
+  'f_t',
+  'f_v',
+  'h_mm',
+  'h_t',
+  'h_v',
+  'p_mm',
+  'p_t',
+  'p_v',
+  'h_id',
+  'p_id',
+  'item',
+] as const;
 export const ORIGINAL_SPACES = ['h_id', 'h_mm', 'h_t', 'h_v'] as const;
 export const PROJECTION_SPACES = ['p_id', 'p_mm', 'p_t', 'p_v'] as const;
 
@@ -72,7 +85,10 @@ export interface CollapseStats {
   spaces: string[];
   /** Mean over items of the mean pairwise cosine similarity among the item's modality embeddings. */
   meanPairwiseCosine: number;
-  /** Mean over items of the mean Euclidean distance of the item's L2-normalised modality embeddings to their centroid (0 = collapsed; at most 1). */
+  /**
+   * Mean over items of the mean Euclidean distance of the item's L2-normalised modality embeddings to their centroid (0
+   * = collapsed; at most 1).
+   */
   meanCentroidDistance: number;
   /** The same without normalising (in the embeddings' own units). */
   meanCentroidDistanceRaw: number;
@@ -322,7 +338,14 @@ export function retrievalStats(
     if (feats.v) o.vision = r4(mean(a.vision));
     return o;
   };
-  return { top, space: opts.space ?? 'item', targets: targets.length, mean: summarise(acc), random: summarise(rnd), perTarget };
+  return {
+    top,
+    space: opts.space ?? 'item',
+    targets: targets.length,
+    mean: summarise(acc),
+    random: summarise(rnd),
+    perTarget,
+  };
 }
 
 /* ------------------------------------------------------------------------------------------------------ */
@@ -491,7 +514,14 @@ export interface TsneMap {
  * L2-normalised first (so the map reflects cosine geometry and modalities of different scale are comparable);
  * spaces whose width differs from the first are left out. Undefined with no usable space.
  */
-export function tsneMap(spaces: Record<string, Matrix>, names: readonly string[], items: number[], domain: string, seed: number, opts: TsneOptions = {}): TsneMap | undefined {
+export function tsneMap(
+  spaces: Record<string, Matrix>,
+  names: readonly string[],
+  items: number[],
+  domain: string,
+  seed: number,
+  opts: TsneOptions = {},
+): TsneMap | undefined {
   const avail = names.filter((s) => spaces[s]);
   if (!avail.length || !items.length) return undefined;
   const d = spaces[avail[0]!]!.cols;
@@ -514,7 +544,9 @@ export function tsneMap(spaces: Record<string, Matrix>, names: readonly string[]
   }
   const perplexity = Math.max(1, Math.min(opts.perplexity ?? 30, (n - 1) / 3));
   const y = tsne(x, n, d, { ...opts, perplexity, seed });
-  const points = meta.map(([ii, si], k) => [r4(y[k * 2]!), r4(y[k * 2 + 1]!), ii, si] as [number, number, number, number]);
+  const points = meta.map(
+    ([ii, si], k) => [r4(y[k * 2]!), r4(y[k * 2 + 1]!), ii, si] as [number, number, number, number],
+  );
   return { domain, spaces: used, items, points, perplexity: r4(perplexity), seed };
 }
 
@@ -559,15 +591,17 @@ export function parseCurves(text: string, seed?: number): Curves {
     if (!active) continue;
     if (e.type === 'epoch_end' && typeof e.epoch === 'number' && e.losses && typeof e.losses === 'object') {
       const terms: Record<string, number> = {};
-      for (const [k, v] of Object.entries(e.losses as Record<string, unknown>)) if (typeof v === 'number' && Number.isFinite(v)) terms[k] = v;
+      for (const [k, v] of Object.entries(e.losses as Record<string, unknown>))
+        if (typeof v === 'number' && Number.isFinite(v)) terms[k] = v;
       out.losses.push({ epoch: e.epoch, terms });
     } else if (e.type === 'eval' && typeof e.epoch === 'number') {
       const pick = (m: unknown) => {
         const r: Record<string, number> = {};
-        if (m && typeof m === 'object') for (const k of CURVE_METRICS) {
-          const v = (m as Record<string, unknown>)[k];
-          if (typeof v === 'number') r[k] = v;
-        }
+        if (m && typeof m === 'object')
+          for (const k of CURVE_METRICS) {
+            const v = (m as Record<string, unknown>)[k];
+            if (typeof v === 'number') r[k] = v;
+          }
         return r;
       };
       out.evals.push({ epoch: e.epoch, valid: pick(e.valid), test: pick(e.test) });

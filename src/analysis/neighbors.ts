@@ -32,7 +32,8 @@ function blockRows(n: number, budget = 8_000_000): number {
  */
 export function topKNeighbors(m: Matrix, k: number, opts: { blockRows?: number } = {}): Neighborhoods {
   const n = m.rows;
-  if (m.data.length !== n * m.cols) throw new Error(`matrix data has ${m.data.length} values, expected ${n} x ${m.cols}`);
+  if (m.data.length !== n * m.cols)
+    throw new Error(`matrix data has ${m.data.length} values, expected ${n} x ${m.cols}`);
   const kk = Math.max(0, Math.min(k, n - 1));
   const idx = new Int32Array(n * kk);
   if (kk === 0) return { n, k: kk, idx };

@@ -31,7 +31,18 @@ import {
   type TsneMap,
 } from './measures.js';
 import type { Matrix } from './neighbors.js';
-import { MODALITY_COLORS, PALETTE, esc, groupedBars, heatmap, lineChart, offDiagonalMax, scatter, type BarSeries, type LineSeries } from './svg.js';
+import {
+  MODALITY_COLORS,
+  PALETTE,
+  esc,
+  groupedBars,
+  heatmap,
+  lineChart,
+  offDiagonalMax,
+  scatter,
+  type BarSeries,
+  type LineSeries,
+} from './svg.js';
 
 export interface AnalyzeOptions {
   /** Output folder (default `<first run dir>/analysis`). */
@@ -60,21 +71,40 @@ export interface Headline {
   hint?: string;
 }
 
-/** In the order of the report's sections: collapse and ID dominance (the paper's Figure 1), structure (Figure 4), retrieval (Figure 5a). */
+/**
+ * In the order of the report's sections: collapse and ID dominance (the paper's Figure 1), structure (Figure 4),
+ * retrieval (Figure 5a).
+ */
 export const HEADLINES: Headline[] = [
   { key: 'test.recall@20', label: 'test recall@20' },
   { key: 'test.ndcg@20', label: 'test ndcg@20' },
   { key: 'collapse.original', label: 'collapse: mean cos among h_* of an item', hint: 'higher = more collapsed' },
   { key: 'collapse.projection', label: 'collapse: mean cos among p_* of an item' },
-  { key: 'centroid.original', label: 'mean distance to item centroid, h_* (unit vectors)', hint: 'lower = more collapsed' },
+  {
+    key: 'centroid.original',
+    label: 'mean distance to item centroid, h_* (unit vectors)',
+    hint: 'lower = more collapsed',
+  },
   { key: 'dominance.id', label: 'overlap(item, h_id)' },
   { key: 'dominance.t', label: 'overlap(item, f_t)' },
   { key: 'dominance.v', label: 'overlap(item, f_v)' },
   { key: 'dominance.index', label: 'ID dominance index', hint: '0.5 balanced, 1 = ID only' },
-  { key: 'structure.f_h', label: 'structure kept: mean overlap(f_m, h_m)', hint: 'higher = modality structure preserved' },
-  { key: 'structure.f_p', label: 'mean overlap(f_m, p_m)', hint: 'low in AnchorRec: the projection deviates from raw structure' },
+  {
+    key: 'structure.f_h',
+    label: 'structure kept: mean overlap(f_m, h_m)',
+    hint: 'higher = modality structure preserved',
+  },
+  {
+    key: 'structure.f_p',
+    label: 'mean overlap(f_m, p_m)',
+    hint: 'low in AnchorRec: the projection deviates from raw structure',
+  },
   { key: 'cross.h', label: 'cross-modal overlap, original (h_mm, h_t, h_v)', hint: 'lower = modality-specific' },
-  { key: 'cross.p', label: 'cross-modal overlap, projection (p_mm, p_t, p_v)', hint: 'higher = aligned in the projection' },
+  {
+    key: 'cross.p',
+    label: 'cross-modal overlap, projection (p_mm, p_t, p_v)',
+    hint: 'higher = aligned in the projection',
+  },
   { key: 'retrieval.twoHop', label: 'top-3 neighbours: 2-hop proximity' },
   { key: 'retrieval.text', label: 'top-3 neighbours: text cos (f_t)' },
   { key: 'retrieval.vision', label: 'top-3 neighbours: vision cos (f_v)' },
@@ -139,7 +169,11 @@ function finite(m: Matrix): boolean {
 }
 
 /** The item-side spaces of a run: raw features f_m from the dataset, and the saved outputs that are item spaces. */
-function collectSpaces(run: LoadedRun, ds: Dataset, skipped: string[]): { spaces: Record<string, Matrix>; info: Record<string, SpaceInfo> } {
+function collectSpaces(
+  run: LoadedRun,
+  ds: Dataset,
+  skipped: string[],
+): { spaces: Record<string, Matrix>; info: Record<string, SpaceInfo> } {
   const spaces: Record<string, Matrix> = {};
   const info: Record<string, SpaceInfo> = {};
   const add = (name: string, m: Matrix, source: string) => {
@@ -196,7 +230,12 @@ function headlineOf(a: RunAnalysis): Record<string, number | null> {
   return out;
 }
 
-async function analyzeOne(run: LoadedRun, ds: Dataset, o: Required<Pick<AnalyzeOptions, 'k' | 'sample' | 'seed' | 'tsneIterations'>>, log: (m: string) => void): Promise<RunAnalysis> {
+async function analyzeOne(
+  run: LoadedRun,
+  ds: Dataset,
+  o: Required<Pick<AnalyzeOptions, 'k' | 'sample' | 'seed' | 'tsneIterations'>>,
+  log: (m: string) => void,
+): Promise<RunAnalysis> {
   const seconds: Record<string, number> = {};
   const timed = <T>(label: string, fn: () => T): T => {
     const t0 = performance.now();
@@ -236,23 +275,35 @@ async function analyzeOne(run: LoadedRun, ds: Dataset, o: Required<Pick<AnalyzeO
     const sample = sampleItems(g, o.sample, o.seed);
     if (nbrs.item && nbrs.item.k >= 1) {
       a.retrieval = timed('retrieval', () =>
-        retrievalStats(nbrs.item!, g, sample, { t: spaces.f_t, v: spaces.f_v }, { top: 3, seed: o.seed, space: 'item' }),
+        retrievalStats(
+          nbrs.item!,
+          g,
+          sample,
+          { t: spaces.f_t, v: spaces.f_v },
+          { top: 3, seed: o.seed, space: 'item' },
+        ),
       );
       if (!spaces.f_t) skipped.push('retrieval: no text features, text similarity left out');
       if (!spaces.f_v) skipped.push('retrieval: no vision features, vision similarity left out');
     } else skipped.push('neighbour retrieval: no final item embedding (output `item`)');
     const tsneItems = sample.slice(0, TSNE_MAX_ITEMS);
-    for (const [domain, list] of [['original', ORIGINAL_SPACES], ['projection', PROJECTION_SPACES]] as const) {
+    for (const [domain, list] of [
+      ['original', ORIGINAL_SPACES],
+      ['projection', PROJECTION_SPACES],
+    ] as const) {
       const c = collapseStats(spaces, list);
       if (c) a.collapse[domain] = c;
       else skipped.push(`collapse (${domain}): fewer than two of ${list.join(', ')} with a common width`);
       const have = list.filter((s) => spaces[s]);
       if (have.length) {
         log(`${run.name}: t-SNE of ${tsneItems.length} items x ${have.length} ${domain} spaces`);
-        const m = timed(`tsne_${domain}`, () => tsneMap(spaces, list, tsneItems, domain, o.seed, { iterations: o.tsneIterations }));
+        const m = timed(`tsne_${domain}`, () =>
+          tsneMap(spaces, list, tsneItems, domain, o.seed, { iterations: o.tsneIterations }),
+        );
         if (m) a.tsne[domain] = m;
         const dropped = have.filter((s) => !m?.spaces.includes(s));
-        if (dropped.length) skipped.push(`t-SNE (${domain}): ${dropped.join(', ')} left out (width differs from ${m?.spaces[0]})`);
+        if (dropped.length)
+          skipped.push(`t-SNE (${domain}): ${dropped.join(', ')} left out (width differs from ${m?.spaces[0]})`);
       } else skipped.push(`t-SNE (${domain}): none of ${list.join(', ')}`);
     }
   } else skipped.push('no item space to analyse');
@@ -263,20 +314,29 @@ async function analyzeOne(run: LoadedRun, ds: Dataset, o: Required<Pick<AnalyzeO
 }
 
 /** Analyses the runs and writes analysis.json and report.html to the output folder. */
-export async function analyzeRuns(runDirs: string[], opts: AnalyzeOptions = {}): Promise<{ json: AnalysisJson; html: string; outDir: string }> {
+export async function analyzeRuns(
+  runDirs: string[],
+  opts: AnalyzeOptions = {},
+): Promise<{ json: AnalysisJson; html: string; outDir: string }> {
   if (!runDirs.length) throw new UserError('no run directory given');
   const k = opts.k ?? DEFAULT_K;
   const sample = opts.sample ?? DEFAULT_SAMPLE;
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(k) || k < 1) throw new UserError(`K must be a positive integer, got ${k}`, { file: '--k' });
-  if (!Number.isInteger(sample) || sample < 1) throw new UserError(`the sample size must be a positive integer, got ${sample}`, { file: '--sample' });
+  if (!Number.isInteger(sample) || sample < 1)
+    throw new UserError(`the sample size must be a positive integer, got ${sample}`, { file: '--sample' });
   const log = opts.log ?? (() => {});
   // Read every run first, so that a bad directory fails before any long computation.
   const runs = runDirs.map((d) => loadRun(d));
   const datasets = new Map<string, Promise<Dataset>>();
   const analyses: RunAnalysis[] = [];
   for (const run of runs) {
-    const key = JSON.stringify([run.info.dataset, run.info.dataDir, run.info.dataPath, analysisFeatures(run.info.features)]);
+    const key = JSON.stringify([
+      run.info.dataset,
+      run.info.dataDir,
+      run.info.dataPath,
+      analysisFeatures(run.info.features),
+    ]);
     if (!datasets.has(key)) {
       log(`${run.name}: loading dataset ${run.info.dataset}`);
       datasets.set(key, loadRunDataset(run));
@@ -334,7 +394,8 @@ svg .tick{font-size:9.5px;fill:#555}
 svg .cell{font-size:10.5px}
 `;
 
-const fmt = (v: number | null | undefined, d = 3): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d));
+const fmt = (v: number | null | undefined, d = 3): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d);
 
 function modalityOf(space: string): string {
   return space === 'item' ? 'item' : (space.split('_')[1] ?? space);
@@ -361,16 +422,23 @@ function overlapPanel(a: RunAnalysis, vmax: number): string {
 
 function collapseTable(a: RunAnalysis): string {
   const rows: string[] = [];
-  for (const [dom, c] of [['original (h_*)', a.collapse.original], ['projection (p_*)', a.collapse.projection]] as const) {
+  for (const [dom, c] of [
+    ['original (h_*)', a.collapse.original],
+    ['projection (p_*)', a.collapse.projection],
+  ] as const) {
     if (!c) {
       rows.push(`<tr><td>${dom}</td><td colspan="3">skipped</td></tr>`);
       continue;
     }
-    rows.push(`<tr><td>${dom}: ${esc(c.spaces.join(', '))}</td><td>${fmt(c.meanPairwiseCosine)}</td><td>${fmt(c.meanCentroidDistance)}</td><td>${fmt(c.meanCentroidDistanceRaw)}</td></tr>`);
+    rows.push(
+      `<tr><td>${dom}: ${esc(c.spaces.join(', '))}</td><td>${fmt(c.meanPairwiseCosine)}</td><td>${fmt(c.meanCentroidDistance)}</td><td>${fmt(c.meanCentroidDistanceRaw)}</td></tr>`,
+    );
   }
   const pairRows = [a.collapse.original, a.collapse.projection]
     .filter((c): c is CollapseStats => !!c)
-    .flatMap((c) => Object.entries(c.pairs).map(([k, v]) => `<tr><td>cos(${esc(k.replace('|', ', '))})</td><td>${fmt(v)}</td></tr>`));
+    .flatMap((c) =>
+      Object.entries(c.pairs).map(([k, v]) => `<tr><td>cos(${esc(k.replace('|', ', '))})</td><td>${fmt(v)}</td></tr>`),
+    );
   const d = a.dominance;
   const dom = d
     ? `<table><tr><th>overlap of item nbhds with</th><th>h_m</th><th>f_m</th></tr>
@@ -401,7 +469,13 @@ function tsnePanel(a: RunAnalysis): string {
   if (!maps.length) return '<p class="cap">skipped (no h_* or p_* outputs)</p>';
   const svgs = maps.map((m) => {
     const cats = m.spaces.map((s) => ({ name: s, color: MODALITY_COLORS[modalityOf(s)] ?? '#000' }));
-    const pts = m.points.map(([x, y, ii, si]) => ({ x, y, cat: si, group: ii, title: `item ${m.items[ii]} (${m.spaces[si]})` }));
+    const pts = m.points.map(([x, y, ii, si]) => ({
+      x,
+      y,
+      cat: si,
+      group: ii,
+      title: `item ${m.items[ii]} (${m.spaces[si]})`,
+    }));
     return `<div>${scatter(pts, cats, { title: `${m.domain === 'original' ? 'Original space' : 'Projection domain'} (${m.items.length} items)`, linkGroups: 15 })}</div>`;
   });
   return `<div class="pair">${svgs.join('')}</div><p class="cap">Grey spokes join the modality embeddings of the first 15 sampled items to their centroid: short spokes = positional collapse.</p>`;
@@ -410,7 +484,9 @@ function tsnePanel(a: RunAnalysis): string {
 function curvesPanel(a: RunAnalysis): string {
   const c = a.curves;
   if (!c || (!c.losses.length && !c.evals.length)) return '<p class="cap">no training events</p>';
-  const terms = [...new Set(c.losses.flatMap((l) => Object.keys(l.terms)))].sort((x, y) => (x === 'total' ? 1 : y === 'total' ? -1 : x.localeCompare(y)));
+  const terms = [...new Set(c.losses.flatMap((l) => Object.keys(l.terms)))].sort((x, y) =>
+    x === 'total' ? 1 : y === 'total' ? -1 : x.localeCompare(y),
+  );
   const lossSeries: LineSeries[] = terms.map((t, i) => ({
     name: t,
     color: t === 'total' ? '#222' : PALETTE[i % PALETTE.length]!,
@@ -421,14 +497,27 @@ function curvesPanel(a: RunAnalysis): string {
   const colors: Record<string, string> = { 'recall@20': '#1f77b4', 'ndcg@20': '#d62728' };
   for (const m of ['recall@20', 'ndcg@20']) {
     for (const split of ['valid', 'test'] as const) {
-      const pts = c.evals.filter((e) => e[split][m] !== undefined).map((e) => [e.epoch, e[split][m]!] as [number, number]);
-      if (pts.length) metricSeries.push({ name: `${split} ${m}`, color: colors[m]!, dashed: split === 'test', points: pts });
+      const pts = c.evals
+        .filter((e) => e[split][m] !== undefined)
+        .map((e) => [e.epoch, e[split][m]!] as [number, number]);
+      if (pts.length)
+        metricSeries.push({ name: `${split} ${m}`, color: colors[m]!, dashed: split === 'test', points: pts });
     }
   }
   // One chart above the other, each the panel's full width: side by side they were too small to read.
   return (
-    lineChart(lossSeries, { title: 'Loss terms (weighted, mean over the epoch)', yLabel: 'loss', logY: true, width: 480 }) +
-    lineChart(metricSeries, { title: 'Evaluation on the valid and test splits', yLabel: 'metric value', width: 480, marker: c.bestEpoch })
+    lineChart(lossSeries, {
+      title: 'Loss terms (weighted, mean over the epoch)',
+      yLabel: 'loss',
+      logY: true,
+      width: 480,
+    }) +
+    lineChart(metricSeries, {
+      title: 'Evaluation on the valid and test splits',
+      yLabel: 'metric value',
+      width: 480,
+      marker: c.bestEpoch,
+    })
   );
 }
 
@@ -479,12 +568,18 @@ export function renderHtml(json: AnalysisJson): string {
     .map(
       (r, i) =>
         `<li><b>run ${i + 1}: ${esc(r.name)}</b> — ${esc(r.runDir)} <span class="hint">(dataset ${esc(r.dataset)}, ${r.nItems} items, ${r.seed !== undefined ? `seed ${r.seed}` : 'seed ?'}, embeddings from ${esc(r.seedDir)})</span>` +
-        (r.generatedFeatures.length ? `<br><b class="warn">warning: GENERATED features (not real content): ${r.generatedFeatures.map((m) => `f_${esc(m)}`).join(', ')}</b>` : '') +
+        (r.generatedFeatures.length
+          ? `<br><b class="warn">warning: GENERATED features (not real content): ${r.generatedFeatures.map((m) => `f_${esc(m)}`).join(', ')}</b>`
+          : '') +
         `</li>`,
     )
     .join('');
   const notes = runs
-    .map((r, i) => (r.skipped.length ? `<div class="panel"><h3>${esc(r.name)} <span class="hint">run ${i + 1}</span></h3><ul class="skip">${r.skipped.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></div>` : ''))
+    .map((r, i) =>
+      r.skipped.length
+        ? `<div class="panel"><h3>${esc(r.name)} <span class="hint">run ${i + 1}</span></h3><ul class="skip">${r.skipped.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></div>`
+        : '',
+    )
     .join('');
   const body = [
     `<h1>anchorflow analysis</h1>`,
@@ -499,16 +594,26 @@ export function renderHtml(json: AnalysisJson): string {
       tsnePanel,
       "The paper's Figure 1 shows, for AlignRec, the modality embeddings of an item drawn together (positional collapse) and the final item embedding pulled towards the ID signal (ID dominance); the next section measures both.",
     ),
-    section("Positional collapse and ID dominance, measured (the two challenges of the paper's Figure 1)", runs, collapseTable),
+    section(
+      "Positional collapse and ID dominance, measured (the two challenges of the paper's Figure 1)",
+      runs,
+      collapseTable,
+    ),
     section(
       "Neighbourhood overlap across embedding spaces (the paper's Figure 4)",
       runs,
       (a) => overlapPanel(a, vmax),
       `Blocks: raw features f, original-space h, projection-domain p; then h_id, p_id and the final item. ${runs.length > 1 ? `One colour scale for all runs: 0 to ${vmax.toFixed(2)}, the largest off-diagonal overlap of any run, so equal colours mean equal overlap` : `Colour: 0 to ${vmax.toFixed(2)}, the largest off-diagonal overlap`}; the diagonal (1) is drawn at full colour.`,
     ),
-    section("Neighbour retrieval under the final item embedding: 2-hop proximity, text and vision similarity (the paper's Figure 5a)", runs, retrievalPanel),
+    section(
+      "Neighbour retrieval under the final item embedding: 2-hop proximity, text and vision similarity (the paper's Figure 5a)",
+      runs,
+      retrievalPanel,
+    ),
     section('Training curves', runs, curvesPanel),
-    notes ? `<section><h2>Skipped</h2><div class="grid" style="grid-template-columns:repeat(${runs.length},minmax(0,1fr))">${notes}</div></section>` : '',
+    notes
+      ? `<section><h2>Skipped</h2><div class="grid" style="grid-template-columns:repeat(${runs.length},minmax(0,1fr))">${notes}</div></section>`
+      : '',
     `<section><h2>Definitions</h2>${DEFINITIONS}</section>`,
   ].join('\n');
   return `<!DOCTYPE html>

@@ -20,7 +20,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
   return out;
 }
 
@@ -34,7 +35,18 @@ export const MODALITY_COLORS: Record<string, string> = {
 };
 
 /** A categorical palette for series (runs, loss terms). */
-export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+export const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#9467bd',
+  '#ff7f0e',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#7f7f7f',
+  '#bcbd22',
+];
 
 /** White -> dark blue for v in [0, 1]. */
 export function blues(v: number): string {
@@ -48,7 +60,8 @@ export function blues(v: number): string {
 /** The largest off-diagonal value of a square matrix, at least 0.05 (so that tiny overlaps are not all dark). */
 export function offDiagonalMax(m: number[][]): number {
   let max = 0.05;
-  for (let i = 0; i < m.length; i++) for (let j = 0; j < m.length; j++) if (i !== j && Number.isFinite(m[i]![j]!)) max = Math.max(max, m[i]![j]!);
+  for (let i = 0; i < m.length; i++)
+    for (let j = 0; j < m.length; j++) if (i !== j && Number.isFinite(m[i]![j]!)) max = Math.max(max, m[i]![j]!);
   return max;
 }
 
@@ -58,7 +71,11 @@ export function offDiagonalMax(m: number[][]): number {
  * this matrix's off-diagonal maximum, see offDiagonalMax); heatmaps that are to be compared must be given
  * the same `vmax`, or equal colours would mean different values. The diagonal (1) is drawn at full colour.
  */
-export function heatmap(labels: string[], m: number[][], opts: { title: string; separators?: number[]; vmax?: number }): string {
+export function heatmap(
+  labels: string[],
+  m: number[][],
+  opts: { title: string; separators?: number[]; vmax?: number },
+): string {
   const n = labels.length;
   const cell = n > 10 ? 40 : 48;
   const left = 56;
@@ -74,27 +91,41 @@ export function heatmap(labels: string[], m: number[][], opts: { title: string; 
       const t = i === j ? 1 : v / vmax;
       const x = left + j * cell;
       const y = top + i * cell;
-      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blues(t)}" stroke="#fff" stroke-width="1"><title>${esc(labels[i]!)} × ${esc(labels[j]!)}: ${v.toFixed(4)}</title></rect>`);
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blues(t)}" stroke="#fff" stroke-width="1"><title>${esc(labels[i]!)} × ${esc(labels[j]!)}: ${v.toFixed(4)}</title></rect>`,
+      );
       const txt = v >= 0.995 ? '1' : v.toFixed(2).replace(/^0/, '');
-      parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" class="cell" fill="${t > 0.55 ? '#fff' : '#222'}">${txt}</text>`);
+      parts.push(
+        `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" class="cell" fill="${t > 0.55 ? '#fff' : '#222'}">${txt}</text>`,
+      );
     }
-    parts.push(`<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end" class="lab">${esc(labels[i]!)}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end" class="lab">${esc(labels[i]!)}</text>`,
+    );
     const cx = left + i * cell + cell / 2;
     const cy = top + n * cell + 8;
-    parts.push(`<text x="${cx}" y="${cy}" text-anchor="end" class="lab" transform="rotate(-45 ${cx} ${cy})">${esc(labels[i]!)}</text>`);
+    parts.push(
+      `<text x="${cx}" y="${cy}" text-anchor="end" class="lab" transform="rotate(-45 ${cx} ${cy})">${esc(labels[i]!)}</text>`,
+    );
   }
   for (const s of opts.separators ?? []) {
     if (s <= 0 || s >= n) continue;
     const p = s * cell;
-    parts.push(`<line x1="${left + p}" y1="${top}" x2="${left + p}" y2="${top + n * cell}" stroke="#333" stroke-width="1.5"/>`);
-    parts.push(`<line x1="${left}" y1="${top + p}" x2="${left + n * cell}" y2="${top + p}" stroke="#333" stroke-width="1.5"/>`);
+    parts.push(
+      `<line x1="${left + p}" y1="${top}" x2="${left + p}" y2="${top + n * cell}" stroke="#333" stroke-width="1.5"/>`,
+    );
+    parts.push(
+      `<line x1="${left}" y1="${top + p}" x2="${left + n * cell}" y2="${top + p}" stroke="#333" stroke-width="1.5"/>`,
+    );
   }
   // Colour bar, labelled at 0, the middle and vmax; its range is data-* too, for whoever compares heatmaps.
   const bx = left + n * cell + 16;
   const bh = n * cell;
   parts.push(`<g class="colour-scale" data-vmin="0" data-vmax="${vmax.toFixed(4)}">`);
   for (let k = 0; k < 20; k++) {
-    parts.push(`<rect x="${bx}" y="${top + bh - ((k + 1) * bh) / 20}" width="12" height="${bh / 20 + 0.5}" fill="${blues((k + 0.5) / 20)}"/>`);
+    parts.push(
+      `<rect x="${bx}" y="${top + bh - ((k + 1) * bh) / 20}" width="12" height="${bh / 20 + 0.5}" fill="${blues((k + 0.5) / 20)}"/>`,
+    );
   }
   parts.push(`<text x="${bx + 16}" y="${top + 8}" class="lab">${vmax.toFixed(2)}</text>`);
   parts.push(`<text x="${bx + 16}" y="${top + bh / 2 + 4}" class="lab">${(vmax / 2).toFixed(2)}</text>`);
@@ -113,7 +144,11 @@ export interface BarSeries {
 }
 
 /** Grouped vertical bars, each with its value on top. */
-export function groupedBars(groups: string[], series: BarSeries[], opts: { title: string; yMax?: number; width?: number }): string {
+export function groupedBars(
+  groups: string[],
+  series: BarSeries[],
+  opts: { title: string; yMax?: number; width?: number },
+): string {
   const w = opts.width ?? 460;
   const h = 250;
   const left = 40;
@@ -133,9 +168,11 @@ export function groupedBars(groups: string[], series: BarSeries[], opts: { title
   // Legend.
   let lx = left;
   for (const s of series) {
-    parts.push(s.hollow
-      ? `<rect x="${lx}" y="26" width="10" height="10" fill="none" stroke="${s.color}" stroke-dasharray="3 2"/>`
-      : `<rect x="${lx}" y="26" width="10" height="10" fill="${s.color}"/>`);
+    parts.push(
+      s.hollow
+        ? `<rect x="${lx}" y="26" width="10" height="10" fill="none" stroke="${s.color}" stroke-dasharray="3 2"/>`
+        : `<rect x="${lx}" y="26" width="10" height="10" fill="${s.color}"/>`,
+    );
     parts.push(`<text x="${lx + 14}" y="35" class="lab">${esc(s.name)}</text>`);
     lx += 22 + s.name.length * 6.2;
   }
@@ -153,10 +190,14 @@ export function groupedBars(groups: string[], series: BarSeries[], opts: { title
       const x = gx + si * bw;
       const y0 = yOf(Math.max(0, v));
       const hh = Math.abs(yOf(v) - yOf(0));
-      parts.push(s.hollow
-        ? `<rect x="${x + 2}" y="${y0}" width="${bw - 4}" height="${Math.max(0.5, hh)}" fill="none" stroke="${s.color}" stroke-dasharray="3 2"><title>${esc(s.name)}: ${v.toFixed(4)}</title></rect>`
-        : `<rect x="${x + 2}" y="${y0}" width="${bw - 4}" height="${Math.max(0.5, hh)}" fill="${s.color}"><title>${esc(s.name)}: ${v.toFixed(4)}</title></rect>`);
-      parts.push(`<text x="${x + bw / 2}" y="${y0 - 3}" text-anchor="middle" class="tick">${v.toFixed(v < 10 ? 3 : 1)}</text>`);
+      parts.push(
+        s.hollow
+          ? `<rect x="${x + 2}" y="${y0}" width="${bw - 4}" height="${Math.max(0.5, hh)}" fill="none" stroke="${s.color}" stroke-dasharray="3 2"><title>${esc(s.name)}: ${v.toFixed(4)}</title></rect>`
+          : `<rect x="${x + 2}" y="${y0}" width="${bw - 4}" height="${Math.max(0.5, hh)}" fill="${s.color}"><title>${esc(s.name)}: ${v.toFixed(4)}</title></rect>`,
+      );
+      parts.push(
+        `<text x="${x + bw / 2}" y="${y0 - 3}" text-anchor="middle" class="tick">${v.toFixed(v < 10 ? 3 : 1)}</text>`,
+      );
     });
     parts.push(`<text x="${left + gi * gw + gw / 2}" y="${h - 10}" text-anchor="middle" class="lab">${esc(g)}</text>`);
   });
@@ -174,8 +215,15 @@ export interface ScatterPoint {
   title?: string;
 }
 
-/** A scatter plot with one colour per category and a legend; optionally links the points of the first `linkGroups` groups. */
-export function scatter(points: ScatterPoint[], cats: { name: string; color: string }[], opts: { title: string; linkGroups?: number; size?: number }): string {
+/**
+ * A scatter plot with one colour per category and a legend; optionally links the points of the first `linkGroups`
+ * groups.
+ */
+export function scatter(
+  points: ScatterPoint[],
+  cats: { name: string; color: string }[],
+  opts: { title: string; linkGroups?: number; size?: number },
+): string {
   const size = opts.size ?? 340;
   const top = 40;
   const pad = 10;
@@ -189,30 +237,38 @@ export function scatter(points: ScatterPoint[], cats: { name: string; color: str
   const y1 = Math.max(...ys, 0);
   const span = Math.max(x1 - x0, y1 - y0, 1e-9);
   const sx = (x: number) => pad + ((x - (x0 + x1) / 2) / span) * (size - 2 * pad) + (size - 2 * pad) / 2;
-  const sy = (y: number) => top + pad + ((y1 + y0) / 2 - y) / span * (size - 2 * pad) + (size - 2 * pad) / 2;
+  const sy = (y: number) => top + pad + (((y1 + y0) / 2 - y) / span) * (size - 2 * pad) + (size - 2 * pad) / 2;
   const parts: string[] = [svgOpen(w, h, opts.title)];
   parts.push(`<text x="4" y="14" class="t">${esc(opts.title)}</text>`);
   let lx = 4;
   for (const c of cats) {
-    parts.push(`<circle cx="${lx + 5}" cy="28" r="4.5" fill="${c.color}"/><text x="${lx + 13}" y="32" class="lab">${esc(c.name)}</text>`);
+    parts.push(
+      `<circle cx="${lx + 5}" cy="28" r="4.5" fill="${c.color}"/><text x="${lx + 13}" y="32" class="lab">${esc(c.name)}</text>`,
+    );
     lx += 22 + c.name.length * 6.5;
   }
   parts.push(`<rect x="0.5" y="${top - 0.5}" width="${w - 1}" height="${size}" fill="none" stroke="#ddd"/>`);
   const links = opts.linkGroups ?? 0;
   if (links > 0) {
     const byGroup = new Map<number, ScatterPoint[]>();
-    for (const p of points) if (p.group !== undefined && p.group < links) byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), p]);
+    for (const p of points)
+      if (p.group !== undefined && p.group < links) byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), p]);
     for (const ps of byGroup.values()) {
       const cx = ps.reduce((a, p) => a + p.x, 0) / ps.length;
       const cy = ps.reduce((a, p) => a + p.y, 0) / ps.length;
-      for (const p of ps) parts.push(`<line x1="${f(sx(cx))}" y1="${f(sy(cy))}" x2="${f(sx(p.x))}" y2="${f(sy(p.y))}" stroke="#999" stroke-opacity="0.45" stroke-width="0.7"/>`);
+      for (const p of ps)
+        parts.push(
+          `<line x1="${f(sx(cx))}" y1="${f(sy(cy))}" x2="${f(sx(p.x))}" y2="${f(sy(p.y))}" stroke="#999" stroke-opacity="0.45" stroke-width="0.7"/>`,
+        );
     }
   }
   // Earlier categories are drawn first and larger, so coincident points (collapse) show as concentric rings.
   for (const p of [...points].sort((a, b) => a.cat - b.cat)) {
     const c = cats[p.cat]?.color ?? '#000';
     const r = 1.8 + (cats.length - 1 - p.cat) * 0.9;
-    parts.push(`<circle cx="${f(sx(p.x))}" cy="${f(sy(p.y))}" r="${f(r)}" fill="${c}" fill-opacity="0.8" stroke="#fff" stroke-width="0.4">${p.title ? `<title>${esc(p.title)}</title>` : ''}</circle>`);
+    parts.push(
+      `<circle cx="${f(sx(p.x))}" cy="${f(sy(p.y))}" r="${f(r)}" fill="${c}" fill-opacity="0.8" stroke="#fff" stroke-width="0.4">${p.title ? `<title>${esc(p.title)}</title>` : ''}</circle>`,
+    );
   }
   parts.push('</svg>');
   return parts.join('');
@@ -237,7 +293,11 @@ export function textWidth(s: string, px = 11): number {
  */
 export function logTicks(lo: number, hi: number, max = 6): number[] {
   const inRange = (v: number) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9);
-  for (const [mults, least] of [[[1], 3], [[1, 2, 5], 2], [[1, 2, 3, 4, 5, 6, 7, 8, 9], 2]] as const) {
+  for (const [mults, least] of [
+    [[1], 3],
+    [[1, 2, 5], 2],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9], 2],
+  ] as const) {
     const out: number[] = [];
     for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++)
       for (const m of mults) {
@@ -263,7 +323,13 @@ export function tickLabels(values: number[]): string[] {
   // Powers of ten on a log axis keep their own decimals (1, 0.1, 0.01 rather than 1.00, 0.10, 0.01).
   const decades = values.length > 1 && values.every((v) => v > 0 && Number.isInteger(Number(Math.log10(v).toFixed(9))));
   const allExpo = decades && values.some(expo);
-  return values.map((v) => (expo(v) || allExpo ? v.toExponential(0).replace('e+', 'e') : decades ? String(Number(v.toPrecision(3))) : v.toFixed(d)));
+  return values.map((v) =>
+    expo(v) || allExpo
+      ? v.toExponential(0).replace('e+', 'e')
+      : decades
+        ? String(Number(v.toPrecision(3)))
+        : v.toFixed(d),
+  );
 }
 
 export interface LineChartOptions {
@@ -322,7 +388,9 @@ export function lineChart(series: LineSeries[], opts: LineChartOptions): string 
   series.forEach((s, i) => {
     const lx = left + (i % legendCols) * legendCol;
     const ly = 30 + Math.floor(i / legendCols) * 14;
-    parts.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 14}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`);
+    parts.push(
+      `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 14}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`,
+    );
     parts.push(`<text x="${lx + 18}" y="${ly}" class="lab legend">${esc(s.name)}</text>`);
   });
   parts.push(`<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#ccc"/>`);
@@ -342,20 +410,30 @@ export function lineChart(series: LineSeries[], opts: LineChartOptions): string 
     parts.push(`<line x1="${f(sx(x))}" y1="${top + ph}" x2="${f(sx(x))}" y2="${top + ph + 3}" stroke="#999"/>`);
     parts.push(`<text x="${f(sx(x))}" y="${top + ph + 14}" text-anchor="middle" class="tick xtick">${x}</text>`);
   }
-  parts.push(`<text x="${left + pw / 2}" y="${h - 4}" text-anchor="middle" class="lab xlabel">${esc(opts.xLabel ?? 'epoch')}</text>`);
+  parts.push(
+    `<text x="${left + pw / 2}" y="${h - 4}" text-anchor="middle" class="lab xlabel">${esc(opts.xLabel ?? 'epoch')}</text>`,
+  );
   const yLabel = [opts.yLabel, log ? 'log scale' : ''].filter(Boolean).join(', ');
-  if (yLabel) parts.push(`<text x="12" y="${top + ph / 2}" text-anchor="middle" class="lab ylabel" transform="rotate(-90 12 ${top + ph / 2})">${esc(yLabel)}</text>`);
+  if (yLabel)
+    parts.push(
+      `<text x="12" y="${top + ph / 2}" text-anchor="middle" class="lab ylabel" transform="rotate(-90 12 ${top + ph / 2})">${esc(yLabel)}</text>`,
+    );
   if (opts.marker !== undefined && opts.marker >= xsMin && opts.marker <= xsMax) {
     const mx = sx(opts.marker);
     parts.push(`<line x1="${f(mx)}" y1="${top}" x2="${f(mx)}" y2="${top + ph}" stroke="#999" stroke-dasharray="2 3"/>`);
     const anchor = mx > left + pw * 0.9 ? 'end' : mx < left + pw * 0.1 ? 'start' : 'middle';
-    parts.push(`<text x="${f(mx)}" y="${top - 3}" text-anchor="${anchor}" class="tick">best (epoch ${opts.marker})</text>`);
+    parts.push(
+      `<text x="${f(mx)}" y="${top - 3}" text-anchor="${anchor}" class="tick">best (epoch ${opts.marker})</text>`,
+    );
   }
   for (const s of series) {
     if (!s.points.length) continue;
     const d = s.points.map(([x, y], i) => `${i ? 'L' : 'M'}${f(sx(x))},${f(sy(y))}`).join('');
-    parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`);
-    if (s.points.length <= 40) for (const [x, y] of s.points) parts.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="2" fill="${s.color}"/>`);
+    parts.push(
+      `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/>`,
+    );
+    if (s.points.length <= 40)
+      for (const [x, y] of s.points) parts.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="2" fill="${s.color}"/>`);
   }
   parts.push('</svg>');
   return parts.join('');

@@ -52,7 +52,9 @@ export async function cmdAnalyze(runDirs: string[], flags: AnalyzeFlags = {}): P
     const r = relative(process.cwd(), p);
     return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
   };
-  const lines = [`analysed ${json.runs.length} run${json.runs.length > 1 ? 's' : ''} in ${secs} s (K=${k}, S=${sample}, seed ${seed})`];
+  const lines = [
+    `analysed ${json.runs.length} run${json.runs.length > 1 ? 's' : ''} in ${secs} s (K=${k}, S=${sample}, seed ${seed})`,
+  ];
   for (const r of json.runs) {
     const h = r.headline;
     const f = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(3));
@@ -60,7 +62,8 @@ export async function cmdAnalyze(runDirs: string[], flags: AnalyzeFlags = {}): P
       `  ${r.name}: overlap(f,h) ${f(h['structure.f_h'])}  cross-modal h ${f(h['cross.h'])} p ${f(h['cross.p'])}  collapse h ${f(h['collapse.original'])} p ${f(h['collapse.projection'])}  ID dominance ${f(h['dominance.index'])}` +
         (r.skipped.length ? `  (${r.skipped.length} skipped, see the report)` : ''),
     );
-    if (r.generatedFeatures.length) lines.push(`  warning: ${r.name}: features ${r.generatedFeatures.join(', ')} are GENERATED, not real content`);
+    if (r.generatedFeatures.length)
+      lines.push(`  warning: ${r.name}: features ${r.generatedFeatures.join(', ')} are GENERATED, not real content`);
   }
   lines.push(`wrote ${rel(`${outDir}/analysis.json`)} and ${rel(`${outDir}/report.html`)}`);
   process.stdout.write(lines.join('\n') + '\n');

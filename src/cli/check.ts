@@ -8,7 +8,10 @@ export function pipelineFiles(paths: string[]): string[] {
   return paths.flatMap((p) => (statSync(checkPipelinePath(p, { folders: true })).isDirectory() ? pipelinesIn(p) : [p]));
 }
 
-export async function cmdCheck(paths: string[], flags: { set: string[]; watch?: boolean; plain?: boolean }): Promise<void> {
+export async function cmdCheck(
+  paths: string[],
+  flags: { set: string[]; watch?: boolean; plain?: boolean },
+): Promise<void> {
   // Imported on demand: chokidar and the watch screen are only needed in watch mode.
   if (flags.watch) return (await import('./watch.js')).checkWatch(paths, { set: flags.set, plain: flags.plain });
   let failed = 0;

@@ -12,11 +12,17 @@ function parseFeatures(list: string | undefined, dir: string | undefined): Recor
   return out;
 }
 
-export async function cmdDataInspect(target: string, flags: { dataDir?: string; features?: string; json?: boolean }): Promise<void> {
+export async function cmdDataInspect(
+  target: string,
+  flags: { dataDir?: string; features?: string; json?: boolean },
+): Promise<void> {
   const isDir = existsSync(target) && statSync(target).isDirectory();
   const dataDir = resolveDataDir(flags.dataDir);
   const folder = isDir ? target : dataDir && !target.startsWith('synth:') ? `${dataDir}/${target}` : undefined;
-  const features = target.startsWith('synth:') && !flags.features ? { t: { synthetic: 384 }, v: { synthetic: 4096 }, mm: { synthetic: 768 } } : parseFeatures(flags.features, folder);
+  const features =
+    target.startsWith('synth:') && !flags.features
+      ? { t: { synthetic: 384 }, v: { synthetic: 4096 }, mm: { synthetic: 768 } }
+      : parseFeatures(flags.features, folder);
   const ds = await loadDataset({
     dataset: isDir ? target : target,
     dataPath: isDir ? target : undefined,

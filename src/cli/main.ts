@@ -4,7 +4,17 @@
  * 1 internal error, 130 interrupted.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { backendOption, collect, dataOptions, nonNegativeInt, outputModeOptions, poolOptions, positiveInt, protocolOption, seedOptions } from './options.js';
+import {
+  backendOption,
+  collect,
+  dataOptions,
+  nonNegativeInt,
+  outputModeOptions,
+  poolOptions,
+  positiveInt,
+  protocolOption,
+  seedOptions,
+} from './options.js';
 import { formatUserError, isUserError } from '../util/errors.js';
 import { loadPlugins } from './plugins.js';
 import { checkFlags } from '../util/flags.js';
@@ -55,7 +65,9 @@ export function buildProgram(): Command {
     .option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'));
   protocolOption(run);
   seedOptions(run, 'run n seeds (seed, seed+1, ...) and report mean ± std');
-  backendOption(run).option('--out <dir>', 'root of run directories', 'runs').option('--no-save', 'write no run directory');
+  backendOption(run)
+    .option('--out <dir>', 'root of run directories', 'runs')
+    .option('--no-save', 'write no run directory');
   outputModeOptions(run)
     .option('--watch', 'restart the run whenever the pipeline or a file it extends changes')
     .action(lazy(() => import('./run.js'), 'cmdRun'));
@@ -64,7 +76,12 @@ export function buildProgram(): Command {
     .command('sweep')
     .description('run every point (configuration x seed) of a sweep; resumable; local processes or a Redis queue')
     .argument('<pipeline>', 'pipeline YAML file (its sweep: section, plus --grid)')
-    .option('--grid <key=v1,v2>', 'sweep a setting over values, e.g. dim=16,32 or nodes.cf.layers=1,2 (repeatable)', collect, [])
+    .option(
+      '--grid <key=v1,v2>',
+      'sweep a setting over values, e.g. dim=16,32 or nodes.cf.layers=1,2 (repeatable)',
+      collect,
+      [],
+    )
     .option('--set <key=value>', 'override a setting for every point (repeatable)', collect, []);
   seedOptions(sweep, 'seeds per configuration (first: --seed, else train.seed)')
     .option('--samples <n>', 'random search: n configurations drawn from the grid', positiveInt('--samples'))
@@ -72,15 +89,23 @@ export function buildProgram(): Command {
   dataOptions(sweep).option('--epochs <n>', 'maximum epochs', positiveInt('--epochs'));
   protocolOption(sweep);
   poolOptions(sweep)
-    .option('--queue <url>', 'enqueue the points on Redis (redis://[user:password@]host:port) for `anchorflow worker`s; default $ANCHORFLOW_QUEUE')
+    .option(
+      '--queue <url>',
+      'enqueue the points on Redis (redis://[user:password@]host:port) for `anchorflow worker`s; default $ANCHORFLOW_QUEUE',
+    )
     .option('--queue-name <name>', 'BullMQ queue name', 'anchorflow-points');
   backendOption(sweep).option('--out <dir>', 'root of sweep stores', 'sweeps');
   outputModeOptions(sweep).action(lazy(() => import('./sweep.js'), 'cmdSweep'));
 
   const zoo = program
     .command('zoo')
-    .description('run the model zoo (pipelines/anchorrec.yaml, anchorrec-official.yaml and baselines/*.yaml) x N seeds; resumable; one results table')
-    .argument('[pipelines...]', 'pipeline files or folders to run instead of the default set, in this order (a folder: its *.yaml, sorted)');
+    .description(
+      'run the model zoo (pipelines/anchorrec.yaml, anchorrec-official.yaml and baselines/*.yaml) x N seeds; resumable; one results table',
+    )
+    .argument(
+      '[pipelines...]',
+      'pipeline files or folders to run instead of the default set, in this order (a folder: its *.yaml, sorted)',
+    );
   dataOptions(zoo);
   seedOptions(zoo, 'seeds per model (first: --seed, else train.seed)')
     .option('--models <a,b>', 'only these models (pipeline or file names)')
@@ -92,9 +117,15 @@ export function buildProgram(): Command {
   backendOption(zoo)
     .option('--store <dir>', 'root of the resumable point store (<dir>/zoo/<dataset>/)', 'sweeps')
     .option('--out <file.md>', 'the Markdown table; the JSON is written beside it (default: in the store)')
-    .option('--merge <results.json>', "carry an earlier zoo table's rows for the models not run here (ids checked against the current pipelines)")
+    .option(
+      '--merge <results.json>',
+      "carry an earlier zoo table's rows for the models not run here (ids checked against the current pipelines)",
+    )
     .option('--table-only', 'write the table from what the store (and --merge) hold so far; run nothing')
-    .option('--baseline <model>', 'the model every other row is compared with, paired over seeds and over test users (default: anchorrec, when in the table); `previous`: each row with the row before it');
+    .option(
+      '--baseline <model>',
+      'the model every other row is compared with, paired over seeds and over test users (default: anchorrec, when in the table); `previous`: each row with the row before it',
+    );
   outputModeOptions(zoo).action(lazy(() => import('./zoo.js'), 'cmdZoo'));
 
   const worker = program
@@ -105,7 +136,12 @@ export function buildProgram(): Command {
     .option('--workers <n>', 'points run at once (default: number of cores)', positiveInt('--workers'));
   backendOption(worker)
     .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
-    .option('--lock-seconds <s>', 'how long a point stays claimed without a sign of life from its worker', positiveInt('--lock-seconds'), 30)
+    .option(
+      '--lock-seconds <s>',
+      'how long a point stays claimed without a sign of life from its worker',
+      positiveInt('--lock-seconds'),
+      30,
+    )
     .action(lazy(() => import('./worker.js'), 'cmdWorker'));
 
   program
@@ -125,7 +161,12 @@ export function buildProgram(): Command {
     .option('--set <key=value>', 'override a setting (repeatable)', collect, [])
     .action(lazy(() => import('./graph.js'), 'cmdGraph'));
 
-  program.command('ops').description('list the operators with their docs').option('--json', 'as JSON').option('--kernels', "list the project's own tfjs kernels and gradients instead").action(lazy(() => import('./ops.js'), 'cmdOps'));
+  program
+    .command('ops')
+    .description('list the operators with their docs')
+    .option('--json', 'as JSON')
+    .option('--kernels', "list the project's own tfjs kernels and gradients instead")
+    .action(lazy(() => import('./ops.js'), 'cmdOps'));
 
   const data = program.command('data').description('dataset tools');
   data
@@ -149,8 +190,13 @@ export function buildProgram(): Command {
 
   program
     .command('schema')
-    .description('print the pipeline JSON Schema generated from the op registry (the resolved document that check validates)')
-    .option('--source', 'the schema of a pipeline file as written, for editors: ${...} expressions, partial files that extend another (JSON Schema 2020-12)')
+    .description(
+      'print the pipeline JSON Schema generated from the op registry (the resolved document that check validates)',
+    )
+    .option(
+      '--source',
+      'the schema of a pipeline file as written, for editors: ${...} expressions, partial files that extend another (JSON Schema 2020-12)',
+    )
     .option('--write', 'write it to schemas/pipeline.schema.json (with --source: schemas/pipeline-source.schema.json)')
     .action(lazy(() => import('./schema.js'), 'cmdSchema'));
 
@@ -169,7 +215,8 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        return 0;
       return 2; // commander already printed the message
     }
     if (isUserError(e)) {

@@ -10,7 +10,10 @@ function printKernels(json: boolean): void {
   }
   const lines: string[] = [];
   for (const kind of ['registered', 'closure'] as const) {
-    lines.push('', kind === 'registered' ? 'registered kernels (tf.registerKernel):' : 'gradient closures (tf.customGrad):');
+    lines.push(
+      '',
+      kind === 'registered' ? 'registered kernels (tf.registerKernel):' : 'gradient closures (tf.customGrad):',
+    );
     for (const r of rows.filter((x) => x.kind === kind)) {
       const tags = [r.backend, `gradient: ${r.gradient}`, ...(r.replacesStock ? ['replaces stock'] : [])].join(', ');
       lines.push(`  ${r.name.padEnd(26)}${tags}   ${r.file}`);
@@ -47,7 +50,9 @@ export async function cmdOps(flags: { json?: boolean; kernels?: boolean }): Prom
     const ins = op.inputs.map((i) => `${i.name}${i.list ? '[]' : ''}${i.optional ? '?' : ''}`).join(', ');
     const params = Object.keys(op.params.properties).join(', ');
     const outs = op.outputs.map((o) => o.name).join(', ');
-    lines.push(`  ${''.padEnd(24)}in: ${ins || '-'}   params: ${params || '-'}   out: ${outs}${op.loss ? '   (loss)' : ''}`);
+    lines.push(
+      `  ${''.padEnd(24)}in: ${ins || '-'}   params: ${params || '-'}   out: ${outs}${op.loss ? '   (loss)' : ''}`,
+    );
   }
   process.stdout.write(lines.slice(1).join('\n') + '\n');
 }

@@ -13,7 +13,8 @@ export const collect = (v: string, acc: string[]) => [...acc, v];
 
 /** A parser for a positive integer flag; the error names the flag (exit 2). */
 export const positiveInt = (name: string) => (v: string) => {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`${name} must be a positive integer, got '${v}'`, { file: name });
+  if (!/^\d+$/.test(v) || Number(v) < 1)
+    throw new UserError(`${name} must be a positive integer, got '${v}'`, { file: name });
   return Number(v);
 };
 
@@ -29,7 +30,10 @@ export function dataOptions(cmd: Command): Command {
     .option('--dataset <name>', 'dataset name under the data root, or synth:small / synth:baby')
     .option('--data <dir>', 'a dataset folder in MMRec layout')
     .option('--data-dir <root>', 'root holding <name>/<name>.inter (default: $ANCHORFLOW_DATA_DIR)')
-    .option('--features <list>', 'feature files by modality, e.g. v=image_feat.npy,t=text_feat.npy; generated ones by name: v=synthetic:4096');
+    .option(
+      '--features <list>',
+      'feature files by modality, e.g. v=image_feat.npy,t=text_feat.npy; generated ones by name: v=synthetic:4096',
+    );
 }
 
 /**
@@ -43,12 +47,18 @@ export function parseFeaturesFlag(list: string): Record<string, FeatureSource> {
     const key = part.slice(0, eq).trim();
     const value = part.slice(eq + 1).trim();
     const where = { file: '--features' };
-    if (eq <= 0 || !value) throw new UserError(`--features expects key=file pairs, got '${part}' (e.g. v=image_feat.npy,t=text_feat.npy, or v=synthetic:4096)`, where);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UserError(`'${key}' is not a modality name (letters, digits, _), in '${part}'`, where);
+    if (eq <= 0 || !value)
+      throw new UserError(
+        `--features expects key=file pairs, got '${part}' (e.g. v=image_feat.npy,t=text_feat.npy, or v=synthetic:4096)`,
+        where,
+      );
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      throw new UserError(`'${key}' is not a modality name (letters, digits, _), in '${part}'`, where);
     if (key in out) throw new UserError(`modality '${key}' is given twice`, where);
     const synth = /^synthetic:(.*)$/.exec(value);
     if (synth) {
-      if (!/^\d+$/.test(synth[1]!) || Number(synth[1]) < 1) throw new UserError(`synthetic:<width> needs a positive integer width, got '${value}'`, where);
+      if (!/^\d+$/.test(synth[1]!) || Number(synth[1]) < 1)
+        throw new UserError(`synthetic:<width> needs a positive integer width, got '${value}'`, where);
       out[key] = { synthetic: Number(synth[1]) };
     } else out[key] = value;
   }
@@ -57,7 +67,9 @@ export function parseFeaturesFlag(list: string): Record<string, FeatureSource> {
 
 /** --seeds and --seed; `seedsHelp` says what the seeds are of. */
 export function seedOptions(cmd: Command, seedsHelp: string): Command {
-  return cmd.option('--seeds <n>', seedsHelp, positiveInt('--seeds')).option('--seed <n>', 'first seed', nonNegativeInt('--seed'));
+  return cmd
+    .option('--seeds <n>', seedsHelp, positiveInt('--seeds'))
+    .option('--seed <n>', 'first seed', nonNegativeInt('--seed'));
 }
 
 export function backendOption(cmd: Command): Command {
@@ -84,7 +96,12 @@ export interface DataFlags {
 }
 
 /** The data source of a command's flags, in the experiment layer's names. */
-export function dataSource(flags: DataFlags): { dataset?: string; dataPath?: string; dataDir?: string; features?: Record<string, FeatureSource> } {
+export function dataSource(flags: DataFlags): {
+  dataset?: string;
+  dataPath?: string;
+  dataDir?: string;
+  features?: Record<string, FeatureSource>;
+} {
   return {
     dataset: flags.dataset,
     dataPath: flags.data,
@@ -101,7 +118,6 @@ export interface OutputModeFlags {
 export function reporterMode(flags: OutputModeFlags): ReporterMode {
   return flags.json ? 'json' : flags.plain ? 'plain' : 'auto';
 }
-
 
 /** --protocol: how long models train and when they stop (experiments/protocol.ts). */
 export function protocolOption(cmd: Command): Command {

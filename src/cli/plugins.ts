@@ -40,7 +40,10 @@ const KNOWN_SCHEMES = new Set(['data', 'http', 'https', 'blob', 'javascript', 'f
 /** The plugins the user named, environment first; each checked (no URLs) before anything is imported. */
 function namedPlugins(flags: string[]): NamedPlugin[] {
   const env = splitPluginEnv(flag('plugins'));
-  const all = [...env.map((name) => ({ name, source: flagVariable('plugins') })), ...flags.map((name) => ({ name, source: '--plugin' }))];
+  const all = [
+    ...env.map((name) => ({ name, source: flagVariable('plugins') })),
+    ...flags.map((name) => ({ name, source: '--plugin' })),
+  ];
   for (const p of all) pluginSpecifier(p.name, p.source);
   return all;
 }
@@ -67,14 +70,19 @@ export function resolvePlugin(m: string, cwd = process.cwd()): string {
 export async function loadPlugins(mods: string[]): Promise<void> {
   for (const { name: m } of namedPlugins(mods)) {
     const where = resolvePlugin(m);
-    if (isAbsolute(where) && !existsSync(where)) throw new UserError(`cannot load plugin: no plugin file ${where}`, { file: m });
+    if (isAbsolute(where) && !existsSync(where))
+      throw new UserError(`cannot load plugin: no plugin file ${where}`, { file: m });
     try {
       await import(isAbsolute(where) ? pathToFileURL(where).href : where);
     } catch (e) {
       const code = (e as { code?: string }).code;
-      const pkg = m.split('/').slice(0, m.startsWith('@') ? 2 : 1).join('/');
+      const pkg = m
+        .split('/')
+        .slice(0, m.startsWith('@') ? 2 : 1)
+        .join('/');
       // Only the package itself missing, not something the plugin imports.
-      const notFound = !isAbsolute(where) && code === 'ERR_MODULE_NOT_FOUND' && (e as Error).message.includes(`'${pkg}'`);
+      const notFound =
+        !isAbsolute(where) && code === 'ERR_MODULE_NOT_FOUND' && (e as Error).message.includes(`'${pkg}'`);
       throw new UserError(
         notFound
           ? `cannot load plugin: no file ${resolve(m)} and no installed package '${m}'`

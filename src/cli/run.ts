@@ -41,8 +41,10 @@ export function runOptions(file: string, flags: Omit<RunFlags, 'resume'>): RunOp
 }
 
 export async function cmdRun(file: string | undefined, flags: RunFlags): Promise<void> {
-  if (!file && !flags.resume) throw new UserError('run needs a pipeline file, or --resume <run-dir>', { file: 'anchorflow run' });
-  if (file && flags.resume) throw new UserError('give either a pipeline file or --resume <run-dir>, not both', { file: '--resume' });
+  if (!file && !flags.resume)
+    throw new UserError('run needs a pipeline file, or --resume <run-dir>', { file: 'anchorflow run' });
+  if (file && flags.resume)
+    throw new UserError('give either a pipeline file or --resume <run-dir>, not both', { file: '--resume' });
   if (file) checkPipelinePath(file);
   // Before the watch branch: the runs `--watch` restarts are in this process and must see it too.
   if (flags.reference) setReferenceMode(true);
@@ -68,7 +70,13 @@ export async function cmdRun(file: string | undefined, flags: RunFlags): Promise
     reporter.sink({ type: 'stage', stage: 'load', message: 'loading tfjs and the operators' });
     await reporter.settle();
     const { runPipeline } = await import('../experiments/run.js');
-    const result = await runPipeline({ ...runOptions(file ?? '', flags), resume: flags.resume, emit: reporter.sink, settle: () => reporter.settle(), signal: abort.signal });
+    const result = await runPipeline({
+      ...runOptions(file ?? '', flags),
+      resume: flags.resume,
+      emit: reporter.sink,
+      settle: () => reporter.settle(),
+      signal: abort.signal,
+    });
     // For people only: JSON output keeps ending with the result event, as programs reading it expect.
     if (reporter.mode !== 'json') {
       const protocol = (result.protocol ?? 'mmrec') as Protocol;

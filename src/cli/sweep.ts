@@ -62,7 +62,9 @@ export async function cmdSweep(file: string, flags: SweepFlags, cmd?: Command): 
       signal: stop.signal,
     });
     if (r.interrupted) {
-      process.stderr.write(`interrupted: ${r.results.points.done}/${r.results.points.total} points stored; run the same command again to continue\n`);
+      process.stderr.write(
+        `interrupted: ${r.results.points.done}/${r.results.points.total} points stored; run the same command again to continue\n`,
+      );
       process.exitCode = 130;
     } else if (r.failed) process.exitCode = 1;
   } finally {

@@ -10,7 +10,15 @@ import { watch, type FSWatcher } from 'chokidar';
 import { compileSymbolic, loadChecked } from '../graph/stages.js';
 import { typeToString } from '../ops/types.js';
 import { formatUserError, isUserError } from '../util/errors.js';
-import { checkWatchLines, createReporter, loadCheckWatchView, safeOutput, wantsInk, type CheckWatchFile, type CheckWatchState } from '../ui/index.js';
+import {
+  checkWatchLines,
+  createReporter,
+  loadCheckWatchView,
+  safeOutput,
+  wantsInk,
+  type CheckWatchFile,
+  type CheckWatchState,
+} from '../ui/index.js';
 import { pipelineFiles } from './check.js';
 import { runOptions, type RunFlags } from './run.js';
 
@@ -96,12 +104,18 @@ function validate(file: string, set: string[]): { view: CheckWatchFile; deps: st
     const g = compileSymbolic(loaded);
     const nodes = [...g.nodes.values()].filter((n) => !n.isLoss).length;
     const outputs = Object.entries(g.outputTypes).map(([name, t]) => ({ name, type: typeToString(t) }));
-    return { view: { file, ok: true, summary: { name: loaded.pipeline.name, nodes, losses: g.losses.length, outputs } }, deps: loaded.files };
+    return {
+      view: { file, ok: true, summary: { name: loaded.pipeline.name, nodes, losses: g.losses.length, outputs } },
+      deps: loaded.files,
+    };
   } catch (e) {
     if (isUserError(e)) {
       const [head = e.message, ...detail] = formatUserError(e).split('\n');
       // The file the error is in (a broken parent) is watched too, so fixing it re-validates the child.
-      return { view: { file, ok: false, error: { head, detail } }, deps: e.loc?.file && existsSync(e.loc.file) ? [file, e.loc.file] : [file] };
+      return {
+        view: { file, ok: false, error: { head, detail } },
+        deps: e.loc?.file && existsSync(e.loc.file) ? [file, e.loc.file] : [file],
+      };
     }
     // A crash in the checker must not end the session; it is shown like an error, with its stack.
     const [head = String(e), ...detail] = `internal error: ${(e as Error)?.stack ?? String(e)}`.split('\n');
@@ -117,7 +131,8 @@ export interface CheckWatchOptions {
 
 export async function checkWatch(paths: string[], opts: CheckWatchOptions): Promise<void> {
   const out = safeOutput(process.stdout);
-  const ink = !opts.plain && wantsInk(process.stdout) ? (await loadCheckWatchView())(process.stdout, process.stderr) : undefined;
+  const ink =
+    !opts.plain && wantsInk(process.stdout) ? (await loadCheckWatchView())(process.stdout, process.stderr) : undefined;
   let round = 0;
   let running = Promise.resolve();
   const roots = paths.map((p) => resolve(p));
@@ -139,7 +154,14 @@ export async function checkWatch(paths: string[], opts: CheckWatchOptions): Prom
     for (const [k, r] of results.entries()) if (r.view.ok) knownDeps.set(files[k]!, r.deps);
     watcher.set([...roots, ...results.flatMap((r, k) => [...r.deps, ...(knownDeps.get(files[k]!) ?? [])])]);
     await watcher.settled();
-    const state: CheckWatchState = { round: ++round, at: Date.now(), changed, files: results.map((r) => r.view), watching: watcher.size, notice };
+    const state: CheckWatchState = {
+      round: ++round,
+      at: Date.now(),
+      changed,
+      files: results.map((r) => r.view),
+      watching: watcher.size,
+      notice,
+    };
     if (ink) ink.update(state);
     else out.write(checkWatchLines(state).join('\n') + '\n');
   };
@@ -196,12 +218,22 @@ export async function runWatch(file: string, flags: RunWatchFlags): Promise<void
     if (reason) reporter.sink({ type: 'log', level: 'info', message: `watch: ${reason}; restarting the run` });
     watcher.set(runDeps(file, overridesFor(flags)));
     const done = runPipeline({ ...runOptions(file, flags), emit: reporter.sink, signal: abort.signal })
-      .then(() => reporter.sink({ type: 'log', level: 'info', message: `watch: run finished; waiting for changes to ${watcher.size} files (Ctrl+C to stop)` }))
+      .then(() =>
+        reporter.sink({
+          type: 'log',
+          level: 'info',
+          message: `watch: run finished; waiting for changes to ${watcher.size} files (Ctrl+C to stop)`,
+        }),
+      )
       .catch((e: unknown) => {
         if (abort.signal.aborted && (e as Error)?.name === 'InterruptedError') return;
         if (isUserError(e)) err.write(formatUserError(e) + '\n');
         else err.write(`internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-        reporter.sink({ type: 'log', level: 'warn', message: 'watch: the run stopped on an error; waiting for a change' });
+        reporter.sink({
+          type: 'log',
+          level: 'warn',
+          message: 'watch: the run stopped on an error; waiting for a change',
+        });
       })
       .finally(() => reporter.close());
     current = { abort, done };

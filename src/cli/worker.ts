@@ -18,7 +18,8 @@ interface WorkerFlags {
 
 export async function cmdWorker(flags: WorkerFlags, cmd?: Command): Promise<void> {
   const queue = flags.queue ?? flag('queue');
-  if (!queue) throw new UserError(`worker needs --queue redis://host:port (or ${flagVariable('queue')})`, { file: '--queue' });
+  if (!queue)
+    throw new UserError(`worker needs --queue redis://host:port (or ${flagVariable('queue')})`, { file: '--queue' });
   const stop = abortOnSignals();
   try {
     await runWorker({

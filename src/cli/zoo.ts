@@ -63,7 +63,10 @@ export async function cmdZoo(pipelines: string[], flags: ZooFlags, cmd?: Command
     r = await runZoo({
       pipelinesDir: flags.pipelines,
       ...(files ? { files } : {}),
-      models: flags.models?.split(',').map((s) => s.trim()).filter(Boolean),
+      models: flags.models
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       ...dataSource(flags),
       seeds: flags.seeds,
       seed: flags.seed,
@@ -90,7 +93,9 @@ export async function cmdZoo(pipelines: string[], flags: ZooFlags, cmd?: Command
   // The summary goes to stderr in JSON mode so that stdout stays one event per line.
   const say = (s: string) => (flags.json ? process.stderr : process.stdout).write(s + '\n');
   const carried = r.carried ? `, ${r.carried} carried from --merge` : '';
-  say(`zoo: ${r.ran} point${r.ran === 1 ? '' : 's'} run, ${r.reused} reused from the store${carried}, ${r.failed} failed; wrote ${r.files.join(', ')}`);
+  say(
+    `zoo: ${r.ran} point${r.ran === 1 ? '' : 's'} run, ${r.reused} reused from the store${carried}, ${r.failed} failed; wrote ${r.files.join(', ')}`,
+  );
   if (r.interrupted) {
     process.stderr.write(`interrupted: run the same command again to continue\n`);
     process.exitCode = 130;

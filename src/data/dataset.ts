@@ -35,11 +35,18 @@ export function listDatasets(dataDir: string): string[] {
 }
 
 /** Where a spec's data lives: its folder and .inter file (for real data). */
-export function locateDataset(spec: Pick<DataSpec, 'dataset' | 'dataDir' | 'dataPath'>): { name: string; dir: string; inter: string } {
+export function locateDataset(spec: Pick<DataSpec, 'dataset' | 'dataDir' | 'dataPath'>): {
+  name: string;
+  dir: string;
+  inter: string;
+} {
   if (spec.dataPath !== undefined) {
     const dir = resolve(spec.dataPath);
     if (existsSync(dir) && !isDir(dir)) {
-      throw new UserError(`--data must be a dataset folder (MMRec layout: <name>/<name>.inter and its .npy features), and this is a file`, { file: dir });
+      throw new UserError(
+        `--data must be a dataset folder (MMRec layout: <name>/<name>.inter and its .npy features), and this is a file`,
+        { file: dir },
+      );
     }
     if (!isDir(dir)) throw new UserError(`dataset folder not found: ${dir} (given with --data)`, { file: dir });
     return { dir, ...findInter(dir, basename(dir)) };
@@ -48,7 +55,9 @@ export function locateDataset(spec: Pick<DataSpec, 'dataset' | 'dataDir' | 'data
   if (spec.dataDir === undefined) {
     throw new UserError(
       `dataset ${name} is looked up as <data dir>/${name}/${name}.inter, but no data directory is set: ` +
-        `pass --data-dir <dir> or set ${DATA_DIR_ENV} (or use a built-in dataset: ${Object.keys(SYNTH_PRESETS).map((p) => SYNTH_PREFIX + p).join(', ')})`,
+        `pass --data-dir <dir> or set ${DATA_DIR_ENV} (or use a built-in dataset: ${Object.keys(SYNTH_PRESETS)
+          .map((p) => SYNTH_PREFIX + p)
+          .join(', ')})`,
     );
   }
   const root = resolve(spec.dataDir);
@@ -96,10 +105,22 @@ function loadCore(spec: DataSpec, seed: number): Core {
     const preset = spec.dataset.slice(SYNTH_PREFIX.length);
     const p = SYNTH_PRESETS[preset];
     if (!p) {
-      throw new UserError(`unknown built-in dataset ${spec.dataset} (built-in: ${Object.keys(SYNTH_PRESETS).map((k) => SYNTH_PREFIX + k).join(', ')})`);
+      throw new UserError(
+        `unknown built-in dataset ${spec.dataset} (built-in: ${Object.keys(SYNTH_PRESETS)
+          .map((k) => SYNTH_PREFIX + k)
+          .join(', ')})`,
+      );
     }
     const s = generateSynthetic(p, seed);
-    return { name: spec.dataset, nUsers: s.nUsers, nItems: s.nItems, train: s.train, valid: s.valid, test: s.test, synthetic: s };
+    return {
+      name: spec.dataset,
+      nUsers: s.nUsers,
+      nItems: s.nItems,
+      train: s.train,
+      valid: s.valid,
+      test: s.test,
+      synthetic: s,
+    };
   }
   const where = locateDataset(spec);
   const inter = readInter(where.inter);

@@ -82,7 +82,8 @@ export function chooseFeatures(inp: FeatureChoiceInput): FeatureChoice {
   for (const [m, s] of Object.entries(inp.declared)) if (!isSynthetic(s)) put(m, s, 'pipeline');
   const found = mmrecFiles(inp.dir, inp.name);
   for (const [m, s] of Object.entries(found)) put(m, s, 'mmrec file name');
-  if (sources.mm === undefined && sources.v !== undefined && sources.t !== undefined) put('mm', { concat: ['v', 't'] }, 'mmrec file name');
+  if (sources.mm === undefined && sources.v !== undefined && sources.t !== undefined)
+    put('mm', { concat: ['v', 't'] }, 'mmrec file name');
   for (const [m, s] of Object.entries(inp.declared)) if (sources[m] === undefined) missing[m] = s;
   return { sources, chosenBy, missing };
 }
@@ -104,14 +105,26 @@ export function withParts(wanted: Iterable<string>, sources: Record<string, Feat
  * The error for a modality the pipeline reads that has no source in the folder: it names the modality, the folder,
  * the .npy files that are there, and the ways to give one (a file, or generated features asked for by name).
  */
-export function missingFeatureError(m: string, declared: FeatureSource | undefined, ds: { name: string; dir: string }, loc?: SourceLocation): UserError {
+export function missingFeatureError(
+  m: string,
+  declared: FeatureSource | undefined,
+  ds: { name: string; dir: string },
+  loc?: SourceLocation,
+): UserError {
   let files: string[] = [];
   try {
-    files = readdirSync(ds.dir).filter((f) => f.endsWith('.npy')).sort();
+    files = readdirSync(ds.dir)
+      .filter((f) => f.endsWith('.npy'))
+      .sort();
   } catch {
     // an unreadable folder lists as none
   }
-  const mmrecName: Record<string, string> = { v: 'image_feat.npy', t: 'text_feat.npy', a: 'audio_feat.npy', mm: 'mm_feat.npy' };
+  const mmrecName: Record<string, string> = {
+    v: 'image_feat.npy',
+    t: 'text_feat.npy',
+    a: 'audio_feat.npy',
+    mm: 'mm_feat.npy',
+  };
   const width = isSynthetic(declared) ? (declared as { synthetic: number }).synthetic : 64;
   const named = mmrecName[m] ? ` (its MMRec name is ${mmrecName[m]})` : '';
   const example = files[0] ?? mmrecName[m] ?? `${m}_feat.npy`;
@@ -119,7 +132,9 @@ export function missingFeatureError(m: string, declared: FeatureSource | undefin
     `modality '${m}' has no feature file in ${ds.dir}${named}; .npy files there: ${files.length ? files.join(', ') : 'none'}. ` +
       `Give its file with --features ${m}=${example} (or in data.profiles.${ds.name}.features), ` +
       `or ask for generated features by name with --features ${m}=synthetic:${width}` +
-      (isSynthetic(declared) ? ` (the pipeline's data.features.${m} is generated, and that default is used only for built-in datasets)` : ''),
+      (isSynthetic(declared)
+        ? ` (the pipeline's data.features.${m} is generated, and that default is used only for built-in datasets)`
+        : ''),
     loc ?? { file: ds.dir },
     loc ? [{ message: 'the dataset folder', loc: { file: ds.dir } }] : [],
   );

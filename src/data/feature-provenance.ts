@@ -45,8 +45,17 @@ export function featureProvenance(
     else if (typeof s === 'string' || (typeof s === 'object' && s !== null && 'file' in s)) {
       const path = resolve(join(dir, typeof s === 'string' ? s : s.file));
       const st = statSync(path);
-      out[m] = { source: 'file', path, bytes: st.size, mtime: st.mtime.toISOString(), sha256: sha256File(path), dim: f.cols, chosenBy: by };
-    } else if (typeof s === 'object' && s !== null && 'concat' in s) out[m] = { source: 'concat', of: [...s.concat], dim: f.cols, chosenBy: by };
+      out[m] = {
+        source: 'file',
+        path,
+        bytes: st.size,
+        mtime: st.mtime.toISOString(),
+        sha256: sha256File(path),
+        dim: f.cols,
+        chosenBy: by,
+      };
+    } else if (typeof s === 'object' && s !== null && 'concat' in s)
+      out[m] = { source: 'concat', of: [...s.concat], dim: f.cols, chosenBy: by };
     else out[m] = { source: 'synthetic', dim: f.cols, chosenBy: by };
   }
   return out;

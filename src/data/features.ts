@@ -39,14 +39,20 @@ function describe(src: FeatureSource): string {
   return typeof src === 'string' ? src : JSON.stringify(src);
 }
 
-export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: FeatureContext): Record<string, FeatureMatrix> {
+export function resolveFeatures(
+  sources: Record<string, FeatureSource>,
+  ctx: FeatureContext,
+): Record<string, FeatureMatrix> {
   const done = new Map<string, FeatureMatrix>();
   const byPath = new Map<string, FeatureMatrix>();
   let latent: Float32Array | undefined;
   const fail = (key: string, message: string, file?: string): never => {
     const loc = ctx.locs?.[key];
     // Without a YAML position, the file the problem is about is still a location the user can open.
-    throw new UserError(loc ? message : `data.features.${key}: ${message}`, loc ?? (file !== undefined ? { file } : undefined));
+    throw new UserError(
+      loc ? message : `data.features.${key}: ${message}`,
+      loc ?? (file !== undefined ? { file } : undefined),
+    );
   };
 
   const resolve = (key: string, stack: string[]): FeatureMatrix => {
@@ -54,14 +60,18 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
     if (hit) return hit;
     const src = sources[key];
     let m: FeatureMatrix;
-    if (typeof src === 'string' || (typeof src === 'object' && src !== null && 'file' in src && typeof src.file === 'string')) {
+    if (
+      typeof src === 'string' ||
+      (typeof src === 'object' && src !== null && 'file' in src && typeof src.file === 'string')
+    ) {
       const file = typeof src === 'string' ? src : src.file;
       m = ctx.synthetic ? builtin(key, file) : fromFile(key, file);
     } else if (typeof src === 'object' && src !== null && 'concat' in src) {
       m = concat(key, src.concat, stack);
     } else if (typeof src === 'object' && src !== null && 'synthetic' in src) {
       const dim = src.synthetic;
-      if (!Number.isInteger(dim) || dim < 1) fail(key, `synthetic width must be a positive integer, found ${JSON.stringify(dim)}`);
+      if (!Number.isInteger(dim) || dim < 1)
+        fail(key, `synthetic width must be a positive integer, found ${JSON.stringify(dim)}`);
       const refusal = float32Refusal(ctx.nItems * dim);
       if (refusal) fail(key, `synthetic features of width ${dim} for ${ctx.nItems} items would need ${refusal}`);
       if (ctx.synthetic) m = syntheticFeatures(ctx.synthetic, key, dim);
@@ -70,7 +80,10 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
         m = graphFeatures(latent, ctx.nItems, key, dim, ctx.seed);
       }
     } else {
-      return fail(key, `unknown feature source ${describe(src as FeatureSource)}; expected a file name, { file }, { concat: [..] } or { synthetic: <width> }`);
+      return fail(
+        key,
+        `unknown feature source ${describe(src as FeatureSource)}; expected a file name, { file }, { concat: [..] } or { synthetic: <width> }`,
+      );
     }
     m = m.name === key ? m : { ...m, name: key };
     done.set(key, m);
@@ -96,12 +109,20 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
     if (cached) return cached;
     if (!existsSync(path)) {
       const present = ctx.dir && existsSync(ctx.dir) ? readdirSync(ctx.dir).filter((f) => f.endsWith('.npy')) : [];
-      fail(key, `feature file not found: ${path}` + (ctx.dir ? ` (.npy files in ${ctx.dir}: ${present.length ? present.join(', ') : 'none'})` : ''), path);
+      fail(
+        key,
+        `feature file not found: ${path}` +
+          (ctx.dir ? ` (.npy files in ${ctx.dir}: ${present.length ? present.join(', ') : 'none'})` : ''),
+        path,
+      );
     }
     // The shape is checked from the header, before the data is read.
     const arr = readNpyHeader(path);
     if (arr.shape.length !== 2) {
-      throw new UserError(`expected a 2-D matrix (items x features) for modality ${key}, found shape (${arr.shape.join(', ')})`, { file: path });
+      throw new UserError(
+        `expected a 2-D matrix (items x features) for modality ${key}, found shape (${arr.shape.join(', ')})`,
+        { file: path },
+      );
     }
     const [rows, cols] = arr.shape as [number, number];
     if (rows !== ctx.nItems) {
@@ -119,9 +140,12 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
         rows < ctx.nItems
           ? `${inter} has item ids up to ${ctx.nItems - 1}, beyond the last feature row (${rows - 1})`
           : `n_items = max itemID + 1 = ${ctx.nItems} from ${inter}; the matrix may belong to another dataset or id mapping`;
-      throw new UserError(`feature matrix for ${key} has ${rows} rows but the dataset has ${ctx.nItems} items (one row per item expected): ${why}`, {
-        file: path,
-      });
+      throw new UserError(
+        `feature matrix for ${key} has ${rows} rows but the dataset has ${ctx.nItems} items (one row per item expected): ${why}`,
+        {
+          file: path,
+        },
+      );
     }
     const m: FeatureMatrix = { name: key, rows, cols, data: readNpy(path).data, source: `${path} (${arr.dtype})` };
     byPath.set(path, m);
@@ -133,7 +157,11 @@ export function resolveFeatures(sources: Record<string, FeatureSource>, ctx: Fea
       return fail(key, `concat must list one or more modality keys, found ${JSON.stringify(parts)}`);
     }
     const mats = (parts as string[]).map((p) => {
-      if (!(p in sources)) fail(key, `concat refers to ${p}, which is not a declared modality (declared: ${Object.keys(sources).join(', ')})`);
+      if (!(p in sources))
+        fail(
+          key,
+          `concat refers to ${p}, which is not a declared modality (declared: ${Object.keys(sources).join(', ')})`,
+        );
       if (p === key || stack.includes(p)) fail(key, `concat cycle: ${[...stack, key, p].join(' -> ')}`);
       return resolve(p, [...stack, key]);
     });

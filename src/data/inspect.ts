@@ -61,7 +61,17 @@ function featureSummary(f: FeatureMatrix): FeatureSummary {
   const n = f.rows * f.cols;
   const mean = n ? s / n : 0;
   const std = n ? Math.sqrt(Math.max(0, s2 / n - mean * mean)) : 0;
-  return { name: f.name, rows: f.rows, cols: f.cols, source: f.source, mean, std, min: n ? min : 0, max: n ? max : 0, zeroRows };
+  return {
+    name: f.name,
+    rows: f.rows,
+    cols: f.cols,
+    source: f.source,
+    mean,
+    std,
+    min: n ? min : 0,
+    max: n ? max : 0,
+    zeroRows,
+  };
 }
 
 function degrees(ui: UserItems, nUsers: number): Int32Array {
@@ -156,18 +166,28 @@ export function inspectDataset(ds: Dataset): DatasetSummary {
           : ''),
     );
   }
-  if (sum.itemsNeverInTrain > 0) w.push(`${sum.itemsNeverInTrain} items never occur in train (never drawn as negatives, not masked in ranking)`);
+  if (sum.itemsNeverInTrain > 0)
+    w.push(`${sum.itemsNeverInTrain} items never occur in train (never drawn as negatives, not masked in ranking)`);
   if (itemsNeverSeen > 0) w.push(`${itemsNeverSeen} item ids below max itemID occur in no split`);
   if (sum.duplicateTrainRows > 0) w.push(`${sum.duplicateTrainRows} duplicate (user, item) rows in train`);
   for (const split of ['valid', 'test'] as const) {
     const n = sum.duplicateEvalRows[split];
     // MMRec's |T| is the length of the user's list, so each repeat raises the denominator of Recall, NDCG and MAP.
-    if (n > 0) w.push(`${n} duplicate (user, item) rows in ${split}: each counts in |T| (as in MMRec), so recall is lower than with distinct items`);
+    if (n > 0)
+      w.push(
+        `${n} duplicate (user, item) rows in ${split}: each counts in |T| (as in MMRec), so recall is lower than with distinct items`,
+      );
   }
   const o = sum.overlap;
   // A train pair is masked out of the ranking, so the same pair in valid/test can never be hit.
-  if (o.trainTest > 0) w.push(`${o.trainTest} (user, item) pairs are in both train and test: masked as train items, they can never be hit`);
-  if (o.trainValid > 0) w.push(`${o.trainValid} (user, item) pairs are in both train and valid: masked as train items, they can never be hit`);
+  if (o.trainTest > 0)
+    w.push(
+      `${o.trainTest} (user, item) pairs are in both train and test: masked as train items, they can never be hit`,
+    );
+  if (o.trainValid > 0)
+    w.push(
+      `${o.trainValid} (user, item) pairs are in both train and valid: masked as train items, they can never be hit`,
+    );
   if (o.validTest > 0) w.push(`${o.validTest} (user, item) pairs are in both valid and test`);
   if (va === 0) w.push('no valid rows (x_label 1): early stopping has nothing to watch');
   if (te === 0) w.push('no test rows (x_label 2)');
@@ -213,13 +233,24 @@ export function formatInspect(s: DatasetSummary): string {
   out.push(`users without train rows: ${s.usersWithoutTrain}; items never in train: ${s.itemsNeverInTrain}`);
   const d = s.duplicateEvalRows;
   const o = s.overlap;
-  out.push(`duplicate rows: train ${s.duplicateTrainRows}, valid ${d.valid}, test ${d.test}; pairs in two splits: train+valid ${o.trainValid}, train+test ${o.trainTest}, valid+test ${o.validTest}`);
+  out.push(
+    `duplicate rows: train ${s.duplicateTrainRows}, valid ${d.valid}, test ${d.test}; pairs in two splits: train+valid ${o.trainValid}, train+test ${o.trainTest}, valid+test ${o.validTest}`,
+  );
   if (s.features.length) {
     out.push('');
     out.push(
       ...table(
         ['feature', 'rows', 'cols', 'mean', 'std', 'min', 'max', 'source'],
-        s.features.map((f) => [f.name, num(f.rows), num(f.cols), num(f.mean), num(f.std), num(f.min), num(f.max), f.source]),
+        s.features.map((f) => [
+          f.name,
+          num(f.rows),
+          num(f.cols),
+          num(f.mean),
+          num(f.std),
+          num(f.min),
+          num(f.max),
+          f.source,
+        ]),
       ),
     );
   } else {

@@ -42,20 +42,30 @@ function parseHeader(buf: Uint8Array, start: number, end: number, file: string):
   const missing = REQUIRED.filter((_, k) => pos[k]! < 0);
   if (!text.includes('\t') && !REQUIRED.some((name) => text.includes(name))) {
     // Not a table at all (a linked system file, a binary): its first line is not shown, it may be private.
-    throw new UserError(`not an .inter file: the first line names none of ${REQUIRED.join(', ')} and has no tabs; ${EXPECTED}`, {
-      file,
-      line: 1,
-      col: 1,
-    });
+    throw new UserError(
+      `not an .inter file: the first line names none of ${REQUIRED.join(', ')} and has no tabs; ${EXPECTED}`,
+      {
+        file,
+        line: 1,
+        col: 1,
+      },
+    );
   }
   if (missing.length > 0) {
-    const hint = columns.length === 1 && text.includes(' ') ? ' (the columns must be separated by tabs, not spaces)' : '';
-    throw new UserError(`header is missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}${hint}; ${EXPECTED}`, at);
+    const hint =
+      columns.length === 1 && text.includes(' ') ? ' (the columns must be separated by tabs, not spaces)' : '';
+    throw new UserError(
+      `header is missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}${hint}; ${EXPECTED}`,
+      at,
+    );
   }
   for (const name of REQUIRED) {
     const second = columns.indexOf(name, columns.indexOf(name) + 1);
     if (second >= 0) {
-      throw new UserError(`column ${name} appears twice in the header; ${EXPECTED}`, { ...at, col: colOfField(text, second) });
+      throw new UserError(`column ${name} appears twice in the header; ${EXPECTED}`, {
+        ...at,
+        col: colOfField(text, second),
+      });
     }
   }
   return { columns, pos };
@@ -126,7 +136,8 @@ export function parseInter(buf: Uint8Array, file: string): InterFile {
       if (field < nFields && isValue[field]) {
         let v = 0;
         while (p < end && buf[p]! >= 48 && buf[p]! <= 57) v = v * 10 + (buf[p++]! - 48);
-        if ((p < end && buf[p] !== TAB) || p === fStart) fieldError(buf, start, end, fStart, field, hdr.columns, file, lineNo);
+        if ((p < end && buf[p] !== TAB) || p === fStart)
+          fieldError(buf, start, end, fStart, field, hdr.columns, file, lineNo);
         values[field] = v;
       } else {
         while (p < end && buf[p] !== TAB) p++;
@@ -142,7 +153,12 @@ export function parseInter(buf: Uint8Array, file: string): InterFile {
     if (u > 0x7fffffff || it > 0x7fffffff) {
       const k = u > 0x7fffffff ? uCol : iCol;
       const text = lineText(buf, start, end);
-      throw new UserError(`${hdr.columns[k]} ${u > 0x7fffffff ? u : it} is too large`, { file, line: lineNo, col: colOfField(text, k), excerpt: text });
+      throw new UserError(`${hdr.columns[k]} ${u > 0x7fffffff ? u : it} is too large`, {
+        file,
+        line: lineNo,
+        col: colOfField(text, k),
+        excerpt: text,
+      });
     }
     if (x > 2) {
       const text = lineText(buf, start, end);
@@ -166,9 +182,18 @@ export function parseInter(buf: Uint8Array, file: string): InterFile {
     }
     n++;
   }
-  if (n === 0) throw new UserError('the file has a header but no interactions', { file, line: 1, col: 1, excerpt: hdr.columns.join('\t') });
+  if (n === 0)
+    throw new UserError('the file has a header but no interactions', {
+      file,
+      line: 1,
+      col: 1,
+      excerpt: hdr.columns.join('\t'),
+    });
   const bound = idBound(n);
-  for (const [k, max, at] of [[uCol, maxUser, maxAt.user], [iCol, maxItem, maxAt.item]] as const) {
+  for (const [k, max, at] of [
+    [uCol, maxUser, maxAt.user],
+    [iCol, maxItem, maxAt.item],
+  ] as const) {
     if (max < bound) continue;
     const text = lineText(buf, at.start, at.end);
     const name = hdr.columns[k]!;
@@ -189,7 +214,14 @@ export function parseInter(buf: Uint8Array, file: string): InterFile {
     splits[s]!.users[k] = users[r]!;
     splits[s]!.items[k] = items[r]!;
   }
-  return { train: splits[0]!, valid: splits[1]!, test: splits[2]!, nUsers: maxUser + 1, nItems: maxItem + 1, columns: hdr.columns };
+  return {
+    train: splits[0]!,
+    valid: splits[1]!,
+    test: splits[2]!,
+    nUsers: maxUser + 1,
+    nItems: maxItem + 1,
+    columns: hdr.columns,
+  };
 }
 
 function fieldError(
@@ -216,18 +248,22 @@ function fieldError(
   const at = { file, line, col, excerpt: text };
   if (raw === '') throw new UserError(`${name} is empty`, at);
   if (name === 'x_label') throw new UserError(`x_label must be 0 (train), 1 (valid) or 2 (test), found '${raw}'`, at);
-  if (/^-\d+$/.test(raw)) throw new UserError(`${name} must be a non-negative integer (ids are 0-based), found ${raw}`, at);
+  if (/^-\d+$/.test(raw))
+    throw new UserError(`${name} must be a non-negative integer (ids are 0-based), found ${raw}`, at);
   throw new UserError(`${name} must be a non-negative integer, found '${raw}'`, at);
 }
 
 function fieldCountError(text: string, found: number, columns: string[], file: string, line: number): never {
   const hint = found === 1 && /[ ,;]/.test(text) ? ' (fields must be separated by tabs)' : '';
-  throw new UserError(`expected ${columns.length} tab-separated fields (${columns.join(', ')}), found ${found}${hint}`, {
-    file,
-    line,
-    col: 1,
-    excerpt: text,
-  });
+  throw new UserError(
+    `expected ${columns.length} tab-separated fields (${columns.join(', ')}), found ${found}${hint}`,
+    {
+      file,
+      line,
+      col: 1,
+      excerpt: text,
+    },
+  );
 }
 
 /**
@@ -235,7 +271,11 @@ function fieldCountError(text: string, found: number, columns: string[], file: s
  * at the interaction that refers past the end of a feature matrix. Only called on an error path, after the
  * file parsed cleanly, so a simple text scan is enough.
  */
-export function firstIdAtLeast(path: string, column: string, min: number): { id: number; loc: SourceLocation } | undefined {
+export function firstIdAtLeast(
+  path: string,
+  column: string,
+  min: number,
+): { id: number; loc: SourceLocation } | undefined {
   let text: string;
   try {
     text = readRegularFile(path).toString('utf8');
@@ -243,12 +283,17 @@ export function firstIdAtLeast(path: string, column: string, min: number): { id:
     return undefined;
   }
   const lines = text.replace(/^\uFEFF/, '').split('\n');
-  const k = (lines[0] ?? '').replace(/\r$/, '').split('\t').map((s) => s.trim()).indexOf(column);
+  const k = (lines[0] ?? '')
+    .replace(/\r$/, '')
+    .split('\t')
+    .map((s) => s.trim())
+    .indexOf(column);
   if (k < 0) return undefined;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!.replace(/\r$/, '');
     const id = Number(line.split('\t')[k]);
-    if (line !== '' && id >= min) return { id, loc: { file: path, line: i + 1, col: colOfField(line, k), excerpt: line } };
+    if (line !== '' && id >= min)
+      return { id, loc: { file: path, line: i + 1, col: colOfField(line, k), excerpt: line } };
   }
   return undefined;
 }
@@ -265,12 +310,16 @@ export function findRow(path: string, test: (get: (column: string) => number) =>
     return undefined;
   }
   const lines = text.replace(/^\uFEFF/, '').split('\n');
-  const header = (lines[0] ?? '').replace(/\r$/, '').split('\t').map((s) => s.trim());
+  const header = (lines[0] ?? '')
+    .replace(/\r$/, '')
+    .split('\t')
+    .map((s) => s.trim());
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!.replace(/\r$/, '');
     if (line === '') continue;
     const fields = line.split('\t');
-    if (test((column) => Number(fields[header.indexOf(column)]))) return { file: path, line: i + 1, col: 1, excerpt: line };
+    if (test((column) => Number(fields[header.indexOf(column)])))
+      return { file: path, line: i + 1, col: 1, excerpt: line };
   }
   return undefined;
 }

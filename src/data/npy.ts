@@ -65,15 +65,22 @@ function parseHeader(buf: Uint8Array, file: string, fileSize: number): Header {
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const lenBytes = major === 1 ? 2 : 4;
-  if (buf.length < 8 + lenBytes) throw new UserError('truncated .npy header (the file ends inside the preamble)', { file });
+  if (buf.length < 8 + lenBytes)
+    throw new UserError('truncated .npy header (the file ends inside the preamble)', { file });
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = 8 + lenBytes;
   const dataStart = headerStart + headerLen;
   if (fileSize < dataStart) {
-    throw new UserError(`truncated .npy header (declares ${headerLen} header bytes, the file has ${fileSize - headerStart})`, { file });
+    throw new UserError(
+      `truncated .npy header (declares ${headerLen} header bytes, the file has ${fileSize - headerStart})`,
+      { file },
+    );
   }
   if (headerLen > MAX_HEADER_BYTES) {
-    throw new UserError(`implausible .npy header length ${headerLen} bytes (NumPy writes about a hundred); the file is corrupt`, { file });
+    throw new UserError(
+      `implausible .npy header length ${headerLen} bytes (NumPy writes about a hundred); the file is corrupt`,
+      { file },
+    );
   }
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(buf.subarray(headerStart, dataStart));
 
@@ -81,7 +88,9 @@ function parseHeader(buf: Uint8Array, file: string, fileSize: number): Header {
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text);
   const shape = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
   if (!descr || !fortran || !shape) {
-    throw new UserError(`malformed .npy header (expected keys descr, fortran_order, shape): ${clip(text.trim())}`, { file });
+    throw new UserError(`malformed .npy header (expected keys descr, fortran_order, shape): ${clip(text.trim())}`, {
+      file,
+    });
   }
   const dtype = descr[3] ? 'a structured dtype' : (descr[1] ?? descr[2])!;
   const dims = shape[1]!
@@ -187,7 +196,9 @@ function checkedHeader(f: ReturnType<typeof openRegularFile>, path: string): Hea
     );
   }
   if (h.fortran) {
-    throw new UserError('fortran_order is True; only C-order arrays are supported (save np.ascontiguousarray(arr))', { file: path });
+    throw new UserError('fortran_order is True; only C-order arrays are supported (save np.ascontiguousarray(arr))', {
+      file: path,
+    });
   }
   const n = h.shape.reduce((a, b) => a * b, 1);
   const size = ITEM_SIZE[h.dtype]!;
@@ -212,7 +223,8 @@ function checkedHeader(f: ReturnType<typeof openRegularFile>, path: string): Hea
 /** Encodes the bytes of a version 1.0 `<f4` .npy file. */
 export function encodeNpy(data: Float32Array, shape: number[]): Uint8Array {
   const n = shape.reduce((a, b) => a * b, 1);
-  if (n !== data.length) throw new Error(`writeNpy: shape (${shape.join(', ')}) holds ${n} values, data has ${data.length}`);
+  if (n !== data.length)
+    throw new Error(`writeNpy: shape (${shape.join(', ')}) holds ${n} values, data has ${data.length}`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // The format pads the header with spaces and a newline so the data starts on a 64-byte boundary.

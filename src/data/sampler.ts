@@ -72,7 +72,9 @@ export class NegativeSampler {
       const rest: number[] = [];
       for (let i = 0; i < this.nItems; i++) if (!mine.has(i)) rest.push(i);
       if (rest.length === 0) {
-        throw new UserError(`user ${u} has interacted with all ${this.nItems} items in train, so no negative item exists for BPR`);
+        throw new UserError(
+          `user ${u} has interacted with all ${this.nItems} items in train, so no negative item exists for BPR`,
+        );
       }
       c = Int32Array.from(rest);
     }
@@ -96,7 +98,15 @@ export function allocBatch(batchSize = DEFAULT_BATCH_SIZE): Batch {
  * Fills `buf` with train rows order[start..end) and their negatives; returns views of length end - start
  * into `buf` (valid until the next call).
  */
-export function fillBatch(train: Interactions, order: Int32Array, start: number, end: number, sampler: NegativeSampler, rng: RandomStream, buf: Batch): Batch {
+export function fillBatch(
+  train: Interactions,
+  order: Int32Array,
+  start: number,
+  end: number,
+  sampler: NegativeSampler,
+  rng: RandomStream,
+  buf: Batch,
+): Batch {
   const n = end - start;
   const users = buf.users.subarray(0, n);
   const pos = buf.pos.subarray(0, n);
@@ -138,7 +148,9 @@ export class BatchIterator {
   /** Starts an epoch: its shuffle is drawn now; its batches are read in order with `batch(0)`, `batch(1)`, ... */
   epoch(): EpochBatches {
     const order = epochOrder(this.ds.train.users.length, this.rng.shuffle);
-    return new EpochBatches(order, this.batchSize, (s, e) => fillBatch(this.ds.train, order, s, e, this.sampler, this.rng.negatives, this.buf));
+    return new EpochBatches(order, this.batchSize, (s, e) =>
+      fillBatch(this.ds.train, order, s, e, this.sampler, this.rng.negatives, this.buf),
+    );
   }
 }
 
@@ -161,7 +173,8 @@ export class EpochBatches implements Iterable<Batch> {
    * order: any other order would change every later batch.
    */
   batch(b: number): Batch {
-    if (b !== this.next || b >= this.count) throw new Error(`batch ${b} asked for, but the next batch of this epoch is ${this.next} of ${this.count}`);
+    if (b !== this.next || b >= this.count)
+      throw new Error(`batch ${b} asked for, but the next batch of this epoch is ${this.next} of ${this.count}`);
     this.next++;
     const start = b * this.batchSize;
     return this.fill(start, Math.min(this.order.length, start + this.batchSize));

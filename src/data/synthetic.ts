@@ -97,7 +97,9 @@ export function generateSynthetic(preset: SynthPreset, seed: number): SyntheticD
   }
   const rank = irng.shuffle(Int32Array.from({ length: nItems }, (_, i) => i));
   // Items grouped by topic with cumulative popularity, so a draw is a binary search within the topic.
-  const byTopic = Int32Array.from({ length: nItems }, (_, i) => i).sort((a, b) => itemTopic[a]! - itemTopic[b]! || a - b);
+  const byTopic = Int32Array.from({ length: nItems }, (_, i) => i).sort(
+    (a, b) => itemTopic[a]! - itemTopic[b]! || a - b,
+  );
   const topicStart = new Int32Array(K + 1);
   for (let i = 0; i < nItems; i++) topicStart[itemTopic[i]! + 1]!++;
   for (let k = 0; k < K; k++) topicStart[k + 1]! += topicStart[k]!;
@@ -130,7 +132,8 @@ export function generateSynthetic(preset: SynthPreset, seed: number): SyntheticD
     chosen.clear();
     for (let tries = 0; chosen.size < n && tries < 50 * n; tries++) {
       let k: number;
-      if (urng.next() < 0.1) k = urng.int(K); // off-preference exploration
+      if (urng.next() < 0.1)
+        k = urng.int(K); // off-preference exploration
       else {
         let x = urng.next() * wsum;
         let j = 0;
@@ -146,7 +149,10 @@ export function generateSynthetic(preset: SynthPreset, seed: number): SyntheticD
     const list = urng.shuffle(Array.from(chosen));
     splitUser(u, list, out);
   }
-  const pack = (s: { users: number[]; items: number[] }): Interactions => ({ users: Int32Array.from(s.users), items: Int32Array.from(s.items) });
+  const pack = (s: { users: number[]; items: number[] }): Interactions => ({
+    users: Int32Array.from(s.users),
+    items: Int32Array.from(s.items),
+  });
   return { nUsers, nItems, train: pack(out[0]!), valid: pack(out[1]!), test: pack(out[2]!), itemTopic, latent, seed };
 }
 
@@ -234,7 +240,14 @@ const W_NOISE = 0.4;
  * Modality `mm` mixes the private latents of `t` and `v` (a fused encoder sees both); any other key has its
  * own. Deterministic for (latent, key, dim, seed).
  */
-export function featuresFromLatent(latent: Float32Array, nItems: number, key: string, dim: number, seed: number, source: string): FeatureMatrix {
+export function featuresFromLatent(
+  latent: Float32Array,
+  nItems: number,
+  key: string,
+  dim: number,
+  seed: number,
+  source: string,
+): FeatureMatrix {
   const root = new Rng(seed);
   const privKeys = key === 'mm' ? ['t', 'v'] : [key];
   const P = PRIVATE_DIM * privKeys.length;
@@ -243,7 +256,8 @@ export function featuresFromLatent(latent: Float32Array, nItems: number, key: st
   // Row d of the map holds the weights of output column d; scaled so each part has unit variance per column.
   const map = new Gauss(root.fork(`map:${key}:${dim}`)).fill(new Float32Array(dim * C));
   for (let d = 0; d < dim; d++) {
-    for (let c = 0; c < C; c++) map[d * C + c]! *= c < SHARED_DIM ? W_SHARED / Math.sqrt(SHARED_DIM) : W_PRIVATE / Math.sqrt(P);
+    for (let c = 0; c < C; c++)
+      map[d * C + c]! *= c < SHARED_DIM ? W_SHARED / Math.sqrt(SHARED_DIM) : W_PRIVATE / Math.sqrt(P);
   }
   const noise = new Gauss(root.fork(`noise:${key}:${dim}`));
   const data = new Float32Array(nItems * dim);
@@ -266,10 +280,23 @@ export function featuresFromLatent(latent: Float32Array, nItems: number, key: st
 
 /** Features of a built-in synthetic dataset. */
 export function syntheticFeatures(synth: SyntheticData, key: string, dim: number): FeatureMatrix {
-  return featuresFromLatent(synth.latent, synth.nItems, key, dim, synth.seed, `synthetic(${key}, ${dim}, seed ${synth.seed})`);
+  return featuresFromLatent(
+    synth.latent,
+    synth.nItems,
+    key,
+    dim,
+    synth.seed,
+    `synthetic(${key}, ${dim}, seed ${synth.seed})`,
+  );
 }
 
 /** Planted-structure features for a real dataset that has interactions only. */
-export function graphFeatures(latent: Float32Array, nItems: number, key: string, dim: number, seed: number): FeatureMatrix {
+export function graphFeatures(
+  latent: Float32Array,
+  nItems: number,
+  key: string,
+  dim: number,
+  seed: number,
+): FeatureMatrix {
   return featuresFromLatent(latent, nItems, key, dim, seed, `synthetic(${key}, ${dim}, graph latent, seed ${seed})`);
 }

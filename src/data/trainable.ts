@@ -15,7 +15,8 @@ const SPLITS = [
 
 function distinctCount(ui: UserItems, u: number): number {
   let k = 0;
-  for (let p = ui.indptr[u]!; p < ui.indptr[u + 1]!; p++) if (p === ui.indptr[u] || ui.indices[p] !== ui.indices[p - 1]) k++;
+  for (let p = ui.indptr[u]!; p < ui.indptr[u + 1]!; p++)
+    if (p === ui.indptr[u] || ui.indices[p] !== ui.indices[p - 1]) k++;
   return k;
 }
 
@@ -27,7 +28,10 @@ export function checkTrainable(ds: Dataset): void {
   for (const s of SPLITS) {
     const rows = ds[s.key];
     if (rows.users.length === 0) {
-      throw new UserError(`no ${s.what} interactions (no row has x_label ${s.label}); ${s.why}`, file === undefined ? undefined : { file });
+      throw new UserError(
+        `no ${s.what} interactions (no row has x_label ${s.label}); ${s.why}`,
+        file === undefined ? undefined : { file },
+      );
     }
     const byUser = s.key === 'valid' ? ds.validByUser : ds.testByUser;
     let users = 0;

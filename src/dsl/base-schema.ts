@@ -26,13 +26,15 @@ export const SLUG_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9._-]*$';
 export const SLUG_MAX = 100;
 
 const featureSource: JsonSchema = {
-  description: 'Where a modality\'s feature matrix comes from.',
+  description: "Where a modality's feature matrix comes from.",
   anyOf: [
     { type: 'string', description: 'a file name relative to the dataset folder', examples: ['image_feat.npy'] },
     {
       type: 'object',
       description: 'a file: { file: name.npy }',
-      properties: { file: { type: 'string', description: 'File name relative to the dataset folder.', examples: ['text_feat.npy'] } },
+      properties: {
+        file: { type: 'string', description: 'File name relative to the dataset folder.', examples: ['text_feat.npy'] },
+      },
       required: ['file'],
       additionalProperties: false,
     },
@@ -55,7 +57,13 @@ const featureSource: JsonSchema = {
       type: 'object',
       description: 'generated features of a given width: { synthetic: 64 }',
       properties: {
-        synthetic: { type: 'integer', minimum: 1, maximum: MAX_WIDTH, description: 'Width of the generated feature matrix.', examples: [64] },
+        synthetic: {
+          type: 'integer',
+          minimum: 1,
+          maximum: MAX_WIDTH,
+          description: 'Width of the generated feature matrix.',
+          examples: [64],
+        },
       },
       required: ['synthetic'],
       additionalProperties: false,
@@ -92,7 +100,8 @@ export const dataSchema = conventionalOrder(
           Type.String({
             minLength: 1,
             default: 'synth:small',
-            description: 'Built-in synthetic data (synth:small, synth:baby) or a dataset folder name under the data root (MMRec layout).',
+            description:
+              'Built-in synthetic data (synth:small, synth:baby) or a dataset folder name under the data root (MMRec layout).',
             examples: ['synth:small', 'baby', 'tiktok'],
           }),
         ),
@@ -110,7 +119,9 @@ export const dataSchema = conventionalOrder(
               properties: { features },
               examples: [{ features: { v: 'image_feat.npy', t: 'audio_feat.npy' } }],
             },
-            examples: [{ tiktok: { features: { mm: { concat: ['v', 't'] }, v: 'image_feat.npy', t: 'text_feat.npy' } } }],
+            examples: [
+              { tiktok: { features: { mm: { concat: ['v', 't'] }, v: 'image_feat.npy', t: 'text_feat.npy' } } },
+            ],
           }),
         ),
       },
@@ -129,20 +140,50 @@ export const trainSchema = conventionalOrder(
   Defaulted(
     Type.Object(
       {
-        epochs: Defaulted(Type.Integer({ minimum: 1, maximum: MAX_EPOCHS, default: 1000, description: 'Maximum number of epochs.', examples: [1000, 50] })),
-        batch_size: Defaulted(Type.Integer({ minimum: 1, maximum: MAX_BATCH, default: 2048, description: 'Training triples per step.', examples: [2048] })),
+        epochs: Defaulted(
+          Type.Integer({
+            minimum: 1,
+            maximum: MAX_EPOCHS,
+            default: 1000,
+            description: 'Maximum number of epochs.',
+            examples: [1000, 50],
+          }),
+        ),
+        batch_size: Defaulted(
+          Type.Integer({
+            minimum: 1,
+            maximum: MAX_BATCH,
+            default: 2048,
+            description: 'Training triples per step.',
+            examples: [2048],
+          }),
+        ),
         optimizer: Defaulted(
           Type.Object(
             {
               adam: Type.Object(
                 {
-                  lr: Defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.001, description: 'Learning rate.', examples: [0.001] })),
-                  eps: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Adam epsilon.', examples: [1e-8] })),
+                  lr: Defaulted(
+                    Type.Number({
+                      exclusiveMinimum: 0,
+                      default: 0.001,
+                      description: 'Learning rate.',
+                      examples: [0.001],
+                    }),
+                  ),
+                  eps: Type.Optional(
+                    Type.Number({ exclusiveMinimum: 0, description: 'Adam epsilon.', examples: [1e-8] }),
+                  ),
                 },
                 { description: 'Adam.', additionalProperties: false, examples: [{ lr: 0.001 }] },
               ),
             },
-            { description: 'The optimizer and its settings.', additionalProperties: false, default: { adam: { lr: 0.001 } }, examples: [{ adam: { lr: 0.001 } }] },
+            {
+              description: 'The optimizer and its settings.',
+              additionalProperties: false,
+              default: { adam: { lr: 0.001 } },
+              examples: [{ adam: { lr: 0.001 } }],
+            },
           ),
         ),
         lr_schedule: Defaulted(
@@ -150,27 +191,48 @@ export const trainSchema = conventionalOrder(
           Type.Unsafe<[number, number]>({
             type: 'array',
             items: [
-              { type: 'number', exclusiveMinimum: 0, description: 'a: the decay factor per b epochs.', examples: [1.0, 0.96] },
+              {
+                type: 'number',
+                exclusiveMinimum: 0,
+                description: 'a: the decay factor per b epochs.',
+                examples: [1.0, 0.96],
+              },
               { type: 'number', exclusiveMinimum: 0, description: 'b: epochs per factor a.', examples: [50] },
             ],
             minItems: 2,
             maxItems: 2,
             default: [1.0, 50],
             description: '[a, b]: the learning rate is lr * a^(epoch / b); [1.0, 50] keeps it constant.',
-            examples: [[1.0, 50], [0.96, 50]],
+            examples: [
+              [1.0, 50],
+              [0.96, 50],
+            ],
           }),
         ),
         early_stopping: Defaulted(
           Type.Object(
             {
-              metric: Defaulted(Type.String({ default: 'recall@20', description: 'Validation metric to watch, metric@k.', examples: ['recall@20', 'ndcg@20'] })),
+              metric: Defaulted(
+                Type.String({
+                  default: 'recall@20',
+                  description: 'Validation metric to watch, metric@k.',
+                  examples: ['recall@20', 'ndcg@20'],
+                }),
+              ),
               patience: Defaulted(
-                Type.Integer({ minimum: 1, maximum: MAX_EPOCHS, default: 20, description: 'Evaluations without improvement before stopping.', examples: [20] }),
+                Type.Integer({
+                  minimum: 1,
+                  maximum: MAX_EPOCHS,
+                  default: 20,
+                  description: 'Evaluations without improvement before stopping.',
+                  examples: [20],
+                }),
               ),
               // No default: pipelines that do not set it resolve (and hash) exactly as before it existed.
               stop: Type.Optional(
                 Type.Boolean({
-                  description: 'false: never stop early, train all epochs; the best valid epoch is still the one reported (`--protocol official`).',
+                  description:
+                    'false: never stop early, train all epochs; the best valid epoch is still the one reported (`--protocol official`).',
                   examples: [false],
                 }),
               ),
@@ -184,10 +246,22 @@ export const trainSchema = conventionalOrder(
           ),
         ),
         seed: Defaulted(
-          Type.Integer({ minimum: -MAX_SEED, maximum: MAX_SEED, default: 999, description: 'Random seed for initialisation and sampling.', examples: [999, 2024] }),
+          Type.Integer({
+            minimum: -MAX_SEED,
+            maximum: MAX_SEED,
+            default: 999,
+            description: 'Random seed for initialisation and sampling.',
+            examples: [999, 2024],
+          }),
         ),
         eval_every: Defaulted(
-          Type.Integer({ minimum: 1, maximum: MAX_EPOCHS, default: 1, description: 'Evaluate on validation every n epochs.', examples: [1, 5] }),
+          Type.Integer({
+            minimum: 1,
+            maximum: MAX_EPOCHS,
+            default: 1,
+            description: 'Evaluate on validation every n epochs.',
+            examples: [1, 5],
+          }),
         ),
         rng: Type.Optional(
           Type.Object(
@@ -201,7 +275,10 @@ export const trainSchema = conventionalOrder(
               description:
                 "The generator of each random stream: sfc32 (anchorflow's own, the default) or pcg64 (numpy's default bit generator). Runs stay repeatable per seed either way.",
               additionalProperties: false,
-              examples: [{ negatives: 'pcg64' }, { init: 'pcg64', shuffle: 'pcg64', negatives: 'pcg64', step: 'pcg64' }],
+              examples: [
+                { negatives: 'pcg64' },
+                { init: 'pcg64', shuffle: 'pcg64', negatives: 'pcg64', step: 'pcg64' },
+              ],
             },
           ),
         ),
@@ -210,7 +287,14 @@ export const trainSchema = conventionalOrder(
         description: 'Training loop settings.',
         additionalProperties: false,
         default: {},
-        examples: [{ epochs: 1000, batch_size: 2048, optimizer: { adam: { lr: 0.001 } }, early_stopping: { metric: 'recall@20', patience: 20 } }],
+        examples: [
+          {
+            epochs: 1000,
+            batch_size: 2048,
+            optimizer: { adam: { lr: 0.001 } },
+            early_stopping: { metric: 'recall@20', patience: 20 },
+          },
+        ],
       },
     ),
   ),
@@ -222,26 +306,51 @@ export const evalSchema = conventionalOrder(
     Type.Object(
       {
         metrics: Defaulted(
-          Type.Array(Enum(['recall', 'ndcg', 'precision', 'map'], { description: 'A ranking metric.', examples: ['recall', 'ndcg'] }), {
-            minItems: 1,
-            default: ['recall', 'ndcg', 'precision', 'map'],
-            description: 'Metrics to compute.',
-            examples: [['recall', 'ndcg', 'precision', 'map']],
-          }),
+          Type.Array(
+            Enum(['recall', 'ndcg', 'precision', 'map'], {
+              description: 'A ranking metric.',
+              examples: ['recall', 'ndcg'],
+            }),
+            {
+              minItems: 1,
+              default: ['recall', 'ndcg', 'precision', 'map'],
+              description: 'Metrics to compute.',
+              examples: [['recall', 'ndcg', 'precision', 'map']],
+            },
+          ),
         ),
         k: Defaulted(
-          Type.Array(Type.Integer({ minimum: 1, maximum: MAX_CUTOFF, description: 'A cut-off K (top-K of the ranking).', examples: [20] }), {
-            minItems: 1,
-            default: [5, 10, 20, 50],
-            description: 'Cut-offs for every metric.',
-            examples: [[5, 10, 20, 50]],
-          }),
+          Type.Array(
+            Type.Integer({
+              minimum: 1,
+              maximum: MAX_CUTOFF,
+              description: 'A cut-off K (top-K of the ranking).',
+              examples: [20],
+            }),
+            {
+              minItems: 1,
+              default: [5, 10, 20, 50],
+              description: 'Cut-offs for every metric.',
+              examples: [[5, 10, 20, 50]],
+            },
+          ),
         ),
         batch_users: Defaulted(
-          Type.Integer({ minimum: 1, maximum: MAX_EVAL_BATCH, default: 2048, description: 'Users scored per block during full ranking.', examples: [2048] }),
+          Type.Integer({
+            minimum: 1,
+            maximum: MAX_EVAL_BATCH,
+            default: 2048,
+            description: 'Users scored per block during full ranking.',
+            examples: [2048],
+          }),
         ),
       },
-      { description: 'Evaluation by full ranking.', additionalProperties: false, default: {}, examples: [{ metrics: ['recall', 'ndcg'], k: [10, 20] }] },
+      {
+        description: 'Evaluation by full ranking.',
+        additionalProperties: false,
+        default: {},
+        examples: [{ metrics: ['recall', 'ndcg'], k: [10, 20] }],
+      },
     ),
   ),
 );
@@ -288,12 +397,18 @@ export const baseSchema: JsonSchema = {
       examples: ['Anchor-based indirect alignment in a projection domain.'],
     },
     extends: {
-      description: 'Another pipeline file (relative to this one) to start from; this file\'s keys win. A list merges several in order.',
+      description:
+        "Another pipeline file (relative to this one) to start from; this file's keys win. A list merges several in order.",
       anyOf: [
         { type: 'string', minLength: 1, description: 'a pipeline file, relative to this one' },
         {
           type: 'array',
-          items: { type: 'string', minLength: 1, description: 'A pipeline file, relative to this one.', examples: ['_mmrec.yaml'] },
+          items: {
+            type: 'string',
+            minLength: 1,
+            description: 'A pipeline file, relative to this one.',
+            examples: ['_mmrec.yaml'],
+          },
           minItems: 1,
           description: 'a list of pipeline files, merged in order',
         },
@@ -303,13 +418,15 @@ export const baseSchema: JsonSchema = {
     data: dataSchema,
     params: {
       type: 'object',
-      description: 'Named values referenced elsewhere as ${name} (also inside arithmetic: 1 - ${alpha}); every parameter can be swept.',
+      description:
+        'Named values referenced elsewhere as ${name} (also inside arithmetic: 1 - ${alpha}); every parameter can be swept.',
       propertyNames: { pattern: NAME_PATTERN },
       // A few dozen is typical; the bound keeps a generated file with thousands from being taken for a pipeline.
       maxProperties: MAX_PARAMS,
       additionalProperties: {
         type: ['number', 'string', 'boolean'],
-        description: 'A parameter value: a number, a string or a boolean; it may refer to other parameters (2 * ${dim}).',
+        description:
+          'A parameter value: a number, a string or a boolean; it may refer to other parameters (2 * ${dim}).',
         examples: [64, 0.5, 'relu', '2 * ${dim}'],
       },
       default: {},
@@ -317,7 +434,8 @@ export const baseSchema: JsonSchema = {
     },
     nodes: {
       type: 'object',
-      description: 'The operator graph: node name -> { op, parameters, inputs }. An input is written `node` or `node.port`.',
+      description:
+        'The operator graph: node name -> { op, parameters, inputs }. An input is written `node` or `node.port`.',
       propertyNames: { pattern: NAME_PATTERN },
       additionalProperties: { $ref: '#/definitions/node' },
       examples: [{ cf: { op: 'lightgcn', dim: 64, layers: 2 }, p_id: { op: 'mlp', in: 'cf.items', dims: [64, 64] } }],
@@ -329,8 +447,18 @@ export const baseSchema: JsonSchema = {
       // Each output is saved as embeddings/<name>.npy, so its name must be a plain name too.
       propertyNames: { pattern: NAME_PATTERN },
       properties: {
-        user: { type: 'string', pattern: REF_PATTERN, description: 'Port holding the user embeddings.', examples: ['cf.users'] },
-        item: { type: 'string', pattern: REF_PATTERN, description: 'Port holding the item embeddings.', examples: ['item_out'] },
+        user: {
+          type: 'string',
+          pattern: REF_PATTERN,
+          description: 'Port holding the user embeddings.',
+          examples: ['cf.users'],
+        },
+        item: {
+          type: 'string',
+          pattern: REF_PATTERN,
+          description: 'Port holding the item embeddings.',
+          examples: ['item_out'],
+        },
       },
       additionalProperties: {
         type: 'string',
@@ -359,7 +487,15 @@ export const baseSchema: JsonSchema = {
   // A file that extends another may be partial; the merged document (which no longer has `extends`) is complete.
   if: { required: ['extends'] },
   else: { required: ['name', 'nodes', 'outputs', 'losses'] },
-  examples: [{ version: 1, name: 'lightgcn', nodes: { cf: { op: 'lightgcn' } }, outputs: { user: 'cf.users', item: 'cf.items' }, losses: { bpr: { op: 'bpr', user: 'cf.users', item: 'cf.items' } } }],
+  examples: [
+    {
+      version: 1,
+      name: 'lightgcn',
+      nodes: { cf: { op: 'lightgcn' } },
+      outputs: { user: 'cf.users', item: 'cf.items' },
+      losses: { bpr: { op: 'bpr', user: 'cf.users', item: 'cf.items' } },
+    },
+  ],
 };
 
 // ---- the full schema ----------------------------------------------------------------------------------------------
@@ -384,7 +520,10 @@ function clone<T>(x: T): T {
 function paramsOf(op: OpSchemaInput): { props: Record<string, JsonSchema>; required: string[] } {
   const p = op.params as JsonSchema;
   if (p.type === 'object' && typeof p.properties === 'object' && p.properties !== null) {
-    return { props: clone(p.properties as Record<string, JsonSchema>), required: [...((p.required as string[] | undefined) ?? [])] };
+    return {
+      props: clone(p.properties as Record<string, JsonSchema>),
+      required: [...((p.required as string[] | undefined) ?? [])],
+    };
   }
   const props = clone(p as Record<string, JsonSchema>);
   return { props, required: Object.keys(props).filter((k) => props[k]?.default === undefined) };
@@ -407,7 +546,12 @@ export function buildPipelineSchema(ops: readonly OpSchemaInput[]): JsonSchema {
     anyOf: [
       { type: 'string', pattern: REF_PATTERN, description: "a reference 'node' or 'node.port'" },
       { $ref: '#/definitions/node', description: 'an inline node { op: ... }' },
-      { type: 'array', minItems: 1, items: { $ref: '#/definitions/input' }, description: 'a list of references or inline nodes' },
+      {
+        type: 'array',
+        minItems: 1,
+        items: { $ref: '#/definitions/input' },
+        description: 'a list of references or inline nodes',
+      },
     ],
   };
 
@@ -425,7 +569,12 @@ export function buildPipelineSchema(ops: readonly OpSchemaInput[]): JsonSchema {
       if (!inp.optional) required.push(inp.name);
     }
     if (op.loss) {
-      properties.weight = { type: 'number', default: 1, description: 'Weight of this loss in the total.', examples: [1, 0.01] };
+      properties.weight = {
+        type: 'number',
+        default: 1,
+        description: 'Weight of this loss in the total.',
+        examples: [1, 0.01],
+      };
     }
     defs[`op_${op.name}`] = {
       type: 'object',
@@ -449,7 +598,13 @@ export function buildPipelineSchema(ops: readonly OpSchemaInput[]): JsonSchema {
       then: { $ref: `#/definitions/op_${o.name}` },
     }));
   };
-  narrow('node', ops.filter((o) => !o.loss));
-  narrow('loss', ops.filter((o) => o.loss));
+  narrow(
+    'node',
+    ops.filter((o) => !o.loss),
+  );
+  narrow(
+    'loss',
+    ops.filter((o) => o.loss),
+  );
   return schema;
 }

@@ -72,10 +72,21 @@ export function resolveExtends(file: string, opts: ExtendsOptions = {}): Resolve
   return { tree, files };
 }
 
-function load(abs: string, display: string, stack: Frame[], files: string[], via: SourceLocation | undefined, forbid: string | undefined, loads: { n: number }): LMap {
+function load(
+  abs: string,
+  display: string,
+  stack: Frame[],
+  files: string[],
+  via: SourceLocation | undefined,
+  forbid: string | undefined,
+  loads: { n: number },
+): LMap {
   // A few files that each name the next one several times load exponentially often.
   if (++loads.n > MAX_EXTENDS_LOADS) {
-    throw new UserError(`extends loads more than ${MAX_EXTENDS_LOADS} files (does a list name the same file repeatedly?)`, via);
+    throw new UserError(
+      `extends loads more than ${MAX_EXTENDS_LOADS} files (does a list name the same file repeatedly?)`,
+      via,
+    );
   }
   const key = canonical(abs);
   const loopAt = stack.findIndex((f) => canonical(f.abs) === key);
@@ -101,7 +112,8 @@ function load(abs: string, display: string, stack: Frame[], files: string[], via
     refs.push({ name: String(ext.value), loc: ext.loc });
   } else if (ext.kind === 'seq') {
     // Caught here, not by the schema (minItems), because the merge below needs at least one parent.
-    if (ext.items.length === 0) throw new UserError('extends is an empty list; name at least one file, or remove extends', ext.loc);
+    if (ext.items.length === 0)
+      throw new UserError('extends is an empty list; name at least one file, or remove extends', ext.loc);
     for (const it of ext.items) {
       if (it.kind !== 'scalar' || typeof it.value !== 'string' || it.value === '') bad(it);
       refs.push({ name: String((it as { value: string }).value), loc: it.loc });

@@ -28,7 +28,10 @@ export const MAX_VALUES = 50_000;
 /** Most files one `extends` resolution may load (a list that names a file twice loads it twice). */
 export const MAX_EXTENDS_LOADS = 100;
 
-/** Longest string that `${...}` interpolation may build (a string that doubles itself forty times would not fit in memory). */
+/**
+ * Longest string that `${...}` interpolation may build (a string that doubles itself forty times would not fit in
+ * memory).
+ */
 export const MAX_STRING_CHARS = 10_000;
 
 /** Longest arithmetic expression, and the deepest nesting of parentheses and signs in one. */

@@ -95,6 +95,8 @@ export function loadSchemaFile(path: string = defaultSchemaPath()): object {
 
 /** The resolved pipeline as YAML (what a run directory keeps). */
 export function dumpResolved(p: Pipeline): string {
-  return '# resolved pipeline: extends merged, --set applied, params substituted, defaults filled\n' +
-    stringify(p, { lineWidth: 0, aliasDuplicateObjects: false });
+  return (
+    '# resolved pipeline: extends merged, --set applied, params substituted, defaults filled\n' +
+    stringify(p, { lineWidth: 0, aliasDuplicateObjects: false })
+  );
 }

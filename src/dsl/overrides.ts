@@ -48,7 +48,11 @@ function applyOne(tree: LMap, arg: string, schema: Schema, top: string[]): void 
   }
   const head = segs[0]!;
   if (!top.includes(head.name)) {
-    throw setError(arg, head.col, `unknown top-level key '${quote(head.name)}'${didYouMean(head.name, top)}; allowed: ${top.join(', ')}`);
+    throw setError(
+      arg,
+      head.col,
+      `unknown top-level key '${quote(head.name)}'${didYouMean(head.name, top)}; allowed: ${top.join(', ')}`,
+    );
   }
 
   const valueText = arg.slice(eq + 1);
@@ -57,7 +61,8 @@ function applyOne(tree: LMap, arg: string, schema: Schema, top: string[]): void 
   try {
     value = relocate(parseYamlText(valueText, '--set'), where);
   } catch (e) {
-    if (e instanceof UserError) throw setError(arg, eq + 1 + (e.loc?.col ?? 1), `invalid value '${quote(valueText)}': ${e.message}`);
+    if (e instanceof UserError)
+      throw setError(arg, eq + 1 + (e.loc?.col ?? 1), `invalid value '${quote(valueText)}': ${e.message}`);
     throw e;
   }
   value.keyLoc = where;
@@ -72,7 +77,11 @@ function applyOne(tree: LMap, arg: string, schema: Schema, top: string[]): void 
       // Sections the schema declares (train, train.optimizer, ...) may be absent and filled by defaults later;
       // anything else (a node name, a loss name) must already exist, or it is most likely a typo.
       const declared = declaredSchema(schema, prefix);
-      if (container.kind === 'map' && declared !== undefined && (declared.type === 'object' || declared.type === undefined)) {
+      if (
+        container.kind === 'map' &&
+        declared !== undefined &&
+        (declared.type === 'object' || declared.type === undefined)
+      ) {
         next = { kind: 'map', entries: new Map(), loc: where, keyLoc: where };
         container.entries.set(seg.name, next);
       } else {
@@ -82,7 +91,14 @@ function applyOne(tree: LMap, arg: string, schema: Schema, top: string[]): void 
       }
     }
     if (next.kind === 'scalar') {
-      throw setError(arg, segs[i + 1]!.col, `'${segs.slice(0, i + 1).map((s) => s.name).join('.')}' is a single value, not a section`);
+      throw setError(
+        arg,
+        segs[i + 1]!.col,
+        `'${segs
+          .slice(0, i + 1)
+          .map((s) => s.name)
+          .join('.')}' is a single value, not a section`,
+      );
     }
     container = next;
   }
@@ -90,7 +106,13 @@ function applyOne(tree: LMap, arg: string, schema: Schema, top: string[]): void 
   const last = segs[segs.length - 1]!;
   // A parameter takes effect only where the pipeline writes ${name}; setting one it does not declare (a typo,
   // `params.dimm`) would train silently with the declared value, so it is refused.
-  if (segs.length === 2 && head.name === 'params' && !remove && container.kind === 'map' && !container.entries.has(last.name)) {
+  if (
+    segs.length === 2 &&
+    head.name === 'params' &&
+    !remove &&
+    container.kind === 'map' &&
+    !container.entries.has(last.name)
+  ) {
     const known = [...container.entries.keys()];
     const near = didYouMean(last.name, known).replace(/'([^']*)'/, `'params.$1'`);
     const list = known.length ? `; declared: ${known.join(', ')}` : '; the pipeline declares no params';

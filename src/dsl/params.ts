@@ -35,7 +35,10 @@ export function scanRefs(s: string, errAt: (index: number, msg: string) => never
     const inner = s.slice(i + 2, close).trim();
     if (inner === '') errAt(i, `empty reference '\${}' in '${quote(s)}': expected a parameter name, e.g. \${dim}`);
     if (!NAME_RE.test(inner)) {
-      errAt(i, `'\${${quote(inner)}}' is not a parameter reference: expected a name (letters, digits, _); write arithmetic outside the braces, e.g. \${a} + \${b}`);
+      errAt(
+        i,
+        `'\${${quote(inner)}}' is not a parameter reference: expected a name (letters, digits, _); write arithmetic outside the braces, e.g. \${a} + \${b}`,
+      );
     }
     refs.push({ name: inner, start: i, end: close + 1 });
     i = s.indexOf('${', close + 1);
@@ -75,7 +78,8 @@ export function evaluateExpression(
       i++;
       const v = sum();
       skip();
-      if (s[i] !== ')') errAt(i, `expected ')' to close the '(' at column ${open + 1} of '${quote(s)}', found ${describeHere()}`);
+      if (s[i] !== ')')
+        errAt(i, `expected ')' to close the '(' at column ${open + 1} of '${quote(s)}', found ${describeHere()}`);
       i++;
       depth--;
       return v;
@@ -131,7 +135,8 @@ export function evaluateExpression(
 
   const v = sum();
   skip();
-  if (i < s.length) errAt(i, `expected an operator (+ - * /) at column ${i + 1} of '${quote(s)}', found ${describeHere()}`);
+  if (i < s.length)
+    errAt(i, `expected an operator (+ - * /) at column ${i + 1} of '${quote(s)}', found ${describeHere()}`);
   if (!Number.isFinite(v)) errAt(0, `'${quote(s)}' evaluates to ${v} (division by zero?)`);
   // Rounding to 15 significant digits removes binary noise such as 1 - 0.7 = 0.30000000000000004.
   return Number(v.toPrecision(15));
@@ -156,7 +161,11 @@ const SKIP_SECTIONS = new Set(['params', 'sweep']);
 /** Substitutes params throughout the document; returns a new tree (params resolved in place too). */
 export function substituteParams(tree: LMap): LMap {
   const paramsNode = tree.entries.get('params');
-  if (paramsNode !== undefined && paramsNode.kind !== 'map' && !(paramsNode.kind === 'scalar' && paramsNode.value === null)) {
+  if (
+    paramsNode !== undefined &&
+    paramsNode.kind !== 'map' &&
+    !(paramsNode.kind === 'scalar' && paramsNode.value === null)
+  ) {
     throw new UserError(`params must be a mapping of name: value, got ${describeKind(paramsNode)}`, paramsNode.loc);
   }
   const defs = paramsNode?.kind === 'map' ? paramsNode.entries : new Map<string, LNode>();
@@ -178,7 +187,10 @@ export function substituteParams(tree: LMap): LMap {
       throw new UserError(`parameters refer to each other in a cycle: ${chain}`, def.loc);
     }
     if (resolving.length >= MAX_PARAM_CHAIN) {
-      throw new UserError(`parameters are defined through one another more than ${MAX_PARAM_CHAIN} deep (${resolving[0]} -> ${resolving[1]} -> ...)`, def.loc);
+      throw new UserError(
+        `parameters are defined through one another more than ${MAX_PARAM_CHAIN} deep (${resolving[0]} -> ${resolving[1]} -> ...)`,
+        def.loc,
+      );
     }
     resolving.push(name);
     const v = subst(def);
@@ -205,7 +217,10 @@ export function substituteParams(tree: LMap): LMap {
     const values = refs.map((r) => {
       const v = param(r.name, node, r.start);
       if (v.kind !== 'scalar') {
-        errAt(r.start, `parameter '${r.name}' is ${describeKind(v)}; it can only be used alone, as the whole value '\${${r.name}}'`);
+        errAt(
+          r.start,
+          `parameter '${r.name}' is ${describeKind(v)}; it can only be used alone, as the whole value '\${${r.name}}'`,
+        );
       }
       return (v as LScalar).value;
     });
@@ -223,10 +238,12 @@ export function substituteParams(tree: LMap): LMap {
       out += s.slice(last, r.start) + String(values[k]);
       last = r.end;
       // Checked as it grows: a string that doubles itself through forty parameters would not fit in memory.
-      if (out.length > MAX_STRING_CHARS) errAt(r.start, `substituting parameters makes a string longer than ${MAX_STRING_CHARS} characters`);
+      if (out.length > MAX_STRING_CHARS)
+        errAt(r.start, `substituting parameters makes a string longer than ${MAX_STRING_CHARS} characters`);
     });
     out += s.slice(last);
-    if (out.length > MAX_STRING_CHARS) errAt(0, `substituting parameters makes a string longer than ${MAX_STRING_CHARS} characters`);
+    if (out.length > MAX_STRING_CHARS)
+      errAt(0, `substituting parameters makes a string longer than ${MAX_STRING_CHARS} characters`);
     return { ...node, value: out, textCol: undefined };
   };
 

@@ -21,7 +21,13 @@ export function readPipelineText(path: string, display: string, via?: SourceLoca
     st = statSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    fail(code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot open it (${code ?? 'error'})`);
+    fail(
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : `cannot open it (${code ?? 'error'})`,
+    );
   }
   if (st!.isDirectory()) fail('is a directory');
   if (!YAML_NAME.test(path)) fail('a pipeline file must be named *.yaml or *.yml');

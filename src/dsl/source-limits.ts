@@ -18,7 +18,8 @@ export function checkSourceText(text: string, file: string, lines: string[]): vo
   }
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (line.length > MAX_LINE_CHARS) at(i + 1, MAX_LINE_CHARS + 1, `line ${i + 1} is longer than ${MAX_LINE_CHARS} characters`);
+    if (line.length > MAX_LINE_CHARS)
+      at(i + 1, MAX_LINE_CHARS + 1, `line ${i + 1} is longer than ${MAX_LINE_CHARS} characters`);
     const bad = FORBIDDEN.exec(line);
     if (bad) {
       const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');

@@ -21,7 +21,17 @@ export const EXPRESSION_PATTERN = '\\$\\{\\s*[A-Za-z_][A-Za-z0-9_]*\\s*\\}';
 const EXPRESSION = '#/$defs/expression';
 
 /** Keywords whose value is one subschema / a list of subschemas / a map of name -> subschema. */
-const ONE = ['additionalProperties', 'items', 'additionalItems', 'not', 'if', 'then', 'else', 'propertyNames', 'contains'];
+const ONE = [
+  'additionalProperties',
+  'items',
+  'additionalItems',
+  'not',
+  'if',
+  'then',
+  'else',
+  'propertyNames',
+  'contains',
+];
 const LIST = ['anyOf', 'allOf', 'oneOf', 'prefixItems'];
 const MAP = ['properties', 'definitions', '$defs', 'patternProperties'];
 
@@ -62,9 +72,10 @@ function constrainsScalar(s: JsonSchema): boolean {
 
 /** `{ anyOf: [s, ...more] }` with s's hover text lifted to the top, where editors look for it. */
 function either(s: JsonSchema, ...more: JsonSchema[]): JsonSchema {
-  const branches = isObj(s) && Array.isArray(s.anyOf) && Object.keys(s).every((k) => ['anyOf', 'description', 'examples'].includes(k))
-    ? [...(s.anyOf as JsonSchema[]), ...more]
-    : [s, ...more];
+  const branches =
+    isObj(s) && Array.isArray(s.anyOf) && Object.keys(s).every((k) => ['anyOf', 'description', 'examples'].includes(k))
+      ? [...(s.anyOf as JsonSchema[]), ...more]
+      : [s, ...more];
   return {
     ...(typeof s.description === 'string' ? { description: s.description } : {}),
     ...(Array.isArray(s.examples) ? { examples: s.examples } : {}),
@@ -84,7 +95,9 @@ function withExpressions(s: JsonSchema): JsonSchema {
     else if (ONE.includes(k) && isObj(v)) out[k] = withExpressions(v);
     else if (LIST.includes(k) && Array.isArray(v)) out[k] = v.map((x) => (isObj(x) ? withExpressions(x) : x));
     else if (k === 'properties' && isObj(v)) {
-      out[k] = Object.fromEntries(Object.entries(v).map(([name, p]) => [name, isObj(p) && name !== 'op' ? withExpressions(p) : p]));
+      out[k] = Object.fromEntries(
+        Object.entries(v).map(([name, p]) => [name, isObj(p) && name !== 'op' ? withExpressions(p) : p]),
+      );
     } else if (MAP.includes(k) && isObj(v)) out[k] = mapValues(v, withExpressions);
     else out[k] = v;
   }
@@ -111,7 +124,9 @@ function patchOf(s: JsonSchema): JsonSchema {
 function keysOfOps(defs: JsonSchema, table: 'node' | 'loss'): string[] {
   const ops = ((defs[table] as JsonSchema).properties as { op: { enum?: string[] } }).op.enum ?? [];
   const keys = new Set<string>();
-  for (const op of ops) for (const k of Object.keys(((defs[`op_${op}`] as JsonSchema).properties as object) ?? {})) if (k !== 'op') keys.add(k);
+  for (const op of ops)
+    for (const k of Object.keys(((defs[`op_${op}`] as JsonSchema).properties as object) ?? {}))
+      if (k !== 'op') keys.add(k);
   return [...keys].sort();
 }
 
@@ -133,7 +148,8 @@ export function buildSourceSchema(resolved: JsonSchema): JsonSchema {
   defs.expression = {
     type: 'string',
     pattern: EXPRESSION_PATTERN,
-    description: 'An expression with ${param} references (e.g. "${dim}", "1 - ${alpha}"), checked once the parameters are substituted. Quote it inside { } and [ ].',
+    description:
+      'An expression with ${param} references (e.g. "${dim}", "1 - ${alpha}"), checked once the parameters are substituted. Quote it inside { } and [ ].',
     examples: ['${dim}', '1 - ${alpha}'],
   };
   defs.node_patch = nodePatch(defs, 'node');

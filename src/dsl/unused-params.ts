@@ -53,7 +53,8 @@ export function unusedParamError(tree: LMap, topFile: string): UserError | undef
   while (queue.length) {
     const def = params.entries.get(queue.pop()!);
     if (!def) continue;
-    for (const name of refsIn(def, new Set())) if (!used.has(name)) {
+    for (const name of refsIn(def, new Set()))
+      if (!used.has(name)) {
         used.add(name);
         queue.push(name);
       }

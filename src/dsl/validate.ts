@@ -23,7 +23,14 @@ function validatorFor(schema: object): ValidateFunction {
   if (!v) {
     // strict: false because the schema file may carry editor-only keywords; the base schema is tested strictly.
     // strictNumbers: YAML reads `.inf`, `.nan` and `1e400` as numbers, which no size, rate or weight can be.
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false, allowUnionTypes: true, strictNumbers: true });
+    const ajv = new Ajv({
+      allErrors: true,
+      useDefaults: true,
+      verbose: true,
+      strict: false,
+      allowUnionTypes: true,
+      strictNumbers: true,
+    });
     v = ajv.compile(schema);
     compiled.set(schema, v);
   }
@@ -73,8 +80,13 @@ function show(v: unknown): string {
 
 function article(t: string): string {
   const names: Record<string, string> = {
-    integer: 'an integer', number: 'a number', string: 'a string', boolean: 'a boolean (true/false)',
-    object: 'a mapping', array: 'a list', null: 'null',
+    integer: 'an integer',
+    number: 'a number',
+    string: 'a string',
+    boolean: 'a boolean (true/false)',
+    object: 'a mapping',
+    array: 'a list',
+    null: 'null',
   };
   return names[t] ?? t;
 }
@@ -95,7 +107,9 @@ function label(path: Path): string {
 }
 
 function enumOf(schema: object, def: string): string[] {
-  const d = (schema as { definitions?: Record<string, { properties?: { op?: { enum?: unknown[] } } }> }).definitions?.[def];
+  const d = (schema as { definitions?: Record<string, { properties?: { op?: { enum?: unknown[] } } }> }).definitions?.[
+    def
+  ];
   return (d?.properties?.op?.enum ?? []).map(String);
 }
 
@@ -112,7 +126,11 @@ export function validateDocument(doc: unknown, schema: object, where: Locator): 
   const seen = new Set<string>();
   const unique = problems.filter((p) => (seen.has(p.message) ? false : (seen.add(p.message), true)));
   const [first, ...rest] = unique;
-  throw new UserError(first!.message, first!.loc, rest.slice(0, 20).map((p) => ({ message: p.message, loc: p.loc })));
+  throw new UserError(
+    first!.message,
+    first!.loc,
+    rest.slice(0, 20).map((p) => ({ message: p.message, loc: p.loc })),
+  );
 }
 
 /**
@@ -124,11 +142,15 @@ export function validateDocument(doc: unknown, schema: object, where: Locator): 
 function pruneErrors(all: ErrorObject[], schema: object): ErrorObject[] {
   let errs = all.filter((e) => e.keyword !== 'if' && e.keyword !== 'propertyNames');
   const under = (p: string, base: string): boolean => p === base || p.startsWith(base + '/');
-  const anyOfs = errs.filter((e) => e.keyword === 'anyOf').sort((a, b) => a.instancePath.length - b.instancePath.length);
+  const anyOfs = errs
+    .filter((e) => e.keyword === 'anyOf')
+    .sort((a, b) => a.instancePath.length - b.instancePath.length);
   for (const a of anyOfs) {
     if (!errs.includes(a)) continue;
     const scope = errs.filter((e) => e !== a && under(e.instancePath, a.instancePath));
-    const branches = ((a.parentSchema as { anyOf?: object[] } | undefined)?.anyOf ?? []).map((b) => resolveRef(b, schema));
+    const branches = ((a.parentSchema as { anyOf?: object[] } | undefined)?.anyOf ?? []).map((b) =>
+      resolveRef(b, schema),
+    );
     const fitting = branches.map((b, k) => ({ b, k })).filter(({ b }) => fitsKind(b, a.data));
     if (fitting.length === 0) {
       errs = errs.filter((e) => !scope.includes(e));
@@ -145,10 +167,12 @@ function pruneErrors(all: ErrorObject[], schema: object): ErrorObject[] {
       };
       const count = (k: number): number => scope.filter((e) => branchOf(e) === k).length;
       const best = fitting.reduce((x, y) => (count(y.k) < count(x.k) ? y : x)).k;
-      drop = scope.filter((e) => {
-        const k = branchOf(e);
-        return k !== undefined && k !== best;
-      }).concat(drop);
+      drop = scope
+        .filter((e) => {
+          const k = branchOf(e);
+          return k !== undefined && k !== best;
+        })
+        .concat(drop);
     }
     errs = errs.filter((e) => e !== a && !drop.includes(e));
   }
@@ -184,7 +208,11 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
   // Set by ajv on errors about a key (propertyNames), where instancePath is the object holding it.
   const propertyName = (e as { propertyName?: string }).propertyName;
   if (propertyName !== undefined && e.keyword !== 'pattern') {
-    return P(RANK.value, `invalid name '${quote(propertyName)}' in ${label(path)}: ${e.message ?? 'not allowed'}`, keyAt([...path, propertyName]));
+    return P(
+      RANK.value,
+      `invalid name '${quote(propertyName)}' in ${label(path)}: ${e.message ?? 'not allowed'}`,
+      keyAt([...path, propertyName]),
+    );
   }
 
   switch (e.keyword) {
@@ -201,9 +229,15 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
             : `op '${data}' in ${owner} is a loss; put it under losses:`;
           return P(RANK.unknownOp, msg);
         }
-        return P(RANK.unknownOp, `unknown op '${quote(data)}' in ${owner}${didYouMean(data, allowed)}; known ops: ${allowed.join(', ')}`);
+        return P(
+          RANK.unknownOp,
+          `unknown op '${quote(data)}' in ${owner}${didYouMean(data, allowed)}; known ops: ${allowed.join(', ')}`,
+        );
       }
-      return P(RANK.value, `${label(path)} must be one of ${allowed.join(', ')}, got ${show(data)}${typeof data === 'string' ? didYouMean(data, allowed) : ''}`);
+      return P(
+        RANK.value,
+        `${label(path)} must be one of ${allowed.join(', ')}, got ${show(data)}${typeof data === 'string' ? didYouMean(data, allowed) : ''}`,
+      );
     }
     case 'const':
       return P(RANK.value, `${label(path)} must be ${JSON.stringify(params.allowedValue)}, got ${show(data)}`);
@@ -217,10 +251,18 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
       if (owner !== undefined && typeof op === 'string') {
         const names = known.filter((k) => k !== 'op');
         const list = names.length ? `its parameters: ${names.join(', ')}` : 'it takes no parameters';
-        return P(RANK.unknownKey, `${owner} (op ${op}) has no parameter '${shown}'${didYouMean(key, names)}; ${list}`, loc);
+        return P(
+          RANK.unknownKey,
+          `${owner} (op ${op}) has no parameter '${shown}'${didYouMean(key, names)}; ${list}`,
+          loc,
+        );
       }
       if (path.length === 0) {
-        return P(RANK.unknownKey, `unknown top-level key '${shown}'${didYouMean(key, known)}; allowed: ${known.join(', ')}`, loc);
+        return P(
+          RANK.unknownKey,
+          `unknown top-level key '${shown}'${didYouMean(key, known)}; allowed: ${known.join(', ')}`,
+          loc,
+        );
       }
       const allowed = known.length ? `; allowed: ${known.join(', ')}` : '';
       return P(RANK.unknownKey, `${label(path)} has no key '${shown}'${didYouMean(key, known)}${allowed}`, loc);
@@ -229,7 +271,8 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
       const missing = String(params.missingProperty);
       const owner = nodeLabel(path);
       const op = data !== null && typeof data === 'object' ? (data as Record<string, unknown>).op : undefined;
-      if (owner !== undefined && missing === 'op') return P(RANK.required, `${owner} has no 'op'; every node names its operator`);
+      if (owner !== undefined && missing === 'op')
+        return P(RANK.required, `${owner} has no 'op'; every node names its operator`);
       if (owner !== undefined && typeof op === 'string') {
         return P(RANK.required, `${owner} (op ${op}) is missing required '${missing}'`);
       }
@@ -251,7 +294,11 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
     }
     case 'pattern': {
       if (propertyName !== undefined) {
-        return P(RANK.value, `invalid name '${quote(propertyName)}' in ${label(path)}: names start with a letter or _ and contain only letters, digits and _`, keyAt([...path, propertyName]));
+        return P(
+          RANK.value,
+          `invalid name '${quote(propertyName)}' in ${label(path)}: names start with a letter or _ and contain only letters, digits and _`,
+          keyAt([...path, propertyName]),
+        );
       }
       // A property's description is hover text ("Port holding the user embeddings."), not the expected form.
       const what =
@@ -268,11 +315,21 @@ function explain(e: ErrorObject, order: number, doc: unknown, schema: object, wh
     case 'maxItems': {
       const n = Number(params.limit);
       const have = Array.isArray(data) ? data.length : 0;
-      const bound = e.keyword === 'minItems' ? (n === 1 ? 'must not be empty' : `needs at least ${n} entries`) : `takes at most ${n} entries`;
+      const bound =
+        e.keyword === 'minItems'
+          ? n === 1
+            ? 'must not be empty'
+            : `needs at least ${n} entries`
+          : `takes at most ${n} entries`;
       return P(RANK.value, `${label(path)} ${bound}, got ${have}`);
     }
     case 'minLength':
-      return P(RANK.value, Number(params.limit) === 1 ? `${label(path)} must not be empty` : `${label(path)} ${e.message ?? 'is too short'}, got ${show(data)}`);
+      return P(
+        RANK.value,
+        Number(params.limit) === 1
+          ? `${label(path)} must not be empty`
+          : `${label(path)} ${e.message ?? 'is too short'}, got ${show(data)}`,
+      );
     default:
       return P(RANK.value, `${label(path)} ${e.message ?? 'is invalid'}, got ${show(data)}`);
   }

@@ -95,7 +95,9 @@ export function parseYamlText(text: string, file: string): LNode {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const p = e.linePos?.[0] ?? lc.linePos(e.pos[0]);
-    const message = /Maximum call stack/.test(e.message) ? `collections nested too deep to parse` : cleanYamlMessage(e.message);
+    const message = /Maximum call stack/.test(e.message)
+      ? `collections nested too deep to parse`
+      : cleanYamlMessage(e.message);
     throw new UserError(`YAML syntax error: ${message}`, {
       file,
       line: p.line,
@@ -103,7 +105,8 @@ export function parseYamlText(text: string, file: string): LNode {
       excerpt: src.lines[p.line - 1] ?? '',
     });
   }
-  if (doc.contents === null) return { kind: 'scalar', value: null, loc: { file, line: 1, col: 1, excerpt: src.lines[0] ?? '' } };
+  if (doc.contents === null)
+    return { kind: 'scalar', value: null, loc: { file, line: 1, col: 1, excerpt: src.lines[0] ?? '' } };
   const budget: Budget = { values: 0 };
   return convert(doc.contents, doc, src, new Set(), budget, 0);
 }
@@ -124,7 +127,9 @@ export function parseYamlFile(path: string, displayName: string = path, via?: So
 export function describeKind(n: LNode): string {
   if (n.kind === 'map') return 'a mapping';
   if (n.kind === 'seq') return 'a list';
-  return n.value === null ? 'null' : `${typeof n.value} ${typeof n.value === 'string' ? JSON.stringify(clip(n.value)) : String(n.value)}`;
+  return n.value === null
+    ? 'null'
+    : `${typeof n.value} ${typeof n.value === 'string' ? JSON.stringify(clip(n.value)) : String(n.value)}`;
 }
 
 /** Values converted so far in one document, aliases counted at every use. */
@@ -134,7 +139,15 @@ interface Budget {
   alias?: { name: string; loc: SourceLocation };
 }
 
-function convert(node: unknown, doc: Document, src: SourceText, aliasStack: Set<unknown>, budget: Budget, depth: number, keyLoc?: SourceLocation): LNode {
+function convert(
+  node: unknown,
+  doc: Document,
+  src: SourceText,
+  aliasStack: Set<unknown>,
+  budget: Budget,
+  depth: number,
+  keyLoc?: SourceLocation,
+): LNode {
   if (isAlias(node)) {
     const target = node.resolve(doc);
     const here = src.pos(node.range?.[0] ?? 0);
@@ -197,7 +210,8 @@ function convert(node: unknown, doc: Document, src: SourceText, aliasStack: Set<
     for (const m of merges) {
       const maps = m.kind === 'seq' ? m.items : [m];
       for (const mm of maps) {
-        if (mm.kind !== 'map') throw new UserError('a YAML merge key (<<) needs a mapping or a list of mappings', mm.loc);
+        if (mm.kind !== 'map')
+          throw new UserError('a YAML merge key (<<) needs a mapping or a list of mappings', mm.loc);
         for (const [k, v] of mm.entries) if (!entries.has(k)) entries.set(k, v);
       }
     }
@@ -205,7 +219,9 @@ function convert(node: unknown, doc: Document, src: SourceText, aliasStack: Set<
   }
   if (isSeq(node)) {
     const items = node.items.map((it) =>
-      it === null ? ({ kind: 'scalar', value: null, loc } as LScalar) : convert(it, doc, src, aliasStack, budget, depth + 1),
+      it === null
+        ? ({ kind: 'scalar', value: null, loc } as LScalar)
+        : convert(it, doc, src, aliasStack, budget, depth + 1),
     );
     return { kind: 'seq', items, loc, keyLoc };
   }

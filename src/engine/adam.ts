@@ -38,7 +38,10 @@ export class LeanAdam extends tf.AdamOptimizer {
     named.forEach(([name, gradient], i) => {
       const value = tf.engine().registeredVariables[name]!;
       const moment = (list: AdamState['accumulatedFirstMoment'], suffix: string) =>
-        (list[i] ??= { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }).variable;
+        (list[i] ??= {
+          originalName: `${name}/${suffix}`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        }).variable;
       const m = moment(s.accumulatedFirstMoment, 'm');
       const v = moment(s.accumulatedSecondMoment, 'v');
       if (gradient == null) return;

@@ -29,10 +29,13 @@ let active: BackendInfo | undefined;
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
   if (active && (choice === 'auto' || choice === active.choice)) return active;
   if (!backendChoices.includes(choice))
-    throw new UserError(`unknown backend '${choice}'; choose one of ${backendChoices.join(', ')}`, { file: '--backend' });
+    throw new UserError(`unknown backend '${choice}'; choose one of ${backendChoices.join(', ')}`, {
+      file: '--backend',
+    });
   tf.enableProdMode();
   const skipped: string[] = [];
-  const candidates: Exclude<BackendChoice, 'auto'>[] = choice === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [choice];
+  const candidates: Exclude<BackendChoice, 'auto'>[] =
+    choice === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [choice];
   for (const c of candidates) {
     let why: string | undefined;
     if (c === 'node-gpu' || c === 'node') {

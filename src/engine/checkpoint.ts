@@ -79,18 +79,25 @@ export function readCheckpoint(path: string): CheckpointFile {
   } catch {
     throw bad('corrupt header');
   }
-  if (typeof header !== 'object' || header === null || header.magic !== MAGIC) throw bad(`unknown format '${String(header?.magic).slice(0, 40)}'`);
-  if (typeof header.meta !== 'object' || header.meta === null || !Array.isArray(header.arrays)) throw bad('corrupt header (no meta or arrays)');
+  if (typeof header !== 'object' || header === null || header.magic !== MAGIC)
+    throw bad(`unknown format '${String(header?.magic).slice(0, 40)}'`);
+  if (typeof header.meta !== 'object' || header.meta === null || !Array.isArray(header.arrays))
+    throw bad('corrupt header (no meta or arrays)');
   const wrong = header.arrays.findIndex((a) => !isEntry(a));
   if (wrong >= 0) throw bad(`corrupt header (array entry ${wrong} has no consistent name, shape, offset and length)`);
   const dataStart = Math.ceil((4 + hlen) / 4) * 4;
   const total = header.arrays.reduce((n, a) => n + a.length, 0);
-  if (header.arrays.some((a) => a.offset + a.length > total)) throw bad('corrupt header (an array lies outside the data)');
+  if (header.arrays.some((a) => a.offset + a.length > total))
+    throw bad('corrupt header (an array lies outside the data)');
   if (dataStart + total * 4 > u8.length) throw bad('truncated data');
   // Copy out so the arrays do not pin the file buffer (and are 4-byte aligned whatever Buffer's offset is).
   const data = new Float32Array(u8.slice(dataStart, dataStart + total * 4).buffer);
   return {
     meta: header.meta,
-    arrays: header.arrays.map((a) => ({ name: a.name, shape: a.shape, data: data.subarray(a.offset, a.offset + a.length) })),
+    arrays: header.arrays.map((a) => ({
+      name: a.name,
+      shape: a.shape,
+      data: data.subarray(a.offset, a.offset + a.length),
+    })),
   };
 }

@@ -58,7 +58,10 @@ function checkOptions(o: FullRankingOptions): void {
   if (o.users.rank !== 2 || o.items.rank !== 2 || d !== dItems) {
     throw new Error(`evaluateFullRanking: users [${o.users.shape}] and items [${o.items.shape}] do not match`);
   }
-  for (const [name, ui] of [['train', o.train], ['truth', o.truth]] as const) {
+  for (const [name, ui] of [
+    ['train', o.train],
+    ['truth', o.truth],
+  ] as const) {
     if (ui.indptr.length !== nUsers + 1) {
       throw new Error(`evaluateFullRanking: ${name} lists ${ui.indptr.length - 1} users, embeddings have ${nUsers}`);
     }
@@ -82,14 +85,26 @@ export function evaluateFullRanking(opts: FullRankingOptions): Metrics {
  * As evaluateFullRanking, and also each evaluated user's value of one metric (`recall@20`), for per-user
  * comparisons of two models (paired bootstrap over users).
  */
-export function evaluateFullRankingPerUser(opts: FullRankingOptions, metric: string): { metrics: Metrics; perUser: PerUserMetric } {
+export function evaluateFullRankingPerUser(
+  opts: FullRankingOptions,
+  metric: string,
+): { metrics: Metrics; perUser: PerUserMetric } {
   const m = /^([a-z0-9]+)@(\d+)$/i.exec(metric);
   const name = m ? metricName(m[1]!) : undefined;
-  if (!m || name === 'recall2') throw new Error(`evaluateFullRankingPerUser: '${metric}' is not a per-user metric (recall, precision, ndcg or map @K)`);
+  if (!m || name === 'recall2')
+    throw new Error(
+      `evaluateFullRankingPerUser: '${metric}' is not a per-user metric (recall, precision, ndcg or map @K)`,
+    );
   const k = Number(m[2]);
   // The single-user definitions of metrics.ts, the same ones the accumulator averages.
   const one = (hits: Uint8Array, nRel: number) =>
-    name === 'recall' ? recallAt(hits, nRel, k) : name === 'precision' ? precisionAt(hits, k) : name === 'ndcg' ? ndcgAt(hits, nRel, k) : mapAt(hits, nRel, k);
+    name === 'recall'
+      ? recallAt(hits, nRel, k)
+      : name === 'precision'
+        ? precisionAt(hits, k)
+        : name === 'ndcg'
+          ? ndcgAt(hits, nRel, k)
+          : mapAt(hits, nRel, k);
   const users: number[] = [];
   const values: number[] = [];
   const metrics = rankUsers(opts, (u, hits, nRel) => {
@@ -99,14 +114,20 @@ export function evaluateFullRankingPerUser(opts: FullRankingOptions, metric: str
   return { metrics, perUser: { metric, users: Int32Array.from(users), values: Float64Array.from(values) } };
 }
 
-function rankUsers(opts: FullRankingOptions, onUser?: (user: number, hits: Uint8Array, nRelevant: number) => void): Metrics {
+function rankUsers(
+  opts: FullRankingOptions,
+  onUser?: (user: number, hits: Uint8Array, nRelevant: number) => void,
+): Metrics {
   checkOptions(opts);
   const { users, items, train, truth, ks } = opts;
   const nUsers = users.shape[0];
   const nItems = items.shape[0];
   const acc = new MetricAccumulator(ks, opts.metrics);
   const evalUsers = evaluatedUsers(train, truth, nUsers);
-  const k = Math.min(acc.ks.reduce((a, b) => Math.max(a, b)), nItems);
+  const k = Math.min(
+    acc.ks.reduce((a, b) => Math.max(a, b)),
+    nItems,
+  );
   if (evalUsers.length === 0 || k === 0) return acc.result();
 
   const block = Math.max(1, Math.min(Math.floor(opts.batchUsers), evalUsers.length));

@@ -111,7 +111,10 @@ export class Model {
     for (const key of this.graph.plan.transposes) {
       const [node, port] = key.split('.') as [string, string];
       const t = this.constants.get(node)![port] as tf.Tensor2D;
-      this.transposes.set(t, tf.tidy(() => tf.keep(tf.transpose(t))));
+      this.transposes.set(
+        t,
+        tf.tidy(() => tf.keep(tf.transpose(t))),
+      );
     }
     // Item-item cosine matrices built for kNN graphs are n² floats each; keep only those a step reads.
     const keep = new Set<tf.Tensor>();
@@ -127,14 +130,19 @@ export class Model {
     releaseCosineMatrices(keep);
   }
 
-  private gatherInputs(n: CompiledNode, values: Map<string, NodeValues>, map?: (port: string, r: PortRef, v: Value) => Value): InputValues {
+  private gatherInputs(
+    n: CompiledNode,
+    values: Map<string, NodeValues>,
+    map?: (port: string, r: PortRef, v: Value) => Value,
+  ): InputValues {
     const get = (port: string) => (r: PortRef) => {
       const v = values.get(r.node)?.[r.port];
       if (v === undefined) throw new Error(`internal: ${r.node}.${r.port} not computed before ${n.id}`);
       return map ? map(port, r, v) : v;
     };
     const out: InputValues = {};
-    for (const [port, refs] of Object.entries(n.inputs)) out[port] = Array.isArray(refs) ? refs.map(get(port)) : get(port)(refs);
+    for (const [port, refs] of Object.entries(n.inputs))
+      out[port] = Array.isArray(refs) ? refs.map(get(port)) : get(port)(refs);
     return out;
   }
 
@@ -176,10 +184,13 @@ export class Model {
         const inputs = this.gatherInputs(n, values, (port, r, v) => (region.has(r.node) ? v : toRows(v)));
         out = this.kernels.get(id)!.run(inputs, ctx);
         // A source (an embedding table, trainable features) yields every row: keep the batch's.
-        if (Object.keys(n.inputs).length === 0) out = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, toRows(v)]));
+        if (Object.keys(n.inputs).length === 0)
+          out = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, toRows(v)]));
       } else if (readers.has(id)) {
         const ports = new Set(n.op.batchItemRowInputs ?? []);
-        const inputs = this.gatherInputs(n, values, (port, r, v) => (!ports.has(port) || region.has(r.node) ? v : toRows(v)));
+        const inputs = this.gatherInputs(n, values, (port, r, v) =>
+          !ports.has(port) || region.has(r.node) ? v : toRows(v),
+        );
         out = this.kernels.get(id)!.run(inputs, compactCtx);
       } else out = this.kernels.get(id)!.run(this.gatherInputs(n, values), ctx);
       if (ctx.onOp) ctx.onOp(n.label, n.op.name, performance.now() - t);
@@ -191,7 +202,8 @@ export class Model {
 
   /** Runs the step or eval plan; call inside tf.tidy (and inside the gradient tape for training). */
   run(phase: 'step' | 'eval' | 'export', ctx: RunContext): Map<string, NodeValues> {
-    if (phase === 'step' && ctx.batch && this.graph.plan.pushdown.nodes.length && !referenceMode()) return this.runPushdown(ctx, ctx.batch);
+    if (phase === 'step' && ctx.batch && this.graph.plan.pushdown.nodes.length && !referenceMode())
+      return this.runPushdown(ctx, ctx.batch);
     const values = new Map(this.constants);
     for (const id of this.graph.plan[phase]) {
       const n = this.graph.nodes.get(id)!;

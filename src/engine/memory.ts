@@ -47,7 +47,8 @@ export function estimateMemory(graph: CompiledGraph, ds: Dataset, evaluation: Ev
     parameters += count;
     if (count > 0 && (!largest || count > largest.parameters)) largest = { node: n, parameters: count };
     if (n.constant) {
-      for (const t of Object.values(n.outputTypes)) if (t.kind === 'dense') constants += elements(t.dims, sizes) * FLOAT;
+      for (const t of Object.values(n.outputTypes))
+        if (t.kind === 'dense') constants += elements(t.dims, sizes) * FLOAT;
     }
   }
   const evalBlock = Math.min(Math.max(1, Math.floor(evaluation.batchUsers)), ds.nUsers) * ds.nItems * FLOAT;
@@ -62,7 +63,8 @@ export function estimateMemory(graph: CompiledGraph, ds: Dataset, evaluation: Ev
 /** What the backend can hold: the machine's memory, and on wasm no more than its heap. */
 export function memoryBudget(backend: string): { bytes: number; what: string } {
   const mem = machineMemory();
-  if (backend === 'wasm' && WASM_HEAP_BYTES < mem.bytes) return { bytes: WASM_HEAP_BYTES, what: `the wasm backend's heap holds at most ${formatBytes(WASM_HEAP_BYTES)}` };
+  if (backend === 'wasm' && WASM_HEAP_BYTES < mem.bytes)
+    return { bytes: WASM_HEAP_BYTES, what: `the wasm backend's heap holds at most ${formatBytes(WASM_HEAP_BYTES)}` };
   return mem;
 }
 
@@ -70,14 +72,22 @@ export function memoryBudget(backend: string): { bytes: number; what: string } {
  * Refuses a plan whose estimate exceeds the budget, pointing at the node with the most parameters (or at the
  * pipeline when the constants or the evaluation block are what does not fit).
  */
-export function checkMemory(graph: CompiledGraph, ds: Dataset, evaluation: EvalSettings, backend: string, locate: (path: (string | number)[]) => SourceLocation): void {
+export function checkMemory(
+  graph: CompiledGraph,
+  ds: Dataset,
+  evaluation: EvalSettings,
+  backend: string,
+  locate: (path: (string | number)[]) => SourceLocation,
+): void {
   const est = estimateMemory(graph, ds, evaluation);
   const budget = memoryBudget(backend);
   if (est.total <= budget.bytes) return;
   const parts = est.parts.filter((p) => p.bytes > 0).map((p) => `${p.what} ${formatBytes(p.bytes)}`);
   const biggest = [...est.parts].sort((a, b) => b.bytes - a.bytes)[0]!;
   const at = biggest.what.startsWith('parameters') && est.largest ? est.largest.node : undefined;
-  const who = at ? ` (the largest is node '${at.label}' with ${est.largest!.parameters.toLocaleString('en-US')} parameters)` : '';
+  const who = at
+    ? ` (the largest is node '${at.label}' with ${est.largest!.parameters.toLocaleString('en-US')} parameters)`
+    : '';
   throw new UserError(
     `this plan needs ~${formatBytes(est.total)} (${parts.join(', ')})${who}; ${budget.what}. ` +
       `Reduce the sizes (dim, feature widths, eval.batch_users) or the dataset`,

@@ -108,7 +108,9 @@ export class MetricAccumulator {
     return this.users;
   }
 
-  /** Adds one user: `hits` is the 1/0 relevance of the ranked list (at least max(K) long, or shorter if fewer items). */
+  /**
+   * Adds one user: `hits` is the 1/0 relevance of the ranked list (at least max(K) long, or shorter if fewer items).
+   */
   addUser(hits: ArrayLike<number>, nRelevant: number): void {
     checkArgs(nRelevant, 1);
     const { cumHits, cumDcg, cumAp, idcg, maxK } = this;

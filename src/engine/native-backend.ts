@@ -45,10 +45,7 @@ const NATIVE: Record<NativeChoice, NativePackage> = {
 
 /** Why a native backend cannot run; `detail` is the first line the loader reported, where there is one. */
 export type NativeProblem =
-  | { kind: 'missing' }
-  | { kind: 'binding'; detail: string }
-  | { kind: 'no-init' }
-  | { kind: 'no-gpu' };
+  { kind: 'missing' } | { kind: 'binding'; detail: string } | { kind: 'no-init' } | { kind: 'no-gpu' };
 
 export function nativePackage(choice: NativeChoice): string {
   return NATIVE[choice].pkg;
@@ -56,7 +53,10 @@ export function nativePackage(choice: NativeChoice): string {
 
 function installLine(choice: NativeChoice): string {
   const { pkg } = NATIVE[choice];
-  const where = choice === 'node-gpu' ? 'on a machine that can download, with CUDA 11.2 and cuDNN 8.1 installed' : 'on a machine that can download';
+  const where =
+    choice === 'node-gpu'
+      ? 'on a machine that can download, with CUDA 11.2 and cuDNN 8.1 installed'
+      : 'on a machine that can download';
   return `To install it, run \`npm install ${pkg}@${TFJS_VERSION}\` ${where}.`;
 }
 
@@ -86,7 +86,11 @@ export function describeNativeProblem(choice: NativeChoice, problem: NativeProbl
       );
       break;
     case 'no-init':
-      lines.push(`backend '${choice}' is not available: ${pkg} loaded, but its TensorFlow backend did not initialise.`, needs, installLine(choice));
+      lines.push(
+        `backend '${choice}' is not available: ${pkg} loaded, but its TensorFlow backend did not initialise.`,
+        needs,
+        installLine(choice),
+      );
       break;
     case 'no-gpu':
       lines.push(
@@ -121,7 +125,12 @@ export function summariseNativeProblem(choice: NativeChoice, problem: NativeProb
 /** The first non-empty line of a loader error (dlopen's message, tfjs-node's "native addon ... not found"). */
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text;
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? text
+  );
 }
 
 /** Whether tfjs-node-gpu's backend runs on a CUDA device (it reports this itself; on the CPU it says false). */

@@ -51,7 +51,9 @@ export function formatProfile(r: ProfileReport, topOps = 12): string {
   if (r.ops.length) {
     lines.push('forward time by node (share of the forward phase):');
     for (const o of r.ops.slice(0, topOps))
-      lines.push(`  ${o.node.padEnd(16)} ${o.op.padEnd(24)} ${((100 * o.ms) / Math.max(fwd, 1e-9)).toFixed(1).padStart(5)} %  ${(o.ms / o.calls).toFixed(1)} ms/call`);
+      lines.push(
+        `  ${o.node.padEnd(16)} ${o.op.padEnd(24)} ${((100 * o.ms) / Math.max(fwd, 1e-9)).toFixed(1).padStart(5)} %  ${(o.ms / o.calls).toFixed(1)} ms/call`,
+      );
   }
   return lines.join('\n');
 }

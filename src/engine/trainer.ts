@@ -27,7 +27,9 @@ export async function optimizerState(opt: tf.Optimizer): Promise<TrainerState['o
   return {
     iterations,
     accBeta: adamPowers(opt),
-    moments: ws.slice(1).map((w) => ({ name: w.name, shape: w.tensor.shape, data: (w.tensor.dataSync() as Float32Array).slice() })),
+    moments: ws
+      .slice(1)
+      .map((w) => ({ name: w.name, shape: w.tensor.shape, data: (w.tensor.dataSync() as Float32Array).slice() })),
   };
 }
 
@@ -101,7 +103,11 @@ export interface TrainerState {
   weights: Map<string, Float32Array>;
   bestWeights: Map<string, Float32Array>;
   /** `accBeta`: Adam's running β1^t, β2^t, exactly as training left them (absent in older checkpoints). */
-  optimizer: { iterations: number; accBeta?: [number, number]; moments: { name: string; shape: number[]; data: Float32Array }[] };
+  optimizer: {
+    iterations: number;
+    accBeta?: [number, number];
+    moments: { name: string; shape: number[]; data: Float32Array }[];
+  };
 }
 
 export interface SeedOutcome {
@@ -118,7 +124,12 @@ export { NumericalError, InterruptedError } from './errors.js';
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** Valid and test metrics of the model as it is now; with `perUserMetric`, also that metric per test user. */
-export function evaluateModel(model: Model, ds: Dataset, settings: EvalSettings, perUserMetric?: string): { valid: Metrics; test: Metrics; testPerUser?: PerUserMetric } {
+export function evaluateModel(
+  model: Model,
+  ds: Dataset,
+  settings: EvalSettings,
+  perUserMetric?: string,
+): { valid: Metrics; test: Metrics; testPerUser?: PerUserMetric } {
   const outs = model.outputs();
   try {
     const common = {
@@ -139,7 +150,12 @@ export function evaluateModel(model: Model, ds: Dataset, settings: EvalSettings,
 }
 
 /** Steps through one epoch's batches (0-based `epoch`); returns the mean of each loss over the batches. */
-async function trainEpoch(batches: EpochBatches, setup: StepSetup, epoch: number, opts: Pick<TrainSeedOptions, 'emit' | 'signal' | 'profiler'>): Promise<Record<string, number>> {
+async function trainEpoch(
+  batches: EpochBatches,
+  setup: StepSetup,
+  epoch: number,
+  opts: Pick<TrainSeedOptions, 'emit' | 'signal' | 'profiler'>,
+): Promise<Record<string, number>> {
   const sums: Record<string, number> = {};
   for (let b = 0; b < batches.count; b++) {
     // The epochs before this one are finished and checkpointed: the run can continue after them.
@@ -157,17 +173,32 @@ async function trainEpoch(batches: EpochBatches, setup: StepSetup, epoch: number
   return means;
 }
 
-export async function trainSeed(model: Model, ds: Dataset, tr: TrainSpec, opts: TrainSeedOptions): Promise<SeedOutcome> {
+export async function trainSeed(
+  model: Model,
+  ds: Dataset,
+  tr: TrainSpec,
+  opts: TrainSeedOptions,
+): Promise<SeedOutcome> {
   const emit = opts.emit;
   // Each stream is the fork train/<name> of the seed's root stream, from the generator train.rng names.
-  const stream = (name: 'negatives' | 'shuffle' | 'step') => rootStream(tr.rng[name] ?? 'sfc32', opts.seed).fork('train').fork(name);
+  const stream = (name: 'negatives' | 'shuffle' | 'step') =>
+    rootStream(tr.rng[name] ?? 'sfc32', opts.seed)
+      .fork('train')
+      .fork(name);
   const negRng = stream('negatives');
   const shuffleRng = stream('shuffle');
   const stepRng = stream('step');
   const batches = new BatchIterator(ds, tr.batchSize, { shuffle: shuffleRng, negatives: negRng });
   // tfjs's Adam arithmetic and state without its all-variables memory peak (adam.ts).
   const optimizer = new LeanAdam(tr.adam.lr, 0.9, 0.999, tr.adam.eps);
-  const setup: StepSetup = { model, optimizer, vars: model.trainableVariables(), rng: stepRng, detectAnomaly: opts.detectAnomaly, profiler: opts.profiler };
+  const setup: StepSetup = {
+    model,
+    optimizer,
+    vars: model.trainableVariables(),
+    rng: stepRng,
+    detectAnomaly: opts.detectAnomaly,
+    profiler: opts.profiler,
+  };
   const nTrain = ds.train.users.length;
   const metric = tr.earlyStopping.metric;
   const [lrA, lrB] = tr.lrSchedule;
@@ -209,7 +240,11 @@ export async function trainSeed(model: Model, ds: Dataset, tr: TrainSpec, opts: 
     bestWeights = r.bestWeights;
     epochsRun = r.epochsDone;
     if (opts.history) emit({ type: 'history', seed: opts.seed, epochsDone: r.epochsDone, events: opts.history });
-    emit({ type: 'log', level: 'info', message: `resumed seed ${opts.seed} after epoch ${r.epochsDone} (best epoch so far ${stopping.bestEpoch})` });
+    emit({
+      type: 'log',
+      level: 'info',
+      message: `resumed seed ${opts.seed} after epoch ${r.epochsDone} (best epoch so far ${stopping.bestEpoch})`,
+    });
   }
   const capture = async (): Promise<TrainerState> => ({
     epochsDone: epochsRun,
@@ -224,7 +259,8 @@ export async function trainSeed(model: Model, ds: Dataset, tr: TrainSpec, opts: 
     optimizer: await optimizerState(optimizer),
   });
 
-  if (epochsRun < tr.epochs && !stopping.stopped) emit({ type: 'stage', stage: 'training', message: `epoch ${epochsRun + 1} running` });
+  if (epochsRun < tr.epochs && !stopping.stopped)
+    emit({ type: 'stage', stage: 'training', message: `epoch ${epochsRun + 1} running` });
   try {
     for (let epoch = epochsRun; epoch < tr.epochs && !stopping.stopped; epoch++) {
       const lr = tr.adam.lr * Math.pow(lrA, epoch / lrB);

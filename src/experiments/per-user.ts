@@ -26,7 +26,9 @@ export interface PerUserJson {
 export function perUserMetricFor(p: Pipeline): string | undefined {
   const [name, k] = PER_USER_TEST_METRIC.split('@');
   // metrics is typed as the schema's enum; the name parsed from a string is checked against it as a string.
-  return (p.eval.metrics as readonly string[]).includes(name!) && p.eval.k.includes(Number(k)) ? PER_USER_TEST_METRIC : undefined;
+  return (p.eval.metrics as readonly string[]).includes(name!) && p.eval.k.includes(Number(k))
+    ? PER_USER_TEST_METRIC
+    : undefined;
 }
 
 export function toPerUserJson(p: PerUserMetric, epoch: number): PerUserJson {
@@ -37,13 +39,19 @@ export function fromPerUserJson(j: PerUserJson): PerUserMetric {
   return { metric: j.metric, users: Int32Array.from(j.users), values: Float64Array.from(j.values) };
 }
 
-/** A seed's per-user test metrics in `runDir`, or undefined where there are none (older runs) or they are unreadable. */
+/**
+ * A seed's per-user test metrics in `runDir`, or undefined where there are none (older runs) or they are unreadable.
+ */
 export function readPerUserTest(runDir: string, seed: number): PerUserJson | undefined {
   const f = join(runDir, perUserTestFile(seed));
   if (!existsSync(f)) return undefined;
   try {
     const j = JSON.parse(readFileSync(f, 'utf8')) as PerUserJson;
-    const ok = typeof j.metric === 'string' && Array.isArray(j.users) && Array.isArray(j.values) && j.users.length === j.values.length;
+    const ok =
+      typeof j.metric === 'string' &&
+      Array.isArray(j.users) &&
+      Array.isArray(j.values) &&
+      j.users.length === j.values.length;
     return ok ? j : undefined;
   } catch {
     return undefined;

@@ -98,7 +98,9 @@ export class RunDir {
     } catch {
       return false;
     }
-    return seeds.some((s) => existsSync(join(this.path, s, 'result.json')) || existsSync(join(this.path, s, 'checkpoint', 'last.ckpt')));
+    return seeds.some(
+      (s) => existsSync(join(this.path, s, 'result.json')) || existsSync(join(this.path, s, 'checkpoint', 'last.ckpt')),
+    );
   }
 
   /** Removes what `create` made: for a run that failed before it wrote anything worth keeping. */
@@ -169,5 +171,4 @@ export class RunDir {
     makeDir(join(this.path, rel, '..'));
     writeNpy(join(this.path, rel), data, shape);
   }
-
 }

@@ -105,7 +105,9 @@ export function overridesFor(o: Pick<RunOptions, 'set' | 'dataset' | 'epochs' | 
  * protocol only ever shortens a run: a pipeline whose own budget (with the user's `--epochs` / `--set`) is already
  * at most QUICK_EPOCHS runs as written (`mmrec`), and so does a sweep point's resolved text.
  */
-export function chooseProtocol(o: Pick<RunOptions, 'protocol' | 'file' | 'set' | 'dataset' | 'dataPath' | 'epochs'>): Protocol {
+export function chooseProtocol(
+  o: Pick<RunOptions, 'protocol' | 'file' | 'set' | 'dataset' | 'dataPath' | 'epochs'>,
+): Protocol {
   if (o.protocol !== undefined) return o.protocol;
   if (o.dataPath !== undefined) return 'mmrec';
   const p = loadChecked(o.file, overridesFor({ set: o.set, dataset: o.dataset, epochs: o.epochs })).pipeline;
@@ -125,7 +127,10 @@ export function pinData(p: Pipeline, o: { dataPath?: string; features?: Record<s
   if (o.dataPath) p.data.dataset = basename(resolve(o.dataPath));
   if (o.features && Object.keys(o.features).length) {
     const key = p.data.dataset;
-    p.data.profiles = { ...p.data.profiles, [key]: { features: { ...(p.data.profiles?.[key]?.features ?? {}), ...o.features } } };
+    p.data.profiles = {
+      ...p.data.profiles,
+      [key]: { features: { ...(p.data.profiles?.[key]?.features ?? {}), ...o.features } },
+    };
   }
 }
 
@@ -140,7 +145,8 @@ function featureLocations(loaded: LoadedPipeline, dataset: string, keys: string[
 /** Modalities that the compiled graph actually reads (only those are loaded). */
 function usedModalities(g: CompiledGraph): string[] {
   const out = new Set<string>();
-  for (const n of g.nodes.values()) if (n.op.name === 'features' && (n.inStep || n.inEval)) out.add(String(n.params.modality));
+  for (const n of g.nodes.values())
+    if (n.op.name === 'features' && (n.inStep || n.inEval)) out.add(String(n.params.modality));
   return [...out];
 }
 
@@ -155,7 +161,9 @@ export interface FeatureRecord {
   generated: string[];
 }
 
-export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipeline; graph: CompiledGraph; dataset: Dataset; features: FeatureRecord }> {
+export async function prepare(
+  opts: RunOptions,
+): Promise<{ loaded: LoadedPipeline; graph: CompiledGraph; dataset: Dataset; features: FeatureRecord }> {
   const loaded = loadChecked(opts.file, overridesFor(opts));
   const p = loaded.pipeline;
   pinData(p, opts);
@@ -163,7 +171,9 @@ export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipelin
   const builtIn = opts.dataPath === undefined && dsKey.startsWith('synth:');
   const profile = profileFor(p, dsKey);
   // Symbolically, every modality that some rule could provide is declared; which one exists is decided below.
-  const candidates = [...new Set([...Object.keys(profile ?? {}), ...Object.keys(p.data.features), ...(builtIn ? [] : FOLDER_MODALITIES)])];
+  const candidates = [
+    ...new Set([...Object.keys(profile ?? {}), ...Object.keys(p.data.features), ...(builtIn ? [] : FOLDER_MODALITIES)]),
+  ];
   const symbolic = compilePipeline(loaded, { sizes: {}, modalities: candidates });
   const used = usedModalities(symbolic);
   const dataDir = resolveDataDir(opts.dataDir);
@@ -174,10 +184,22 @@ export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipelin
   const features: Record<string, FeatureSource> = {};
   for (const m of wanted) {
     if (choice.sources[m] !== undefined) features[m] = choice.sources[m]!;
-    else if (dir !== undefined && m in choice.missing) throw missingFeatureError(m, choice.missing[m], { name: dsKey, dir }, readerLocation(loaded, symbolic, m, choice.sources));
+    else if (dir !== undefined && m in choice.missing)
+      throw missingFeatureError(
+        m,
+        choice.missing[m],
+        { name: dsKey, dir },
+        readerLocation(loaded, symbolic, m, choice.sources),
+      );
   }
   await stage(opts, { stage: 'data', message: `loading data ${opts.dataPath ?? dsKey}` });
-  const dataset = await loadDataset({ dataset: dsKey, dataDir, dataPath: opts.dataPath, features, featureLocs: featureLocations(loaded, dsKey, Object.keys(features)) });
+  const dataset = await loadDataset({
+    dataset: dsKey,
+    dataDir,
+    dataPath: opts.dataPath,
+    features,
+    featureLocs: featureLocations(loaded, dsKey, Object.keys(features)),
+  });
   const provenance = featureProvenance(features, dataset.features, choice.chosenBy, dataset.dir);
   for (const m of Object.keys(dataset.features)) if (!used.includes(m)) delete dataset.features[m];
   checkTrainable(dataset);
@@ -186,16 +208,40 @@ export async function prepare(opts: RunOptions): Promise<{ loaded: LoadedPipelin
   const found = Object.keys(features).filter((m) => choice.chosenBy[m] === 'mmrec file name');
   if (!builtIn && found.length) {
     const pinned = Object.fromEntries(found.map((m) => [m, features[m]!]));
-    p.data.profiles = { ...p.data.profiles, [dsKey]: { features: { ...(p.data.profiles?.[dsKey]?.features ?? {}), ...pinned } } };
+    p.data.profiles = {
+      ...p.data.profiles,
+      [dsKey]: { features: { ...(p.data.profiles?.[dsKey]?.features ?? {}), ...pinned } },
+    };
   }
-  const env = { sizes: datasetSizes(dataset), modalities: [...new Set([...Object.keys(choice.sources), ...Object.keys(choice.missing)])] };
-  await stage(opts, { stage: 'compile', message: `compiling ${p.name} for ${dataset.nUsers} users and ${dataset.nItems} items` });
+  const env = {
+    sizes: datasetSizes(dataset),
+    modalities: [...new Set([...Object.keys(choice.sources), ...Object.keys(choice.missing)])],
+  };
+  await stage(opts, {
+    stage: 'compile',
+    message: `compiling ${p.name} for ${dataset.nUsers} users and ${dataset.nItems} items`,
+  });
   const graph = compilePipeline(loaded, env);
-  return { loaded, graph, dataset, features: { sources: choice.sources, chosenBy: choice.chosenBy, provenance, generated: generatedModalities(provenance) } };
+  return {
+    loaded,
+    graph,
+    dataset,
+    features: {
+      sources: choice.sources,
+      chosenBy: choice.chosenBy,
+      provenance,
+      generated: generatedModalities(provenance),
+    },
+  };
 }
 
 /** Where the pipeline reads modality `m` (directly, or through a concatenation that includes it). */
-function readerLocation(loaded: LoadedPipeline, g: CompiledGraph, m: string, sources: Record<string, FeatureSource>): SourceLocation | undefined {
+function readerLocation(
+  loaded: LoadedPipeline,
+  g: CompiledGraph,
+  m: string,
+  sources: Record<string, FeatureSource>,
+): SourceLocation | undefined {
   for (const n of g.nodes.values()) {
     if (n.op.name !== 'features' || !(n.inStep || n.inEval)) continue;
     const read = String(n.params.modality);
@@ -214,7 +260,9 @@ export function featureNotes(f: FeatureRecord, dataset: Dataset): EngineEvent[] 
   if (dataset.dir === undefined) return out;
   if (f.generated.length) {
     const asked: Record<string, string> = { flag: '--features', profile: `data.profiles.${dataset.name}` };
-    const by = [...new Set(f.generated.map((m) => asked[f.chosenBy[m] ?? ''] ?? f.chosenBy[m]).filter((b) => b !== undefined))];
+    const by = [
+      ...new Set(f.generated.map((m) => asked[f.chosenBy[m] ?? ''] ?? f.chosenBy[m]).filter((b) => b !== undefined)),
+    ];
     const dims = f.generated.map((m) => `${m} (${f.provenance[m]!.dim}-d)`).join(', ');
     out.push({
       type: 'log',
@@ -226,9 +274,17 @@ export function featureNotes(f: FeatureRecord, dataset: Dataset): EngineEvent[] 
   if (named.length) {
     const desc = named.map((m) => {
       const p = f.provenance[m]!;
-      return p.source === 'file' ? `${m} = ${relative(dataset.dir!, p.path)}` : p.source === 'concat' ? `${m} = concat(${p.of.join(', ')})` : m;
+      return p.source === 'file'
+        ? `${m} = ${relative(dataset.dir!, p.path)}`
+        : p.source === 'concat'
+          ? `${m} = concat(${p.of.join(', ')})`
+          : m;
     });
-    out.push({ type: 'log', level: 'info', message: `features from ${dataset.dir} by their MMRec names: ${desc.join(', ')} (--features m=file.npy chooses others)` });
+    out.push({
+      type: 'log',
+      level: 'info',
+      message: `features from ${dataset.dir} by their MMRec names: ${desc.join(', ')} (--features m=file.npy chooses others)`,
+    });
   }
   return out;
 }
@@ -260,7 +316,10 @@ function readRunJson(file: string): unknown {
     return JSON.parse(text);
   } catch {
     // The parser's message quotes the file, which may not be ours to print; the position is enough.
-    throw new UserError(`not valid JSON (${text.length} bytes; truncated or overwritten?); the run directory is damaged`, { file });
+    throw new UserError(
+      `not valid JSON (${text.length} bytes; truncated or overwritten?); the run directory is damaged`,
+      { file },
+    );
   }
 }
 
@@ -276,12 +335,14 @@ function readRunRecord(dir: string): RunRecord {
   if (!Array.isArray(r.seeds) || r.seeds.length === 0 || !r.seeds.every((s) => Number.isSafeInteger(s) && s >= 0)) {
     wrong(`'seeds' must be a non-empty list of non-negative integers, found ${JSON.stringify(r.seeds)?.slice(0, 80)}`);
   }
-  if (new Set(r.seeds).size !== r.seeds!.length) wrong(`'seeds' lists a seed twice: ${JSON.stringify(r.seeds).slice(0, 80)}`);
+  if (new Set(r.seeds).size !== r.seeds!.length)
+    wrong(`'seeds' lists a seed twice: ${JSON.stringify(r.seeds).slice(0, 80)}`);
   if (r.backend !== undefined && !(backendChoices as readonly unknown[]).includes(r.backend)) {
     wrong(`'backend' must be one of ${backendChoices.join(', ')}, found ${JSON.stringify(r.backend)?.slice(0, 40)}`);
   }
   for (const k of ['dataPath', 'dataDir'] as const) {
-    if (r[k] !== undefined && r[k] !== null && typeof r[k] !== 'string') wrong(`'${k}' must be a path, found ${JSON.stringify(r[k])?.slice(0, 40)}`);
+    if (r[k] !== undefined && r[k] !== null && typeof r[k] !== 'string')
+      wrong(`'${k}' must be a path, found ${JSON.stringify(r[k])?.slice(0, 40)}`);
   }
   return { ...r, dataPath: r.dataPath ?? undefined, dataDir: r.dataDir ?? undefined } as RunRecord;
 }
@@ -295,10 +356,17 @@ function sameShape(a: number[], b: readonly number[]): boolean {
  * weights whose names or shapes differ from the model's. Loading it would either crash inside tfjs or, worse,
  * continue a different model and report its metrics as this run's.
  */
-function checkCheckpoint(file: string, ck: CheckpointFile, expect: { hash: string; name: string; shapes: Map<string, number[]> }): void {
+function checkCheckpoint(
+  file: string,
+  ck: CheckpointFile,
+  expect: { hash: string; name: string; shapes: Map<string, number[]> },
+): void {
   const m = ck.meta;
   if (m.pipelineHash !== undefined ? m.pipelineHash !== expect.hash : m.pipeline !== expect.name) {
-    const was = m.pipelineHash !== undefined ? `pipeline hash ${String(m.pipelineHash).slice(0, 16)}` : `pipeline '${String(m.pipeline).slice(0, 60)}'`;
+    const was =
+      m.pipelineHash !== undefined
+        ? `pipeline hash ${String(m.pipelineHash).slice(0, 16)}`
+        : `pipeline '${String(m.pipeline).slice(0, 60)}'`;
     throw new UserError(
       `this checkpoint belongs to another run (${was}; this run's pipeline.yaml and dataset give ${m.pipelineHash !== undefined ? `hash ${expect.hash}` : `pipeline '${expect.name}'`}); ` +
         `resuming from it would continue a different model`,
@@ -308,17 +376,30 @@ function checkCheckpoint(file: string, ck: CheckpointFile, expect: { hash: strin
   const found = new Map(ck.arrays.filter((a) => a.name.startsWith('w:')).map((a) => [a.name.slice(2), a.shape]));
   for (const [k, shape] of expect.shapes) {
     const got = found.get(k);
-    if (!got) throw new UserError(`checkpoint has no weights for ${k} (shape (${shape.join(', ')})); it was written by another model`, { file });
+    if (!got)
+      throw new UserError(
+        `checkpoint has no weights for ${k} (shape (${shape.join(', ')})); it was written by another model`,
+        { file },
+      );
     if (!sameShape(got, shape)) {
-      throw new UserError(`weights ${k} have shape (${got.join(', ')}) in the checkpoint but (${shape.join(', ')}) in the model; it was written by another model or dataset`, { file });
+      throw new UserError(
+        `weights ${k} have shape (${got.join(', ')}) in the checkpoint but (${shape.join(', ')}) in the model; it was written by another model or dataset`,
+        { file },
+      );
     }
   }
-  for (const k of found.keys()) if (!expect.shapes.has(k)) throw new UserError(`checkpoint has weights ${k.slice(0, 80)}, which the model does not have`, { file });
+  for (const k of found.keys())
+    if (!expect.shapes.has(k))
+      throw new UserError(`checkpoint has weights ${k.slice(0, 80)}, which the model does not have`, { file });
   // Adam's moments are named <model>/<variable>/m and /v.
   for (const a of ck.arrays.filter((x) => x.name.startsWith('m:'))) {
-    const k = a.name.slice(2).replace(/^m\d+\//, '').replace(/\/[mv]$/, '');
+    const k = a.name
+      .slice(2)
+      .replace(/^m\d+\//, '')
+      .replace(/\/[mv]$/, '');
     const shape = expect.shapes.get(k);
-    if (!shape || !sameShape(a.shape, shape)) throw new UserError(`optimizer state ${a.name.slice(2, 82)} does not match the model's variables`, { file });
+    if (!shape || !sameShape(a.shape, shape))
+      throw new UserError(`optimizer state ${a.name.slice(2, 82)} does not match the model's variables`, { file });
   }
 }
 
@@ -343,7 +424,11 @@ function checkCounters(file: string, m: Record<string, unknown>): void {
     isSeedState(rng.negatives) &&
     isSeedState(rng.step) &&
     (m.bestFile === undefined || (typeof m.bestFile === 'string' && /^best-\d+\.ckpt$/.test(m.bestFile)));
-  if (!ok) throw new UserError('not a readable anchorflow checkpoint: its trainer state (epochs, best, rng, optimizer) is damaged', { file });
+  if (!ok)
+    throw new UserError(
+      'not a readable anchorflow checkpoint: its trainer state (epochs, best, rng, optimizer) is damaged',
+      { file },
+    );
 }
 
 /** Reads the trainer state a killed run left after its last finished epoch. */
@@ -351,12 +436,17 @@ function loadTrainerState(
   ck: ReturnType<typeof seedCheckpoints>,
   expect: { hash: string; name: string; shapes: Map<string, number[]> },
 ): TrainerState | undefined {
-  if (existsSync(ck.dir) && !statSync(ck.dir).isDirectory()) throw new UserError('expected the checkpoint folder, found a file', { file: ck.dir });
+  if (existsSync(ck.dir) && !statSync(ck.dir).isDirectory())
+    throw new UserError('expected the checkpoint folder, found a file', { file: ck.dir });
   if (!existsSync(ck.last)) return undefined;
   const last = readCheckpoint(ck.last);
   checkCheckpoint(ck.last, last, expect);
   checkCounters(ck.last, last.meta);
-  const m = last.meta as Omit<TrainerState, 'weights' | 'bestWeights' | 'optimizer'> & { bestFile?: string; optimizerIterations: number; optimizerAccBeta?: [number, number] };
+  const m = last.meta as Omit<TrainerState, 'weights' | 'bestWeights' | 'optimizer'> & {
+    bestFile?: string;
+    optimizerIterations: number;
+    optimizerAccBeta?: [number, number];
+  };
   const weights = arraysToWeights(last.arrays, 'w:');
   let bestWeights = weights;
   let perUser: PerUserJson | undefined;
@@ -382,7 +472,9 @@ function loadTrainerState(
     optimizer: {
       iterations: m.optimizerIterations,
       accBeta: m.optimizerAccBeta,
-      moments: last.arrays.filter((a) => a.name.startsWith('m:')).map((a) => ({ name: a.name.slice(2), shape: a.shape, data: a.data })),
+      moments: last.arrays
+        .filter((a) => a.name.startsWith('m:'))
+        .map((a) => ({ name: a.name.slice(2), shape: a.shape, data: a.data })),
     },
   };
 }
@@ -399,11 +491,23 @@ interface RunRecord {
 
 export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
   let record: RunRecord | undefined;
-  if (opts.runDir && existsSync(join(resolve(opts.runDir), 'run.json'))) opts = { ...opts, resume: opts.runDir, runDir: undefined };
+  if (opts.runDir && existsSync(join(resolve(opts.runDir), 'run.json')))
+    opts = { ...opts, resume: opts.runDir, runDir: undefined };
   if (opts.resume) {
     record = readRunRecord(resolve(opts.resume));
     // The resolved pipeline saved with the run is the one to continue, whatever happened to the source since.
-    opts = { ...opts, file: join(resolve(opts.resume), 'pipeline.yaml'), set: [], dataset: undefined, features: undefined, epochs: undefined, seed: undefined, protocol: undefined, dataPath: record.dataPath, dataDir: record.dataDir };
+    opts = {
+      ...opts,
+      file: join(resolve(opts.resume), 'pipeline.yaml'),
+      set: [],
+      dataset: undefined,
+      features: undefined,
+      epochs: undefined,
+      seed: undefined,
+      protocol: undefined,
+      dataPath: record.dataPath,
+      dataDir: record.dataDir,
+    };
   }
   if (!record) opts = { ...opts, protocol: chooseProtocol(opts) };
   await stage(opts, { stage: 'backend', message: 'starting the tfjs backend' });
@@ -423,7 +527,19 @@ export async function runPipeline(opts: RunOptions): Promise<ResultEvent> {
         ? undefined
         : RunDir.create(resolve(opts.out ?? 'runs'), p.name, hash);
   try {
-    return await runSeeds({ opts, record, backend, loaded, graph, dataset, features, seeds, resolvedYaml, hash, runDir });
+    return await runSeeds({
+      opts,
+      record,
+      backend,
+      loaded,
+      graph,
+      dataset,
+      features,
+      seeds,
+      resolvedYaml,
+      hash,
+      runDir,
+    });
   } catch (e) {
     if (e instanceof InterruptedError) {
       // Every epoch the trainer finished was checkpointed before it looked at the signal again.
@@ -494,7 +610,11 @@ async function runSeeds(ctx: {
       created: new Date().toISOString(),
     });
   }
-  emit({ type: 'log', level: 'info', message: `backend: ${backend.choice}${backend.skipped.length ? ` (skipped: ${backend.skipped.join('; ')})` : ''}` });
+  emit({
+    type: 'log',
+    level: 'info',
+    message: `backend: ${backend.choice}${backend.skipped.length ? ` (skipped: ${backend.skipped.join('; ')})` : ''}`,
+  });
   for (const e of featureNotes(features, dataset)) emit(e);
 
   const perSeed: SeedEndEvent[] = [];
@@ -504,8 +624,17 @@ async function runSeeds(ctx: {
     const done = runDir ? join(runDir.path, seedDir, 'result.json') : undefined;
     if (record && done && existsSync(done)) {
       const finished = readRunJson(done) as SeedEndEvent;
-      if (typeof finished !== 'object' || finished === null || typeof finished.valid !== 'object' || typeof finished.test !== 'object' || !finished.valid || !finished.test) {
-        throw new UserError(`not a seed result (expected valid and test metrics); the run directory is damaged`, { file: done });
+      if (
+        typeof finished !== 'object' ||
+        finished === null ||
+        typeof finished.valid !== 'object' ||
+        typeof finished.test !== 'object' ||
+        !finished.valid ||
+        !finished.test
+      ) {
+        throw new UserError(`not a seed result (expected valid and test metrics); the run directory is damaged`, {
+          file: done,
+        });
       }
       perSeed.push(finished);
       release();
@@ -516,7 +645,10 @@ async function runSeeds(ctx: {
       continue;
     }
     // Constant work (normalised graphs, kNN graphs of frozen features, transposes) happens as the model is built.
-    await stage(opts, { stage: 'constants', message: `building constants (graphs, kNN, transposes)${nSeeds > 1 ? ` for seed ${seed}` : ''}` });
+    await stage(opts, {
+      stage: 'constants',
+      message: `building constants (graphs, kNN, transposes)${nSeeds > 1 ? ` for seed ${seed}` : ''}`,
+    });
     const model = new Model(graph, dataset, seed, backend.tfBackend, p.train.rng?.init);
     const profiler = opts.profile ? new Profiler() : undefined;
     const shapes = new Map([...model.variables].map(([k, v]) => [k, v.shape]));
@@ -550,15 +682,41 @@ async function runSeeds(ctx: {
                 bestFile = `best-${st.bestEpoch}.ckpt`;
                 // The per-user test values travel with the best weights, so a resumed run still has them.
                 const perUserTest = st.bestTestPerUser ? toPerUserJson(st.bestTestPerUser, st.bestEpoch) : undefined;
-                writeCheckpoint(join(ck.dir, bestFile), { kind: 'best', seed, epoch: st.bestEpoch, valid: st.bestValid, test: st.bestTest, pipeline: p.name, pipelineHash: hash, ...(perUserTest ? { perUserTest } : {}) }, weightArrays('w:', st.bestWeights, shapes));
+                writeCheckpoint(
+                  join(ck.dir, bestFile),
+                  {
+                    kind: 'best',
+                    seed,
+                    epoch: st.bestEpoch,
+                    valid: st.bestValid,
+                    test: st.bestTest,
+                    pipeline: p.name,
+                    pipelineHash: hash,
+                    ...(perUserTest ? { perUserTest } : {}),
+                  },
+                  weightArrays('w:', st.bestWeights, shapes),
+                );
               }
               const { weights, bestWeights: _bw, bestTestPerUser: _pu, optimizer, ...counters } = st;
               writeCheckpoint(
                 ck.last,
-                { kind: 'last', seed, pipeline: p.name, pipelineHash: hash, ...counters, bestFile, optimizerIterations: optimizer.iterations, optimizerAccBeta: optimizer.accBeta },
-                [...weightArrays('w:', weights, shapes), ...optimizer.moments.map((m) => ({ name: `m:${m.name}`, shape: m.shape, data: m.data }))],
+                {
+                  kind: 'last',
+                  seed,
+                  pipeline: p.name,
+                  pipelineHash: hash,
+                  ...counters,
+                  bestFile,
+                  optimizerIterations: optimizer.iterations,
+                  optimizerAccBeta: optimizer.accBeta,
+                },
+                [
+                  ...weightArrays('w:', weights, shapes),
+                  ...optimizer.moments.map((m) => ({ name: `m:${m.name}`, shape: m.shape, data: m.data })),
+                ],
               );
-              for (const f of readdirSync(ck.dir)) if (/^best-\d+\.ckpt$/.test(f) && f !== bestFile) rmSync(join(ck.dir, f), { force: true });
+              for (const f of readdirSync(ck.dir))
+                if (/^best-\d+\.ckpt$/.test(f) && f !== bestFile) rmSync(join(ck.dir, f), { force: true });
             }
           : undefined,
       });
@@ -572,12 +730,17 @@ async function runSeeds(ctx: {
         model.restore(bestWeights);
         const outs = model.outputs(true);
         try {
-          for (const [k, t] of Object.entries(outs)) runDir.writeMatrix(`${seedDir}/embeddings/${k}.npy`, t.dataSync() as Float32Array, t.shape);
+          for (const [k, t] of Object.entries(outs))
+            runDir.writeMatrix(`${seedDir}/embeddings/${k}.npy`, t.dataSync() as Float32Array, t.shape);
         } finally {
           Object.values(outs).forEach((t) => t.dispose());
         }
         // Before result.json: a seed with a result has its per-user values too.
-        if (bestTestPerUser) runDir.writeText(perUserTestFile(seed), JSON.stringify(toPerUserJson(bestTestPerUser, summary.bestEpoch)) + "\n");
+        if (bestTestPerUser)
+          runDir.writeText(
+            perUserTestFile(seed),
+            JSON.stringify(toPerUserJson(bestTestPerUser, summary.bestEpoch)) + '\n',
+          );
         runDir.writeJson(`${seedDir}/result.json`, summary);
       }
     } finally {
@@ -607,7 +770,14 @@ async function runSeeds(ctx: {
     maxEpochs: p.train.epochs,
     selection: selectionText(p.train.early_stopping.metric, p.train.early_stopping.stop),
     seeds,
-    perSeed: perSeed.map((s) => ({ seed: s.seed, bestEpoch: s.bestEpoch, epochs: s.epochs, valid: s.valid, test: s.test, secondsPerEpoch: s.secondsPerEpoch })),
+    perSeed: perSeed.map((s) => ({
+      seed: s.seed,
+      bestEpoch: s.bestEpoch,
+      epochs: s.epochs,
+      valid: s.valid,
+      test: s.test,
+      secondsPerEpoch: s.secondsPerEpoch,
+    })),
     mean: result.mean,
     std: result.std,
   });

@@ -75,9 +75,21 @@ function localBaseline(r: ResultEvent, o: SummaryOptions): Found | undefined {
 function zooBaseline(r: ResultEvent, o: SummaryOptions): Found | undefined {
   const file = o.zooTable ?? ZOO_TABLE;
   const t = readJson(file) as
-    | { dataset?: string; protocol?: string; maxEpochs?: number; models?: { model?: string; seeds?: number[]; test?: { mean?: Metrics } }[] }
+    | {
+        dataset?: string;
+        protocol?: string;
+        maxEpochs?: number;
+        models?: { model?: string; seeds?: number[]; test?: { mean?: Metrics } }[];
+      }
     | undefined;
-  if (!t || t.dataset !== r.dataset || (t.protocol ?? 'mmrec') !== o.protocol || t.maxEpochs !== r.maxEpochs || !Array.isArray(t.models)) return undefined;
+  if (
+    !t ||
+    t.dataset !== r.dataset ||
+    (t.protocol ?? 'mmrec') !== o.protocol ||
+    t.maxEpochs !== r.maxEpochs ||
+    !Array.isArray(t.models)
+  )
+    return undefined;
   const row = t.models.find((m) => m.model === BASELINE);
   if (!row?.test?.mean || !row.seeds?.length) return undefined;
   return { source: relative(process.cwd(), file) || file, seeds: row.seeds.length, test: row.test.mean };
@@ -101,8 +113,10 @@ function notes(r: ResultEvent, o: SummaryOptions, hasBaseline: boolean): string[
         'The MMRec protocol (up to 1000 epochs, early stopping on valid) is --protocol mmrec.',
     );
   }
-  if (r.dataset.startsWith('synth:')) out.push('synthetic data: generated users, items and features with planted structure, for trying things out.');
-  if (!hasBaseline && r.pipeline !== BASELINE) out.push('no LightGCN run with the same data, protocol, epochs and seeds was found to compare with.');
+  if (r.dataset.startsWith('synth:'))
+    out.push('synthetic data: generated users, items and features with planted structure, for trying things out.');
+  if (!hasBaseline && r.pipeline !== BASELINE)
+    out.push('no LightGCN run with the same data, protocol, epochs and seeds was found to compare with.');
   return out;
 }
 
@@ -131,7 +145,9 @@ function nextCommands(r: ResultEvent, o: SummaryOptions, hasBaseline: boolean): 
  */
 function dataRootFlag(): string {
   if (flag('dataDir')) return '';
-  return existsSync(resolve('../shared/datasets/tiktok')) ? ' --data-dir ../shared/datasets' : ' --data-dir <folder holding tiktok/>';
+  return existsSync(resolve('../shared/datasets/tiktok'))
+    ? ' --data-dir ../shared/datasets'
+    : ' --data-dir <folder holding tiktok/>';
 }
 
 /** A run directory as the user would type it: relative to where they are when that is shorter. */

@@ -86,14 +86,30 @@ export function compareRows(row: ZooRow, base: ZooRow, lookup: PerUserLookup): P
       });
     }
     // Only users present at every compared seed, in ascending id order (the resamples do not depend on map order).
-    const users = [...count].filter(([, c]) => c === withUsers.length).map(([u]) => u).sort((x, y) => x - y);
+    const users = [...count]
+      .filter(([, c]) => c === withUsers.length)
+      .map(([u]) => u)
+      .sort((x, y) => x - y);
     if (users.length) {
       const diffs = Float64Array.from(users, (u) => sum.get(u)! / withUsers.length);
       const r = bootstrapMean(diffs, BOOTSTRAP_RESAMPLES, new Rng(BOOTSTRAP_SEED));
-      bootstrap = { seeds: withUsers.map((w) => w.seed), users: users.length, resamples: r.resamples, mean: r.mean, ci: r.ci };
+      bootstrap = {
+        seeds: withUsers.map((w) => w.seed),
+        users: users.length,
+        resamples: r.resamples,
+        mean: r.mean,
+        ci: r.ci,
+      };
     }
   }
-  return { model: row.model, baseline: base.model, metric: COMPARED_METRIC, seeds, bootstrap, verdict: verdict(seeds, bootstrap) };
+  return {
+    model: row.model,
+    baseline: base.model,
+    metric: COMPARED_METRIC,
+    seeds,
+    bootstrap,
+    verdict: verdict(seeds, bootstrap),
+  };
 }
 
 function verdict(seeds: PairedComparison['seeds'], bootstrap: PairedComparison['bootstrap']): Verdict {
@@ -113,7 +129,14 @@ export function comparisonMarkdown(baseline: string, comparisons: PairedComparis
   const head = chain
     ? '## Paired comparison of each row with the row before it (test Recall@20, model − previous)'
     : `## Paired comparison with ${baseline} (test Recall@20, model − ${baseline})`;
-  if (!present) return [head, '', chain ? 'No comparison: the table has a single row.' : `No comparison: ${baseline} is not in this table (choose another with \`--baseline\`).`];
+  if (!present)
+    return [
+      head,
+      '',
+      chain
+        ? 'No comparison: the table has a single row.'
+        : `No comparison: ${baseline} is not in this table (choose another with \`--baseline\`).`,
+    ];
   const lines = [
     head,
     '',

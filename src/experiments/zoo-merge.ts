@@ -33,9 +33,18 @@ export interface Merge {
  * Reads `file` and checks it against this run's plan and `every` current zoo pipeline (planned with this run's
  * seeds); throws a located UserError for anything that cannot be carried.
  */
-export function planMerge(file: string, plan: { dataset: string; seeds: number[]; models: ZooModel[] }, every: ZooModel[]): Merge {
+export function planMerge(
+  file: string,
+  plan: { dataset: string; seeds: number[]; models: ZooModel[] },
+  every: ZooModel[],
+): Merge {
   const src = readMergeSource(file);
-  const names = new Set(carriedModels(src, plan.models.map((m) => m.name)));
+  const names = new Set(
+    carriedModels(
+      src,
+      plan.models.map((m) => m.name),
+    ),
+  );
   const whole = { ...src, results: { ...src.results, models: src.results.models.filter((m) => names.has(m.model)) } };
   return {
     rows: carriedRows(whole, plan.dataset, plan.seeds, every),
@@ -62,10 +71,19 @@ export function readMergeSource(file: string): MergeSource {
   }
   const r = parsed as Partial<ZooResults>;
   const ok =
-    typeof r === 'object' && r !== null && typeof r.command === 'string' && typeof r.dataset === 'string' && typeof r.date === 'string' &&
-    Array.isArray(r.seeds) && Array.isArray(r.models) &&
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.command === 'string' &&
+    typeof r.dataset === 'string' &&
+    typeof r.date === 'string' &&
+    Array.isArray(r.seeds) &&
+    Array.isArray(r.models) &&
     r.models.every((m) => typeof m?.model === 'string' && Array.isArray(m.perSeed) && m.valid && m.test);
-  if (!ok) throw new UserError(`--merge: not a zoo results file (expected the JSON that \`anchorflow zoo\` writes beside its table)`, where);
+  if (!ok)
+    throw new UserError(
+      `--merge: not a zoo results file (expected the JSON that \`anchorflow zoo\` writes beside its table)`,
+      where,
+    );
   return { file, results: r as ZooResults };
 }
 
@@ -82,14 +100,19 @@ export function carriedModels(src: MergeSource, running: string[]): string[] {
 export function carriedRows(src: MergeSource, dataset: string, seeds: number[], planned: ZooModel[]): ZooRow[] {
   const r = src.results;
   const where = { file: src.file };
-  if (r.dataset !== dataset) throw new UserError(`--merge: that table is for dataset '${r.dataset}', this run is on '${dataset}'`, where);
+  if (r.dataset !== dataset)
+    throw new UserError(`--merge: that table is for dataset '${r.dataset}', this run is on '${dataset}'`, where);
   if (r.seeds.join(',') !== seeds.join(','))
-    throw new UserError(`--merge: that table's seeds are ${r.seeds.join(', ')}, this run's are ${seeds.join(', ')}`, where);
+    throw new UserError(
+      `--merge: that table's seeds are ${r.seeds.join(', ')}, this run's are ${seeds.join(', ')}`,
+      where,
+    );
   const byName = new Map(planned.map((m) => [m.name, m]));
   return carriedModels(src, []).flatMap((name) => {
     const row = r.models.find((m) => m.model === name)!;
     const model = byName.get(name);
-    if (!model) throw new UserError(`--merge: that table has a row for ${name}, which is no longer a zoo pipeline here`, where);
+    if (!model)
+      throw new UserError(`--merge: that table has a row for ${name}, which is no longer a zoo pipeline here`, where);
     for (const s of row.perSeed) {
       const p = model.points.find((q) => q.seed === s.seed);
       if (!p || p.id !== s.id)

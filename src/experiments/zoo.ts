@@ -27,11 +27,20 @@ import { SweepTracker, type SweepSink } from './sweep/progress.js';
 import { SweepStore, type PointRecord } from './sweep/store.js';
 import { planMerge } from './zoo-merge.js';
 import { selectionText, type Protocol } from './protocol.js';
-import { compareWithBaseline, compareWithPrevious, comparisonMarkdown, storeLookup, type PairedComparison } from './zoo-compare.js';
+import {
+  compareWithBaseline,
+  compareWithPrevious,
+  comparisonMarkdown,
+  storeLookup,
+  type PairedComparison,
+} from './zoo-compare.js';
 
 /** The model the others are compared with unless --baseline says otherwise: the flagship. */
 export const DEFAULT_BASELINE = 'anchorrec';
-/** `--baseline previous`: each row is compared with the row before it (an attribution chain, where each step adds one element). */
+/**
+ * `--baseline previous`: each row is compared with the row before it (an attribution chain, where each step adds one
+ * element).
+ */
 export const PREVIOUS_BASELINE = 'previous';
 
 export interface ZooOptions {
@@ -116,7 +125,10 @@ export interface SeedRow {
 }
 
 /** What the table needs of one finished point: a stored record, or a seed carried from an earlier table. */
-export type SeedResult = Pick<PointRecord, 'valid' | 'test' | 'bestEpoch' | 'epochs' | 'secondsPerEpoch' | 'backend'> & { source?: Source };
+export type SeedResult = Pick<
+  PointRecord,
+  'valid' | 'test' | 'bestEpoch' | 'epochs' | 'secondsPerEpoch' | 'backend'
+> & { source?: Source };
 
 export interface ZooResults {
   command: string;
@@ -171,9 +183,17 @@ const stat = (xs: number[]): Stat => {
 };
 
 /** Every model's points, computed exactly as a sweep computes a configuration's points. */
-export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; models: ZooModel[]; maxEpochs?: number } {
+export function planZoo(opts: ZooOptions): {
+  dataset: string;
+  seeds: number[];
+  models: ZooModel[];
+  maxEpochs?: number;
+} {
   const files = (opts.files ?? defaultZooFiles(opts.pipelinesDir)).map((f) => resolve(f));
-  if (!files.length) throw new UserError(`no pipelines found for the zoo (looked in ${opts.pipelinesDir ?? 'pipelines'})`, { file: '--pipelines' });
+  if (!files.length)
+    throw new UserError(`no pipelines found for the zoo (looked in ${opts.pipelinesDir ?? 'pipelines'})`, {
+      file: '--pipelines',
+    });
   const base = overridesFor({ set: opts.set, dataset: opts.dataset, epochs: opts.epochs, protocol: opts.protocol });
   const loaded = files.map((file) => ({ file, p: loadChecked(file, base).pipeline }));
   let chosen = loaded;
@@ -182,7 +202,11 @@ export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; m
     chosen = loaded.filter(({ file, p }) => want.has(p.name) || want.has(basename(file, '.yaml')));
     const known = new Set(loaded.flatMap(({ file, p }) => [p.name, basename(file, '.yaml')]));
     const unknown = opts.models.filter((m) => !known.has(m));
-    if (unknown.length) throw new UserError(`unknown model${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the zoo has: ${loaded.map(({ p }) => p.name).join(', ')}`, { file: '--models' });
+    if (unknown.length)
+      throw new UserError(
+        `unknown model${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the zoo has: ${loaded.map(({ p }) => p.name).join(', ')}`,
+        { file: '--models' },
+      );
   }
   const names = new Map<string, string>();
   for (const { file, p } of chosen) {
@@ -214,7 +238,9 @@ export function planZoo(opts: ZooOptions): { dataset: string; seeds: number[]; m
 /** Per model mean ± std over the stored seeds. */
 export function aggregateZoo(models: ZooModel[], records: Map<string, SeedResult>): ZooRow[] {
   return models.map((m) => {
-    const done = m.points.map((p) => [p, records.get(p.id)] as const).filter((x): x is [PlannedPoint, SeedResult] => x[1] !== undefined);
+    const done = m.points
+      .map((p) => [p, records.get(p.id)] as const)
+      .filter((x): x is [PlannedPoint, SeedResult] => x[1] !== undefined);
     const recs = done.map(([, r]) => r);
     return {
       model: m.name,
@@ -262,25 +288,44 @@ export function zooMarkdown(r: ZooResults): string {
     '|---|---|---|---|---|---|---|---|---|',
   ];
   // Rows carried from earlier tables are marked (1), (2)... and their commands listed under the table.
-  const origins = (m: ZooRow) => [...new Set([m.source, ...m.perSeed.map((s) => s.source)].flatMap((o) => (o ? [JSON.stringify(o)] : [])))];
+  const origins = (m: ZooRow) => [
+    ...new Set([m.source, ...m.perSeed.map((s) => s.source)].flatMap((o) => (o ? [JSON.stringify(o)] : []))),
+  ];
   const sources = [...new Set(r.models.flatMap(origins))];
   for (const m of r.models) {
     const marks = origins(m).map((o) => `(${sources.indexOf(o) + 1})`);
     const mark = marks.length ? ` ${marks.join(' ')}` : '';
-    const seeds = m.missingSeeds.length ? `${m.seeds.length}/${m.seeds.length + m.missingSeeds.length} (missing ${m.missingSeeds.join(', ')})` : `${m.seeds.length}`;
+    const seeds = m.missingSeeds.length
+      ? `${m.seeds.length}/${m.seeds.length + m.missingSeeds.length} (missing ${m.missingSeeds.join(', ')})`
+      : `${m.seeds.length}`;
     lines.push(
       `| ${m.model}${mark} | ${f4(pick(m.valid, 'recall@20'))} | ${f4(pick(m.valid, 'ndcg@20'))} | ${f4(pick(m.test, 'recall@20'))} | ${f4(pick(m.test, 'ndcg@20'))} | ${f1(m.bestEpoch)} | ${f1(m.epochs)} | ${Number.isFinite(m.secondsPerEpoch.mean) ? m.secondsPerEpoch.mean.toFixed(2) : '–'} | ${seeds} |`,
     );
   }
-  lines.push('', 'Mean ± sample standard deviation over seeds. Per-seed values and every other metric are in the JSON file beside this one.');
+  lines.push(
+    '',
+    'Mean ± sample standard deviation over seeds. Per-seed values and every other metric are in the JSON file beside this one.',
+  );
   if (sources.length) {
-    lines.push('', 'Rows marked (n) hold seeds that the command above did not run but carried (`--merge`, point ids checked against the current pipelines) from:', '');
+    lines.push(
+      '',
+      'Rows marked (n) hold seeds that the command above did not run but carried (`--merge`, point ids checked against the current pipelines) from:',
+      '',
+    );
     sources.forEach((j, i) => {
       const s = JSON.parse(j) as { command: string; date: string };
       lines.push(`- (${i + 1}) \`${s.command}\` (${s.date})`);
     });
   }
-  if (r.baseline) lines.push('', ...comparisonMarkdown(r.baseline, r.comparisons ?? [], r.baseline === PREVIOUS_BASELINE ? r.models.length > 1 : r.models.some((m) => m.model === r.baseline)));
+  if (r.baseline)
+    lines.push(
+      '',
+      ...comparisonMarkdown(
+        r.baseline,
+        r.comparisons ?? [],
+        r.baseline === PREVIOUS_BASELINE ? r.models.length > 1 : r.models.some((m) => m.model === r.baseline),
+      ),
+    );
   lines.push('');
   return lines.join('\n');
 }
@@ -288,18 +333,34 @@ export function zooMarkdown(r: ZooResults): string {
 export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
   if (opts.protocol === undefined) {
     const first = (opts.files ?? defaultZooFiles(opts.pipelinesDir))[0];
-    if (first !== undefined) opts = { ...opts, protocol: chooseProtocol({ file: first, set: opts.set, dataset: opts.dataset, dataPath: opts.dataPath, epochs: opts.epochs }) };
+    if (first !== undefined)
+      opts = {
+        ...opts,
+        protocol: chooseProtocol({
+          file: first,
+          set: opts.set,
+          dataset: opts.dataset,
+          dataPath: opts.dataPath,
+          epochs: opts.epochs,
+        }),
+      };
   }
   const plan = planZoo(opts);
   // Check what --merge carries before hours of training, not after.
   const merge = opts.merge
-    ? planMerge(resolve(opts.merge), plan, planZoo({ ...opts, models: undefined, seed: plan.seeds[0], seeds: plan.seeds.length }).models)
+    ? planMerge(
+        resolve(opts.merge),
+        plan,
+        planZoo({ ...opts, models: undefined, seed: plan.seeds[0], seeds: plan.seeds.length }).models,
+      )
     : undefined;
   const baseline = opts.baseline ?? DEFAULT_BASELINE;
   // A baseline named on purpose must be in the table; checked before anything runs.
   const tableModels = [...plan.models.map((m) => m.name), ...(merge?.rows.map((r) => r.model) ?? [])];
   if (opts.baseline !== undefined && opts.baseline !== PREVIOUS_BASELINE && !tableModels.includes(opts.baseline))
-    throw new UserError(`--baseline: '${opts.baseline}' is not a model of this table (${tableModels.join(', ')})`, { file: '--baseline' });
+    throw new UserError(`--baseline: '${opts.baseline}' is not a model of this table (${tableModels.join(', ')})`, {
+      file: '--baseline',
+    });
   const dir = join(resolve(opts.store ?? 'sweeps'), 'zoo', plan.dataset.replace(/[^A-Za-z0-9._-]/g, '_'));
   const store = new SweepStore(dir);
   // A table-only run reads the store and writes nothing into it.
@@ -307,12 +368,19 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     store.init({
       dataset: plan.dataset,
       seeds: plan.seeds,
-      models: plan.models.map((m) => ({ name: m.name, file: m.file, points: m.points.map((p) => ({ seed: p.seed, id: p.id })) })),
+      models: plan.models.map((m) => ({
+        name: m.name,
+        file: m.file,
+        points: m.points.map((p) => ({ seed: p.seed, id: p.id })),
+      })),
     });
   const all = plan.models.flatMap((m) => m.points);
   const workers = opts.workers ?? availableParallelism();
   const unique = new Set(all.map((p) => p.id));
-  const tracker = new SweepTracker({ name: 'zoo', dir, total: unique.size, metric: 'recall@20', workers }, opts.emit ?? (() => {}));
+  const tracker = new SweepTracker(
+    { name: 'zoo', dir, total: unique.size, metric: 'recall@20', workers },
+    opts.emit ?? (() => {}),
+  );
   const { records: stored, todo: missing } = store.partition(all, (p, r) => tracker.reuse(p, r));
   // Seeds of the models run here that the earlier table already holds (same point id) are not run again.
   const records = new Map<string, SeedResult>(stored);
@@ -341,7 +409,9 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
       ran++;
     }
   }
-  const backends = [...new Set([...[...records.values()].map((r) => r.backend), ...(merge?.rows.length ? merge.backends : [])])].sort();
+  const backends = [
+    ...new Set([...[...records.values()].map((r) => r.backend), ...(merge?.rows.length ? merge.backends : [])]),
+  ].sort();
   const order = merge?.order ?? plan.models.map((m) => m.name);
   const results: ZooResults = {
     command: opts.command ?? 'anchorflow zoo',
@@ -353,11 +423,16 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
     ...(plan.maxEpochs !== undefined ? { maxEpochs: plan.maxEpochs } : {}),
     selection: `each seed's metrics: ${selectionText('Recall@20', opts.protocol === 'official' ? false : undefined)}; nothing is chosen on test`,
     store: dir,
-    models: [...aggregateZoo(plan.models, records), ...(merge?.rows ?? [])].sort((a, b) => order.indexOf(a.model) - order.indexOf(b.model)),
+    models: [...aggregateZoo(plan.models, records), ...(merge?.rows ?? [])].sort(
+      (a, b) => order.indexOf(a.model) - order.indexOf(b.model),
+    ),
   };
   results.baseline = baseline;
   const lookup = storeLookup((id) => store.runDir(id));
-  results.comparisons = baseline === PREVIOUS_BASELINE ? compareWithPrevious(results.models, lookup) : compareWithBaseline(results.models, baseline, lookup);
+  results.comparisons =
+    baseline === PREVIOUS_BASELINE
+      ? compareWithPrevious(results.models, lookup)
+      : compareWithBaseline(results.models, baseline, lookup);
   const md = resolve(opts.out ?? join(dir, 'results.md'));
   const json = join(dirname(md), `${basename(md).replace(/\.md$/i, '')}.json`);
   writeFileAtomic(md, zooMarkdown(results));

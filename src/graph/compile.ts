@@ -31,7 +31,11 @@ function isInlineNode(v: unknown): v is NodeSpec {
 }
 
 /** Throws a located UserError at a path of the pipeline, with related locations. */
-export type Fail = (msg: string, path: (string | number)[], related?: { message: string; path: (string | number)[] }[]) => never;
+export type Fail = (
+  msg: string,
+  path: (string | number)[],
+  related?: { message: string; path: (string | number)[] }[],
+) => never;
 
 /** The error reporter every pass shares: messages located in the pipeline's YAML. */
 export function failAt(loaded: LoadedPipeline): Fail {
@@ -66,18 +70,28 @@ export function collectNodes(p: Pipeline, registry: OpRegistry, fail: Fail): Map
       if (isInlineNode(v)) addNode(`${id}/${port.name}`, `${label}/${port.name}`, v, [...path, port.name], false);
       else if (Array.isArray(v))
         v.forEach((e, i) => {
-          if (isInlineNode(e)) addNode(`${id}/${port.name}/${i}`, `${label}/${port.name}[${i}]`, e, [...path, port.name, i], false);
+          if (isInlineNode(e))
+            addNode(`${id}/${port.name}/${i}`, `${label}/${port.name}[${i}]`, e, [...path, port.name, i], false);
         });
     }
   };
   for (const [name, spec] of Object.entries(p.nodes)) addNode(name, name, spec, ['nodes', name], false);
   for (const [name, spec] of Object.entries(p.losses)) {
     const op = opOf(registry, spec, ['losses', name], fail);
-    if (!op.loss) fail(`'${spec.op}' is not a loss op; losses must use one of: ${registry.list().filter((o) => o.loss).map((o) => o.name).join(', ')}`, ['losses', name, 'op']);
+    if (!op.loss)
+      fail(
+        `'${spec.op}' is not a loss op; losses must use one of: ${registry
+          .list()
+          .filter((o) => o.loss)
+          .map((o) => o.name)
+          .join(', ')}`,
+        ['losses', name, 'op'],
+      );
     addNode(`loss:${name}`, name, spec, ['losses', name], true);
   }
   for (const [name, spec] of Object.entries(p.nodes)) {
-    if (registry.get(spec.op)?.loss) fail(`'${name}' uses the loss op '${spec.op}'; declare it under losses:`, ['nodes', name, 'op']);
+    if (registry.get(spec.op)?.loss)
+      fail(`'${name}' uses the loss op '${spec.op}'; declare it under losses:`, ['nodes', name, 'op']);
   }
   return raw;
 }
@@ -107,7 +121,10 @@ export function linkNodes(
     const outPort = port ?? op.outputs[0]!.name;
     if (!op.outputs.some((o) => o.name === outPort))
       fail(
-        `node '${nodeName}' (op ${op.name}) has no output '${outPort}'${didYouMean(outPort, op.outputs.map((o) => o.name))}; its outputs: ${op.outputs.map((o) => o.name).join(', ')}`,
+        `node '${nodeName}' (op ${op.name}) has no output '${outPort}'${didYouMean(
+          outPort,
+          op.outputs.map((o) => o.name),
+        )}; its outputs: ${op.outputs.map((o) => o.name).join(', ')}`,
         path,
       );
     return { node: nodeName!, port: outPort, path };
@@ -139,7 +156,9 @@ export function linkNodes(
       if (port.list) {
         const items = Array.isArray(v) ? v : [v];
         inputs[port.name] = items.map((e, i) =>
-          isInlineNode(e) ? inlineRef(`${r.id}/${port.name}/${i}`, [...path, i]) : parseRef(e, Array.isArray(v) ? [...path, i] : path),
+          isInlineNode(e)
+            ? inlineRef(`${r.id}/${port.name}/${i}`, [...path, i])
+            : parseRef(e, Array.isArray(v) ? [...path, i] : path),
         );
       } else {
         if (Array.isArray(v)) fail(`input '${port.name}' of node '${r.label}' takes one reference, not a list`, path);
@@ -167,7 +186,8 @@ export function linkNodes(
   }
   for (const n of nodes.values())
     for (const [port, refs] of Object.entries(n.inputs))
-      for (const ref of Array.isArray(refs) ? refs : [refs]) graph.setEdge(ref.node, n.id, { port, from: ref.port }, `${port}:${ref.path.join('.')}`);
+      for (const ref of Array.isArray(refs) ? refs : [refs])
+        graph.setEdge(ref.node, n.id, { port, from: ref.port }, `${port}:${ref.path.join('.')}`);
 
   const outputs: Record<string, PortRef> = {};
   for (const [k, v] of Object.entries(p.outputs)) outputs[k] = parseRef(v, ['outputs', k]);
@@ -182,7 +202,9 @@ export function orderNodes(graph: Graph, nodes: Map<string, CompiledNode>, fail:
     fail(
       `cycle in the graph: ${[...cycle, cycle[0]!].map((id) => nodes.get(id)!.label).join(' -> ')}`,
       first.path,
-      cycle.slice(1).map((id) => ({ message: `'${nodes.get(id)!.label}' is part of the cycle`, path: nodes.get(id)!.path })),
+      cycle
+        .slice(1)
+        .map((id) => ({ message: `'${nodes.get(id)!.label}' is part of the cycle`, path: nodes.get(id)!.path })),
     );
   }
   return alg.topsort(graph) as string[];
@@ -246,7 +268,10 @@ export function checkOutputs(
   if (it.kind !== 'dense' || it.dims.length !== 2 || !sameDim(it.dims[0]!, 'items'))
     fail(`outputs.item must be [items, d], but '${p.outputs.item}' is ${typeToString(it)}`, ['outputs', 'item']);
   if (!sameDim(ut.dims[1]!, it.dims[1]!))
-    fail(`outputs.user is ${typeToString(ut)} but outputs.item is ${typeToString(it)}: scores need one width`, ['outputs', 'item']);
+    fail(`outputs.user is ${typeToString(ut)} but outputs.item is ${typeToString(it)}: scores need one width`, [
+      'outputs',
+      'item',
+    ]);
   const losses = [...nodes.values()].filter((n) => n.isLoss).map((n) => n.id);
   if (losses.length === 0) fail('the pipeline has no losses; add one under losses: (e.g. bpr)', ['losses']);
   return { outputTypes, losses };
@@ -295,7 +320,10 @@ export function planPhases(
   mark(losses, 'inStep');
   // Scoring needs only user and item; the other outputs are computed when embeddings are exported.
   mark([outputs.user!.node, outputs.item!.node], 'inEval');
-  mark(Object.values(outputs).map((r) => r.node), 'inExport');
+  mark(
+    Object.values(outputs).map((r) => r.node),
+    'inExport',
+  );
   const step = order.filter((id) => !nodes.get(id)!.constant && nodes.get(id)!.inStep);
   const pushdown = planRowPushdown(graph, nodes, step);
   const pushed = new Set(pushdown.nodes);

@@ -72,7 +72,8 @@ function portType(t: TensorType, sizes: Record<string, number>): PortTypeJson {
 
 function nodeJson(n: CompiledNode, sizes: Record<string, number>): PlanNodeJson {
   const inputs: Record<string, string | string[]> = {};
-  for (const [port, refs] of Object.entries(n.inputs)) inputs[port] = Array.isArray(refs) ? refs.map(refText) : refText(refs);
+  for (const [port, refs] of Object.entries(n.inputs))
+    inputs[port] = Array.isArray(refs) ? refs.map(refText) : refText(refs);
   const outputs: Record<string, PortTypeJson> = {};
   for (const [port, t] of Object.entries(n.outputTypes)) outputs[port] = portType(t, sizes);
   return {
@@ -106,7 +107,13 @@ export function planJson(g: CompiledGraph, sizes: Record<string, number>): PlanJ
       const n = g.nodes.get(id)!;
       return { id, label: n.label, op: n.op.name, weight: n.weight };
     }),
-    phases: { constant: g.plan.constant, step: g.plan.step, eval: g.plan.eval, export: g.plan.export, unused: g.plan.unused },
+    phases: {
+      constant: g.plan.constant,
+      step: g.plan.step,
+      eval: g.plan.eval,
+      export: g.plan.export,
+      unused: g.plan.unused,
+    },
     transposes: [...g.plan.transposes].sort(),
     pushdown: { nodes: g.plan.pushdown.nodes, losses: g.plan.pushdown.losses },
   };

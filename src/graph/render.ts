@@ -35,13 +35,16 @@ export function renderText(g: CompiledGraph, name: string): string {
   section('per training step:', g.plan.step);
   const pd = g.plan.pushdown;
   if (pd.nodes.length)
-    lines.push(`  on the batch's items only (row pushdown): ${pd.nodes.map((id) => g.nodes.get(id)!.label).join(', ')} -> ${pd.losses.map((id) => g.nodes.get(id)!.label).join(', ')}`);
+    lines.push(
+      `  on the batch's items only (row pushdown): ${pd.nodes.map((id) => g.nodes.get(id)!.label).join(', ')} -> ${pd.losses.map((id) => g.nodes.get(id)!.label).join(', ')}`,
+    );
   section('at evaluation:', g.plan.eval);
   const exportOnly = g.plan.export.filter((id) => !g.plan.eval.includes(id));
   if (exportOnly.length) section('only when exporting embeddings (extra outputs):', exportOnly);
   if (g.plan.unused.length) section('unused (nothing depends on them):', g.plan.unused);
   lines.push('', 'outputs:');
-  for (const [k, ref] of Object.entries(g.outputs)) lines.push(`  ${k.padEnd(width)}${ref.node}.${ref.port}  ${typeToString(g.outputTypes[k]!)}`);
+  for (const [k, ref] of Object.entries(g.outputs))
+    lines.push(`  ${k.padEnd(width)}${ref.node}.${ref.port}  ${typeToString(g.outputTypes[k]!)}`);
   return lines.join('\n');
 }
 
@@ -68,7 +71,11 @@ function edges(g: CompiledGraph): { from: string; to: string; label: string }[] 
 
 export function renderDot(g: CompiledGraph, name: string): string {
   const q = (s: string) => JSON.stringify(s);
-  const lines = [`digraph ${q(name)} {`, '  rankdir=TB;', '  node [shape=box, style="rounded,filled", fontname="Helvetica"];'];
+  const lines = [
+    `digraph ${q(name)} {`,
+    '  rankdir=TB;',
+    '  node [shape=box, style="rounded,filled", fontname="Helvetica"];',
+  ];
   for (const id of g.order) {
     const n = g.nodes.get(id)!;
     const label = `${n.label}\\n${n.op.name}${n.isLoss ? ` ×${n.weight}` : ''}\\n${outTypes(n)}`;
@@ -105,7 +112,9 @@ export function renderMermaid(g: CompiledGraph): string {
     lines.push(`  ${ids.get(id)}[${nodeLabel(n.label, n.op.name, outTypes(n))}]:::${phaseOf(n).replace('+', '_')}`);
   }
   for (const e of edges(g)) lines.push(`  ${ids.get(e.from)} -->|${mermaidLabel(e.label)}| ${ids.get(e.to)}`);
-  for (const [k, ref] of Object.entries(g.outputs)) lines.push(`  ${ids.get(ref.node)} --> ${ids.get(`output:${k}`)}([${mermaidLabel(`output ${k}`)}])`);
-  for (const [phase, color] of Object.entries(colors)) lines.push(`  classDef ${phase.replace('+', '_')} fill:${color}`);
+  for (const [k, ref] of Object.entries(g.outputs))
+    lines.push(`  ${ids.get(ref.node)} --> ${ids.get(`output:${k}`)}([${mermaidLabel(`output ${k}`)}])`);
+  for (const [phase, color] of Object.entries(colors))
+    lines.push(`  classDef ${phase.replace('+', '_')} fill:${color}`);
   return lines.join('\n');
 }

@@ -30,7 +30,9 @@ function refs(v: PortRef | PortRef[] | undefined): PortRef[] {
 
 function itemRows(n: CompiledNode): boolean {
   const outs = Object.values(n.outputTypes);
-  return outs.length > 0 && outs.every((t) => t.kind === 'dense' && t.dims.length === 2 && sameDim(t.dims[0]!, 'items'));
+  return (
+    outs.length > 0 && outs.every((t) => t.kind === 'dense' && t.dims.length === 2 && sameDim(t.dims[0]!, 'items'))
+  );
 }
 
 /**
@@ -44,7 +46,11 @@ export function planRowPushdown(graph: Graph, nodes: Map<string, CompiledNode>, 
       const n = nodes.get(id)!;
       if (n.isLoss || n.constant || !n.op.rowwise || !itemRows(n)) return false;
       // Every dense input must be item-rowed too (no broadcast of a user table or a [1, d] row into items).
-      return Object.values(n.inputTypes).every((t) => (t === undefined ? [] : Array.isArray(t) ? t : [t]).every((x) => x.kind === 'dense' && x.dims.length === 2 && sameDim(x.dims[0]!, 'items')));
+      return Object.values(n.inputTypes).every((t) =>
+        (t === undefined ? [] : Array.isArray(t) ? t : [t]).every(
+          (x) => x.kind === 'dense' && x.dims.length === 2 && sameDim(x.dims[0]!, 'items'),
+        ),
+      );
     }),
   );
   // A loss consumer must read the node only on ports it declares as batch-item-row ports.
@@ -54,9 +60,11 @@ export function planRowPushdown(graph: Graph, nodes: Map<string, CompiledNode>, 
     const c = nodes.get(consumer)!;
     if (!c.isLoss) return false;
     const batchPorts = new Set(c.op.batchItemRowInputs ?? []);
-    return Object.entries(c.inputs).every(([port, r]) => batchPorts.has(port) || refs(r).every((x) => x.node !== producer));
+    return Object.entries(c.inputs).every(
+      ([port, r]) => batchPorts.has(port) || refs(r).every((x) => x.node !== producer),
+    );
   };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const id of [...region]) {
       const succ = (graph.successors(id) ?? []) as string[];
@@ -68,7 +76,9 @@ export function planRowPushdown(graph: Graph, nodes: Map<string, CompiledNode>, 
   }
   const losses = step.filter((id) => {
     const n = nodes.get(id)!;
-    return n.isLoss && (n.op.batchItemRowInputs ?? []).some((port) => refs(n.inputs[port]).some((r) => region.has(r.node)));
+    return (
+      n.isLoss && (n.op.batchItemRowInputs ?? []).some((port) => refs(n.inputs[port]).some((r) => region.has(r.node)))
+    );
   });
   // Only worth it when a loss reads the region; a region nobody reads through a loss cannot exist (every step
   // node leads to a loss), but a region that only feeds other region nodes is pruned with them.

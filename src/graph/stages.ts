@@ -41,7 +41,9 @@ export function currentSchema(): Record<string, unknown> {
   return schemaCache.schema;
 }
 
-/** Parse and resolve: the pipeline file with its extends chain, params and overrides, checked against the ops' schema. */
+/**
+ * Parse and resolve: the pipeline file with its extends chain, params and overrides, checked against the ops' schema.
+ */
 export function resolvePipeline(file: string, opts: Omit<LoadOptions, 'schema'> = {}): LoadedPipeline {
   return loadPipeline(file, { ...opts, schema: currentSchema() });
 }

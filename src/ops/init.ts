@@ -7,7 +7,12 @@ import type { RandomStream } from '../util/rng.js';
 import type { TUnsafe } from '@sinclair/typebox';
 import { StringEnum, type Init } from './types.js';
 
-export function initValues(shape: number[], init: Init, rng: RandomStream, fans?: { fanIn: number; fanOut: number }): Float32Array {
+export function initValues(
+  shape: number[],
+  init: Init,
+  rng: RandomStream,
+  fans?: { fanIn: number; fanOut: number },
+): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
   if (init instanceof Float32Array) {
     if (init.length !== n) throw new Error(`initial values have ${init.length} elements, shape ${shape} needs ${n}`);

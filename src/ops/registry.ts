@@ -3,7 +3,7 @@
  * (graph/schema.ts), so an op's parameters and their documentation cannot drift from its implementation.
  * Operators defined outside src/ (plugins, examples/) are added with `registerOp`.
  */
-import type { OpDef } from './types.js';
+import type { AnyOpDef, OpDef } from './types.js';
 import { features } from './source/features.js';
 import { interactionGraph } from './graph/interaction-graph.js';
 import { lightgcn } from './encoder/lightgcn.js';
@@ -47,7 +47,7 @@ import { splitUi } from './combine/split-ui.js';
 export class OpRegistry {
   private ops = new Map<string, OpDef>();
 
-  register(def: OpDef<any>): this {
+  register(def: AnyOpDef): this {
     if (!/^[a-z][a-z0-9_]*$/.test(def.name)) throw new Error(`op name '${def.name}' must be lower_snake_case`);
     if (this.ops.has(def.name)) throw new Error(`op '${def.name}' is already registered`);
     const portNames = new Set(def.inputs.map((i) => i.name));
@@ -74,21 +74,57 @@ export class OpRegistry {
   }
 }
 
-export const builtinOps: OpDef<any>[] = [
-  features, interactionGraph, lightgcn, embedding, linear, mlp, concat, sum, identity, bpr,
+export const builtinOps: AnyOpDef[] = [
+  features,
+  interactionGraph,
+  lightgcn,
+  embedding,
+  linear,
+  mlp,
+  concat,
+  sum,
+  identity,
+  bpr,
   // AnchorRec family
-  knnGraph, gatedRefine, propagate, mix, stopGradientOp, normalize, infonce, structurePreservation, triplet, graphSmoothing,
+  knnGraph,
+  gatedRefine,
+  propagate,
+  mix,
+  stopGradientOp,
+  normalize,
+  infonce,
+  structurePreservation,
+  triplet,
+  graphSmoothing,
   // baselines: BM3 (dropout, cosine_alignment, shared_linear, table_norm), DA-MRS (the graph and loss ops after them)
-  dropout, cosineAlignment, sharedLinear, tableNorm, agreementKnnGraph, coInteractionGraph, neighborDiscrimination, preferenceKl, denoisedBpr,
+  dropout,
+  cosineAlignment,
+  sharedLinear,
+  tableNorm,
+  agreementKnnGraph,
+  coInteractionGraph,
+  neighborDiscrimination,
+  preferenceKl,
+  denoisedBpr,
   // baselines: LATTICE, FREEDOM, LGMRec, SMORE (dropout is shared with BM3, above)
-  uiGraph, degreeEdgeDropout, sparseCombine, learnedItemGraph, gumbelSoftmax, hypergraphPropagate, infonceFull,
-  spectralFilter, softmax, product, joinUi, splitUi,
+  uiGraph,
+  degreeEdgeDropout,
+  sparseCombine,
+  learnedItemGraph,
+  gumbelSoftmax,
+  hypergraphPropagate,
+  infonceFull,
+  spectralFilter,
+  softmax,
+  product,
+  joinUi,
+  splitUi,
 ];
 
 /** The process-wide registry: built-in ops plus whatever plugins register. */
 export const registry = new OpRegistry();
 for (const op of builtinOps) registry.register(op);
 
-export function registerOp(def: OpDef<any>): void {
+export function registerOp(def: AnyOpDef): void {
   registry.register(def);
 }

@@ -26,10 +26,7 @@ export function listIn(inputs: InputTypes, port: string): TensorType[] {
 export function expectDims(t: TensorType, want: Dim[], port: string, what = ''): void {
   const ok = t.dims.length === want.length && want.every((w, i) => w === '*' || sameDim(w, t.dims[i]!));
   if (!ok)
-    throw new ShapeError(
-      `${what || `'${port}'`} must be [${want.join(', ')}], got ${typeToString(t)}`,
-      { port },
-    );
+    throw new ShapeError(`${what || `'${port}'`} must be [${want.join(', ')}], got ${typeToString(t)}`, { port });
 }
 
 /**
@@ -42,9 +39,14 @@ export function sameShapeList(inputs: InputTypes, port: string, kind: 'dense' | 
   const first = ts[0]!;
   ts.forEach((t, i) => {
     if (t.kind !== kind)
-      throw new ShapeError(`'${port}[${i}]' must be ${kind === 'dense' ? 'dense' : 'a sparse matrix'}, got ${typeToString(t)}`, { port });
+      throw new ShapeError(
+        `'${port}[${i}]' must be ${kind === 'dense' ? 'dense' : 'a sparse matrix'}, got ${typeToString(t)}`,
+        { port },
+      );
     if (t.dims.length !== first.dims.length || !t.dims.every((d, j) => sameDim(d, first.dims[j]!)))
-      throw new ShapeError(`'${port}[${i}]' is ${typeToString(t)} but '${port}[0]' is ${typeToString(first)}`, { port });
+      throw new ShapeError(`'${port}[${i}]' is ${typeToString(t)} but '${port}[0]' is ${typeToString(first)}`, {
+        port,
+      });
   });
   return ts;
 }

@@ -20,7 +20,13 @@ export class CsrMatrix {
   }
 
   /** Builds from COO triplets; duplicate entries are summed, columns sorted within a row. */
-  static fromCoo(rows: number, cols: number, r: ArrayLike<number>, c: ArrayLike<number>, v: ArrayLike<number>): CsrMatrix {
+  static fromCoo(
+    rows: number,
+    cols: number,
+    r: ArrayLike<number>,
+    c: ArrayLike<number>,
+    v: ArrayLike<number>,
+  ): CsrMatrix {
     const n = r.length;
     const counts = new Int32Array(rows + 1);
     for (let k = 0; k < n; k++) counts[r[k]! + 1]!++;

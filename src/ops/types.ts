@@ -82,7 +82,8 @@ export interface DataAccess {
   modalities: string[];
 }
 
-export type Init = 'torch_default' | 'xavier_uniform' | 'xavier_normal' | 'zeros' | 'ones' | { normal: number } | Float32Array;
+export type Init =
+  'torch_default' | 'xavier_uniform' | 'xavier_normal' | 'zeros' | 'ones' | { normal: number } | Float32Array;
 
 export interface BuildContext {
   /** The node's name in the pipeline (variables are named `<node>/<name>`). */
@@ -142,6 +143,8 @@ export interface OpKernel {
   run(inputs: InputValues, ctx: RunContext): Record<string, Value>;
 }
 
+// An op without a declared params type reads its params untyped, as written in the YAML.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface OpDef<P extends Record<string, unknown> = Record<string, any>> {
   name: string;
   /** One line, shown by `anchorflow ops`. */
@@ -195,9 +198,15 @@ export interface OpDef<P extends Record<string, unknown> = Record<string, any>> 
   variableShapes?(params: P, inputs: InputTypes, sizes: Record<string, number>): number[][];
 }
 
+/** An op of any params type: what the registry's one list holds (each op's own functions are typed by its schema). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyOpDef = OpDef<any>;
+
 /** The shape every op's `params` has: a JSON Schema object of named parameters. */
 export interface ParamsSchema {
   type: 'object';
+  // Each property is any JSON Schema (TypeBox or plain), checked by ajv, not by the compiler.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   properties: Record<string, any>;
   required?: string[];
 }
@@ -234,7 +243,9 @@ export function withDefaults<P extends Record<string, unknown>>(schema: ParamsSc
  * and `build` see the schema defaults filled in, so an op built without validation (a test, a plugin's own
  * harness) behaves as one compiled from a pipeline and the code never repeats a default as a fallback.
  */
-export function defineOp<S extends TObject>(def: Omit<OpDef<ParamsOf<S>>, 'params'> & { params: S }): OpDef<ParamsOf<S>>;
+export function defineOp<S extends TObject>(
+  def: Omit<OpDef<ParamsOf<S>>, 'params'> & { params: S },
+): OpDef<ParamsOf<S>>;
 export function defineOp<P extends Record<string, unknown>>(def: OpDef<P>): OpDef<P>;
 export function defineOp(def: OpDef<Record<string, unknown>>): OpDef<Record<string, unknown>> {
   // TypeBox writes `type` after the options; the conventional order (type first) keeps `anchorflow ops --json`
@@ -246,6 +257,8 @@ export function defineOp(def: OpDef<Record<string, unknown>>): OpDef<Record<stri
     params,
     shape: (p, inputs, env) => shape(withDefaults(params, p), inputs, env),
     build: (p, inputs, ctx) => build(withDefaults(params, p), inputs, ctx),
-    ...(variableShapes ? { variableShapes: (p, inputs, sizes) => variableShapes(withDefaults(params, p), inputs, sizes) } : {}),
+    ...(variableShapes
+      ? { variableShapes: (p, inputs, sizes) => variableShapes(withDefaults(params, p), inputs, sizes) }
+      : {}),
   };
 }

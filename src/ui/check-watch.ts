@@ -6,7 +6,13 @@ export interface CheckWatchFile {
   file: string;
   ok: boolean;
   /** For a valid pipeline: name, node/loss counts and output shapes. */
-  summary?: { name: string; nodes: number; losses: number; outputs: { name: string; type: string }[]; trainableParams?: number };
+  summary?: {
+    name: string;
+    nodes: number;
+    losses: number;
+    outputs: { name: string; type: string }[];
+    trainableParams?: number;
+  };
   /** For an invalid one: `file:line:col: message` and the excerpt lines under it, as the CLI prints them. */
   error?: { head: string; detail: string[] };
 }
@@ -50,7 +56,9 @@ export function checkWatchLines(s: CheckWatchState): string[] {
     else if (f.error) out.push(`${t} error ${f.error.head}`, ...f.error.detail);
   }
   const bad = s.files.filter((f) => !f.ok).length;
-  out.push(`${t} ${bad ? `${bad} of ${s.files.length} failed` : `all ${s.files.length} ok`}; watching ${s.watching} file${s.watching === 1 ? '' : 's'} (Ctrl+C to stop)`);
+  out.push(
+    `${t} ${bad ? `${bad} of ${s.files.length} failed` : `all ${s.files.length} ok`}; watching ${s.watching} file${s.watching === 1 ? '' : 's'} (Ctrl+C to stop)`,
+  );
   return out;
 }
 

@@ -214,10 +214,14 @@ export function summaryLines(e: SummaryEvent): string[] {
   const f = (m: Metrics) => `test Recall@20 ${fmt4(m['recall@20'])}, NDCG@20 ${fmt4(m['ndcg@20'])}`;
   const over = e.seeds > 1 ? ` (mean of ${e.seeds} seeds)` : '';
   const best = [...new Set(e.bestEpochs)].join(', ');
-  const lines = [`${e.pipeline} on ${e.dataset}, ${e.protocol} protocol: best epoch ${best} of ${Math.max(...e.epochs)} · ${f(e.test)}${over}`];
+  const lines = [
+    `${e.pipeline} on ${e.dataset}, ${e.protocol} protocol: best epoch ${best} of ${Math.max(...e.epochs)} · ${f(e.test)}${over}`,
+  ];
   if (e.baseline) {
     const b = e.baseline;
-    lines.push(`${b.model} on the same data: ${f(b.test)}${b.seeds > 1 ? ` (mean of ${b.seeds} seeds)` : ''}, from ${b.source}`);
+    lines.push(
+      `${b.model} on the same data: ${f(b.test)}${b.seeds > 1 ? ` (mean of ${b.seeds} seeds)` : ''}, from ${b.source}`,
+    );
   }
   for (const n of e.notes) lines.push(n);
   if (e.runDir) lines.push(`run directory: ${e.runDir}`);

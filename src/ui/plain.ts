@@ -106,7 +106,9 @@ export function createPlainReporter(opts: PlainReporterOptions): { sink: (e: Eng
         if (quiet || e.epochsDone === 0) return;
         const evals = e.events.filter((h) => h.type === 'eval');
         const last = evals[evals.length - 1];
-        const best = last ? `; best epoch ${last.bestEpoch}, valid ${fmtMetrics(last.bestValid, lineMetrics(last.bestValid))}` : '';
+        const best = last
+          ? `; best epoch ${last.bestEpoch}, valid ${fmtMetrics(last.bestValid, lineMetrics(last.bestValid))}`
+          : '';
         line(`epochs 1-${e.epochsDone} ran before --resume${best}`);
         break;
       }
@@ -119,7 +121,9 @@ export function createPlainReporter(opts: PlainReporterOptions): { sink: (e: Eng
         break;
       case 'result': {
         const n = e.seeds.length;
-        line(`result ${e.pipeline} on ${e.dataset} (${e.backend}), ${n} seed${n === 1 ? '' : 's'}: ${e.seeds.join(', ')}`);
+        line(
+          `result ${e.pipeline} on ${e.dataset} (${e.backend}), ${n} seed${n === 1 ? '' : 's'}: ${e.seeds.join(', ')}`,
+        );
         for (const l of resultTable(e)) line('  ' + l);
         line('  ' + fmtBestEpochs(e.perSeed));
         if (e.runDir) line(`run dir ${e.runDir}`);

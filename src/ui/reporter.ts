@@ -50,7 +50,8 @@ export function createReporter(opts: ReporterOptions): Reporter {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   const env = opts.env ?? process.env;
-  let mode: Exclude<ReporterMode, 'auto'> = opts.mode === 'auto' ? (wantsInk(stdout, env) ? 'ink' : 'plain') : opts.mode;
+  let mode: Exclude<ReporterMode, 'auto'> =
+    opts.mode === 'auto' ? (wantsInk(stdout, env) ? 'ink' : 'plain') : opts.mode;
   if (mode === 'ink' && opts.quiet) mode = 'plain';
 
   let closedEarly = false;
@@ -92,12 +93,17 @@ function inkReporter(
   // Each event keeps the time it was emitted: replayed later with the time of the replay, epoch times and the
   // ETA would be wrong.
   const queue: { e: EngineEvent; at: number }[] = [];
-  let target: { sink: (e: EngineEvent, at?: number) => void; settle?(): Promise<void>; close?(): Promise<void> } | undefined;
+  let target:
+    { sink: (e: EngineEvent, at?: number) => void; settle?(): Promise<void>; close?(): Promise<void> } | undefined;
   const ready = import('./ink/mount.js')
     .then((m) => m.mountInk({ stdout, stderr }))
     .catch((error: unknown) => {
       const plain = fallback();
-      plain.sink({ type: 'log', level: 'warn', message: `live view unavailable (${String(error)}); using plain output` });
+      plain.sink({
+        type: 'log',
+        level: 'warn',
+        message: `live view unavailable (${String(error)}); using plain output`,
+      });
       return plain;
     })
     .then((t) => {

@@ -50,7 +50,9 @@ export interface SweepReporter {
 
 /** `done 3/6 · running 2 · failed 0 · ETA 12.0s · best dim=32 0.1012` */
 export function sweepSummaryLine(s: SweepViewStatus): string {
-  const best = s.best ? ` · best ${s.best.label} ${fmtNum(s.best.valid)} (valid ${s.metric}, ${s.best.seeds} seed${s.best.seeds === 1 ? '' : 's'})` : '';
+  const best = s.best
+    ? ` · best ${s.best.label} ${fmtNum(s.best.valid)} (valid ${s.metric}, ${s.best.seeds} seed${s.best.seeds === 1 ? '' : 's'})`
+    : '';
   return `done ${s.done}/${s.total} · running ${s.running.length} · failed ${s.failed} · ETA ${s.etaSeconds === undefined ? '-' : fmtDuration(s.etaSeconds)}${best}`;
 }
 
@@ -68,7 +70,11 @@ export function sweepPlainLines(e: SweepViewEvent): { out?: string[]; err?: stri
     case 'point_start':
       return { out: [`start ${e.label} seed ${e.seed}`] };
     case 'point_done':
-      return { out: [`[${s.done}/${s.total}] ${e.label} seed ${e.seed}: valid ${m} ${fmtNum(e.valid?.[m])}, test ${fmtNum(e.test?.[m])} (${fmtDuration(e.seconds)}) | ${sweepSummaryLine(s)}`] };
+      return {
+        out: [
+          `[${s.done}/${s.total}] ${e.label} seed ${e.seed}: valid ${m} ${fmtNum(e.valid?.[m])}, test ${fmtNum(e.test?.[m])} (${fmtDuration(e.seconds)}) | ${sweepSummaryLine(s)}`,
+        ],
+      };
     case 'point_retry':
       return { err: [`retry ${e.label} seed ${e.seed}: ${e.reason}`] };
     case 'point_failed':
@@ -76,9 +82,13 @@ export function sweepPlainLines(e: SweepViewEvent): { out?: string[]; err?: stri
     case 'sweep_log':
       return e.level === 'warn' ? { err: [`warning: ${e.message}`] } : { out: [String(e.message)] };
     case 'sweep_end': {
-      const out = [`sweep ${s.name}: ${s.done}/${s.total} points done, ${s.failed} failed, ${fmtDuration(s.elapsedSeconds)}`];
+      const out = [
+        `sweep ${s.name}: ${s.done}/${s.total} points done, ${s.failed} failed, ${fmtDuration(s.elapsedSeconds)}`,
+      ];
       if (e.best) {
-        out.push(`best on valid ${m}: ${e.best.label}: valid ${fmtMeanStd(e.best.valid[m], e.best.validStd[m])}, test ${fmtMeanStd(e.best.test[m], e.best.testStd[m])}`);
+        out.push(
+          `best on valid ${m}: ${e.best.label}: valid ${fmtMeanStd(e.best.valid[m], e.best.validStd[m])}, test ${fmtMeanStd(e.best.test[m], e.best.testStd[m])}`,
+        );
       }
       for (const f of e.files ?? []) out.push(`wrote ${f}`);
       return { out };
@@ -88,14 +98,23 @@ export function sweepPlainLines(e: SweepViewEvent): { out?: string[]; err?: stri
   }
 }
 
-export function createSweepReporter(opts: { mode: ReporterMode; stdout?: NodeJS.WriteStream; stderr?: NodeJS.WriteStream; env?: NodeJS.ProcessEnv }): SweepReporter {
+export function createSweepReporter(opts: {
+  mode: ReporterMode;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+}): SweepReporter {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   const out = safeOutput(stdout);
   const err = safeOutput(stderr);
   const mode = opts.mode === 'auto' ? (wantsInk(stdout, opts.env) ? 'ink' : 'plain') : opts.mode;
   if (mode === 'json') {
-    return { sink: (e) => e.type !== 'point_progress' && out.write(JSON.stringify(e) + '\n'), close: async () => {}, mode };
+    return {
+      sink: (e) => e.type !== 'point_progress' && out.write(JSON.stringify(e) + '\n'),
+      close: async () => {},
+      mode,
+    };
   }
   const plain = (e: SweepViewEvent) => {
     const l = sweepPlainLines(e);

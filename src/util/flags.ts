@@ -82,7 +82,10 @@ const FLAGS = {
     'ANCHORFLOW_REFERENCE',
     'run the straightforward reference execution instead of the optimised kernels (as `run --reference`)',
   ),
-  noWasmKernels: booleanFlag('ANCHORFLOW_NO_WASM_KERNELS', "turn the project's WebAssembly kernels off (plain JS instead)"),
+  noWasmKernels: booleanFlag(
+    'ANCHORFLOW_NO_WASM_KERNELS',
+    "turn the project's WebAssembly kernels off (plain JS instead)",
+  ),
   cosineCacheMb: positiveNumberFlag(
     'ANCHORFLOW_COSINE_CACHE_MB',
     256,

@@ -20,7 +20,8 @@ const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
  * allocating, so the refusal carries the figure instead of a RangeError.
  */
 export function float32Refusal(elements: number): string | undefined {
-  if (elements > MAX_TENSOR_ELEMENTS) return `${elements.toExponential(2)} values, more than one tensor can hold (2^31 - 1)`;
+  if (elements > MAX_TENSOR_ELEMENTS)
+    return `${elements.toExponential(2)} values, more than one tensor can hold (2^31 - 1)`;
   const mem = machineMemory();
   if (elements * 4 > mem.bytes) return `${formatBytes(elements * 4)} as float32; ${mem.what}`;
   return undefined;
@@ -43,6 +44,7 @@ function cgroupLimit(): number | undefined {
 export function machineMemory(): { bytes: number; what: string } {
   const total = totalmem();
   const limit = cgroupLimit();
-  if (limit !== undefined && limit < total) return { bytes: limit, what: `the container is limited to ${formatBytes(limit)}` };
+  if (limit !== undefined && limit < total)
+    return { bytes: limit, what: `the container is limited to ${formatBytes(limit)}` };
   return { bytes: total, what: `the machine has ${formatBytes(total)}` };
 }

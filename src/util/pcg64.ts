@@ -68,7 +68,8 @@ export function seedSequenceWords(entropy: number[], spawnKey: number[], nWords:
 
 /** An integer seed as numpy coerces it into uint32 words (least significant first). */
 function seedWords(seed: number): number[] {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`a PCG64 seed must be a non-negative integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new RangeError(`a PCG64 seed must be a non-negative integer, got ${seed}`);
   const out = [seed >>> 0];
   for (let hi = Math.floor(seed / 4294967296); hi > 0; hi = Math.floor(hi / 4294967296)) out.push(hi >>> 0);
   return out;
@@ -252,7 +253,8 @@ export class Pcg64 extends RandomStream {
   }
 
   setState(state: number[]): void {
-    if (state.length !== 10) throw new Error(`a PCG64 state has 10 words, got ${state.length} (a checkpoint of another generator?)`);
+    if (state.length !== 10)
+      throw new Error(`a PCG64 state has 10 words, got ${state.length} (a checkpoint of another generator?)`);
     this.st.set(limbs128(state.slice(0, 4)));
     this.inc.set(limbs128(state.slice(4, 8)));
     this.hasU32 = state[8]! ? 1 : 0;

@@ -92,14 +92,18 @@ export function readRegularFile(path: string, opts: { maxBytes?: number; what?: 
   const f = openRegularFile(path);
   try {
     if (opts.maxBytes !== undefined && f.size > opts.maxBytes) {
-      throw new UserError(`${opts.what ?? 'file'} is ${formatBytes(f.size)}, more than the ${formatBytes(opts.maxBytes)} such a file can be`, { file: path });
+      throw new UserError(
+        `${opts.what ?? 'file'} is ${formatBytes(f.size)}, more than the ${formatBytes(opts.maxBytes)} such a file can be`,
+        { file: path },
+      );
     }
     if (!opts.text) return readAt(f, 0, f.size, path);
     const pieces: Buffer[] = [];
     for (let pos = 0; pos < f.size; pos += TEXT_CHUNK) {
       const piece = readAt(f, pos, Math.min(TEXT_CHUNK, f.size - pos), path);
       const nul = piece.indexOf(0);
-      if (nul >= 0) throw new UserError(`binary content (a NUL byte at offset ${pos + nul}); expected a text file`, { file: path });
+      if (nul >= 0)
+        throw new UserError(`binary content (a NUL byte at offset ${pos + nul}); expected a text file`, { file: path });
       pieces.push(piece);
       if (piece.length < TEXT_CHUNK) break;
     }

@@ -92,7 +92,8 @@ export class Rng extends RandomStream {
   }
 
   setState(state: number[]): void {
-    if (state.length !== 4) throw new Error(`an sfc32 state has 4 words, got ${state.length} (a checkpoint of another generator?)`);
+    if (state.length !== 4)
+      throw new Error(`an sfc32 state has 4 words, got ${state.length} (a checkpoint of another generator?)`);
     this.s = Uint32Array.from(state);
   }
 }

@@ -9,7 +9,17 @@
 import { Kind } from '@sinclair/typebox';
 
 /** Keywords whose value is a schema. */
-const SCHEMA_KEYS = new Set(['items', 'additionalItems', 'additionalProperties', 'propertyNames', 'not', 'if', 'then', 'else', 'contains']);
+const SCHEMA_KEYS = new Set([
+  'items',
+  'additionalItems',
+  'additionalProperties',
+  'propertyNames',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+]);
 /** Keywords whose value is a list of schemas. */
 const SCHEMA_LIST_KEYS = new Set(['anyOf', 'oneOf', 'allOf', 'prefixItems']);
 /** Keywords whose value maps names to schemas. */
@@ -19,7 +29,8 @@ const LEADING = ['type', 'items'];
 const CONTENTS = ['properties', 'required'];
 
 /**
- * A copy of `schema` with the conventional key order at every level built by TypeBox. Symbol keys (TypeBox's Kind and Optional
+ * A copy of `schema` with the conventional key order at every level built by TypeBox. Symbol keys (TypeBox's Kind and
+ * Optional
  * markers) are kept, so the copy still works with TypeBox's Value functions.
  */
 export function conventionalOrder<T>(schema: T): T {

@@ -71,7 +71,11 @@ export interface ChiSquare {
  * cells - 1; pass it when the counts have more constraints (a contingency table has (r-1)(c-1)).
  * Cells with zero expectation must have zero observations (else p = 0).
  */
-export function chiSquare(observed: ArrayLike<number>, expected: ArrayLike<number>, df = observed.length - 1): ChiSquare {
+export function chiSquare(
+  observed: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  df = observed.length - 1,
+): ChiSquare {
   if (observed.length !== expected.length) throw new RangeError('observed and expected differ in length');
   let stat = 0;
   let cells = 0;
@@ -109,7 +113,16 @@ function erfc(x: number): number {
     Math.exp(
       -z * z -
         1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
 }
@@ -190,7 +203,8 @@ export function welchT(a: ArrayLike<number>, b: ArrayLike<number>): TTest {
   const vb = sampleVariance(b) / b.length;
   const se = Math.sqrt(va + vb);
   const diff = mean(a) - mean(b);
-  if (se === 0) return { t: diff === 0 ? 0 : Math.sign(diff) * Infinity, df: a.length + b.length - 2, p: diff === 0 ? 1 : 0 };
+  if (se === 0)
+    return { t: diff === 0 ? 0 : Math.sign(diff) * Infinity, df: a.length + b.length - 2, p: diff === 0 ? 1 : 0 };
   const df = ((va + vb) * (va + vb)) / ((va * va) / (a.length - 1) + (vb * vb) / (b.length - 1));
   const t = diff / se;
   return { t, df, p: tTwoSided(t, df) };
@@ -207,11 +221,13 @@ export interface UTest {
 export function mannWhitneyU(a: ArrayLike<number>, b: ArrayLike<number>): UTest {
   const n1 = a.length;
   const n2 = b.length;
-  const all = [...Array.from(a, (v) => ({ v, g: 0 })), ...Array.from(b, (v) => ({ v, g: 1 }))].sort((x, y) => x.v - y.v);
+  const all = [...Array.from(a, (v) => ({ v, g: 0 })), ...Array.from(b, (v) => ({ v, g: 1 }))].sort(
+    (x, y) => x.v - y.v,
+  );
   const n = n1 + n2;
   let rankSumA = 0;
   let tieTerm = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && all[j + 1]!.v === all[i]!.v) j++;
     const rank = (i + j) / 2 + 1;

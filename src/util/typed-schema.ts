@@ -3,7 +3,15 @@
  * JSON Schema object, and the TypeScript type of the validated value is derived from it. Shared by the op
  * parameters (ops/) and the pipeline's own sections (dsl/).
  */
-import { Type, type Static, type TObject, type TOptional, type TProperties, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import {
+  Type,
+  type Static,
+  type TObject,
+  type TOptional,
+  type TProperties,
+  type TSchema,
+  type TUnsafe,
+} from '@sinclair/typebox';
 
 declare const DEFAULTED: unique symbol;
 
@@ -23,16 +31,24 @@ export function Defaulted<T extends TSchema>(schema: T): TDefaulted<T> {
  * A string from a fixed list, as JSON Schema's `enum` (TypeBox's own Union of Literals would be an anyOf of
  * consts, which reads worse in editors and in the validator's "must be one of" messages).
  */
-export function StringEnum<const V extends readonly string[]>(values: V, options: Record<string, unknown> = {}): TUnsafe<V[number]> {
+export function StringEnum<const V extends readonly string[]>(
+  values: V,
+  options: Record<string, unknown> = {},
+): TUnsafe<V[number]> {
   return Type.Unsafe<V[number]>({ type: 'string', enum: [...values], ...options });
 }
 
 /** One of a fixed list of values, with no `type` of its own (`enum` alone), for settings written that way. */
-export function Enum<const V extends readonly string[]>(values: V, options: Record<string, unknown> = {}): TUnsafe<V[number]> {
+export function Enum<const V extends readonly string[]>(
+  values: V,
+  options: Record<string, unknown> = {},
+): TUnsafe<V[number]> {
   return Type.Unsafe<V[number]>({ enum: [...values], ...options });
 }
 
-type DefaultedKeys<P extends TProperties> = { [K in keyof P]: P[K] extends { readonly [DEFAULTED]: true } ? K : never }[keyof P];
+type DefaultedKeys<P extends TProperties> = {
+  [K in keyof P]: P[K] extends { readonly [DEFAULTED]: true } ? K : never;
+}[keyof P];
 type OptionalKeys<P extends TProperties> = { [K in keyof P]: P[K] extends TOptional<TSchema> ? K : never }[keyof P];
 
 /**

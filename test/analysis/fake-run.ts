@@ -9,7 +9,11 @@ import { loadDataset, writeNpy } from '../../src/data/index.js';
 import type { FeatureSource } from '../../src/data/types.js';
 import { Rng } from '../../src/util/rng.js';
 
-export const FAKE_FEATURES: Record<string, FeatureSource> = { t: { synthetic: 384 }, v: { synthetic: 4096 }, mm: { synthetic: 768 } };
+export const FAKE_FEATURES: Record<string, FeatureSource> = {
+  t: { synthetic: 384 },
+  v: { synthetic: 4096 },
+  mm: { synthetic: 768 },
+};
 
 function project(src: Float32Array, n: number, din: number, dout: number, rng: Rng): Float32Array {
   const w = new Float32Array(din * dout);
@@ -73,7 +77,16 @@ export async function makeFakeRun(dir: string, o: FakeRunOptions = {}): Promise<
   const hId = unitRows(id, d);
   const out: Record<string, Float32Array> = {};
   if (o.collapsed) {
-    const shared = mix([[hId, 0.8], [base.mm!, 0.4], [base.t!, 0.2], [base.v!, 0.2]], rng, 0);
+    const shared = mix(
+      [
+        [hId, 0.8],
+        [base.mm!, 0.4],
+        [base.t!, 0.2],
+        [base.v!, 0.2],
+      ],
+      rng,
+      0,
+    );
     for (const m of ['id', 'mm', 't', 'v']) {
       out[`h_${m}`] = mix([[shared, 1]], rng, 0.03);
       out[`p_${m}`] = mix([[shared, 1]], rng, 0.02);
@@ -83,28 +96,73 @@ export async function makeFakeRun(dir: string, o: FakeRunOptions = {}): Promise<
     out.h_id = hId;
     for (const m of ['mm', 't', 'v']) out[`h_${m}`] = mix([[base[m]!, 1]], rng, 0.05);
     const anchor = base.mm!;
-    for (const m of ['id', 'mm', 't', 'v']) out[`p_${m}`] = mix([[out[`h_${m}`]!, 0.3], [anchor, 0.7]], rng, 0.1);
-    out.item = mix([[hId, 0.6], [out.h_mm!, 0.3], [out.h_t!, 0.3], [out.h_v!, 0.3]], rng, 0.05);
+    for (const m of ['id', 'mm', 't', 'v'])
+      out[`p_${m}`] = mix(
+        [
+          [out[`h_${m}`]!, 0.3],
+          [anchor, 0.7],
+        ],
+        rng,
+        0.1,
+      );
+    out.item = mix(
+      [
+        [hId, 0.6],
+        [out.h_mm!, 0.3],
+        [out.h_t!, 0.3],
+        [out.h_v!, 0.3],
+      ],
+      rng,
+      0.05,
+    );
   }
   const users = new Float32Array(ds.nUsers * d).map(() => rng.normal());
   mkdirSync(join(dir, 'embeddings'), { recursive: true });
   writeNpy(join(dir, 'embeddings', 'user.npy'), users, [ds.nUsers, d]);
-  for (const [k, v] of Object.entries(out)) if (!o.omit?.includes(k)) writeNpy(join(dir, 'embeddings', `${k}.npy`), v, [n, d]);
+  for (const [k, v] of Object.entries(out))
+    if (!o.omit?.includes(k)) writeNpy(join(dir, 'embeddings', `${k}.npy`), v, [n, d]);
   const name = o.name ?? (o.collapsed ? 'alignrec-like' : 'anchorrec');
   writeFileSync(join(dir, 'pipeline.yaml'), `version: 1\nname: ${name}\n`);
   writeFileSync(
     join(dir, 'run.json'),
-    JSON.stringify({ pipelineFile: '/nowhere/anchorrec.yaml', dataset: 'synth:small', features: FAKE_FEATURES, seeds: [o.seed ?? 7], outputs: ['user', ...Object.keys(out)] }, null, 2),
+    JSON.stringify(
+      {
+        pipelineFile: '/nowhere/anchorrec.yaml',
+        dataset: 'synth:small',
+        features: FAKE_FEATURES,
+        seeds: [o.seed ?? 7],
+        outputs: ['user', ...Object.keys(out)],
+      },
+      null,
+      2,
+    ),
   );
   const lines: string[] = [];
-  lines.push(JSON.stringify({ type: 'run_start', pipeline: name, dataset: 'synth:small', seed: o.seed ?? 7, seedIndex: 0, seeds: 1 }));
+  lines.push(
+    JSON.stringify({
+      type: 'run_start',
+      pipeline: name,
+      dataset: 'synth:small',
+      seed: o.seed ?? 7,
+      seedIndex: 0,
+      seeds: 1,
+    }),
+  );
   const epochs = o.epochs ?? 12;
   let best: number | undefined;
   for (let e = 0; e < epochs; e++) {
     const bpr = 0.69 * Math.exp(-e / 5) + 0.1;
     const aal = 0.02 * Math.exp(-e / 8) + 0.005;
     const amp = 0.004 / (1 + e);
-    lines.push(JSON.stringify({ type: 'epoch_end', epoch: e, losses: { bpr, aal, amp, total: bpr + aal + amp }, trainSeconds: 0.1, tensors: 10 }));
+    lines.push(
+      JSON.stringify({
+        type: 'epoch_end',
+        epoch: e,
+        losses: { bpr, aal, amp, total: bpr + aal + amp },
+        trainSeconds: 0.1,
+        tensors: 10,
+      }),
+    );
     const rec = 0.08 + 0.05 * (1 - Math.exp(-e / 4));
     if (e % 2 === 1 || e === epochs - 1) {
       best = e;
@@ -128,7 +186,11 @@ export async function makeFakeRun(dir: string, o: FakeRunOptions = {}): Promise<
   writeFileSync(join(dir, 'events.jsonl'), lines.join('\n') + '\n');
   writeFileSync(
     join(dir, 'metrics.json'),
-    JSON.stringify({ pipeline: name, dataset: 'synth:small', mean: { valid: { 'recall@20': 0.13, 'ndcg@20': 0.065 }, test: { 'recall@20': 0.12, 'ndcg@20': 0.06 } } }),
+    JSON.stringify({
+      pipeline: name,
+      dataset: 'synth:small',
+      mean: { valid: { 'recall@20': 0.13, 'ndcg@20': 0.065 }, test: { 'recall@20': 0.12, 'ndcg@20': 0.06 } },
+    }),
   );
   return dir;
 }

@@ -36,11 +36,18 @@ test('collapse is near 0 for independent embeddings, and lower than for partly s
   const rng = new Rng(5);
   const n = 300;
   const d = 64;
-  const ind = { h_id: randomMatrix(rng, n, d), h_mm: randomMatrix(rng, n, d), h_t: randomMatrix(rng, n, d), h_v: randomMatrix(rng, n, d) };
+  const ind = {
+    h_id: randomMatrix(rng, n, d),
+    h_mm: randomMatrix(rng, n, d),
+    h_t: randomMatrix(rng, n, d),
+    h_v: randomMatrix(rng, n, d),
+  };
   const c0 = collapseStats(ind, ['h_id', 'h_mm', 'h_t', 'h_v'])!;
   assert.ok(Math.abs(c0.meanPairwiseCosine) < 0.05, String(c0.meanPairwiseCosine));
   const shared = randomMatrix(rng, n, d);
-  const partly = Object.fromEntries(Object.entries(ind).map(([k, m]) => [k, { ...m, data: m.data.map((v, i) => v + 2 * shared.data[i]!) }]));
+  const partly = Object.fromEntries(
+    Object.entries(ind).map(([k, m]) => [k, { ...m, data: m.data.map((v, i) => v + 2 * shared.data[i]!) }]),
+  );
   const c1 = collapseStats(partly, ['h_id', 'h_mm', 'h_t', 'h_v'])!;
   assert.ok(c1.meanPairwiseCosine > 0.6 && c1.meanPairwiseCosine < 0.95, String(c1.meanPairwiseCosine));
   assert.ok(c1.meanCentroidDistance < c0.meanCentroidDistance);
@@ -49,13 +56,19 @@ test('collapse is near 0 for independent embeddings, and lower than for partly s
 test('collapse needs two spaces of one width', () => {
   const rng = new Rng(6);
   assert.equal(collapseStats({ p_mm: randomMatrix(rng, 10, 4) }, ['p_id', 'p_mm']), undefined);
-  const c = collapseStats({ p_id: randomMatrix(rng, 10, 4), p_mm: randomMatrix(rng, 10, 4), p_t: randomMatrix(rng, 10, 5) }, ['p_id', 'p_mm', 'p_t']);
+  const c = collapseStats(
+    { p_id: randomMatrix(rng, 10, 4), p_mm: randomMatrix(rng, 10, 4), p_t: randomMatrix(rng, 10, 5) },
+    ['p_id', 'p_mm', 'p_t'],
+  );
   assert.deepEqual(c!.spaces, ['p_id', 'p_mm']);
 });
 
 // Train graph: users 0..3, items 0..4.
 //   u0: 0 1 2     u1: 0 1     u2: 1 3     u3: 4     (u0 lists item 0 twice: duplicates count once)
-const train = { users: Int32Array.from([0, 0, 0, 0, 1, 1, 2, 2, 3]), items: Int32Array.from([0, 0, 1, 2, 0, 1, 1, 3, 4]) };
+const train = {
+  users: Int32Array.from([0, 0, 0, 0, 1, 1, 2, 2, 3]),
+  items: Int32Array.from([0, 0, 1, 2, 0, 1, 1, 3, 4]),
+};
 
 test('2-hop proximity counts item->user->item paths, normalised by sqrt of degrees', () => {
   const g = buildItemUsers(train, 5);
@@ -116,7 +129,13 @@ test('training curves: per-epoch loss terms and recall/ndcg@20 of the analysed s
   const text = [
     ev({ type: 'run_start', seed: 1 }),
     ev({ type: 'epoch_end', epoch: 0, losses: { bpr: 0.7, total: 0.7 } }),
-    ev({ type: 'eval', epoch: 0, valid: { 'recall@20': 0.1, 'ndcg@20': 0.05, 'recall@5': 0.01 }, test: { 'recall@20': 0.09 }, bestEpoch: 0 }),
+    ev({
+      type: 'eval',
+      epoch: 0,
+      valid: { 'recall@20': 0.1, 'ndcg@20': 0.05, 'recall@5': 0.01 },
+      test: { 'recall@20': 0.09 },
+      bestEpoch: 0,
+    }),
     'garbage',
     ev({ type: 'run_start', seed: 2 }),
     ev({ type: 'epoch_end', epoch: 0, losses: { bpr: 0.5, total: 0.5 } }),

@@ -47,7 +47,11 @@ test('K is capped at n - 1 and zero rows do not break anything', () => {
   const m: Matrix = { rows: 4, cols: 3, data: new Float32Array([1, 0, 0, 0, 0, 0, 0.9, 0.1, 0, 0, 1, 0]) };
   const nb = topKNeighbors(m, 10);
   assert.equal(nb.k, 3);
-  for (let i = 0; i < 4; i++) assert.deepEqual([...nb.idx.subarray(i * 3, i * 3 + 3)].sort(), [0, 1, 2, 3].filter((j) => j !== i));
+  for (let i = 0; i < 4; i++)
+    assert.deepEqual(
+      [...nb.idx.subarray(i * 3, i * 3 + 3)].sort(),
+      [0, 1, 2, 3].filter((j) => j !== i),
+    );
   assert.equal(nb.idx[0], 2); // row 0's nearest is row 2
 });
 

@@ -36,12 +36,28 @@ test('analyze: end to end on two fake runs (flagship and a collapsed one)', asyn
   const [ra, rb] = onDisk.runs as [AnalysisJson['runs'][0], AnalysisJson['runs'][0]];
   assert.equal(ra.name, 'anchorrec');
   assert.equal(ra.nItems, 600);
-  assert.deepEqual(ra.overlap!.spaces, ['f_mm', 'f_t', 'f_v', 'h_mm', 'h_t', 'h_v', 'p_mm', 'p_t', 'p_v', 'h_id', 'p_id', 'item']);
+  assert.deepEqual(ra.overlap!.spaces, [
+    'f_mm',
+    'f_t',
+    'f_v',
+    'h_mm',
+    'h_t',
+    'h_v',
+    'p_mm',
+    'p_t',
+    'p_v',
+    'h_id',
+    'p_id',
+    'item',
+  ]);
   assert.equal(ra.overlap!.matrix.length, 12);
   assert.equal(ra.spaces.f_v!.cols, 4096);
   assert.ok(ra.spaces.f_v!.source.length > 0);
   assert.deepEqual(rb.overlap!.spaces.includes('p_id'), false);
-  assert.ok(rb.skipped.some((s) => s.startsWith('p_id')), rb.skipped.join('; '));
+  assert.ok(
+    rb.skipped.some((s) => s.startsWith('p_id')),
+    rb.skipped.join('; '),
+  );
   // The collapsed run is measured as more collapsed, and more ID-dominated.
   assert.ok(rb.collapse.original!.meanPairwiseCosine > 0.9);
   assert.ok(ra.collapse.original!.meanPairwiseCosine < 0.3);
@@ -56,7 +72,10 @@ test('analyze: end to end on two fake runs (flagship and a collapsed one)', asyn
   assert.equal(typeof ra.retrieval!.mean.text, 'number');
   assert.equal(typeof ra.retrieval!.mean.vision, 'number');
   // Same sample seed -> the same targets in both runs.
-  assert.deepEqual(ra.retrieval!.perTarget.map((x) => x.item), rb.retrieval!.perTarget.map((x) => x.item));
+  assert.deepEqual(
+    ra.retrieval!.perTarget.map((x) => x.item),
+    rb.retrieval!.perTarget.map((x) => x.item),
+  );
   // t-SNE maps: 40 items x 4 spaces in the original domain; 3 in rb's projection domain.
   assert.equal(ra.tsne.original!.points.length, 160);
   assert.equal(rb.tsne.projection!.spaces.length, 3);
@@ -73,13 +92,17 @@ test('analyze: end to end on two fake runs (flagship and a collapsed one)', asyn
   const svgs = html.match(/<svg[\s>]/g) ?? [];
   // Per run: heatmap, retrieval bars, 2 t-SNE maps, 2 curve charts = 6; plus the comparison bars.
   assert.equal(svgs.length, 2 * 6 + 1);
-  for (const title of ['Figure 4', 'Figure 5a', 'Figure 1', 'Training curves', 'Comparison of headline measures']) assert.ok(html.includes(title), title);
+  for (const title of ['Figure 4', 'Figure 5a', 'Figure 1', 'Training curves', 'Comparison of headline measures'])
+    assert.ok(html.includes(title), title);
   assert.equal(html.split('<svg').length - 1, svgs.length);
 });
 
 test('analyze: a run with only user/item outputs is analysed as far as it goes', async (t) => {
   const root = tempDir(t);
-  const a = await makeFakeRun(join(root, 'lightgcn'), { name: 'lightgcn', omit: ['h_id', 'h_mm', 'h_t', 'h_v', 'p_id', 'p_mm', 'p_t', 'p_v'] });
+  const a = await makeFakeRun(join(root, 'lightgcn'), {
+    name: 'lightgcn',
+    omit: ['h_id', 'h_mm', 'h_t', 'h_v', 'p_id', 'p_mm', 'p_t', 'p_v'],
+  });
   rmSync(join(a, 'events.jsonl'));
   const out = join(root, 'out');
   const { json, html } = await analyzeRuns([a], { out, sample: 10, tsneIterations: 50 });
@@ -90,7 +113,11 @@ test('analyze: a run with only user/item outputs is analysed as far as it goes',
   assert.equal(r.tsne.original, undefined);
   assert.equal(r.dominance!.index, undefined);
   assert.ok(r.retrieval);
-  for (const what of ['h_id', 'collapse (original)', 't-SNE (projection)', 'training curves']) assert.ok(r.skipped.some((s) => s.startsWith(what)), what);
+  for (const what of ['h_id', 'collapse (original)', 't-SNE (projection)', 'training curves'])
+    assert.ok(
+      r.skipped.some((s) => s.startsWith(what)),
+      what,
+    );
   assert.ok(html.includes('Skipped'));
   assert.doesNotMatch(html, /https?:\/\//);
 });
@@ -98,17 +125,32 @@ test('analyze: a run with only user/item outputs is analysed as far as it goes',
 test('analyze: bad input is a UserError naming the path', async (t) => {
   const root = tempDir(t);
   const missing = join(root, 'no-such-run');
-  await assert.rejects(cmdAnalyze([missing], {}), (e: unknown) => e instanceof UserError && e.message.includes(missing));
+  await assert.rejects(
+    cmdAnalyze([missing], {}),
+    (e: unknown) => e instanceof UserError && e.message.includes(missing),
+  );
   // A run directory without embeddings.
   const bare = join(root, 'bare');
   mkdirSync(bare);
-  writeFileSync(join(bare, 'run.json'), JSON.stringify({ dataset: 'synth:small', features: FAKE_FEATURES, seeds: [1] }));
-  await assert.rejects(analyzeRuns([bare]), (e: unknown) => e instanceof UserError && e.message.includes(join(bare, 'embeddings')));
+  writeFileSync(
+    join(bare, 'run.json'),
+    JSON.stringify({ dataset: 'synth:small', features: FAKE_FEATURES, seeds: [1] }),
+  );
+  await assert.rejects(
+    analyzeRuns([bare]),
+    (e: unknown) => e instanceof UserError && e.message.includes(join(bare, 'embeddings')),
+  );
   // Not a run directory at all.
   const plain = join(root, 'plain');
   mkdirSync(plain);
-  await assert.rejects(analyzeRuns([plain]), (e: unknown) => e instanceof UserError && e.message.includes(join(plain, 'run.json')));
-  await assert.rejects(cmdAnalyze([plain], { k: 0 }), (e: unknown) => e instanceof UserError && e.message.includes('--k'));
+  await assert.rejects(
+    analyzeRuns([plain]),
+    (e: unknown) => e instanceof UserError && e.message.includes(join(plain, 'run.json')),
+  );
+  await assert.rejects(
+    cmdAnalyze([plain], { k: 0 }),
+    (e: unknown) => e instanceof UserError && e.message.includes('--k'),
+  );
 });
 
 test('analyze: several seeds -> the first seed folder is analysed', async (t) => {
@@ -144,7 +186,10 @@ function twoRunReport(): Promise<{ json: AnalysisJson; html: string }> {
 
 /** The report's sections: each <h2> title with the HTML up to the next one. */
 function sections(html: string): { title: string; body: string }[] {
-  return html.split('<h2>').slice(1).map((s) => ({ title: s.slice(0, s.indexOf('</h2>')), body: s }));
+  return html
+    .split('<h2>')
+    .slice(1)
+    .map((s) => ({ title: s.slice(0, s.indexOf('</h2>')), body: s }));
 }
 
 test('report: sections follow the paper (Figure 1, then 4, then 5a) and are titled by what they show', async () => {
@@ -165,7 +210,10 @@ test('report: sections follow the paper (Figure 1, then 4, then 5a) and are titl
   // A title never starts with a bare figure number, and the figures come in the paper's order.
   for (const title of titles) assert.doesNotMatch(title, /^Figure/);
   const figures = titles.flatMap((title) => [...title.matchAll(/Figure (\d+)/g)].map((m) => Number(m[1])));
-  assert.deepEqual(figures, [...figures].sort((x, y) => x - y));
+  assert.deepEqual(
+    figures,
+    [...figures].sort((x, y) => x - y),
+  );
   assert.deepEqual([...new Set(figures)], [1, 4, 5]);
   // The headline rows read in the same order as the sections.
   const rows = HEADLINES.map((h) => html.indexOf(`<td>${h.label.replace(/&/g, '&amp;')}`));
@@ -180,7 +228,9 @@ test('report: the overlap heatmaps of several runs share one colour scale', asyn
   const svgs = overlap.body.split('<svg').slice(1);
   assert.equal(svgs.length, 2);
   // Each run's largest off-diagonal overlap, from analysis.json; the runs differ, so a per-run scale would show.
-  const ownMax = json.runs.map((r) => Math.max(...r.overlap!.matrix.flatMap((row, i) => row.filter((_, j) => j !== i))));
+  const ownMax = json.runs.map((r) =>
+    Math.max(...r.overlap!.matrix.flatMap((row, i) => row.filter((_, j) => j !== i))),
+  );
   assert.ok(Math.abs(ownMax[0]! - ownMax[1]!) > 0.1, `fake runs too alike: ${ownMax}`);
   const scales = svgs.map((svg) => {
     const m = /<g class="colour-scale" data-vmin="([^"]+)" data-vmax="([^"]+)">/.exec(svg);
@@ -202,13 +252,19 @@ test('report: the overlap heatmaps of several runs share one colour scale', asyn
 test('report: the loss plot has labelled axes and a legend of every loss term', async () => {
   const { html } = await twoRunReport();
   const curves = sections(html).find((s) => s.title === 'Training curves')!;
-  const loss = curves.body.split('<svg').slice(1).filter((svg) => svg.includes('Loss terms'));
+  const loss = curves.body
+    .split('<svg')
+    .slice(1)
+    .filter((svg) => svg.includes('Loss terms'));
   assert.equal(loss.length, 2);
   for (const svg of loss) {
     const texts = svgTexts(svg);
     assert.match(texts.find((x) => x.cls.includes('ylabel'))?.text ?? '', /^loss, log scale$/);
     assert.equal(texts.find((x) => x.cls.includes('xlabel'))?.text, 'epoch');
-    assert.deepEqual(texts.filter((x) => x.cls.includes('legend')).map((x) => x.text), ['aal', 'amp', 'bpr', 'total']);
+    assert.deepEqual(
+      texts.filter((x) => x.cls.includes('legend')).map((x) => x.text),
+      ['aal', 'amp', 'bpr', 'total'],
+    );
     const xt = texts.filter((x) => x.cls.includes('xtick')).map((x) => Number(x.text));
     assert.ok(xt.length >= 3 && xt.every(Number.isInteger), `x ticks ${xt}`);
     assert.ok(texts.filter((x) => x.cls.includes('ytick')).length >= 2);
@@ -216,11 +272,32 @@ test('report: the loss plot has labelled axes and a legend of every loss term', 
 });
 
 test('analyze: which raw features were generated, from run.json provenance or (older runs) the sources', () => {
-  const real = { dataset: 'tiktok', dataDir: '/d', features: { v: 'image_feat.npy', t: 'audio_feat.npy', mm: { concat: ['v', 't'] } } };
-  assert.deepEqual(generatedFeatures({ ...real, featureProvenance: { v: { source: 'file' }, t: { source: 'file' }, mm: { source: 'concat' } } }), []);
+  const real = {
+    dataset: 'tiktok',
+    dataDir: '/d',
+    features: { v: 'image_feat.npy', t: 'audio_feat.npy', mm: { concat: ['v', 't'] } },
+  };
+  assert.deepEqual(
+    generatedFeatures({
+      ...real,
+      featureProvenance: { v: { source: 'file' }, t: { source: 'file' }, mm: { source: 'concat' } },
+    }),
+    [],
+  );
   assert.deepEqual(generatedFeatures(real), [], 'files without provenance are files');
-  const mixed = { dataset: 'shop', dataPath: '/d/shop', features: { v: 'pics.npy', t: { synthetic: 3 }, mm: { concat: ['v', 't'] } } };
-  assert.deepEqual(generatedFeatures({ ...mixed, featureProvenance: { v: { source: 'file' }, t: { source: 'synthetic', dim: 3 } } }), ['mm', 't']);
+  const mixed = {
+    dataset: 'shop',
+    dataPath: '/d/shop',
+    features: { v: 'pics.npy', t: { synthetic: 3 }, mm: { concat: ['v', 't'] } },
+  };
+  assert.deepEqual(
+    generatedFeatures({ ...mixed, featureProvenance: { v: { source: 'file' }, t: { source: 'synthetic', dim: 3 } } }),
+    ['mm', 't'],
+  );
   assert.deepEqual(generatedFeatures({ dataset: 'synth:small', features: FAKE_FEATURES }), ['mm', 't', 'v']);
-  assert.deepEqual(generatedFeatures({ dataset: 'synth:small', features: { v: 'image_feat.npy' } }), ['v'], 'a built-in dataset maps file names to generated features');
+  assert.deepEqual(
+    generatedFeatures({ dataset: 'synth:small', features: { v: 'image_feat.npy' } }),
+    ['v'],
+    'a built-in dataset maps file names to generated features',
+  );
 });

@@ -14,7 +14,14 @@ export interface SvgText {
 export function svgTexts(svg: string): SvgText[] {
   return [...svg.matchAll(/<text ([^>]*)>([^<]*)<\/text>/g)].map(([, attrs, text]) => {
     const attr = (k: string) => new RegExp(`\\b${k}="([^"]*)"`).exec(attrs!)?.[1];
-    return { x: Number(attr('x')), y: Number(attr('y')), cls: attr('class') ?? '', anchor: attr('text-anchor') ?? 'start', text: text!, rotated: /rotate\(/.test(attrs!) };
+    return {
+      x: Number(attr('x')),
+      y: Number(attr('y')),
+      cls: attr('class') ?? '',
+      anchor: attr('text-anchor') ?? 'start',
+      text: text!,
+      rotated: /rotate\(/.test(attrs!),
+    };
   });
 }
 

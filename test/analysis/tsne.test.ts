@@ -38,7 +38,10 @@ test('t-SNE separates two well-separated Gaussian clusters (1-NN in 2-D agrees w
   // And the clusters' centroids lie far apart relative to their spread.
   const cen = [0, 1].map((c) => {
     const idx = label.map((l, i) => (l === c ? i : -1)).filter((i) => i >= 0);
-    return [idx.reduce((a, i) => a + y[i * 2]!, 0) / idx.length, idx.reduce((a, i) => a + y[i * 2 + 1]!, 0) / idx.length];
+    return [
+      idx.reduce((a, i) => a + y[i * 2]!, 0) / idx.length,
+      idx.reduce((a, i) => a + y[i * 2 + 1]!, 0) / idx.length,
+    ];
   });
   const gap = Math.hypot(cen[0]![0]! - cen[1]![0]!, cen[0]![1]! - cen[1]![1]!);
   assert.ok(gap > 5, `centroid gap ${gap}`);
@@ -57,8 +60,24 @@ test('t-SNE is deterministic per seed', () => {
 test('tsneMap places every (item, space) pair once and drops spaces of another width', () => {
   const rng = new Rng(13);
   const m = (cols: number) => ({ rows: 30, cols, data: Float32Array.from({ length: 30 * cols }, () => rng.normal()) });
-  const map = tsneMap({ h_id: m(8), h_t: m(8), h_v: m(9) }, ['h_id', 'h_mm', 'h_t', 'h_v'], [1, 4, 9, 16], 'original', 0, { iterations: 100 })!;
+  const map = tsneMap(
+    { h_id: m(8), h_t: m(8), h_v: m(9) },
+    ['h_id', 'h_mm', 'h_t', 'h_v'],
+    [1, 4, 9, 16],
+    'original',
+    0,
+    { iterations: 100 },
+  )!;
   assert.deepEqual(map.spaces, ['h_id', 'h_t']);
   assert.equal(map.points.length, 8);
-  assert.deepEqual(map.points.map((p) => `${p[2]}:${p[3]}`).sort(), ['0:0', '0:1', '1:0', '1:1', '2:0', '2:1', '3:0', '3:1']);
+  assert.deepEqual(map.points.map((p) => `${p[2]}:${p[3]}`).sort(), [
+    '0:0',
+    '0:1',
+    '1:0',
+    '1:1',
+    '2:0',
+    '2:1',
+    '3:0',
+    '3:1',
+  ]);
 });

@@ -27,7 +27,11 @@ const SRC = join(REPO_ROOT, 'src');
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(join(dir, e.name)) : /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? sources(join(dir, e.name))
+      : /\.tsx?$/.test(e.name) && !e.name.endsWith('.d.ts')
+        ? [join(dir, e.name)]
+        : [],
   );
 }
 
@@ -71,7 +75,8 @@ test("every import in src/ follows shared/DESIGN.md's layer table, with no excep
       const to = target(f, spec);
       assert.ok(to.startsWith(SRC + sep), `${relative(REPO_ROOT, f)} imports ${spec}, outside src/`);
       checked++;
-      if (!allowed(layerOf(f), to)) wrong.push(`${relative(REPO_ROOT, f)} (${layerOf(f)}) imports ${relative(REPO_ROOT, to)} (${layerOf(to)})`);
+      if (!allowed(layerOf(f), to))
+        wrong.push(`${relative(REPO_ROOT, f)} (${layerOf(f)}) imports ${relative(REPO_ROOT, to)} (${layerOf(to)})`);
     }
   }
   assert.ok(checked > 500, `found only ${checked} imports: the scanner is broken`);
@@ -91,7 +96,15 @@ test('the import scanner sees every form of import, and nothing in comments', ()
     "/* import { y } from '../dsl/y.js'; */",
     "import { z } from 'yaml';",
   ].join('\n');
-  assert.deepEqual(importsOf(text), ['../dsl/a.js', '../dsl/b.js', '../dsl/c.js', '../dsl/e.js', '../dsl/f.js', '../dsl/g.js', '../dsl/h.js']);
+  assert.deepEqual(importsOf(text), [
+    '../dsl/a.js',
+    '../dsl/b.js',
+    '../dsl/c.js',
+    '../dsl/e.js',
+    '../dsl/f.js',
+    '../dsl/g.js',
+    '../dsl/h.js',
+  ]);
   // A file of one layer importing a layer its row does not name is reported.
   assert.equal(allowed('engine', join(SRC, 'dsl', 'types.ts')), false);
   assert.equal(allowed('experiments', join(SRC, 'ops', 'registry.ts')), false);
@@ -105,8 +118,14 @@ test('check, graph and watch reach the pipeline through the stages facade, not t
     const file = join(SRC, 'cli', `${verb}.ts`);
     const text = readFileSync(file, 'utf8');
     // Static value imports load at start-up; `run --watch` loads experiments/ lazily, when it runs.
-    const staticValue = [...text.matchAll(/^import\s+(?!type\b)[^;]*?from\s*'([^']+)'/gm)].map((m) => target(file, m[1]!));
+    const staticValue = [...text.matchAll(/^import\s+(?!type\b)[^;]*?from\s*'([^']+)'/gm)].map((m) =>
+      target(file, m[1]!),
+    );
     assert.ok(staticValue.includes(join(SRC, 'graph', 'stages.ts')), `${verb} uses graph/stages.ts`);
-    assert.deepEqual(staticValue.filter((t) => layerOf(t) === 'experiments'), [], `${verb} imports experiments/ at start-up`);
+    assert.deepEqual(
+      staticValue.filter((t) => layerOf(t) === 'experiments'),
+      [],
+      `${verb} imports experiments/ at start-up`,
+    );
   }
 });

@@ -34,32 +34,126 @@ const inter = (d: string) => `${d}.inter`;
 const DATA: DataCase[] = [
   { dir: 'no-such-dataset', file: '', message: /dataset folder not found/ },
   { dir: 'no-inter-file', file: inter('no-inter-file'), message: /no interaction file no-inter-file\.inter/ },
-  { dir: 'inter-wrong-header', file: inter('inter-wrong-header'), at: { line: 1, col: 1 }, message: /header is missing columns userID, itemID, x_label/ },
-  { dir: 'inter-space-header', file: inter('inter-space-header'), at: { line: 1, col: 1 }, message: /separated by tabs, not spaces/ },
-  { dir: 'inter-no-header', file: inter('inter-no-header'), at: { line: 1, col: 1 }, message: /looks like data, not a header/ },
-  { dir: 'inter-missing-column', file: inter('inter-missing-column'), at: { line: 1, col: 1 }, message: /missing column x_label/ },
-  { dir: 'inter-duplicate-column', file: inter('inter-duplicate-column'), at: { line: 1, col: 23 }, message: /column userID appears twice/ },
-  { dir: 'inter-non-numeric', file: inter('inter-non-numeric'), at: { line: 6, col: 3 }, message: /itemID must be a non-negative integer, found 'abc'/ },
-  { dir: 'inter-negative-id', file: inter('inter-negative-id'), at: { line: 8, col: 1 }, message: /userID must be a non-negative integer \(ids are 0-based\), found -2/ },
-  { dir: 'inter-fractional-id', file: inter('inter-fractional-id'), at: { line: 10, col: 3 }, message: /itemID must be a non-negative integer, found '3\.5'/ },
-  { dir: 'inter-bad-label', file: inter('inter-bad-label'), at: { line: 11, col: 5 }, message: /x_label must be 0 \(train\), 1 \(valid\) or 2 \(test\), found 7/ },
-  { dir: 'inter-missing-field', file: inter('inter-missing-field'), at: { line: 5, col: 1 }, message: /expected 3 tab-separated fields .*found 2/ },
+  {
+    dir: 'inter-wrong-header',
+    file: inter('inter-wrong-header'),
+    at: { line: 1, col: 1 },
+    message: /header is missing columns userID, itemID, x_label/,
+  },
+  {
+    dir: 'inter-space-header',
+    file: inter('inter-space-header'),
+    at: { line: 1, col: 1 },
+    message: /separated by tabs, not spaces/,
+  },
+  {
+    dir: 'inter-no-header',
+    file: inter('inter-no-header'),
+    at: { line: 1, col: 1 },
+    message: /looks like data, not a header/,
+  },
+  {
+    dir: 'inter-missing-column',
+    file: inter('inter-missing-column'),
+    at: { line: 1, col: 1 },
+    message: /missing column x_label/,
+  },
+  {
+    dir: 'inter-duplicate-column',
+    file: inter('inter-duplicate-column'),
+    at: { line: 1, col: 23 },
+    message: /column userID appears twice/,
+  },
+  {
+    dir: 'inter-non-numeric',
+    file: inter('inter-non-numeric'),
+    at: { line: 6, col: 3 },
+    message: /itemID must be a non-negative integer, found 'abc'/,
+  },
+  {
+    dir: 'inter-negative-id',
+    file: inter('inter-negative-id'),
+    at: { line: 8, col: 1 },
+    message: /userID must be a non-negative integer \(ids are 0-based\), found -2/,
+  },
+  {
+    dir: 'inter-fractional-id',
+    file: inter('inter-fractional-id'),
+    at: { line: 10, col: 3 },
+    message: /itemID must be a non-negative integer, found '3\.5'/,
+  },
+  {
+    dir: 'inter-bad-label',
+    file: inter('inter-bad-label'),
+    at: { line: 11, col: 5 },
+    message: /x_label must be 0 \(train\), 1 \(valid\) or 2 \(test\), found 7/,
+  },
+  {
+    dir: 'inter-missing-field',
+    file: inter('inter-missing-field'),
+    at: { line: 5, col: 1 },
+    message: /expected 3 tab-separated fields .*found 2/,
+  },
   { dir: 'inter-empty-field', file: inter('inter-empty-field'), at: { line: 3, col: 3 }, message: /itemID is empty/ },
-  { dir: 'inter-header-only', file: inter('inter-header-only'), at: { line: 1, col: 1 }, message: /header but no interactions/ },
+  {
+    dir: 'inter-header-only',
+    file: inter('inter-header-only'),
+    at: { line: 1, col: 1 },
+    message: /header but no interactions/,
+  },
   { dir: 'inter-no-train', file: inter('inter-no-train'), message: /no training interactions/ },
-  { dir: 'feature-file-missing', features: V, file: 'image_feat.npy', message: /feature file not found.*text_feat\.npy/ },
+  {
+    dir: 'feature-file-missing',
+    features: V,
+    file: 'image_feat.npy',
+    message: /feature file not found.*text_feat\.npy/,
+  },
   { dir: 'npy-wrong-magic', features: V, file: 'image_feat.npy', message: /not a \.npy file/ },
-  { dir: 'npy-truncated-data', features: V, file: 'image_feat.npy', message: /truncated \.npy data: shape \(5, 3\) of <f4 needs 60 bytes, the file has 40/ },
+  {
+    dir: 'npy-truncated-data',
+    features: V,
+    file: 'image_feat.npy',
+    message: /truncated \.npy data: shape \(5, 3\) of <f4 needs 60 bytes, the file has 40/,
+  },
   { dir: 'npy-truncated-header', features: V, file: 'image_feat.npy', message: /truncated \.npy header/ },
   { dir: 'npy-int-dtype', features: V, file: 'image_feat.npy', message: /unsupported dtype <i4/ },
   { dir: 'npy-big-endian', features: V, file: 'image_feat.npy', message: /unsupported dtype >f4/ },
   { dir: 'npy-fortran-order', features: V, file: 'image_feat.npy', message: /fortran_order is True/ },
-  { dir: 'npy-nan', features: V, file: 'image_feat.npy', at: { row: 3, column: '1' }, message: /NaN value at \[2, 1\]/ },
-  { dir: 'npy-inf', features: V, file: 'image_feat.npy', at: { row: 5, column: '1' }, message: /-Infinity value at \[4, 1\]/ },
-  { dir: 'npy-one-dimensional', features: V, file: 'image_feat.npy', message: /expected a 2-D matrix .*found shape \(5\)/ },
+  {
+    dir: 'npy-nan',
+    features: V,
+    file: 'image_feat.npy',
+    at: { row: 3, column: '1' },
+    message: /NaN value at \[2, 1\]/,
+  },
+  {
+    dir: 'npy-inf',
+    features: V,
+    file: 'image_feat.npy',
+    at: { row: 5, column: '1' },
+    message: /-Infinity value at \[4, 1\]/,
+  },
+  {
+    dir: 'npy-one-dimensional',
+    features: V,
+    file: 'image_feat.npy',
+    message: /expected a 2-D matrix .*found shape \(5\)/,
+  },
   { dir: 'npy-too-many-rows', features: V, file: 'image_feat.npy', message: /has 7 rows but the dataset has 5 items/ },
-  { dir: 'npy-too-few-rows', features: V, file: inter('npy-too-few-rows'), at: { line: 7, col: 3 }, message: /itemID 4 is beyond the last row \(3\) of the v feature matrix/ },
-  { dir: 'inter-ids-beyond-features', features: V, file: inter('inter-ids-beyond-features'), at: { line: 13, col: 3 }, message: /itemID 8 is beyond the last row \(4\)/ },
+  {
+    dir: 'npy-too-few-rows',
+    features: V,
+    file: inter('npy-too-few-rows'),
+    at: { line: 7, col: 3 },
+    message: /itemID 4 is beyond the last row \(3\) of the v feature matrix/,
+  },
+  {
+    dir: 'inter-ids-beyond-features',
+    features: V,
+    file: inter('inter-ids-beyond-features'),
+    at: { line: 13, col: 3 },
+    message: /itemID 8 is beyond the last row \(4\)/,
+  },
 ];
 
 /** Flag cases: args -> message. All spawned; `{out}` is replaced by a fresh run root that must stay empty. */
@@ -129,8 +223,14 @@ test('the bad-input corpus has at least 60 cases with their expected messages an
   const total = yaml + DATA.length + FLAGS.length;
   assert.ok(total >= 60, `${yaml} pipelines + ${DATA.length} data + ${FLAGS.length} flags = ${total}`);
   // Every generated data folder is in the table, so a new case cannot be forgotten.
-  const dirs = readdirSync(BAD_DATA, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-  for (const d of dirs) assert.ok(DATA.some((c) => c.dir === d), `bad-data/${d} has no entry in the table`);
+  const dirs = readdirSync(BAD_DATA, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+  for (const d of dirs)
+    assert.ok(
+      DATA.some((c) => c.dir === d),
+      `bad-data/${d} has no entry in the table`,
+    );
 });
 
 for (const c of DATA) {
@@ -165,8 +265,14 @@ test('the CLI reports bad data as a located error, exit 2, no stack trace, no ru
   const viaRun = ['inter-negative-id', 'npy-nan', 'inter-ids-beyond-features'];
   const viaInspect = ['inter-wrong-header', 'npy-truncated-data', 'npy-int-dtype'];
   const calls = [
-    ...viaRun.map((name) => ({ name, args: ['run', pipeline, '--data', join(BAD_DATA, name), '--out', out, '--backend', 'cpu', '--plain'] })),
-    ...viaInspect.map((name) => ({ name, args: ['data', 'inspect', join(BAD_DATA, name), '--features', 'v=image_feat.npy'] })),
+    ...viaRun.map((name) => ({
+      name,
+      args: ['run', pipeline, '--data', join(BAD_DATA, name), '--out', out, '--backend', 'cpu', '--plain'],
+    })),
+    ...viaInspect.map((name) => ({
+      name,
+      args: ['data', 'inspect', join(BAD_DATA, name), '--features', 'v=image_feat.npy'],
+    })),
   ];
   const results = await spawnAll(calls.map((x) => x.args));
   for (const [k, { name }] of calls.entries()) {
@@ -187,7 +293,9 @@ test('the CLI reports bad data as a located error, exit 2, no stack trace, no ru
 test('every bad flag exits 2 with its message, no stack trace and no run directory', async () => {
   const out = mkdtempSync(join(tmpdir(), 'af-bad-flags-'));
   // --out goes right after the pipeline, so that a flag missing its value (`--data`) cannot swallow it.
-  const results = await spawnAll(FLAGS.map(([args]) => (args[0] === 'run' ? [...args.slice(0, 2), '--out', out, ...args.slice(2)] : args)));
+  const results = await spawnAll(
+    FLAGS.map(([args]) => (args[0] === 'run' ? [...args.slice(0, 2), '--out', out, ...args.slice(2)] : args)),
+  );
   FLAGS.forEach(([args, msg], k) => {
     const r = results[k]!;
     assert.equal(r.status, 2, `${args.join(' ')}\n${r.stderr}`);
@@ -201,7 +309,13 @@ test('every bad flag exits 2 with its message, no stack trace and no run directo
 test('bad pipelines through `run`: file:line:col, the offending line, exit 2, no run directory', async () => {
   const out = mkdtempSync(join(tmpdir(), 'af-bad-yaml-'));
   const cases = readExpectations(join(FIXTURES, 'bad'));
-  const names = ['negative-dim.yaml', 'unclosed-ref.yaml', 'extends-list-missing.yaml', 'sparse-as-dense.yaml', 'bad-early-stop.yaml'];
+  const names = [
+    'negative-dim.yaml',
+    'unclosed-ref.yaml',
+    'extends-list-missing.yaml',
+    'sparse-as-dense.yaml',
+    'bad-early-stop.yaml',
+  ];
   const picked = names.map((n) => cases.find((c) => c.fixture.endsWith(`/${n}`))!);
   const results = await spawnAll(picked.map((c) => ['run', c.fixture, '--out', out, '--backend', 'cpu', '--plain']));
   picked.forEach((c, k) => {

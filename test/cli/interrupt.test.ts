@@ -30,7 +30,8 @@ function watch(child: ChildProcess, timeoutMs = 240_000): Watched {
   let err = '';
   const waiters: { re: RegExp; resolve: (t: number) => void }[] = [];
   const check = () => {
-    for (const w of [...waiters]) if (w.re.test(ansi(out))) {
+    for (const w of [...waiters])
+      if (w.re.test(ansi(out))) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(Date.now() - started);
       }
@@ -48,7 +49,9 @@ function watch(child: ChildProcess, timeoutMs = 240_000): Watched {
       new Promise<number>((resolve, reject) => {
         waiters.push({ re, resolve });
         check();
-        void exit.then((code) => reject(new Error(`exited (${code}) before ${what}:\n${ansi(out).slice(-2000)}\n${err}`)));
+        void exit.then((code) =>
+          reject(new Error(`exited (${code}) before ${what}:\n${ansi(out).slice(-2000)}\n${err}`)),
+        );
       }),
     exit,
   };
@@ -60,7 +63,8 @@ function workDir(t: { after: (fn: () => void) => void }): string {
   return dir;
 }
 
-const runIn = (cwd: string, args: string[]) => watch(spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+const runIn = (cwd: string, args: string[]) =>
+  watch(spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
 
 test('--plain through a pipe: a line per stage, then Ctrl+C after epoch 1 prints the resume line, exits 130, and --resume continues with the history', async (t) => {
   const cwd = workDir(t);
@@ -69,7 +73,12 @@ test('--plain through a pipe: a line per stage, then Ctrl+C after epoch 1 prints
   const out = run.out();
   // Every stage is announced before the run's header, the first epoch after it.
   const at = (s: string) => out.indexOf(s);
-  for (const s of ['starting the tfjs backend…', 'loading data synth:small…', 'compiling lightgcn', 'building constants']) {
+  for (const s of [
+    'starting the tfjs backend…',
+    'loading data synth:small…',
+    'compiling lightgcn',
+    'building constants',
+  ]) {
     assert.ok(at(s) >= 0 && at(s) < at('run lightgcn ·'), `${s} before the header:\n${out}`);
   }
   assert.ok(at('epoch 1 running…') > at('run lightgcn ·'));
@@ -85,7 +94,10 @@ test('--plain through a pipe: a line per stage, then Ctrl+C after epoch 1 prints
 
   const resumed = runIn(cwd, ['run', '--resume', m[2]!, '--plain']);
   await resumed.waitFor(new RegExp(`^epoch +${epoch + 1}/30 `, 'm'), `epoch ${epoch + 1}`);
-  assert.match(resumed.out(), new RegExp(`^epochs 1-${epoch} ran before --resume; best epoch \\d+, valid recall@20 `, 'm'));
+  assert.match(
+    resumed.out(),
+    new RegExp(`^epochs 1-${epoch} ran before --resume; best epoch \\d+, valid recall@20 `, 'm'),
+  );
   assert.doesNotMatch(resumed.out(), /^epoch +1\/30 /m, 'training continues, it does not start over');
   resumed.child.kill('SIGINT');
   assert.equal(await resumed.exit, 130, resumed.err());
@@ -99,7 +111,11 @@ test('--json through a pipe: an event per stage; Ctrl+C gives an interrupted eve
   await run.waitFor(/"type":"eval"/, 'the first evaluation');
   run.child.kill('SIGINT');
   assert.equal(await run.exit, 130, run.err());
-  const events = run.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; stage?: string; message?: string; epoch?: number });
+  const events = run
+    .out()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; stage?: string; message?: string; epoch?: number });
   const stages = events.filter((e) => e.type === 'stage').map((e) => e.stage);
   assert.deepEqual(stages, ['load', 'backend', 'data', 'compile', 'constants', 'training']);
   assert.ok(events.findIndex((e) => e.stage === 'constants') < events.findIndex((e) => e.type === 'run_start'));
@@ -121,12 +137,16 @@ test('the Ink view in a pseudo terminal: a first frame with the stage at once, C
   // `script` runs the command on a new pseudo terminal; the size is set first (Ink needs columns).
   const cmd = `stty cols 120 rows 40; exec "${process.execPath}" "${CLI}" run "${LIGHTGCN}" --epochs 30 --out runs`;
   const run = watch(spawn('script', ['-qfec', cmd, '/dev/null'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] }));
-  const firstFrame = await run.waitFor(/anchorflow (starting|starting the tfjs backend|loading data synth:small)…/, 'the first frame');
+  const firstFrame = await run.waitFor(
+    /anchorflow (starting|starting the tfjs backend|loading data synth:small)…/,
+    'the first frame',
+  );
   assert.ok(firstFrame < startup + 5000, `first frame after ${firstFrame} ms (CLI startup ${startup} ms)`);
   // Every stage reached the screen before training did.
   await run.waitFor(/epoch +1\/30/, 'epoch 1');
   const before = run.out().slice(0, run.out().search(/epoch +1\/30/));
-  for (const s of ['loading data synth:small…', 'compiling lightgcn', 'building constants']) assert.ok(before.includes(s), `${s} shown:\n${before}`);
+  for (const s of ['loading data synth:small…', 'compiling lightgcn', 'building constants'])
+    assert.ok(before.includes(s), `${s} shown:\n${before}`);
   await run.waitFor(/best epoch 1 /, 'the first evaluation');
   run.child.stdin!.write('\x03');
   assert.equal(await run.exit, 130, run.out().slice(-2000));

@@ -10,7 +10,14 @@ import { CLI } from '../helpers.js';
 
 /** Runs `anchorflow <args> | <reader>` in a real shell pipe; returns the reader's output and the CLI's status. */
 function piped(args: string, reader: string) {
-  const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" ${args} 2>/tmp/af-pipe-$$.err | ${reader}; s=$?; cat /tmp/af-pipe-$$.err >&2; rm -f /tmp/af-pipe-$$.err; exit $s`], { encoding: 'utf8' });
+  const r = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -o pipefail; "${process.execPath}" "${CLI}" ${args} 2>/tmp/af-pipe-$$.err | ${reader}; s=$?; cat /tmp/af-pipe-$$.err >&2; rm -f /tmp/af-pipe-$$.err; exit $s`,
+    ],
+    { encoding: 'utf8' },
+  );
   return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr };
 }
 

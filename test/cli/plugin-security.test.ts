@@ -18,7 +18,14 @@ test('ANCHORFLOW_PLUGINS splits on colons but keeps a URL whole, so it is refuse
 });
 
 test('pluginSpecifier refuses data:, http(s): and other URLs; files, packages, file: and node: pass', () => {
-  for (const bad of ['data:text/javascript,1', 'DATA:x', 'https://e.example/p.js', 'http://e/p.js', 'blob:x', 'javascript:1']) {
+  for (const bad of [
+    'data:text/javascript,1',
+    'DATA:x',
+    'https://e.example/p.js',
+    'http://e/p.js',
+    'blob:x',
+    'javascript:1',
+  ]) {
     try {
       pluginSpecifier(bad, '--plugin');
       assert.fail(bad);
@@ -35,7 +42,10 @@ test('a data: URL in ANCHORFLOW_PLUGINS is refused before any command runs, nami
   const cwd = mkdtempSync(join(tmpdir(), 'af-plugins-'));
   const r = spawnSync(process.execPath, [CLI, 'ops'], {
     cwd,
-    env: { ...process.env, ANCHORFLOW_PLUGINS: "data:text/javascript,console.log('pwned');require('fs').writeFileSync('x','')" },
+    env: {
+      ...process.env,
+      ANCHORFLOW_PLUGINS: "data:text/javascript,console.log('pwned');require('fs').writeFileSync('x','')",
+    },
     encoding: 'utf8',
   });
   assert.equal(r.status, 2, r.stderr);

@@ -25,7 +25,20 @@ function result(over: Partial<ResultEvent> = {}): ResultEvent {
     dataset: 'synth:small',
     backend: 'wasm',
     seeds: [999],
-    perSeed: [{ type: 'seed_end', seed: 999, seedIndex: 0, bestEpoch: 7, epochs: 10, stoppedEarly: false, valid: m(0.3, 0.2), test: m(0.25, 0.15), seconds: 1, secondsPerEpoch: 0.1 }],
+    perSeed: [
+      {
+        type: 'seed_end',
+        seed: 999,
+        seedIndex: 0,
+        bestEpoch: 7,
+        epochs: 10,
+        stoppedEarly: false,
+        valid: m(0.3, 0.2),
+        test: m(0.25, 0.15),
+        seconds: 1,
+        secondsPerEpoch: 0.1,
+      },
+    ],
     mean: { valid: m(0.3, 0.2), test: m(0.25, 0.15) },
     std: { valid: m(0, 0), test: m(0, 0) },
     protocol: 'quick',
@@ -37,7 +50,15 @@ function result(over: Partial<ResultEvent> = {}): ResultEvent {
 function lightgcnRun(out: string, name: string, fields: Record<string, unknown>): string {
   const dir = join(out, 'lightgcn', name);
   mkdirSync(dir, { recursive: true });
-  const metrics = { pipeline: 'lightgcn', dataset: 'synth:small', protocol: 'quick', maxEpochs: 10, seeds: [999], mean: { test: m(0.5, 0.3) }, ...fields };
+  const metrics = {
+    pipeline: 'lightgcn',
+    dataset: 'synth:small',
+    protocol: 'quick',
+    maxEpochs: 10,
+    seeds: [999],
+    mean: { test: m(0.5, 0.3) },
+    ...fields,
+  };
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics));
   return dir;
 }
@@ -73,11 +94,20 @@ test('the summary compares with the newest LightGCN run of the same dataset, pro
   assert.notEqual(s.baseline?.source, older);
   assert.deepEqual(s.baseline?.test, m(0.5, 0.3));
   const lines = summaryLines(s);
-  assert.match(lines[0]!, /^vbpr on synth:small, quick protocol: best epoch 7 of 10 · test Recall@20 0\.2500, NDCG@20 0\.1500$/);
+  assert.match(
+    lines[0]!,
+    /^vbpr on synth:small, quick protocol: best epoch 7 of 10 · test Recall@20 0\.2500, NDCG@20 0\.1500$/,
+  );
   assert.match(lines[1]!, /^lightgcn on the same data: test Recall@20 0\.5000, NDCG@20 0\.3000, from /);
-  assert.ok(lines.some((l) => /quick protocol: 10 epochs.*--protocol mmrec/.test(l)), 'the quick protocol is named as a demonstration');
+  assert.ok(
+    lines.some((l) => /quick protocol: 10 epochs.*--protocol mmrec/.test(l)),
+    'the quick protocol is named as a demonstration',
+  );
   // A LightGCN run is not compared with itself.
-  assert.equal(summarizeRun(result({ pipeline: 'lightgcn' }), { protocol: 'quick', out, zooTable: none }).baseline, undefined);
+  assert.equal(
+    summarizeRun(result({ pipeline: 'lightgcn' }), { protocol: 'quick', out, zooTable: none }).baseline,
+    undefined,
+  );
 });
 
 test('the zoo table is the comparison for its own dataset, protocol and epoch budget only', () => {
@@ -85,31 +115,65 @@ test('the zoo table is the comparison for its own dataset, protocol and epoch bu
   const table = join(dir, 'results.json');
   writeFileSync(
     table,
-    JSON.stringify({ dataset: 'tiktok', protocol: 'mmrec', maxEpochs: 1000, models: [{ model: 'lightgcn', seeds: [1, 2, 3], test: { mean: m(0.0863, 0.041) } }] }),
+    JSON.stringify({
+      dataset: 'tiktok',
+      protocol: 'mmrec',
+      maxEpochs: 1000,
+      models: [{ model: 'lightgcn', seeds: [1, 2, 3], test: { mean: m(0.0863, 0.041) } }],
+    }),
   );
   const tiktok = result({ dataset: 'tiktok', protocol: 'mmrec', maxEpochs: 1000 });
   const s = summarizeRun(tiktok, { protocol: 'mmrec', zooTable: table });
   assert.deepEqual(s.baseline, { model: 'lightgcn', source: s.baseline!.source, seeds: 3, test: m(0.0863, 0.041) });
   assert.match(summaryLines(s)[1]!, /\(mean of 3 seeds\)/);
-  assert.equal(summarizeRun({ ...tiktok, maxEpochs: 3 }, { protocol: 'mmrec', zooTable: table }).baseline, undefined, 'another epoch budget');
+  assert.equal(
+    summarizeRun({ ...tiktok, maxEpochs: 3 }, { protocol: 'mmrec', zooTable: table }).baseline,
+    undefined,
+    'another epoch budget',
+  );
   assert.equal(summarizeRun(tiktok, { protocol: 'official', zooTable: table }).baseline, undefined, 'another protocol');
-  assert.equal(summarizeRun(result({ protocol: 'mmrec', maxEpochs: 1000 }), { protocol: 'mmrec', zooTable: table }).baseline, undefined, 'another dataset');
+  assert.equal(
+    summarizeRun(result({ protocol: 'mmrec', maxEpochs: 1000 }), { protocol: 'mmrec', zooTable: table }).baseline,
+    undefined,
+    'another dataset',
+  );
 });
 
-test('run ends with its summary: the next commands, and LightGCN beside it once LightGCN has run the same way', { timeout: 180_000 }, () => {
-  const out = mkdtempSync(join(tmpdir(), 'anchorflow-summary-e2e-'));
-  const run = (pipeline: string) =>
-    spawnSync(process.execPath, [CLI, 'run', join(PIPELINES, pipeline), '--epochs', '1', '--plain', '--out', out], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
-  const lg = run('lightgcn.yaml');
-  assert.equal(lg.status, 0, lg.stderr);
-  assert.match(lg.stdout, /^lightgcn on synth:small, mmrec protocol: best epoch 1 of 1/m);
-  const lgDir = /^run directory: (.+)$/m.exec(lg.stdout)![1]!;
-  assert.equal(JSON.parse(readFileSync(join(lgDir, 'run.json'), 'utf8')).protocol, 'mmrec', '--epochs 1 is within the quick budget');
-  assert.match(lg.stdout, /^next:\n {2}npx anchorflow analyze \S+/m);
-  const vbpr = run('vbpr.yaml');
-  assert.equal(vbpr.status, 0, vbpr.stderr);
-  assert.match(vbpr.stdout, new RegExp(`^lightgcn on the same data: test Recall@20 \\d\\.\\d{4}, NDCG@20 \\d\\.\\d{4}, from ${lgDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
-  const json = spawnSync(process.execPath, [CLI, 'run', join(PIPELINES, 'vbpr.yaml'), '--epochs', '1', '--json', '--no-save'], { encoding: 'utf8' });
-  const last = JSON.parse(json.stdout.trim().split('\n').at(-1)!);
-  assert.equal(last.type, 'result', '--json still ends with the result event; the summary is for people');
-});
+test(
+  'run ends with its summary: the next commands, and LightGCN beside it once LightGCN has run the same way',
+  { timeout: 180_000 },
+  () => {
+    const out = mkdtempSync(join(tmpdir(), 'anchorflow-summary-e2e-'));
+    const run = (pipeline: string) =>
+      spawnSync(process.execPath, [CLI, 'run', join(PIPELINES, pipeline), '--epochs', '1', '--plain', '--out', out], {
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true' },
+      });
+    const lg = run('lightgcn.yaml');
+    assert.equal(lg.status, 0, lg.stderr);
+    assert.match(lg.stdout, /^lightgcn on synth:small, mmrec protocol: best epoch 1 of 1/m);
+    const lgDir = /^run directory: (.+)$/m.exec(lg.stdout)![1]!;
+    assert.equal(
+      JSON.parse(readFileSync(join(lgDir, 'run.json'), 'utf8')).protocol,
+      'mmrec',
+      '--epochs 1 is within the quick budget',
+    );
+    assert.match(lg.stdout, /^next:\n {2}npx anchorflow analyze \S+/m);
+    const vbpr = run('vbpr.yaml');
+    assert.equal(vbpr.status, 0, vbpr.stderr);
+    assert.match(
+      vbpr.stdout,
+      new RegExp(
+        `^lightgcn on the same data: test Recall@20 \\d\\.\\d{4}, NDCG@20 \\d\\.\\d{4}, from ${lgDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`,
+        'm',
+      ),
+    );
+    const json = spawnSync(
+      process.execPath,
+      [CLI, 'run', join(PIPELINES, 'vbpr.yaml'), '--epochs', '1', '--json', '--no-save'],
+      { encoding: 'utf8' },
+    );
+    const last = JSON.parse(json.stdout.trim().split('\n').at(-1)!);
+    assert.equal(last.type, 'result', '--json still ends with the result event; the summary is for people');
+  },
+);

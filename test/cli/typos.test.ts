@@ -25,10 +25,16 @@ function tmp(t: { after: (fn: () => void) => void }): string {
 const noStack = (s: string) => assert.doesNotMatch(s, /\bat .+:\d+:\d+/);
 
 test('--set params.<typo> is refused with "did you mean" instead of training with the declared value', () => {
-  for (const cmd of [['check', 'pipelines/lightgcn.yaml'], ['run', 'pipelines/lightgcn.yaml', '--no-save']]) {
+  for (const cmd of [
+    ['check', 'pipelines/lightgcn.yaml'],
+    ['run', 'pipelines/lightgcn.yaml', '--no-save'],
+  ]) {
     const r = cli([...cmd, '--set', 'params.dimm=32']);
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /^--set: 'params\.dimm=32': 'params\.dimm' is not a parameter of this pipeline \(did you mean 'params\.dim'\?\); declared: dim, layers, reg_weight\n/);
+    assert.match(
+      r.stderr,
+      /^--set: 'params\.dimm=32': 'params\.dimm' is not a parameter of this pipeline \(did you mean 'params\.dim'\?\); declared: dim, layers, reg_weight\n/,
+    );
     noStack(r.stderr);
   }
   // A declared one still works.
@@ -41,13 +47,19 @@ test('a parameter the run file declares and nothing uses is an error at its line
   writeFileSync(child, `extends: ${join(PIPELINES, 'lightgcn.yaml')}\nname: child\nparams:\n  dimm: 32\n`);
   const r = cli(['check', child]);
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /child\.yaml:4:3: parameter 'dimm' is declared but no node, loss, train or eval value uses it, so it would have no effect \(did you mean 'dim'\? \$\{dim\} is used\)/);
+  assert.match(
+    r.stderr,
+    /child\.yaml:4:3: parameter 'dimm' is declared but no node, loss, train or eval value uses it, so it would have no effect \(did you mean 'dim'\? \$\{dim\} is used\)/,
+  );
   const run = cli(['run', child, '--out', join(dir, 'runs')]);
   assert.equal(run.status, 2, run.stderr);
   assert.ok(!existsSync(join(dir, 'runs')), 'nothing written');
   // A misspelt reference is reported as such, not as the declared parameter being unused.
   const ref = join(dir, 'ref.yaml');
-  writeFileSync(ref, `extends: ${join(PIPELINES, 'lightgcn.yaml')}\nname: ref\nnodes:\n  cf: { op: lightgcn, graph: ui.adj, dim: \${dimm}, layers: \${layers} }\n`);
+  writeFileSync(
+    ref,
+    `extends: ${join(PIPELINES, 'lightgcn.yaml')}\nname: ref\nnodes:\n  cf: { op: lightgcn, graph: ui.adj, dim: \${dimm}, layers: \${layers} }\n`,
+  );
   assert.match(cli(['check', ref]).stderr, /ref\.yaml:4:\d+: unknown parameter 'dimm' \(did you mean 'dim'\?\)/);
 });
 
@@ -61,11 +73,18 @@ test('a pipeline path one letter off suggests the nearest file, in run, check, g
   for (const cmd of ['run', 'graph', 'sweep']) {
     const r = cli([cmd, 'pipelines/anchorec.yaml']);
     assert.equal(r.status, 2, `${cmd}: ${r.stderr}`);
-    assert.equal(r.stderr, `pipelines/anchorec.yaml: cannot read 'pipelines/anchorec.yaml': no such file; did you mean pipelines/anchorrec.yaml?\n`, cmd);
+    assert.equal(
+      r.stderr,
+      `pipelines/anchorec.yaml: cannot read 'pipelines/anchorec.yaml': no such file; did you mean pipelines/anchorrec.yaml?\n`,
+      cmd,
+    );
   }
   const check = cli(['check', 'pipelines/baselines/lightgcm.yaml']);
   assert.equal(check.status, 2);
-  assert.match(check.stderr, /^pipelines\/baselines\/lightgcm\.yaml: no such file or folder; did you mean pipelines\/baselines\/lightgcn\.yaml\?\n$/);
+  assert.match(
+    check.stderr,
+    /^pipelines\/baselines\/lightgcm\.yaml: no such file or folder; did you mean pipelines\/baselines\/lightgcn\.yaml\?\n$/,
+  );
   // The extension left off.
   assert.match(cli(['run', 'pipelines/lightgcn']).stderr, /did you mean pipelines\/lightgcn\.yaml\?/);
   // Nothing near: no guess.

@@ -73,7 +73,10 @@ test('check --watch re-validates on save: located error, then ok again, and foll
   const p = start(['check', '--watch', file]);
   try {
     await p.waitFor(/all 1 ok; watching 2 files/);
-    assert.match(p.out(), /ok {2}.*lightgcn\.yaml: lightgcn, 2 nodes, 1 loss; outputs user \[users, 64\], item \[items, 64\]/);
+    assert.match(
+      p.out(),
+      /ok {2}.*lightgcn\.yaml: lightgcn, 2 nodes, 1 loss; outputs user \[users, 64\], item \[items, 64\]/,
+    );
 
     let mark = p.out().length;
     edit(file, 'graph: ui.adj', 'graph: ui.adjj');

@@ -15,7 +15,12 @@ const streams = (seed: number) => ({
 });
 
 /** Every batch of `epochs` epochs, copied out of the reused buffers. */
-function collect(ds: Dataset, batchSize: number, seed: number, epochs: number): { users: number[]; pos: number[]; neg: number[] }[][] {
+function collect(
+  ds: Dataset,
+  batchSize: number,
+  seed: number,
+  epochs: number,
+): { users: number[]; pos: number[]; neg: number[] }[][] {
   const it = new BatchIterator(ds, batchSize, streams(seed));
   return Array.from({ length: epochs }, () => {
     // Each batch is a view that the next one overwrites, so it is copied before the next is drawn.
@@ -33,7 +38,11 @@ test('each epoch covers every train row exactly once, in batches of batch_size w
   assert.equal(it.count, Math.ceil(n / bs));
   for (let epoch = 0; epoch < 2; epoch++) {
     const ep = it.epoch();
-    assert.deepEqual(Int32Array.from(ep.order).sort(), Int32Array.from({ length: n }, (_, i) => i), 'the order is a permutation of the rows');
+    assert.deepEqual(
+      Int32Array.from(ep.order).sort(),
+      Int32Array.from({ length: n }, (_, i) => i),
+      'the order is a permutation of the rows',
+    );
     const sizes: number[] = [];
     let row = 0;
     for (const b of ep) {
@@ -54,7 +63,10 @@ test('a batch_size beyond the train rows gives one batch of all of them; no rows
   const n = ds.train.users.length;
   const it = new BatchIterator(ds, 10 * n, streams(1));
   assert.equal(it.batchSize, n);
-  assert.deepEqual(collect(ds, 10 * n, 1, 1)[0]!.map((b) => b.users.length), [n]);
+  assert.deepEqual(
+    collect(ds, 10 * n, 1, 1)[0]!.map((b) => b.users.length),
+    [n],
+  );
   const empty = { ...ds, train: { users: new Int32Array(0), items: new Int32Array(0) } };
   const none = new BatchIterator(empty, 2048, streams(1));
   assert.equal(none.count, 0);
@@ -69,21 +81,24 @@ test('the same seed gives the same batches; another seed, and the next epoch, gi
   assert.notDeepEqual(a[1], a[0]);
 });
 
-test('negatives are train items, never one of the user\'s own train items', async () => {
+test("negatives are train items, never one of the user's own train items", async () => {
   const ds = await synth();
   const inTrain = new Set(ds.trainItems);
   for (const epoch of collect(ds, 700, 2, 2)) {
     for (const b of epoch) {
       b.users.forEach((u, k) => {
         assert.ok(hasItem(ds.trainByUser, u, b.pos[k]!));
-        assert.ok(!hasItem(ds.trainByUser, u, b.neg[k]!), `negative ${b.neg[k]} of user ${u} is one of their train items`);
+        assert.ok(
+          !hasItem(ds.trainByUser, u, b.neg[k]!),
+          `negative ${b.neg[k]} of user ${u} is one of their train items`,
+        );
         assert.ok(inTrain.has(b.neg[k]!));
       });
     }
   }
 });
 
-test('the streams are drawn as the trainer always drew them: the shuffle, then each batch\'s negatives in turn', async () => {
+test("the streams are drawn as the trainer always drew them: the shuffle, then each batch's negatives in turn", async () => {
   const ds = await synth();
   const bs = 900;
   // The protocol written out by hand: one shuffle per epoch from its stream, then per batch the rows in
@@ -98,7 +113,11 @@ test('the streams are drawn as the trainer always drew them: the shuffle, then e
     for (let s = 0; s < n; s += bs) {
       const rows = [...order.subarray(s, Math.min(n, s + bs))];
       const users = Int32Array.from(rows, (r) => ds.train.users[r]!);
-      batches.push({ users: [...users], pos: rows.map((r) => ds.train.items[r]!), neg: [...sampler.sample(users, rng.negatives)] });
+      batches.push({
+        users: [...users],
+        pos: rows.map((r) => ds.train.items[r]!),
+        neg: [...sampler.sample(users, rng.negatives)],
+      });
     }
     expected.push(batches);
   }

@@ -12,7 +12,8 @@ function checkCsr(ui: UserItems, nUsers: number, rows: number) {
   assert.equal(ui.indptr.length, nUsers + 1);
   assert.equal(ui.indptr[nUsers], rows);
   for (let u = 0; u < nUsers; u++) {
-    for (let j = ui.indptr[u]! + 1; j < ui.indptr[u + 1]!; j++) assert.ok(ui.indices[j - 1]! < ui.indices[j]!, `user ${u} sorted`);
+    for (let j = ui.indptr[u]! + 1; j < ui.indptr[u + 1]!; j++)
+      assert.ok(ui.indices[j - 1]! < ui.indices[j]!, `user ${u} sorted`);
   }
 }
 
@@ -32,7 +33,11 @@ test('loads real TikTok from a data root with v, t and mm = [v | t]', async () =
   // Every train row is in its user's list.
   for (let r = 0; r < ds.train.users.length; r += 97) {
     const u = ds.train.users[r]!;
-    assert.ok(ds.trainByUser.indices.subarray(ds.trainByUser.indptr[u]!, ds.trainByUser.indptr[u + 1]!).includes(ds.train.items[r]!));
+    assert.ok(
+      ds.trainByUser.indices
+        .subarray(ds.trainByUser.indptr[u]!, ds.trainByUser.indptr[u + 1]!)
+        .includes(ds.train.items[r]!),
+    );
   }
   const ti = ds.trainItems;
   assert.equal(ti.length, new Set(ds.train.items).size);
@@ -51,19 +56,31 @@ test('a dataset folder can be given directly, and only listed modalities load', 
   assert.equal(ds.nUsers, 4905);
   assert.equal(ds.nItems, 2420);
   assert.deepEqual(ds.features, {});
-  const withSynth = await loadDataset({ dataset: 'office', dataDir: SHARED_DATASETS, features: { t: { synthetic: 384 } }, seed: 3 });
+  const withSynth = await loadDataset({
+    dataset: 'office',
+    dataDir: SHARED_DATASETS,
+    features: { t: { synthetic: 384 } },
+    seed: 3,
+  });
   assert.equal(withSynth.features.t!.rows, 2420);
   assert.equal(withSynth.features.t!.cols, 384);
 });
 
 test('built-in synthetic datasets load with their features', async () => {
-  const ds = await loadDataset({ dataset: 'synth:small', features: { mm: 'mm_feat.npy', t: 'text_feat.npy', v: 'image_feat.npy' }, seed: 9 });
+  const ds = await loadDataset({
+    dataset: 'synth:small',
+    features: { mm: 'mm_feat.npy', t: 'text_feat.npy', v: 'image_feat.npy' },
+    seed: 9,
+  });
   assert.equal(ds.name, 'synth:small');
   assert.equal(ds.dir, undefined);
   assert.equal(ds.nUsers, 1000);
   assert.equal(ds.features.v!.cols, 4096);
   checkCsr(ds.trainByUser, 1000, ds.train.users.length);
-  await rejectsUser(loadDataset({ dataset: 'synth:huge', features: {} }), /unknown built-in dataset synth:huge \(built-in: synth:small, synth:baby\)/);
+  await rejectsUser(
+    loadDataset({ dataset: 'synth:huge', features: {} }),
+    /unknown built-in dataset synth:huge \(built-in: synth:small, synth:baby\)/,
+  );
 });
 
 test('resolveDataDir prefers the CLI value, then ANCHORFLOW_DATA_DIR', () => {
@@ -82,13 +99,27 @@ test('resolveDataDir prefers the CLI value, then ANCHORFLOW_DATA_DIR', () => {
 });
 
 test('missing data dir, dataset folder or .inter say what was looked for and where', async (t) => {
-  await rejectsUser(loadDataset({ dataset: 'tiktok', features: {} }), /tiktok\/tiktok\.inter, but no data directory is set: pass --data-dir <dir> or set ANCHORFLOW_DATA_DIR/);
+  await rejectsUser(
+    loadDataset({ dataset: 'tiktok', features: {} }),
+    /tiktok\/tiktok\.inter, but no data directory is set: pass --data-dir <dir> or set ANCHORFLOW_DATA_DIR/,
+  );
   const dir = tempDir(t);
   const nowhere = join(dir, 'nowhere');
-  await rejectsUser(loadDataset({ dataset: 'tiktok', dataDir: nowhere, features: {} }), /data directory not found: .*nowhere \(from --data-dir or ANCHORFLOW_DATA_DIR\)/, { file: nowhere });
-  await rejectsUser(loadDataset({ dataset: 'tiktk', dataDir: SHARED_DATASETS, features: {} }), /dataset tiktk not found: no folder .*tiktk .*datasets there: baby, clothing, office, sports, tiktok/);
+  await rejectsUser(
+    loadDataset({ dataset: 'tiktok', dataDir: nowhere, features: {} }),
+    /data directory not found: .*nowhere \(from --data-dir or ANCHORFLOW_DATA_DIR\)/,
+    { file: nowhere },
+  );
+  await rejectsUser(
+    loadDataset({ dataset: 'tiktk', dataDir: SHARED_DATASETS, features: {} }),
+    /dataset tiktk not found: no folder .*tiktk .*datasets there: baby, clothing, office, sports, tiktok/,
+  );
   write(join(dir, 'empty', 'README'), 'x');
-  await rejectsUser(loadDataset({ dataset: 'empty', dataDir: dir, features: {} }), /no interaction file empty\.inter in .*empty.*\.inter files there: none/, { file: join(dir, 'empty', 'empty.inter') });
+  await rejectsUser(
+    loadDataset({ dataset: 'empty', dataDir: dir, features: {} }),
+    /no interaction file empty\.inter in .*empty.*\.inter files there: none/,
+    { file: join(dir, 'empty', 'empty.inter') },
+  );
   // One .inter under another name is unambiguous and used.
   write(join(dir, 'renamed', 'toy.inter'), 'userID\titemID\tx_label\n0\t1\t0\n1\t0\t2\n');
   const ds = await loadDataset({ dataset: 'x', dataPath: join(dir, 'renamed'), features: {} });

@@ -39,7 +39,7 @@ test('MMRec names: audio stands in for text only without text_feat.npy; mm from 
   assert.equal(mmrecFiles(dir, 'tk').mm, 'mm_feat.npy');
 });
 
-test('per modality: --features, then the profile, then the pipeline\'s own files, then MMRec names', (t) => {
+test("per modality: --features, then the profile, then the pipeline's own files, then MMRec names", (t) => {
   const dir = tempDir(t);
   write(join(dir, 'image_feat.npy'), 'x');
   write(join(dir, 'text_feat.npy'), 'x');
@@ -65,7 +65,12 @@ test('the missing-feature error names the modality, the folder, its files and bo
   write(join(dir, 'audio.npy'), 'x');
   const e = missingFeatureError('v', { synthetic: 4096 }, { name: 'shop', dir });
   assert.equal(e.loc?.file, dir);
-  assert.match(e.message, new RegExp(`^modality 'v' has no feature file in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(its MMRec name is image_feat\\.npy\\); \\.npy files there: audio\\.npy\\.`));
+  assert.match(
+    e.message,
+    new RegExp(
+      `^modality 'v' has no feature file in ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(its MMRec name is image_feat\\.npy\\); \\.npy files there: audio\\.npy\\.`,
+    ),
+  );
   assert.match(e.message, /--features v=audio\.npy \(or in data\.profiles\.shop\.features\)/);
   assert.match(e.message, /--features v=synthetic:4096/);
 });

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { tempDir, write } from './util.js';
 
 test('inspect summarises real TikTok: counts, density, gaps and feature statistics', async () => {
-  const ds = await loadDataset({ dataset: 'tiktok', dataDir: SHARED_DATASETS, features: { v: 'image_feat.npy', t: 'audio_feat.npy' } });
+  const ds = await loadDataset({
+    dataset: 'tiktok',
+    dataDir: SHARED_DATASETS,
+    features: { v: 'image_feat.npy', t: 'audio_feat.npy' },
+  });
   const s = inspectDataset(ds);
   assert.equal(s.users, 9308);
   assert.equal(s.items, 6710);
@@ -47,8 +51,17 @@ test('inspect counts duplicate valid/test rows and pairs shared by two splits, a
   // user 0: train 0, 1; valid 2 twice; test 1 (also in train) and 3 twice.
   // user 1: train 4; valid 5; test 5 (also in valid) and 4 (also in train).
   const rows = [
-    [0, 0, 0], [0, 1, 0], [0, 2, 1], [0, 2, 1], [0, 1, 2], [0, 3, 2], [0, 3, 2],
-    [1, 4, 0], [1, 5, 1], [1, 5, 2], [1, 4, 2],
+    [0, 0, 0],
+    [0, 1, 0],
+    [0, 2, 1],
+    [0, 2, 1],
+    [0, 1, 2],
+    [0, 3, 2],
+    [0, 3, 2],
+    [1, 4, 0],
+    [1, 5, 1],
+    [1, 5, 2],
+    [1, 4, 2],
   ];
   write(join(dir, 'dups', 'dups.inter'), 'userID\titemID\tx_label\n' + rows.map((r) => r.join('\t')).join('\n') + '\n');
   const ds = await loadDataset({ dataset: 'dups', dataPath: join(dir, 'dups'), features: {} });
@@ -56,13 +69,19 @@ test('inspect counts duplicate valid/test rows and pairs shared by two splits, a
   assert.equal(s.duplicateTrainRows, 0);
   assert.deepEqual(s.duplicateEvalRows, { valid: 1, test: 1 });
   assert.deepEqual(s.overlap, { trainValid: 0, trainTest: 2, validTest: 1 });
-  assert.ok(s.warnings.some((w) => /^1 duplicate \(user, item\) rows in valid: each counts in \|T\|/.test(w)), s.warnings.join('\n'));
+  assert.ok(
+    s.warnings.some((w) => /^1 duplicate \(user, item\) rows in valid: each counts in \|T\|/.test(w)),
+    s.warnings.join('\n'),
+  );
   assert.ok(s.warnings.some((w) => /^1 duplicate \(user, item\) rows in test/.test(w)));
   assert.ok(s.warnings.some((w) => /^2 \(user, item\) pairs are in both train and test: .*never be hit/.test(w)));
   assert.ok(s.warnings.some((w) => /^1 \(user, item\) pairs are in both valid and test/.test(w)));
   assert.ok(!s.warnings.some((w) => /train and valid/.test(w)), 'no train/valid overlap here');
   const text = formatInspect(s);
-  assert.match(text, /duplicate rows: train 0, valid 1, test 1; pairs in two splits: train\+valid 0, train\+test 2, valid\+test 1/);
+  assert.match(
+    text,
+    /duplicate rows: train 0, valid 1, test 1; pairs in two splits: train\+valid 0, train\+test 2, valid\+test 1/,
+  );
   assert.match(text, /warning: 1 duplicate \(user, item\) rows in test/);
 });
 

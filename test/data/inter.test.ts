@@ -31,12 +31,17 @@ test('reads every real Amazon .inter quickly with its documented split', () => {
   };
   for (const [name, [u, i, tr, va, te]] of Object.entries(expected)) {
     const f = readInter(join(SHARED_DATASETS, name, `${name}.inter`));
-    assert.deepEqual([f.nUsers, f.nItems, f.train.users.length, f.valid.users.length, f.test.users.length], [u, i, tr, va, te], name);
+    assert.deepEqual(
+      [f.nUsers, f.nItems, f.train.users.length, f.valid.users.length, f.test.users.length],
+      [u, i, tr, va, te],
+      name,
+    );
   }
 });
 
 test('finds columns by header name, with optional rating/timestamp, CRLF, a BOM and trailing blank lines', () => {
-  const text = '\ufeffitemID\trating\tuserID\ttimestamp\tx_label\r\n5\t4.5\t0\t1600000000\t0\r\n7\t3\t2\t1600000001\t2\r\n1\t1\t1\t1\t1\r\n\r\n';
+  const text =
+    '\ufeffitemID\trating\tuserID\ttimestamp\tx_label\r\n5\t4.5\t0\t1600000000\t0\r\n7\t3\t2\t1600000001\t2\r\n1\t1\t1\t1\t1\r\n\r\n';
   const f = parseInter(enc(text), 'x.inter');
   assert.deepEqual(f.columns, ['itemID', 'rating', 'userID', 'timestamp', 'x_label']);
   assert.deepEqual(Array.from(f.train.users), [0]);
@@ -52,11 +57,23 @@ test('finds columns by header name, with optional rating/timestamp, CRLF, a BOM 
 test('header problems name the expected columns', (t) => {
   const dir = tempDir(t);
   const noHeader = write(join(dir, 'a.inter'), '0\t885\t0\n1\t2\t0\n');
-  throwsUser(() => readInter(noHeader), /looks like data, not a header; expected .*userID, itemID, x_label/, { file: noHeader, line: 1, col: 1, excerpt: '0\t885\t0' });
+  throwsUser(() => readInter(noHeader), /looks like data, not a header; expected .*userID, itemID, x_label/, {
+    file: noHeader,
+    line: 1,
+    col: 1,
+    excerpt: '0\t885\t0',
+  });
   const missing = write(join(dir, 'b.inter'), 'userID\titemID\tlabel\n0\t1\t0\n');
-  throwsUser(() => readInter(missing), /missing column x_label; expected a tab-separated header naming userID, itemID, x_label \(optionally rating, timestamp\)/, { line: 1 });
+  throwsUser(
+    () => readInter(missing),
+    /missing column x_label; expected a tab-separated header naming userID, itemID, x_label \(optionally rating, timestamp\)/,
+    { line: 1 },
+  );
   const spaces = write(join(dir, 'c.inter'), 'userID itemID x_label\n0 1 0\n');
-  throwsUser(() => readInter(spaces), /missing columns userID, itemID, x_label \(the columns must be separated by tabs/);
+  throwsUser(
+    () => readInter(spaces),
+    /missing columns userID, itemID, x_label \(the columns must be separated by tabs/,
+  );
   const dup = write(join(dir, 'd.inter'), 'userID\titemID\tuserID\tx_label\n');
   throwsUser(() => readInter(dup), /userID appears twice/, { line: 1, col: 15 });
   const empty = write(join(dir, 'e.inter'), 'userID\titemID\tx_label\n\n');

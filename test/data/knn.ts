@@ -19,7 +19,10 @@ export function knn(data: Float32Array, rows: number, cols: number, k: number): 
   const idx = Array.from({ length: rows }, (_, i) => i);
   for (let a = 0; a < rows; a++) {
     const row = sim.subarray(a * rows, (a + 1) * rows);
-    const top = idx.filter((b) => b !== a).sort((p, q) => row[q]! - row[p]!).slice(0, k);
+    const top = idx
+      .filter((b) => b !== a)
+      .sort((p, q) => row[q]! - row[p]!)
+      .slice(0, k);
     out.set(top, a * k);
   }
   return out;

@@ -7,8 +7,16 @@ import { readNpy, writeNpy, halfToFloat } from '../../src/data/npy.js';
 import { tempDir, write, npyBytes, header, f8Bytes, u16Bytes, f4Bytes, throwsUser } from './util.js';
 
 function stats(a: Float32Array) {
-  let s = 0, s2 = 0, min = Infinity, max = -Infinity;
-  for (const x of a) { s += x; s2 += x * x; min = Math.min(min, x); max = Math.max(max, x); }
+  let s = 0,
+    s2 = 0,
+    min = Infinity,
+    max = -Infinity;
+  for (const x of a) {
+    s += x;
+    s2 += x * x;
+    min = Math.min(min, x);
+    max = Math.max(max, x);
+  }
   const mean = s / a.length;
   return { mean, std: Math.sqrt(s2 / a.length - mean * mean), min, max };
 }
@@ -90,16 +98,19 @@ test('reads hand-encoded <f2, <f8 and <f4 files in format versions 1, 2 and 3', 
   const p4v3 = write(join(dir, 'v3.npy'), npyBytes(header('<f4', [1, 1]), f4Bytes([4]), 3));
   assert.deepEqual(readNpy(p4v3).shape, [1, 1]);
   // Header lengths that are not a multiple of 4 put the data at an odd offset; decoding must not care.
-  const odd = write(join(dir, 'odd.npy'), (() => {
-    const b = npyBytes(header('<f4', [2]), f4Bytes([3, 4]));
-    const h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }  \n";
-    const out = new Uint8Array(10 + h.length + 8);
-    out.set(b.subarray(0, 8));
-    new DataView(out.buffer).setUint16(8, h.length, true);
-    out.set(new TextEncoder().encode(h), 10);
-    out.set(f4Bytes([3, 4]), 10 + h.length);
-    return out;
-  })());
+  const odd = write(
+    join(dir, 'odd.npy'),
+    (() => {
+      const b = npyBytes(header('<f4', [2]), f4Bytes([3, 4]));
+      const h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }  \n";
+      const out = new Uint8Array(10 + h.length + 8);
+      out.set(b.subarray(0, 8));
+      new DataView(out.buffer).setUint16(8, h.length, true);
+      out.set(new TextEncoder().encode(h), 10);
+      out.set(f4Bytes([3, 4]), 10 + h.length);
+      return out;
+    })(),
+  );
   assert.deepEqual(Array.from(readNpy(odd).data), [3, 4]);
 });
 
@@ -122,7 +133,10 @@ test('malformed .npy files are UserErrors located at the file', (t) => {
   throwsUser(() => readNpy(i4), /unsupported dtype <i4 \(supported: <f2, <f4, <f8/, { file: i4 });
   const be = write(join(dir, 'be.npy'), npyBytes(header('>f4', [2]), f4Bytes([1, 2])));
   throwsUser(() => readNpy(be), /unsupported dtype >f4/);
-  const rec = write(join(dir, 'rec.npy'), npyBytes("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", f4Bytes([1])));
+  const rec = write(
+    join(dir, 'rec.npy'),
+    npyBytes("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", f4Bytes([1])),
+  );
   throwsUser(() => readNpy(rec), /unsupported dtype a structured dtype/);
 
   const fort = write(join(dir, 'f.npy'), npyBytes(header('<f4', [2, 2], true), f4Bytes([1, 2, 3, 4])));
@@ -137,7 +151,11 @@ test('NaN and Inf are reported with their row (1-based) and feature column', (t)
   const vals = new Array(4 * 5).fill(0.5);
   vals[2 * 5 + 3] = NaN;
   const nan = write(join(dir, 'nan.npy'), npyBytes(header('<f4', [4, 5]), f4Bytes(vals)));
-  const e = throwsUser(() => readNpy(nan), /NaN value at \[2, 3\] \(item 2, feature column 3/, { file: nan, row: 3, column: '3' });
+  const e = throwsUser(() => readNpy(nan), /NaN value at \[2, 3\] \(item 2, feature column 3/, {
+    file: nan,
+    row: 3,
+    column: '3',
+  });
   assert.equal(e.loc?.line, undefined);
 
   const halves = new Array(3 * 2).fill(0x3c00);

@@ -29,7 +29,10 @@ test('a FIFO, a device or a directory named as a data file is refused at once, n
     const fifo = join(dir, 'x.inter');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
     const started = Date.now();
-    assert.equal(userError(() => readInter(fifo), /expected a regular file, found a named pipe \(FIFO\)/).loc?.file, fifo);
+    assert.equal(
+      userError(() => readInter(fifo), /expected a regular file, found a named pipe \(FIFO\)/).loc?.file,
+      fifo,
+    );
     assert.ok(Date.now() - started < 2000, 'no wait for a writer');
     symlinkSync('/dev/zero', join(dir, 'zero.npy'));
     userError(() => readNpy(join(dir, 'zero.npy')), /found a character device/);
@@ -68,7 +71,10 @@ test('a file over its size cap is refused before it is read', () => {
     const f = join(dir, 'run.json');
     writeFileSync(f, '{}');
     truncateSync(f, 64 << 20);
-    userError(() => readRegularFile(f, { maxBytes: 1 << 20, what: 'a run record' }), /a run record is 67\.1 MB, more than the 1\.0 MB/);
+    userError(
+      () => readRegularFile(f, { maxBytes: 1 << 20, what: 'a run record' }),
+      /a run record is 67\.1 MB, more than the 1\.0 MB/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -87,14 +93,17 @@ test('a full disk is a UserError naming the file (ENOSPC from /dev/full)', () =>
   try {
     const run = RunDir.at(join(dir, 'run'));
     symlinkSync('/dev/full', join(run.path, 'events.jsonl'));
-    const e = userError(() => run.event({ type: 'log', level: 'info', message: 'x' }), /^cannot write: no space left on device$/);
+    const e = userError(
+      () => run.event({ type: 'log', level: 'info', message: 'x' }),
+      /^cannot write: no space left on device$/,
+    );
     assert.equal(e.loc?.file, join(run.path, 'events.jsonl'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('temp files of killed atomic writes are removed on resume; a live writer\'s are kept', () => {
+test("temp files of killed atomic writes are removed on resume; a live writer's are kept", () => {
   const dir = mkdtempSync(join(tmpdir(), 'af-temps-'));
   try {
     mkdirSync(join(dir, 'seed-1', 'checkpoint'), { recursive: true });
@@ -106,7 +115,10 @@ test('temp files of killed atomic writes are removed on resume; a live writer\'s
     assert.deepEqual(readdirSync(join(dir, 'seed-1', 'checkpoint')), ['last.ckpt']);
     assert.ok(readdirSync(dir).includes(`.metrics.json.${process.ppid}.1700000000000.tmp`));
     RunDir.open(dir);
-    assert.ok(readdirSync(dir).includes(`.metrics.json.${process.ppid}.1700000000000.tmp`), 'open keeps a live writer\'s');
+    assert.ok(
+      readdirSync(dir).includes(`.metrics.json.${process.ppid}.1700000000000.tmp`),
+      "open keeps a live writer's",
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

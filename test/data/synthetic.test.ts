@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { SHARED_DATASETS } from '../helpers.js';
-import { generateSynthetic, graphLatent, graphFeatures, syntheticFeatures, SYNTH_PRESETS, SHARED_DIM } from '../../src/data/synthetic.js';
+import {
+  generateSynthetic,
+  graphLatent,
+  graphFeatures,
+  syntheticFeatures,
+  SYNTH_PRESETS,
+  SHARED_DIM,
+} from '../../src/data/synthetic.js';
 import { readInter } from '../../src/data/inter.js';
 import type { Interactions } from '../../src/data/types.js';
 import { knn, overlap } from './knn.js';
@@ -20,18 +27,28 @@ test('synth:small has the preset sizes, an 8:1:1 per-user split and generates fa
   const [tr, va, te] = [s.train, s.valid, s.test].map((x) => x.users.length) as [number, number, number];
   const total = tr + va + te;
   assert.ok(total > 22_000 && total < 28_000, `total ${total}`);
-  assert.ok(Math.abs(tr / total - 0.8) < 0.03 && Math.abs(va / total - 0.1) < 0.02 && Math.abs(te / total - 0.1) < 0.02, `${tr}/${va}/${te}`);
+  assert.ok(
+    Math.abs(tr / total - 0.8) < 0.03 && Math.abs(va / total - 0.1) < 0.02 && Math.abs(te / total - 0.1) < 0.02,
+    `${tr}/${va}/${te}`,
+  );
   const trainUsers = new Set(s.train.users);
   assert.equal(trainUsers.size, 1000, 'every user has a train row');
   const all = [...pairs(s.train), ...pairs(s.valid), ...pairs(s.test)];
   assert.equal(new Set(all).size, all.length, 'no (user, item) pair twice across splits');
   for (const x of [s.train, s.valid, s.test]) {
     for (let k = 1; k < x.users.length; k++) {
-      assert.ok(x.users[k - 1]! < x.users[k]! || (x.users[k - 1] === x.users[k] && x.items[k - 1]! < x.items[k]!), 'sorted by (user, item)');
+      assert.ok(
+        x.users[k - 1]! < x.users[k]! || (x.users[k - 1] === x.users[k] && x.items[k - 1]! < x.items[k]!),
+        'sorted by (user, item)',
+      );
     }
     assert.ok(x.items.every((i) => i >= 0 && i < 600));
   }
-  for (const [k, d] of [['t', 384], ['v', 4096], ['mm', 768]] as const) {
+  for (const [k, d] of [
+    ['t', 384],
+    ['v', 4096],
+    ['mm', 768],
+  ] as const) {
     const f = syntheticFeatures(s, k, d);
     assert.equal(f.rows, 600);
     assert.equal(f.cols, d);
@@ -93,7 +110,10 @@ test('interactions follow the planted topics', () => {
     chance += topics.size / small.topics;
   });
   const n = s.test.users.length;
-  assert.ok(hit / n > chance / n + 0.15, `test item in a train topic: ${(hit / n).toFixed(3)} vs chance ${(chance / n).toFixed(3)}`);
+  assert.ok(
+    hit / n > chance / n + 0.15,
+    `test item in a train topic: ${(hit / n).toFixed(3)} vs chance ${(chance / n).toFixed(3)}`,
+  );
 });
 
 test('graph-driven synthetic features for real TikTok: deterministic and aligned with co-interaction', () => {
@@ -108,22 +128,32 @@ test('graph-driven synthetic features for real TikTok: deterministic and aligned
   assert.equal(a.cols, 64);
   // Items sharing a user should be more alike than random item pairs.
   const cos = (i: number, j: number) => {
-    let s = 0, ni = 0, nj = 0;
+    let s = 0,
+      ni = 0,
+      nj = 0;
     for (let c = 0; c < 64; c++) {
-      const x = a.data[i * 64 + c]!, y = a.data[j * 64 + c]!;
-      s += x * y; ni += x * x; nj += y * y;
+      const x = a.data[i * 64 + c]!,
+        y = a.data[j * 64 + c]!;
+      s += x * y;
+      ni += x * x;
+      nj += y * y;
     }
     return s / Math.sqrt(ni * nj);
   };
   // Pairs from light users: a user with hundreds of items says little about any two of them.
   const deg = new Int32Array(f.nUsers);
   for (const u of f.train.users) deg[u]!++;
-  let co = 0, rnd = 0, n = 0;
+  let co = 0,
+    rnd = 0,
+    n = 0;
   for (let r = 1; r < f.train.users.length; r++) {
     if (f.train.users[r] !== f.train.users[r - 1] || deg[f.train.users[r]!]! > 20) continue;
     co += cos(f.train.items[r]!, f.train.items[r - 1]!);
     rnd += cos(f.train.items[r]!, (f.train.items[r - 1]! * 7919 + 13) % f.nItems);
     n++;
   }
-  assert.ok(co / n > rnd / n + 0.1 && rnd / n < 0.1, `co-interacted cosine ${(co / n).toFixed(3)} vs random ${(rnd / n).toFixed(3)}`);
+  assert.ok(
+    co / n > rnd / n + 0.1 && rnd / n < 0.1,
+    `co-interacted cosine ${(co / n).toFixed(3)} vs random ${(rnd / n).toFixed(3)}`,
+  );
 });

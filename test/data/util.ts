@@ -69,18 +69,28 @@ export function throwsUser(fn: () => unknown, message: RegExp, loc?: Partial<Sou
   }
   assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
   assert.match(err.message, message);
-  if (loc) for (const [k, v] of Object.entries(loc)) assert.deepEqual((err.loc as Record<string, unknown> | undefined)?.[k], v, `loc.${k}`);
+  if (loc)
+    for (const [k, v] of Object.entries(loc))
+      assert.deepEqual((err.loc as Record<string, unknown> | undefined)?.[k], v, `loc.${k}`);
   return err;
 }
 
-export async function rejectsUser(p: Promise<unknown>, message: RegExp, loc?: Partial<SourceLocation>): Promise<UserError> {
+export async function rejectsUser(
+  p: Promise<unknown>,
+  message: RegExp,
+  loc?: Partial<SourceLocation>,
+): Promise<UserError> {
   let err: unknown;
   try {
     await p;
   } catch (e) {
     err = e;
   }
-  return throwsUser(() => {
-    if (err) throw err;
-  }, message, loc);
+  return throwsUser(
+    () => {
+      if (err) throw err;
+    },
+    message,
+    loc,
+  );
 }

@@ -20,7 +20,9 @@ const codeLines = readme
 test('every command example in the README runs anchorflow through npx', () => {
   const bare = codeLines.filter((l) => /(^|[\s;&|(]|\$ )anchorflow [a-z-]+/.test(l) && !/npx anchorflow/.test(l));
   assert.deepEqual(bare, [], 'these examples would be "command not found" after npm install');
-  const inline = [...readme.matchAll(/`([^`\n]*\banchorflow [a-z-]+[^`\n]*)`/g)].map((m) => m[1]!).filter((c) => /^anchorflow /.test(c));
+  const inline = [...readme.matchAll(/`([^`\n]*\banchorflow [a-z-]+[^`\n]*)`/g)]
+    .map((m) => m[1]!)
+    .filter((c) => /^anchorflow /.test(c));
   assert.deepEqual(inline, [], 'inline commands too');
 });
 
@@ -34,7 +36,9 @@ test('every subcommand the README shows exists in the CLI', () => {
 });
 
 test('every relative link in the README points at a file that exists', () => {
-  const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l));
+  const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+    .map((m) => m[1]!)
+    .filter((l) => !/^[a-z]+:/.test(l));
   assert.ok(links.length > 0);
   const missing = links.filter((l) => !existsSync(join(REPO_ROOT, l)));
   assert.deepEqual(missing, []);

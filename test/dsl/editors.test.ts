@@ -27,9 +27,10 @@ const sourceSchema = pipelineSourceSchema(registry);
 /** Both validators of one schema: ajv (the project's own) and @cfworker/json-schema (independent). */
 function validators(schema: Record<string, unknown>, draft: '7' | '2020-12') {
   // strict: the generated schema must use only keywords ajv knows (a misspelt one would be silently ignored).
-  const ajv = draft === '2020-12'
-    ? new Ajv2020({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true })
-    : null;
+  const ajv =
+    draft === '2020-12'
+      ? new Ajv2020({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true })
+      : null;
   const a = ajv?.compile(schema);
   const c = new Validator(schema as never, draft, false);
   return {
@@ -48,10 +49,11 @@ const clone = <T>(x: T): T => structuredClone(x);
 
 test('the shipped YAML files are found, pipelines and fragments and examples', () => {
   const names = files.map((f) => basename(f));
-  for (const n of ['_mmrec.yaml', 'anchorrec.yaml', 'ablation-noaal.yaml', 'smore.yaml', 'lightgcn-layernorm.yaml']) assert.ok(names.includes(n), n);
+  for (const n of ['_mmrec.yaml', 'anchorrec.yaml', 'ablation-noaal.yaml', 'smore.yaml', 'lightgcn-layernorm.yaml'])
+    assert.ok(names.includes(n), n);
 });
 
-test('every shipped YAML file is plain YAML 1.2: js-yaml reads the same data as anchorflow\'s loader', () => {
+test("every shipped YAML file is plain YAML 1.2: js-yaml reads the same data as anchorflow's loader", () => {
   for (const f of files) {
     const strict = readStrict(f);
     assert.deepEqual(strict, toPlain(parseYamlFile(f)), f);
@@ -66,7 +68,11 @@ test('an unquoted ${x} inside { } is rejected by a strict parser; anchorflow rea
   assert.deepEqual(strictYaml(quoted), toPlain(parseYamlText(quoted, 'q.yaml')));
   assert.deepEqual(toPlain(parseYamlText(quoted, 'q.yaml')), toPlain(parseYamlText(unquoted, 'u.yaml')));
   // The quoted whole-value reference keeps the parameter's type after substitution, as the plain one does.
-  const dir = writeTree({ 'q.yaml': quoted, 'u.yaml': unquoted, 'e.yaml': MINIMAL.replace('dim: ${dim}', 'dim: "2 * ${dim}"') });
+  const dir = writeTree({
+    'q.yaml': quoted,
+    'u.yaml': unquoted,
+    'e.yaml': MINIMAL.replace('dim: ${dim}', 'dim: "2 * ${dim}"'),
+  });
   const q = loadPipeline(join(dir, 'q.yaml'), { schema: FAKE_SCHEMA }).pipeline;
   const u = loadPipeline(join(dir, 'u.yaml'), { schema: FAKE_SCHEMA }).pipeline;
   assert.deepEqual(q, u);
@@ -74,7 +80,7 @@ test('an unquoted ${x} inside { } is rejected by a strict parser; anchorflow rea
   assert.equal(loadPipeline(join(dir, 'e.yaml'), { schema: FAKE_SCHEMA }).pipeline.nodes.cf!.dim, 128);
 });
 
-test('the source-file schema is JSON Schema 2020-12 and compiles under ajv\'s strict mode', () => {
+test("the source-file schema is JSON Schema 2020-12 and compiles under ajv's strict mode", () => {
   assert.equal(sourceSchema.$schema, 'https://json-schema.org/draft/2020-12/schema');
   assert.ok(!JSON.stringify(sourceSchema).includes('#/definitions/'), 'refs point into $defs');
 });
@@ -107,7 +113,7 @@ function sourceVerdict(doc: unknown, valid: boolean, what: string): void {
   assert.equal(source.ajv(doc), valid, `ajv: ${what}`);
 }
 
-test('the source schema rejects a typo\'d op, a non-expression string for a number, and an unknown node key', () => {
+test("the source schema rejects a typo'd op, a non-expression string for a number, and an unknown node key", () => {
   const anchorrec = readStrict(join(PIPELINES, 'anchorrec.yaml')) as { nodes: Record<string, Record<string, unknown>> };
   sourceVerdict(anchorrec, true, 'anchorrec.yaml as shipped');
 
@@ -115,7 +121,16 @@ test('the source schema rejects a typo\'d op, a non-expression string for a numb
   typo.nodes.cf!.op = 'lightgnc';
   sourceVerdict(typo, false, 'op lightgnc');
 
-  for (const [value, valid] of [['sixty-four', false], ['64', false], [true, false], [-1, false], ['${dim}', true], ['2 * ${dim}', true], ['${ dim }', true], [128, true]] as const) {
+  for (const [value, valid] of [
+    ['sixty-four', false],
+    ['64', false],
+    [true, false],
+    [-1, false],
+    ['${dim}', true],
+    ['2 * ${dim}', true],
+    ['${ dim }', true],
+    [128, true],
+  ] as const) {
     const d = clone(anchorrec);
     d.nodes.cf!.dim = value;
     sourceVerdict(d, valid, `dim: ${JSON.stringify(value)}`);
@@ -156,13 +171,20 @@ test('the source schema takes partial files that extend another, and asks a file
   const complete = {
     name: 'complete',
     params: { dim: 128 },
-    nodes: { ui: { op: 'interaction_graph' }, cf: { op: 'lightgcn', graph: 'ui.adj', dim: '${dim}' } } as Record<string, unknown>,
+    nodes: { ui: { op: 'interaction_graph' }, cf: { op: 'lightgcn', graph: 'ui.adj', dim: '${dim}' } } as Record<
+      string,
+      unknown
+    >,
     outputs: { user: 'cf.users', item: 'cf.items' } as Record<string, unknown>,
     losses: { bpr: { op: 'bpr', user: 'cf.users', item: 'cf.items' } },
   };
   sourceVerdict(complete, true, 'complete without extends');
   sourceVerdict({ ...complete, outputs: { item: 'cf.items' } }, false, 'one-key outputs without extends');
-  sourceVerdict({ ...complete, nodes: { ...complete.nodes, p: { dims: [64] } } }, false, 'node without op without extends');
+  sourceVerdict(
+    { ...complete, nodes: { ...complete.nodes, p: { dims: [64] } } },
+    false,
+    'node without op without extends',
+  );
   sourceVerdict({ ...complete, nodes: { ...complete.nodes, h_t: null } }, false, 'null node without extends');
   sourceVerdict({ ...complete, description: null }, false, 'null key without extends');
   const { name: _name, ...unnamed } = complete;
@@ -173,6 +195,10 @@ test('the source schema takes partial files that extend another, and asks a file
   // A patch names keys that some op has; a misspelt one is caught even without knowing the parent's op.
   sourceVerdict({ extends: 'a.yaml', nodes: { p_id: { dimz: [64] } } }, false, 'patch key dimz');
   sourceVerdict({ extends: 'a.yaml', losses: { aal: { weight: '${w}' } } }, true, 'loss patch weight');
-  sourceVerdict({ extends: 'a.yaml', nodes: { p_id: { op: 'mlp', in: 'cf.items', dimz: [64] } } }, false, 'node with op in a patch is complete');
+  sourceVerdict(
+    { extends: 'a.yaml', nodes: { p_id: { op: 'mlp', in: 'cf.items', dimz: [64] } } },
+    false,
+    'node with op in a patch is complete',
+  );
   sourceVerdict({ extends: 'a.yaml', colour: 'red' }, false, 'unknown top-level key');
 });

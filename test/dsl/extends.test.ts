@@ -63,7 +63,10 @@ test('locate() across extends points into the file that last set the value', () 
   const layers = lp.locate(['nodes', 'cf', 'layers']);
   assert.deepEqual([layers.file, layers.line, layers.col], [fx('child.yaml'), 5, 17]);
   const op = lp.locate(['nodes', 'cf', 'op']);
-  assert.deepEqual([op.file, op.line, op.col, op.excerpt], [fx('base.yaml'), 13, 13, '  cf: { op: lightgcn, dim: ${dim}, layers: 2 }']);
+  assert.deepEqual(
+    [op.file, op.line, op.col, op.excerpt],
+    [fx('base.yaml'), 13, 13, '  cf: { op: lightgcn, dim: ${dim}, layers: 2 }'],
+  );
   const dim = lp.locate(['params', 'dim']);
   assert.deepEqual([dim.file, dim.line, dim.col], [fx('deeper/grandchild.yaml'), 5, 8]);
   const pid = lp.locate(['nodes', 'p_id', 'op']);
@@ -160,7 +163,10 @@ test('a file over 256 KB is refused from its size, before reading it', () => {
 
 test('extends that would load more than 100 files stops (a fan-out of repeated parents, or a long chain)', () => {
   const files: Record<string, string> = { 'f5.yaml': 'name: leaf\n' };
-  for (let i = 0; i < 5; i++) files[`f${i}.yaml`] = `extends: [${Array(10).fill(`f${i + 1}.yaml`).join(', ')}]\n`;
+  for (let i = 0; i < 5; i++)
+    files[`f${i}.yaml`] = `extends: [${Array(10)
+      .fill(`f${i + 1}.yaml`)
+      .join(', ')}]\n`;
   for (let i = 0; i < 120; i++) files[`c${i}.yaml`] = `extends: c${i + 1}.yaml\n`;
   files['c120.yaml'] = 'name: end\n';
   const dir = writeTree(files);

@@ -16,10 +16,19 @@ export const FAKE_OPS: OpSchemaInput[] = [
   {
     name: 'features',
     doc: 'A frozen feature matrix.',
-    params: { type: 'object', properties: { modality: { type: 'string', description: 'Modality key.' } }, required: ['modality'] },
+    params: {
+      type: 'object',
+      properties: { modality: { type: 'string', description: 'Modality key.' } },
+      required: ['modality'],
+    },
     inputs: [],
   },
-  { name: 'mlp', doc: 'Multi-layer perceptron.', params: { dims: { ...dims, default: [64] } }, inputs: [{ name: 'in', doc: 'Input rows.' }] },
+  {
+    name: 'mlp',
+    doc: 'Multi-layer perceptron.',
+    params: { dims: { ...dims, default: [64] } },
+    inputs: [{ name: 'in', doc: 'Input rows.' }],
+  },
   { name: 'identity', doc: 'Passes its input through.', params: {}, inputs: [{ name: 'in', doc: 'Input.' }] },
   {
     name: 'mix',

@@ -32,7 +32,11 @@ test('the language as the design writes it: inline nodes, ports, list inputs, ar
   const dir = writeTree({ 'a.yaml': text });
   const p = loadPipeline(join(dir, 'a.yaml'), { schema: FAKE_SCHEMA }).pipeline;
   // Op defaults reach inline nodes too (mlp's dims).
-  assert.deepEqual(p.nodes.item_out, { op: 'mix', in: ['cf.items', { op: 'mlp', in: 'p_mm', dims: [64] }], weights: [1, 0.5] });
+  assert.deepEqual(p.nodes.item_out, {
+    op: 'mix',
+    in: ['cf.items', { op: 'mlp', in: 'p_mm', dims: [64] }],
+    weights: [1, 0.5],
+  });
   assert.equal(p.outputs.item, 'item_out');
 });
 

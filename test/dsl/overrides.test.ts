@@ -46,7 +46,10 @@ test('--set values are YAML: lists, maps, booleans, numbers', () => {
 
 test('--set into a section the file does not have creates it (defaults fill the rest)', () => {
   const dir = writeTree({ 'm.yaml': MINIMAL });
-  const p = loadPipeline(join(dir, 'm.yaml'), { schema: FAKE_SCHEMA, set: ['train.early_stopping.patience=3'] }).pipeline;
+  const p = loadPipeline(join(dir, 'm.yaml'), {
+    schema: FAKE_SCHEMA,
+    set: ['train.early_stopping.patience=3'],
+  }).pipeline;
   assert.deepEqual(p.train.early_stopping, { metric: 'recall@20', patience: 3 });
   assert.equal(p.train.epochs, 1000);
 });
@@ -82,7 +85,10 @@ test('--set errors: missing =, empty path, unknown top-level key, missing parent
   assert.deepEqual(empty.loc, { file: '--set', col: 1 });
 
   const top = userError(() => load(['trian.epochs=5']));
-  assert.match(top.message, /unknown top-level key 'trian' \(did you mean 'train'\?\); allowed: version, name, description, data, params/);
+  assert.match(
+    top.message,
+    /unknown top-level key 'trian' \(did you mean 'train'\?\); allowed: version, name, description, data, params/,
+  );
   assert.deepEqual(top.loc, { file: '--set', col: 1 });
 
   const parent = userError(() => load(['nodes.cff.layers=3']));
@@ -100,8 +106,13 @@ test('--set errors: missing =, empty path, unknown top-level key, missing parent
 // ---- hostile values --------------------------------------------------------------------------------------------
 
 test('--set with hostile values: infinities, escaping names, NUL, alias bombs and huge strings are located errors', () => {
-  const bomb = 'params={a: &a [1,1,1,1,1,1,1,1,1], ' +
-    'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`).join(', ') + '}';
+  const bomb =
+    'params={a: &a [1,1,1,1,1,1,1,1,1], ' +
+    'bcdefghi'
+      .split('')
+      .map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)
+      .join(', ') +
+    '}';
   const cases: [string, RegExp][] = [
     ['params.dim=1e400', /params\.dim must be a finite number, got \.inf/],
     ['train.optimizer.adam.lr=.nan', /lr must be a finite number, got \.nan/],
@@ -117,7 +128,10 @@ test('--set with hostile values: infinities, escaping names, NUL, alias bombs an
     assert.match(e.message, message, arg.slice(0, 40));
     assert.match(e.loc?.file ?? '', /^--set/);
     const printed = formatUserError(e);
-    assert.ok(printed.split('\n').every((l) => l.length <= 2100), 'lines bounded');
+    assert.ok(
+      printed.split('\n').every((l) => l.length <= 2100),
+      'lines bounded',
+    );
     assert.ok(!printed.includes('\u001b'), 'no raw escape');
   }
 });

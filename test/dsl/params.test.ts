@@ -69,7 +69,9 @@ nodes:
 });
 
 test('params may reference other params, in any order', () => {
-  const out = sub('params: { d2: "${dim} * 2", dim: 16, name: "m${d2}" }\nnodes: { n: { x: "${d2}", y: "${name}" } }\n') as Record<string, unknown>;
+  const out = sub(
+    'params: { d2: "${dim} * 2", dim: 16, name: "m${d2}" }\nnodes: { n: { x: "${d2}", y: "${name}" } }\n',
+  ) as Record<string, unknown>;
   assert.deepEqual(out.params, { d2: 32, dim: 16, name: 'm32' });
   assert.deepEqual(out.nodes, { n: { x: 32, y: 'm32' } });
 });
@@ -100,7 +102,9 @@ test('bad reference syntax', () => {
 });
 
 test('params keys and sweep are left alone', () => {
-  const out = sub('params: { dim: 8 }\nsweep: { template: "${dim}", params: { dim: [8, 16] } }\nname: "n${dim}"\n') as Record<string, unknown>;
+  const out = sub(
+    'params: { dim: 8 }\nsweep: { template: "${dim}", params: { dim: [8, 16] } }\nname: "n${dim}"\n',
+  ) as Record<string, unknown>;
   assert.deepEqual(out.sweep, { template: '${dim}', params: { dim: [8, 16] } });
   assert.equal(out.name, 'n8');
 });

@@ -11,7 +11,10 @@ const loadText = (text: string, schema: object = FAKE_SCHEMA) => {
   return loadPipeline(join(dir, 'p.yaml'), { schema });
 };
 const withNodes = (nodes: string, extra = ''): string =>
-  MINIMAL.replace('  cf: { op: lightgcn, dim: ${dim}, layers: 2 }\n', `  cf: { op: lightgcn, dim: \${dim}, layers: 2 }\n${nodes}`) + extra;
+  MINIMAL.replace(
+    '  cf: { op: lightgcn, dim: ${dim}, layers: 2 }\n',
+    `  cf: { op: lightgcn, dim: \${dim}, layers: 2 }\n${nodes}`,
+  ) + extra;
 
 test('defaults are filled for train, eval, data, op params and loss weight', () => {
   const p = loadText(MINIMAL).pipeline;
@@ -39,7 +42,10 @@ test('partial sections keep what is given and fill the rest', () => {
 
 test('unknown op: one error with a suggestion, at the op value', () => {
   const e = userError(() => loadText(withNodes('  p_id: { op: mpl, in: cf.items }\n')));
-  assert.match(e.message, /^unknown op 'mpl' in node 'p_id' \(did you mean 'mlp'\?\); known ops: lightgcn, features, mlp/);
+  assert.match(
+    e.message,
+    /^unknown op 'mpl' in node 'p_id' \(did you mean 'mlp'\?\); known ops: lightgcn, features, mlp/,
+  );
   assert.deepEqual([e.loc?.line, e.loc?.col, e.loc?.excerpt], [6, 15, '  p_id: { op: mpl, in: cf.items }']);
   // Not one error per op's if/then.
   assert.equal(e.related.length, 0);
@@ -59,18 +65,29 @@ test('a loss op under nodes says where it belongs', () => {
 
 test('unknown parameter names the op, suggests, and lists its parameters, at the key', () => {
   const e = userError(() => loadText(MINIMAL.replace('layers: 2', 'layer: 3')));
-  assert.equal(e.message, "node 'cf' (op lightgcn) has no parameter 'layer' (did you mean 'layers'?); its parameters: dim, layers");
+  assert.equal(
+    e.message,
+    "node 'cf' (op lightgcn) has no parameter 'layer' (did you mean 'layers'?); its parameters: dim, layers",
+  );
   assert.deepEqual([e.loc?.line, e.loc?.col], [5, 36]);
 });
 
 test('unknown op is reported before other problems', () => {
   const e = userError(() =>
-    loadText(withNodes('  p_id: { op: mpl, in: cf.items }\n', 'train: { epochs: ten }\n').replace('layers: 2', 'layer: 3')),
+    loadText(
+      withNodes('  p_id: { op: mpl, in: cf.items }\n', 'train: { epochs: ten }\n').replace('layers: 2', 'layer: 3'),
+    ),
   );
   assert.match(e.message, /^unknown op 'mpl'/);
   const rel = e.related.map((r) => r.message);
-  assert.ok(rel.some((m) => m.startsWith("node 'cf' (op lightgcn) has no parameter 'layer'")), rel.join('\n'));
-  assert.ok(rel.some((m) => m === 'train.epochs must be an integer, got "ten"'), rel.join('\n'));
+  assert.ok(
+    rel.some((m) => m.startsWith("node 'cf' (op lightgcn) has no parameter 'layer'")),
+    rel.join('\n'),
+  );
+  assert.ok(
+    rel.some((m) => m === 'train.epochs must be an integer, got "ten"'),
+    rel.join('\n'),
+  );
   // Unknown parameter before the type error.
   assert.ok(rel.findIndex((m) => m.includes('no parameter')) < rel.findIndex((m) => m.includes('epochs')));
 });
@@ -88,12 +105,16 @@ test('a substituted value with the wrong type is reported at the use', () => {
 });
 
 test('missing required input and missing top-level keys', () => {
-  const e1 = userError(() => loadText(MINIMAL.replace('bpr: { op: bpr, user: cf.users, item: cf.items }', 'bpr: { op: bpr, user: cf.users }')));
+  const e1 = userError(() =>
+    loadText(MINIMAL.replace('bpr: { op: bpr, user: cf.users, item: cf.items }', 'bpr: { op: bpr, user: cf.users }')),
+  );
   assert.equal(e1.message, "loss 'bpr' (op bpr) is missing required 'item'");
   assert.equal(e1.loc?.line, 8);
   const e2 = userError(() => loadText(MINIMAL.replace('outputs: { user: cf.users, item: cf.items }\n', '')));
   assert.equal(e2.message, "the pipeline is missing required key 'outputs'");
-  const e3 = userError(() => loadText(MINIMAL.replace('outputs: { user: cf.users, item: cf.items }', 'outputs: { user: cf.users }')));
+  const e3 = userError(() =>
+    loadText(MINIMAL.replace('outputs: { user: cf.users, item: cf.items }', 'outputs: { user: cf.users }')),
+  );
   assert.equal(e3.message, "outputs is missing required key 'item'");
   const e4 = userError(() => loadText(withNodes('  x: { in: cf.items }\n')));
   assert.equal(e4.message, "node 'x' has no 'op'; every node names its operator");
@@ -109,18 +130,27 @@ test('input references: kind mismatch and malformed reference', () => {
 });
 
 test('unknown top-level key, bad node name, enum value', () => {
-  assert.match(userError(() => loadText(MINIMAL + 'trian: {}\n')).message, /^unknown top-level key 'trian' \(did you mean 'train'\?\); allowed: version, name/);
+  assert.match(
+    userError(() => loadText(MINIMAL + 'trian: {}\n')).message,
+    /^unknown top-level key 'trian' \(did you mean 'train'\?\); allowed: version, name/,
+  );
   const bad = userError(() => loadText(withNodes('  p-id: { op: identity, in: cf.items }\n')));
   assert.match(bad.message, /^invalid name 'p-id' in nodes/);
   assert.deepEqual([bad.loc?.line, bad.loc?.col], [6, 3]);
-  assert.equal(userError(() => loadText(MINIMAL + 'eval: { metrics: [recal] }\n')).message, 'eval.metrics[0] must be one of recall, ndcg, precision, map, got "recal" (did you mean \'recall\'?)');
+  assert.equal(
+    userError(() => loadText(MINIMAL + 'eval: { metrics: [recal] }\n')).message,
+    'eval.metrics[0] must be one of recall, ndcg, precision, map, got "recal" (did you mean \'recall\'?)',
+  );
 });
 
 test('feature sources: the object form that fits best explains the error', () => {
   const e = userError(() => loadText(MINIMAL + 'data: { features: { v: { synthetic: "x" } } }\n'));
   assert.equal(e.message, 'data.features.v.synthetic must be an integer, got "x"');
   assert.equal(e.related.length, 0);
-  const p = loadText(MINIMAL + 'data: { dataset: tiktok, features: { v: image_feat.npy, mm: { concat: [v, t] }, s: { synthetic: 8 } } }\n').pipeline;
+  const p = loadText(
+    MINIMAL +
+      'data: { dataset: tiktok, features: { v: image_feat.npy, mm: { concat: [v, t] }, s: { synthetic: 8 } } }\n',
+  ).pipeline;
   assert.deepEqual(p.data.features.mm, { concat: ['v', 't'] });
 });
 
@@ -131,7 +161,8 @@ test('the base schema has a description and examples on every property, and comp
     const o = s as Record<string, unknown>;
     if (o.properties && typeof o.properties === 'object') {
       for (const [k, v] of Object.entries(o.properties as Record<string, Record<string, unknown>>)) {
-        if (typeof v.description !== 'string' || !Array.isArray(v.examples) || v.examples.length === 0) missing.push(`${path}.${k}`);
+        if (typeof v.description !== 'string' || !Array.isArray(v.examples) || v.examples.length === 0)
+          missing.push(`${path}.${k}`);
       }
     }
     for (const [k, v] of Object.entries(o)) if (typeof v === 'object') walk(v, `${path}/${k}`);
@@ -144,7 +175,9 @@ test('the base schema has a description and examples on every property, and comp
 });
 
 test('buildPipelineSchema: op enum, per-op if/then, inputs as refs, loss weight', () => {
-  const s = buildPipelineSchema(FAKE_OPS) as { definitions: Record<string, Record<string, any>> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON Schema read ad hoc
+  // A JSON Schema, read ad hoc.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const s = buildPipelineSchema(FAKE_OPS) as { definitions: Record<string, Record<string, any>> };
   assert.deepEqual(s.definitions.node!.properties.op.enum, ['lightgcn', 'features', 'mlp', 'identity', 'mix', 'sum']);
   assert.deepEqual(s.definitions.loss!.properties.op.enum, ['bpr', 'infonce']);
   assert.equal(s.definitions.node!.allOf.length, 6);
@@ -157,7 +190,9 @@ test('buildPipelineSchema: op enum, per-op if/then, inputs as refs, loss weight'
   assert.equal(s.definitions.op_bpr!.properties.weight.type, 'number');
   assert.deepEqual(s.definitions.op_features!.required, ['modality']);
   // The base schema itself is not modified.
-  assert.equal((baseSchema.definitions as Record<string, Record<string, any>>).node!.properties.op.enum, undefined); // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON Schema read ad hoc
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const defs = baseSchema.definitions as Record<string, Record<string, any>>;
+  assert.equal(defs.node!.properties.op.enum, undefined);
   const ajv = new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true });
   assert.doesNotThrow(() => ajv.compile(s));
 });
@@ -196,7 +231,11 @@ test('.inf, .nan and 1e400 are refused wherever a number is expected, with a fin
     [P, 'params: { dim: -.inf }', 'params.dim'],
   ] as const) {
     const e = userError(() => loadText(MINIMAL.replace(from, to)));
-    assert.match(e.message, new RegExp(`^${path.replace(/\./g, '\\.')} must be a finite number, got -?\\.(inf|nan)$`), to);
+    assert.match(
+      e.message,
+      new RegExp(`^${path.replace(/\./g, '\\.')} must be a finite number, got -?\\.(inf|nan)$`),
+      to,
+    );
   }
 });
 
@@ -229,8 +268,20 @@ ${extra}`;
 });
 
 test('a name is one folder name: no slashes, no leading dot or dash, no control characters, at most 100 characters', () => {
-  for (const ok of ['anchorrec', 'ablation-noproj', 'm.v2_1', '_x', '1st']) loadText(MINIMAL.replace('name: minimal', `name: ${ok}`));
-  for (const bad of ['../../x', '/etc/x', '..', '.hidden', '-rf', 'a/b', '"a\\0b"', '"a\\nb"', 'my model', 'n'.repeat(101)]) {
+  for (const ok of ['anchorrec', 'ablation-noproj', 'm.v2_1', '_x', '1st'])
+    loadText(MINIMAL.replace('name: minimal', `name: ${ok}`));
+  for (const bad of [
+    '../../x',
+    '/etc/x',
+    '..',
+    '.hidden',
+    '-rf',
+    'a/b',
+    '"a\\0b"',
+    '"a\\nb"',
+    'my model',
+    'n'.repeat(101),
+  ]) {
     const e = userError(() => loadText(MINIMAL.replace('name: minimal', `name: ${bad}`)));
     assert.match(e.message, /^name (must be one folder name|must NOT have more than 100 characters)/, bad);
     assert.equal(e.loc?.line, 2, bad);
@@ -238,7 +289,14 @@ test('a name is one folder name: no slashes, no leading dot or dash, no control 
 });
 
 test('output names become file names, so they are plain names', () => {
-  const e = userError(() => loadText(MINIMAL.replace('outputs: { user: cf.users, item: cf.items }', 'outputs: { user: cf.users, item: cf.items, "../../x": cf.items }')));
+  const e = userError(() =>
+    loadText(
+      MINIMAL.replace(
+        'outputs: { user: cf.users, item: cf.items }',
+        'outputs: { user: cf.users, item: cf.items, "../../x": cf.items }',
+      ),
+    ),
+  );
   assert.match(e.message, /invalid name '\.\.\/\.\.\/x' in outputs/);
   assert.equal(e.loc?.line, 6);
 });

@@ -43,7 +43,12 @@ test('scalars keep YAML types (1e-3 is a number, true a boolean)', () => {
 test('locate: value position for scalars, key position for collections, ancestor fallback', () => {
   const src = 'name: x\nnodes:\n  cf:\n    op: lightgcn\n    dims: [4, 8]\n';
   const t = parseYamlText(src, 'l.yaml');
-  assert.deepEqual(locateIn(t, ['nodes', 'cf', 'op']), { file: 'l.yaml', line: 4, col: 9, excerpt: '    op: lightgcn' });
+  assert.deepEqual(locateIn(t, ['nodes', 'cf', 'op']), {
+    file: 'l.yaml',
+    line: 4,
+    col: 9,
+    excerpt: '    op: lightgcn',
+  });
   assert.deepEqual(locateIn(t, ['nodes', 'cf']), { file: 'l.yaml', line: 3, col: 3, excerpt: '  cf:' });
   const item = locateIn(t, ['nodes', 'cf', 'dims', 1]);
   assert.deepEqual([item.line, item.col], [5, 15]);
@@ -83,7 +88,10 @@ test('an alias bomb stops at the value budget, located at the alias that expands
   assert.equal(e.loc?.file, 'bomb.yaml');
   assert.ok((e.loc?.line ?? 0) > 1 && e.loc?.col !== undefined);
   // A few aliases used normally are fine.
-  assert.deepEqual((toPlain(parseYamlText(laughs(2), 'ok.yaml')) as Record<string, unknown>).a2, Array(9).fill(Array(9).fill(Array(9).fill('lol'))));
+  assert.deepEqual(
+    (toPlain(parseYamlText(laughs(2), 'ok.yaml')) as Record<string, unknown>).a2,
+    Array(9).fill(Array(9).fill(Array(9).fill('lol'))),
+  );
 });
 
 test('flow nesting deeper than 64 is refused before the parser recurses; 64 is fine', () => {

@@ -19,7 +19,10 @@ test('Adam restored from its saved state takes the same next step bit for bit, a
     const name = `adamrs_b${t}`;
     const b = tf.variable(a.clone(), true, name);
     const optB = new LeanAdam(0.01, 0.9, 0.999, 1e-8);
-    await restoreOptimizer(optB, { ...st, moments: st.moments.map((m) => ({ ...m, name: m.name.replace('adamrs_a', name) })) });
+    await restoreOptimizer(optB, {
+      ...st,
+      moments: st.moments.map((m) => ({ ...m, name: m.name.replace('adamrs_a', name) })),
+    });
     optA.minimize(lossOf(a));
     optB.minimize(lossOf(b));
     assert.deepEqual([...b.dataSync()], [...a.dataSync()], `the step after ${t + 1} steps`);

@@ -12,7 +12,11 @@ import '../../src/ops/kernels/heap/graph.js';
 import '../../src/ops/kernels/heap/rows.js';
 import '../../src/ops/kernels/heap/adam.js';
 
-const ours = (backend: string) => tf.getKernelsForBackend(backend).filter((k) => k.kernelName.startsWith('Anchorflow')).map((k) => k.kernelName);
+const ours = (backend: string) =>
+  tf
+    .getKernelsForBackend(backend)
+    .filter((k) => k.kernelName.startsWith('Anchorflow'))
+    .map((k) => k.kernelName);
 
 test('our kernels are registered for wasm only; on cpu the gate is closed and the stock kernels stay', async () => {
   const cpuSlice = tf.getKernel('Slice', 'cpu')!.kernelFunc;

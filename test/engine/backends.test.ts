@@ -43,7 +43,17 @@ interface Run {
 }
 
 function train(pipeline: string, backend: string, epochs: number): Promise<Run> {
-  const args = [CLI, 'run', join(PIPELINES, pipeline), '--backend', backend, '--epochs', String(epochs), '--json', '--no-save'];
+  const args = [
+    CLI,
+    'run',
+    join(PIPELINES, pipeline),
+    '--backend',
+    backend,
+    '--epochs',
+    String(epochs),
+    '--json',
+    '--no-save',
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, CI: 'true' } });
     let stdout = '';
@@ -77,7 +87,10 @@ function assertLossesClose(a: EpochEndEvent, b: EpochEndEvent, what: string, wor
     const y = b.losses[term]!;
     const rel = Math.abs(x - y) / Math.max(Math.abs(x), 1e-12);
     worst.lossRel = Math.max(worst.lossRel, rel);
-    assert.ok(Number.isFinite(x) && rel <= LOSS_REL, `${what}, ${term}: wasm ${x}, cpu ${y} (relative difference ${rel.toExponential(2)})`);
+    assert.ok(
+      Number.isFinite(x) && rel <= LOSS_REL,
+      `${what}, ${term}: wasm ${x}, cpu ${y} (relative difference ${rel.toExponential(2)})`,
+    );
   }
 }
 
@@ -94,7 +107,10 @@ for (const c of CASES) {
   test(`${c.pipeline}, ${c.epochs} epoch(s), trains alike on the cpu backend (stock tfjs kernels) and on wasm: losses to ${LOSS_REL} relative, metrics to 3 decimals`, async (t) => {
     const worst: Worst = { lossRel: 0, metricAbs: 0 };
     const [wasm, cpu] = await Promise.all([train(c.pipeline, 'wasm', c.epochs), train(c.pipeline, 'cpu', c.epochs)]);
-    for (const [backend, run] of [['wasm', wasm], ['cpu', cpu]] as const) {
+    for (const [backend, run] of [
+      ['wasm', wasm],
+      ['cpu', cpu],
+    ] as const) {
       assert.equal(run.code, 0, `${backend}: ${run.stderr}`);
       const start = ofType(run, 'run_start') as RunStartEvent[];
       assert.equal(start.length, 1);
@@ -116,6 +132,8 @@ for (const c of CASES) {
     assertMetricsClose(sw!.valid, sc!.valid, 'final valid', worst);
     assertMetricsClose(sw!.test, sc!.test, 'final test', worst);
     assert.ok(sw!.valid['recall@20']! > 0, 'the metrics are not all zero');
-    t.diagnostic(`largest relative loss difference ${worst.lossRel.toExponential(2)}, largest metric difference ${worst.metricAbs.toExponential(2)}`);
+    t.diagnostic(
+      `largest relative loss difference ${worst.lossRel.toExponential(2)}, largest metric difference ${worst.metricAbs.toExponential(2)}`,
+    );
   });
 }

@@ -9,7 +9,10 @@ import { cachedCosineCount, releaseCosineMatrices } from '../../src/ops/kernels/
 
 // After the constants are folded, only the cosine matrices that a step reads stay in memory: none for FREEDOM
 // (its kNN graphs are built once), one per frozen feature that AnchorRec's structure preservation compares with.
-for (const [file, kept] of [['baselines/freedom.yaml', 0], ['anchorrec.yaml', 3]] as const) {
+for (const [file, kept] of [
+  ['baselines/freedom.yaml', 0],
+  ['anchorrec.yaml', 3],
+] as const) {
   test(`${file}: ${kept} cosine matrices kept after the constants are folded`, async () => {
     const backend = await initBackend('wasm');
     releaseCosineMatrices(new Set());

@@ -9,7 +9,14 @@ import type { EngineEvent, EvalEvent, SeedEndEvent } from '../../src/engine/even
 // first one: the stopping rule is then exercised by a real training run on exact ties.
 async function frozenRun(set: string[], epochs: number) {
   const events: EngineEvent[] = [];
-  await runPipeline({ file: join(PIPELINES, 'lightgcn.yaml'), epochs, backend: 'wasm', out: false, emit: (e) => events.push(e), set: ['train.optimizer.adam.lr=1e-30', ...set] });
+  await runPipeline({
+    file: join(PIPELINES, 'lightgcn.yaml'),
+    epochs,
+    backend: 'wasm',
+    out: false,
+    emit: (e) => events.push(e),
+    set: ['train.optimizer.adam.lr=1e-30', ...set],
+  });
   const evals = events.filter((e): e is EvalEvent => e.type === 'eval');
   const end = events.find((e): e is SeedEndEvent => e.type === 'seed_end')!;
   return { evals, end };
@@ -17,11 +24,26 @@ async function frozenRun(set: string[], epochs: number) {
 
 test('training stops at the (patience+1)-th evaluation without strict improvement, counting evaluations, not epochs', async () => {
   const { evals, end } = await frozenRun(['train.early_stopping.patience=2', 'train.eval_every=2'], 20);
-  assert.deepEqual(evals.map((e) => e.epoch), [2, 4, 6, 8]);
-  assert.ok(evals.every((e) => e.valid['recall@20'] === evals[0]!.valid['recall@20']), 'the weights did not move');
-  assert.deepEqual(evals.map((e) => e.improved), [true, false, false, false]);
-  assert.deepEqual(evals.map((e) => e.patienceLeft), [2, 1, 0, -1]);
-  assert.deepEqual(evals.map((e) => e.bestEpoch), [2, 2, 2, 2]);
+  assert.deepEqual(
+    evals.map((e) => e.epoch),
+    [2, 4, 6, 8],
+  );
+  assert.ok(
+    evals.every((e) => e.valid['recall@20'] === evals[0]!.valid['recall@20']),
+    'the weights did not move',
+  );
+  assert.deepEqual(
+    evals.map((e) => e.improved),
+    [true, false, false, false],
+  );
+  assert.deepEqual(
+    evals.map((e) => e.patienceLeft),
+    [2, 1, 0, -1],
+  );
+  assert.deepEqual(
+    evals.map((e) => e.bestEpoch),
+    [2, 2, 2, 2],
+  );
   assert.equal(end.epochs, 8);
   assert.equal(end.bestEpoch, 2);
   assert.equal(end.stoppedEarly, true);

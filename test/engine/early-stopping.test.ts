@@ -9,7 +9,12 @@ function feed(rule: EarlyStoppingRule, evals: [number, number][]): { s: EarlySto
 }
 
 test('each strictly better value improves, records its epoch and resets the count', () => {
-  const { s, improved } = feed({ patience: 3 }, [[1, 0.1], [2, 0.05], [3, 0.2], [4, 0.3]]);
+  const { s, improved } = feed({ patience: 3 }, [
+    [1, 0.1],
+    [2, 0.05],
+    [3, 0.2],
+    [4, 0.3],
+  ]);
   assert.deepEqual(improved, [true, false, true, true]);
   assert.deepEqual(s.counters(), { best: 0.3, bestEpoch: 4, sinceBest: 0 });
   assert.equal(s.stopped, false);
@@ -24,7 +29,11 @@ test('before any evaluation the best is -1 at epoch -1, and a first value of 0 i
 });
 
 test('a tie is no improvement: the first epoch reaching the best value stays the best epoch', () => {
-  const { s, improved } = feed({ patience: 5 }, [[1, 0.25], [2, 0.25], [3, 0.25]]);
+  const { s, improved } = feed({ patience: 5 }, [
+    [1, 0.25],
+    [2, 0.25],
+    [3, 0.25],
+  ]);
   assert.deepEqual(improved, [true, false, false]);
   assert.deepEqual(s.counters(), { best: 0.25, bestEpoch: 1, sinceBest: 2 });
 });
@@ -46,7 +55,14 @@ test('patience p tolerates p failed evaluations in a row and stops at the (p+1)-
 });
 
 test('an improvement just before the limit restarts the count', () => {
-  const { s } = feed({ patience: 2 }, [[1, 0.1], [2, 0.0], [3, 0.0], [4, 0.11], [5, 0.0], [6, 0.0]]);
+  const { s } = feed({ patience: 2 }, [
+    [1, 0.1],
+    [2, 0.0],
+    [3, 0.0],
+    [4, 0.11],
+    [5, 0.0],
+    [6, 0.0],
+  ]);
   assert.equal(s.stopped, false);
   assert.deepEqual(s.counters(), { best: 0.11, bestEpoch: 4, sinceBest: 2 });
   s.update(7, 0.1);
@@ -54,7 +70,10 @@ test('an improvement just before the limit restarts the count', () => {
 });
 
 test('patience counts evaluations, not epochs (eval_every 5)', () => {
-  const { s } = feed({ patience: 1 }, [[5, 0.3], [10, 0.2]]);
+  const { s } = feed({ patience: 1 }, [
+    [5, 0.3],
+    [10, 0.2],
+  ]);
   assert.equal(s.stopped, false, 'one failed evaluation, ten epochs after the best, is within patience 1');
   s.update(15, 0.2);
   assert.equal(s.stopped, true);
@@ -62,7 +81,14 @@ test('patience counts evaluations, not epochs (eval_every 5)', () => {
 });
 
 test('stop: false never stops but still tracks the best epoch; patience left is Infinity', () => {
-  const { s } = feed({ patience: 1, stop: false }, [[1, 0.2], [2, 0.3], [3, 0.1], [4, 0.1], [5, 0.1], [6, 0.1]]);
+  const { s } = feed({ patience: 1, stop: false }, [
+    [1, 0.2],
+    [2, 0.3],
+    [3, 0.1],
+    [4, 0.1],
+    [5, 0.1],
+    [6, 0.1],
+  ]);
   assert.equal(s.stopped, false);
   assert.equal(s.patienceLeft, Infinity);
   assert.deepEqual(s.counters(), { best: 0.3, bestEpoch: 2, sinceBest: 4 });
@@ -73,10 +99,18 @@ test('NaN never improves and counts as a failed evaluation; a later real value s
   const first = feed({ patience: 1 }, [[1, NaN]]);
   assert.deepEqual(first.improved, [false]);
   assert.deepEqual(first.s.counters(), { best: -1, bestEpoch: -1, sinceBest: 1 });
-  const mid = feed({ patience: 1 }, [[1, 0.3], [2, NaN], [3, 0.4]]);
+  const mid = feed({ patience: 1 }, [
+    [1, 0.3],
+    [2, NaN],
+    [3, 0.4],
+  ]);
   assert.deepEqual(mid.improved, [true, false, true]);
   assert.deepEqual(mid.s.counters(), { best: 0.4, bestEpoch: 3, sinceBest: 0 });
-  const stops = feed({ patience: 1 }, [[1, 0.3], [2, NaN], [3, NaN]]);
+  const stops = feed({ patience: 1 }, [
+    [1, 0.3],
+    [2, NaN],
+    [3, NaN],
+  ]);
   assert.equal(stops.s.stopped, true);
   assert.equal(stops.s.best, 0.3);
 });
@@ -85,7 +119,12 @@ test('resumed from the counters a checkpoint stores (through JSON), the rule con
   const values = [0.1, 0.12, 0.12, NaN, 0.11, 0.15, 0.14, 0.13, 0.13, 0.16, 0.1, 0.1, 0.1, 0.1];
   for (const rule of [{ patience: 2 }, { patience: 3, stop: false }] as EarlyStoppingRule[]) {
     const whole = new EarlyStopping(rule);
-    const trace = values.map((v, i) => ({ improved: whole.update(i + 1, v), counters: whole.counters(), stopped: whole.stopped, left: whole.patienceLeft }));
+    const trace = values.map((v, i) => ({
+      improved: whole.update(i + 1, v),
+      counters: whole.counters(),
+      stopped: whole.stopped,
+      left: whole.patienceLeft,
+    }));
     for (let cut = 0; cut <= values.length; cut++) {
       const before = new EarlyStopping(rule);
       values.slice(0, cut).forEach((v, i) => before.update(i + 1, v));

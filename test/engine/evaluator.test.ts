@@ -23,8 +23,16 @@ function listOf(ui: UserItems, u: number): number[] {
 }
 
 /** Plain JS: score every item in float64, drop train items, order by (score desc, item asc), average metrics. */
-function bruteForce(U: Float32Array, I: Float32Array, nUsers: number, nItems: number, d: number,
-  train: UserItems, truth: UserItems, ks: number[]) {
+function bruteForce(
+  U: Float32Array,
+  I: Float32Array,
+  nUsers: number,
+  nItems: number,
+  d: number,
+  train: UserItems,
+  truth: UserItems,
+  ks: number[],
+) {
   const out: Record<string, number> = {};
   let n = 0;
   for (let u = 0; u < nUsers; u++) {
@@ -73,9 +81,24 @@ for (const backend of ['wasm', 'cpu'] as const) {
       await useBackend(backend);
       // 2 users, 8 items, d 2. Items 0..3 point along the users and have huge norms: without the mask they
       // would fill the top. User 0 trains on 0,1,2,3; user 1 on 0,1.
-      const users = tf.tensor2d([[1, 0], [1, 0]]);
-      const items = tf.tensor2d([[100, 0], [90, 0], [80, 0], [70, 0], [5, 0], [4, 0], [3, 0], [2, 0]]);
-      const train = userItems([[0, 1, 2, 3], [0, 1]]);
+      const users = tf.tensor2d([
+        [1, 0],
+        [1, 0],
+      ]);
+      const items = tf.tensor2d([
+        [100, 0],
+        [90, 0],
+        [80, 0],
+        [70, 0],
+        [5, 0],
+        [4, 0],
+        [3, 0],
+        [2, 0],
+      ]);
+      const train = userItems([
+        [0, 1, 2, 3],
+        [0, 1],
+      ]);
       const truth = userItems([[4, 6], [2]]);
       const before = tf.memory().numTensors;
       const m = evaluateFullRanking({ users, items, train, truth, ks: [1, 2], metrics: METRICS, batchUsers: 2 });
@@ -90,8 +113,18 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     test('drops users without train items or without truth items', async () => {
       await useBackend(backend);
-      const users = tf.tensor2d([[1, 0], [1, 0], [1, 0], [1, 0]]);
-      const items = tf.tensor2d([[3, 0], [2, 0], [1, 0], [0, 0]]);
+      const users = tf.tensor2d([
+        [1, 0],
+        [1, 0],
+        [1, 0],
+        [1, 0],
+      ]);
+      const items = tf.tensor2d([
+        [3, 0],
+        [2, 0],
+        [1, 0],
+        [0, 0],
+      ]);
       // user 0: train + truth, misses (truth = item 3, ranked last among 1,2,3);
       // user 1: truth only, would be a perfect hit; user 2: train only; user 3: neither.
       const train = userItems([[0], [], [1], []]);
@@ -99,7 +132,15 @@ for (const backend of ['wasm', 'cpu'] as const) {
       assert.deepEqual(Array.from(evaluatedUsers(train, truth, 4)), [0]);
       const m = evaluateFullRanking({ users, items, train, truth, ks: [1, 2], metrics: ['recall'], batchUsers: 3 });
       assert.deepEqual(m, { 'recall@1': 0, 'recall@2': 0 });
-      const none = evaluateFullRanking({ users, items, train: userItems([[], [], [], []]), truth, ks: [1], metrics: ['recall'], batchUsers: 3 });
+      const none = evaluateFullRanking({
+        users,
+        items,
+        train: userItems([[], [], [], []]),
+        truth,
+        ks: [1],
+        metrics: ['recall'],
+        batchUsers: 3,
+      });
       assert.deepEqual(none, { 'recall@1': 0 });
       users.dispose();
       items.dispose();
@@ -144,7 +185,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
       // twice (a duplicated valid/test row). MMRec: pos_index marks ranked items that are in the truth list
       // (membership, so item 2 is one hit at rank 2), pos_len = len([2, 2, 5]) = 3.
       const users = tf.tensor2d([[1, 0]]);
-      const items = tf.tensor2d([[9, 0], [5, 0], [4, 0], [3, 0], [2, 0], [1, 0]]);
+      const items = tf.tensor2d([
+        [9, 0],
+        [5, 0],
+        [4, 0],
+        [3, 0],
+        [2, 0],
+        [1, 0],
+      ]);
       const train = userItems([[0]]);
       const truth = userItems([[2, 2, 5]]);
       const m = evaluateFullRanking({ users, items, train, truth, ks: [2, 5], metrics: METRICS, batchUsers: 1 });
@@ -170,14 +218,33 @@ for (const backend of ['wasm', 'cpu'] as const) {
     test('K larger than the item count and a mismatched train list', async () => {
       await useBackend(backend);
       const users = tf.tensor2d([[1, 0]]);
-      const items = tf.tensor2d([[3, 0], [2, 0], [1, 0]]);
+      const items = tf.tensor2d([
+        [3, 0],
+        [2, 0],
+        [1, 0],
+      ]);
       const m = evaluateFullRanking({
-        users, items, train: userItems([[0]]), truth: userItems([[2]]), ks: [2, 5], metrics: ['recall', 'precision'], batchUsers: 4,
+        users,
+        items,
+        train: userItems([[0]]),
+        truth: userItems([[2]]),
+        ks: [2, 5],
+        metrics: ['recall', 'precision'],
+        batchUsers: 4,
       });
       // ranked 1, 2, then the masked 0: the hit is at rank 2
       assert.deepEqual(m, { 'recall@2': 1, 'recall@5': 1, 'precision@2': 1 / 2, 'precision@5': 1 / 5 });
       assert.throws(
-        () => evaluateFullRanking({ users, items, train: userItems([[0], [1]]), truth: userItems([[2]]), ks: [2], metrics: ['recall'], batchUsers: 4 }),
+        () =>
+          evaluateFullRanking({
+            users,
+            items,
+            train: userItems([[0], [1]]),
+            truth: userItems([[2]]),
+            ks: [2],
+            metrics: ['recall'],
+            batchUsers: 4,
+          }),
         /train lists 2 users/,
       );
       users.dispose();

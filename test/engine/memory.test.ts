@@ -13,7 +13,14 @@ import { isUserError } from '../../src/util/errors.js';
 // agree, or the refusal would guard a different plan from the one that runs. Together these pipelines use every
 // op that has trainable state: embedding, lightgcn, linear, mlp, gated_refine, shared_linear, spectral_filter,
 // learned_item_graph and trainable features.
-const FILES = ['vbpr.yaml', 'anchorrec.yaml', 'anchorrec-official.yaml', 'baselines/bm3.yaml', 'baselines/smore.yaml', 'baselines/lattice.yaml'];
+const FILES = [
+  'vbpr.yaml',
+  'anchorrec.yaml',
+  'anchorrec-official.yaml',
+  'baselines/bm3.yaml',
+  'baselines/smore.yaml',
+  'baselines/lattice.yaml',
+];
 
 test('the memory estimate counts exactly the parameters the model allocates', async () => {
   const backend = await initBackend('wasm');
@@ -26,7 +33,10 @@ test('the memory estimate counts exactly the parameters the model allocates', as
     } finally {
       model.dispose();
     }
-    assert.doesNotThrow(() => checkMemory(graph, dataset, trainSpecOf(loaded.pipeline).eval, backend.tfBackend, (p) => loaded.locate(p)), file);
+    assert.doesNotThrow(
+      () => checkMemory(graph, dataset, trainSpecOf(loaded.pipeline).eval, backend.tfBackend, (p) => loaded.locate(p)),
+      file,
+    );
   }
 });
 
@@ -41,7 +51,10 @@ test('a plan that cannot fit is refused with its figure, at the node holding the
     err = e;
   }
   assert.ok(isUserError(err), String(err));
-  assert.match(err.message, /^this plan needs ~[\d.]+ (GB|TB) \(parameters and Adam state [\d.]+ (GB|TB).*node 'cf'.*the wasm backend's heap holds at most 4\.3 GB/);
+  assert.match(
+    err.message,
+    /^this plan needs ~[\d.]+ (GB|TB) \(parameters and Adam state [\d.]+ (GB|TB).*node 'cf'.*the wasm backend's heap holds at most 4\.3 GB/,
+  );
   assert.match(err.loc!.file, /lightgcn\.yaml$/);
   assert.equal(err.loc!.line, loaded.locate(['nodes', 'cf']).line);
 });

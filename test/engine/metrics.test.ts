@@ -1,12 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  mapAt,
-  MetricAccumulator,
-  ndcgAt,
-  precisionAt,
-  recallAt,
-} from '../../src/engine/metrics.js';
+import { mapAt, MetricAccumulator, ndcgAt, precisionAt, recallAt } from '../../src/engine/metrics.js';
 
 /** hits[r] = 1 when ranked[r] is relevant. */
 function hitVector(ranked: ArrayLike<number>, relevant: ReadonlySet<number>): Uint8Array {
@@ -95,10 +89,26 @@ describe('MetricAccumulator', () => {
     );
     const mean = (f: (h: number[], n: number) => number) => users.reduce((s, [h, n]) => s + f(h, n), 0) / users.length;
     for (const k of ks) {
-      close(m[`recall@${k}`]!, mean((h, n) => recallAt(h, n, k)), `recall@${k}`);
-      close(m[`ndcg@${k}`]!, mean((h, n) => ndcgAt(h, n, k)), `ndcg@${k}`);
-      close(m[`precision@${k}`]!, mean((h) => precisionAt(h, k)), `precision@${k}`);
-      close(m[`map@${k}`]!, mean((h, n) => mapAt(h, n, k)), `map@${k}`);
+      close(
+        m[`recall@${k}`]!,
+        mean((h, n) => recallAt(h, n, k)),
+        `recall@${k}`,
+      );
+      close(
+        m[`ndcg@${k}`]!,
+        mean((h, n) => ndcgAt(h, n, k)),
+        `ndcg@${k}`,
+      );
+      close(
+        m[`precision@${k}`]!,
+        mean((h) => precisionAt(h, k)),
+        `precision@${k}`,
+      );
+      close(
+        m[`map@${k}`]!,
+        mean((h, n) => mapAt(h, n, k)),
+        `map@${k}`,
+      );
     }
     // pooled recall: total hits / total relevant
     close(m['recall2@5']!, (2 + 2 + 0 + 5) / (3 + 6 + 2 + 5), 'recall2@5');

@@ -14,7 +14,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, PIPELINES } from '../helpers.js';
-import { describeNativeProblem, loadNativeBackend, nativePackage, summariseNativeProblem, type NativeChoice } from '../../src/engine/native-backend.js';
+import {
+  describeNativeProblem,
+  loadNativeBackend,
+  nativePackage,
+  summariseNativeProblem,
+  type NativeChoice,
+} from '../../src/engine/native-backend.js';
 
 function installed(pkg: string): boolean {
   try {
@@ -29,7 +35,11 @@ function installed(pkg: string): boolean {
 function runIn(args: string[]): { status: number | null; stdout: string; stderr: string; left: string[] } {
   const cwd = mkdtempSync(join(tmpdir(), 'af-native-'));
   try {
-    const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const r = spawnSync(process.execPath, [CLI, ...args], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, left: readdirSync(cwd) };
   } finally {
     rmSync(cwd, { recursive: true, force: true });
@@ -46,7 +56,10 @@ test('--backend node-gpu without tfjs-node-gpu: exit 2, what is missing and how 
     assert.equal(r.status, 2, r.stderr);
     assert.deepEqual(r.left, [], 'nothing written in the working directory');
     const msg = r.stderr;
-    assert.match(msg, /^--backend: backend 'node-gpu' is not available: @tensorflow\/tfjs-node-gpu is not installed\./m);
+    assert.match(
+      msg,
+      /^--backend: backend 'node-gpu' is not available: @tensorflow\/tfjs-node-gpu is not installed\./m,
+    );
     assert.match(msg, /libtensorflow 2\.9\.1 \(GPU build\)/);
     assert.match(msg, /CUDA 11\.2/);
     assert.match(msg, /cuDNN 8\.1/);
@@ -55,7 +68,11 @@ test('--backend node-gpu without tfjs-node-gpu: exit 2, what is missing and how 
     assert.match(msg, /npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/);
     assert.match(msg, /--backend auto .* falls back to wasm/);
     assert.doesNotMatch(msg, /\n\s+at /, 'no stack trace');
-    assert.doesNotMatch(msg, /ERR_MODULE_NOT_FOUND|Cannot find package/, 'the loader error is explained, not passed through');
+    assert.doesNotMatch(
+      msg,
+      /ERR_MODULE_NOT_FOUND|Cannot find package/,
+      'the loader error is explained, not passed through',
+    );
   }
 });
 
@@ -81,11 +98,14 @@ test('loadNativeBackend tells a missing package apart (real resolution, this mac
   }
 });
 
-test('a native binding that fails to load: the loader\'s first line, libtensorflow, and the reinstall command', () => {
+test("a native binding that fails to load: the loader's first line, libtensorflow, and the reinstall command", () => {
   const loader = 'libtensorflow.so.2: cannot open shared object file: No such file or directory';
   const msg = describeNativeProblem('node-gpu', { kind: 'binding', detail: loader });
   const lines = msg.split('\n');
-  assert.equal(lines[0], "backend 'node-gpu' is not available: @tensorflow/tfjs-node-gpu is installed, but its native binding failed to load:");
+  assert.equal(
+    lines[0],
+    "backend 'node-gpu' is not available: @tensorflow/tfjs-node-gpu is installed, but its native binding failed to load:",
+  );
   assert.equal(lines[1], `    ${loader}`);
   assert.match(msg, /libtensorflow 2\.9\.1 \(GPU build\)/);
   assert.match(msg, /CUDA 11\.2 and cuDNN 8\.1/);
@@ -93,7 +113,10 @@ test('a native binding that fails to load: the loader\'s first line, libtensorfl
   // A loader message is quoted as one line, control characters escaped.
   const hostile = describeNativeProblem('node', { kind: 'binding', detail: 'bad\u001b[2Jthing' });
   assert.match(hostile, /bad\\u001b\[2Jthing/);
-  assert.match(summariseNativeProblem('node', { kind: 'binding', detail: loader }), /^@tensorflow\/tfjs-node native binding failed to load \(libtensorflow\.so\.2/);
+  assert.match(
+    summariseNativeProblem('node', { kind: 'binding', detail: loader }),
+    /^@tensorflow\/tfjs-node native binding failed to load \(libtensorflow\.so\.2/,
+  );
 });
 
 test('tfjs-node-gpu without a CUDA device: says it would silently run on the CPU, and what to check', () => {

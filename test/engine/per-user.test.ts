@@ -30,8 +30,14 @@ test('per-user values: one per evaluated user, and their mean is the reported me
   // Users 0 and 1 have no test items, user 2 no train items: none of them is evaluated.
   const train = lists(Array.from({ length: nUsers }, (_, u) => (u === 2 ? [] : pick(5))));
   const truth = lists(Array.from({ length: nUsers }, (_, u) => (u < 2 ? [] : pick(1 + (u % 4)))));
-  const users = tf.tensor2d(Array.from({ length: nUsers * 8 }, () => rng.normal()), [nUsers, 8]);
-  const items = tf.tensor2d(Array.from({ length: nItems * 8 }, () => rng.normal()), [nItems, 8]);
+  const users = tf.tensor2d(
+    Array.from({ length: nUsers * 8 }, () => rng.normal()),
+    [nUsers, 8],
+  );
+  const items = tf.tensor2d(
+    Array.from({ length: nItems * 8 }, () => rng.normal()),
+    [nItems, 8],
+  );
   const opts = { users, items, train, truth, ks: [10, 20], metrics: ['recall', 'ndcg'], batchUsers: 7 };
   for (const metric of ['recall@20', 'ndcg@10']) {
     const { metrics, perUser } = evaluateFullRankingPerUser(opts, metric);
@@ -39,7 +45,10 @@ test('per-user values: one per evaluated user, and their mean is the reported me
     assert.deepEqual(Array.from(perUser.users), Array.from(evaluatedUsers(train, truth, nUsers)));
     const mean = perUser.values.reduce((a, b) => a + b, 0) / perUser.values.length;
     assert.equal(mean, metrics[metric]);
-    assert.ok(perUser.values.some((v) => v > 0) && perUser.values.some((v) => v < 1), 'the values differ between users');
+    assert.ok(
+      perUser.values.some((v) => v > 0) && perUser.values.some((v) => v < 1),
+      'the values differ between users',
+    );
   }
   assert.throws(() => evaluateFullRankingPerUser(opts, 'recall2@20'), /not a per-user metric/);
   users.dispose();
@@ -50,7 +59,14 @@ const frozen = ['train.optimizer.adam.lr=1e-30'];
 
 test('each seed writes per-user-test.json at its best epoch; a run resumed after the best epoch still writes it', async () => {
   const file = join(PIPELINES, 'lightgcn.yaml');
-  const base = { file, backend: 'wasm' as const, epochs: 4, protocol: 'official' as const, set: frozen, emit: () => {} };
+  const base = {
+    file,
+    backend: 'wasm' as const,
+    epochs: 4,
+    protocol: 'official' as const,
+    set: frozen,
+    emit: () => {},
+  };
   const a = await runPipeline({ ...base, out: mkdtempSync(join(tmpdir(), 'af-peruser-a-')) });
   const seed = a.perSeed[0]!;
   assert.equal(seed.bestEpoch, 1, 'a frozen model is best at its first epoch');
@@ -63,7 +79,12 @@ test('each seed writes per-user-test.json at its best epoch; a run resumed after
   const outB = mkdtempSync(join(tmpdir(), 'af-peruser-b-'));
   const abort = new AbortController();
   await assert.rejects(
-    runPipeline({ ...base, out: outB, signal: abort.signal, emit: (e) => (e.type === 'epoch_start' && e.epoch === 3 ? abort.abort() : undefined) }),
+    runPipeline({
+      ...base,
+      out: outB,
+      signal: abort.signal,
+      emit: (e) => (e.type === 'epoch_start' && e.epoch === 3 ? abort.abort() : undefined),
+    }),
     { name: 'InterruptedError' },
   );
   const [name] = readdirSync(outB);
@@ -73,5 +94,8 @@ test('each seed writes per-user-test.json at its best epoch; a run resumed after
   const b = await runPipeline({ file: '', resume: dir, backend: 'wasm', emit: () => {} });
   assert.equal(b.perSeed[0]!.epochs, 4);
   assert.deepEqual(readPerUserTest(dir, seed.seed), full);
-  assert.equal(readFileSync(join(dir, 'seed-999', 'per-user-test.json'), 'utf8'), readFileSync(join(a.runDir!, 'seed-999', 'per-user-test.json'), 'utf8'));
+  assert.equal(
+    readFileSync(join(dir, 'seed-999', 'per-user-test.json'), 'utf8'),
+    readFileSync(join(a.runDir!, 'seed-999', 'per-user-test.json'), 'utf8'),
+  );
 });

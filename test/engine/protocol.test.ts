@@ -15,7 +15,13 @@ import type { EngineEvent, EvalEvent } from '../../src/engine/events.js';
 
 async function run(extra: Partial<Parameters<typeof runPipeline>[0]>) {
   const events: EngineEvent[] = [];
-  const result = await runPipeline({ file: join(PIPELINES, 'lightgcn.yaml'), backend: 'wasm', out: false, emit: (e) => events.push(e), ...extra });
+  const result = await runPipeline({
+    file: join(PIPELINES, 'lightgcn.yaml'),
+    backend: 'wasm',
+    out: false,
+    emit: (e) => events.push(e),
+    ...extra,
+  });
   return { seed: result.perSeed[0]!, evals: events.filter((e): e is EvalEvent => e.type === 'eval') };
 }
 
@@ -32,14 +38,27 @@ test('mmrec stops once patience is exceeded; official with --epochs 4 runs all 4
   assert.equal(official.seed.epochs, 4);
   assert.equal(official.evals.length, 4);
   assert.equal(official.seed.bestEpoch, 1);
-  assert.ok(official.evals.every((e) => !Number.isFinite(e.patienceLeft)), 'no patience count when it never stops');
+  assert.ok(
+    official.evals.every((e) => !Number.isFinite(e.patienceLeft)),
+    'no patience count when it never stops',
+  );
   assert.deepEqual(official.seed.test, official.evals[0]!.test);
 });
 
 test('official: test is reported at the best valid epoch; run.json, metrics.json and the resolved pipeline say so', async () => {
   const out = mkdtempSync(join(tmpdir(), 'anchorflow-protocol-'));
-  const r = await runPipeline({ file: join(PIPELINES, 'lightgcn.yaml'), backend: 'wasm', out, epochs: 3, protocol: 'official', emit: () => {} });
-  const events = readFileSync(join(r.runDir!, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as EngineEvent);
+  const r = await runPipeline({
+    file: join(PIPELINES, 'lightgcn.yaml'),
+    backend: 'wasm',
+    out,
+    epochs: 3,
+    protocol: 'official',
+    emit: () => {},
+  });
+  const events = readFileSync(join(r.runDir!, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EngineEvent);
   const evals = events.filter((e): e is EvalEvent => e.type === 'eval');
   assert.equal(evals.length, 3);
   const scores = evals.map((e) => e.valid['recall@20']!);
@@ -58,16 +77,31 @@ test('official: test is reported at the best valid epoch; run.json, metrics.json
 
 test('the protocol is part of the zoo point ids; mmrec keeps the ids of a run without --protocol', () => {
   const ids = (protocol?: 'mmrec' | 'official') =>
-    planZoo({ pipelinesDir: PIPELINES, models: ['lightgcn'], dataset: 'synth:small', seeds: 2, protocol }).models[0]!.points.map((p) => p.id);
+    planZoo({
+      pipelinesDir: PIPELINES,
+      models: ['lightgcn'],
+      dataset: 'synth:small',
+      seeds: 2,
+      protocol,
+    }).models[0]!.points.map((p) => p.id);
   assert.deepEqual(ids('mmrec'), ids(undefined));
   const official = ids('official');
   assert.equal(new Set([...official, ...ids('mmrec')]).size, 4, 'official points are other points');
-  const resolved = planZoo({ pipelinesDir: PIPELINES, models: ['lightgcn'], dataset: 'synth:small', protocol: 'official' }).models[0]!.points[0]!.resolved;
+  const resolved = planZoo({
+    pipelinesDir: PIPELINES,
+    models: ['lightgcn'],
+    dataset: 'synth:small',
+    protocol: 'official',
+  }).models[0]!.points[0]!.resolved;
   assert.match(resolved, /epochs: 100\n/);
 });
 
 test('an unknown --protocol is a usage error (exit 2) that names the choices', () => {
-  const r = spawnSync(process.execPath, [CLI, 'run', join(PIPELINES, 'lightgcn.yaml'), '--protocol', 'paper', '--no-save'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'run', join(PIPELINES, 'lightgcn.yaml'), '--protocol', 'paper', '--no-save'],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /--protocol.*'paper'.*mmrec, official/s);
 });

@@ -42,7 +42,15 @@ const firstTol: Record<string, number> = { bpr: 1e-5, aal: 1e-4, amp: 5e-3, trip
 
 // vbpr, anchorrec and freedom run their item projections on the batch's items only (row pushdown), lgmrec and
 // damrs their all-rows contrasts through the SIMD exp kernels; reference mode turns both off.
-for (const [file, steps] of [['lightgcn.yaml', undefined], ['vbpr.yaml', undefined], ['anchorrec.yaml', 2], ['anchorrec-official.yaml', 2], ['baselines/freedom.yaml', 3], ['baselines/lgmrec.yaml', 3], ['baselines/damrs.yaml', 3]] as const) {
+for (const [file, steps] of [
+  ['lightgcn.yaml', undefined],
+  ['vbpr.yaml', undefined],
+  ['anchorrec.yaml', 2],
+  ['anchorrec-official.yaml', 2],
+  ['baselines/freedom.yaml', 3],
+  ['baselines/lgmrec.yaml', 3],
+  ['baselines/damrs.yaml', 3],
+] as const) {
   test(`${file}: the optimised execution gives the reference losses to float tolerance`, async () => {
     const ref = await losses(file, true, steps);
     const opt = await losses(file, false, steps);
@@ -51,6 +59,8 @@ for (const [file, steps] of [['lightgcn.yaml', undefined], ['vbpr.yaml', undefin
       assert.ok(rel(opt.first[k]!, v) <= (firstTol[k] ?? 1e-5), `first step ${k}: ${opt.first[k]} vs reference ${v}`);
     }
     // After an epoch of updates the small differences compound a little.
-    if (ref.epoch) for (const [k, v] of Object.entries(ref.epoch)) assert.ok(rel(opt.epoch![k]!, v) <= 2e-2, `epoch mean ${k}: ${opt.epoch![k]} vs reference ${v}`);
+    if (ref.epoch)
+      for (const [k, v] of Object.entries(ref.epoch))
+        assert.ok(rel(opt.epoch![k]!, v) <= 2e-2, `epoch mean ${k}: ${opt.epoch![k]} vs reference ${v}`);
   });
 }

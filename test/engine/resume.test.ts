@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, PIPELINES } from '../helpers.js';
 
-const runDirs = (root: string) => readdirSync(root).flatMap((n) => readdirSync(join(root, n)).map((r) => join(root, n, r)));
+const runDirs = (root: string) =>
+  readdirSync(root).flatMap((n) => readdirSync(join(root, n)).map((r) => join(root, n, r)));
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').pop()!);
 
 type PerSeed = { valid: unknown; test: unknown; bestEpoch: number };
@@ -15,7 +16,17 @@ const finalMetrics = new Map<string, unknown>();
 /** Kills a 2-seed run inside the second seed's fourth epoch, resumes it, and compares with an uninterrupted run. */
 async function killAndResume(extra: string[]): Promise<unknown> {
   let seenSeeds = 0;
-  const args = [join(PIPELINES, 'lightgcn.yaml'), '--epochs', '6', '--json', '--backend', 'wasm', '--seeds', '2', ...extra];
+  const args = [
+    join(PIPELINES, 'lightgcn.yaml'),
+    '--epochs',
+    '6',
+    '--json',
+    '--backend',
+    'wasm',
+    '--seeds',
+    '2',
+    ...extra,
+  ];
   const a = mkdtempSync(join(tmpdir(), 'af-resume-a-'));
   const full = spawnSync(process.execPath, [CLI, 'run', ...args, '--out', a], { encoding: 'utf8' });
   assert.equal(full.status, 0, full.stderr);
@@ -52,8 +63,14 @@ async function killAndResume(extra: string[]): Promise<unknown> {
   assert.equal(resumed.status, 0, resumed.stderr);
   const result = lastJson(resumed.stdout);
   assert.equal(result.type, 'result');
-  assert.deepEqual(result.perSeed.map((s: { valid: unknown; test: unknown; bestEpoch: number }) => [s.bestEpoch, s.valid, s.test]),
-    uninterrupted.perSeed.map((s: { valid: unknown; test: unknown; bestEpoch: number }) => [s.bestEpoch, s.valid, s.test]));
+  assert.deepEqual(
+    result.perSeed.map((s: { valid: unknown; test: unknown; bestEpoch: number }) => [s.bestEpoch, s.valid, s.test]),
+    uninterrupted.perSeed.map((s: { valid: unknown; test: unknown; bestEpoch: number }) => [
+      s.bestEpoch,
+      s.valid,
+      s.test,
+    ]),
+  );
   assert.deepEqual(result.mean, uninterrupted.mean);
   const events = readFileSync(join(dir!, 'events.jsonl'), 'utf8');
   assert.match(events, /seed 999 already finished/);
@@ -76,11 +93,26 @@ test('with pcg64 streams (train.rng) a killed run also resumes exactly, and the 
 });
 
 test('a NaN loss stops training with the loss term, epoch and batch; --detect-anomaly names the node', () => {
-  const args = ['run', join(PIPELINES, 'lightgcn.yaml'), '--no-save', '--plain', '--set', 'train.optimizer.adam.lr=1e30', '--epochs', '3'];
+  const args = [
+    'run',
+    join(PIPELINES, 'lightgcn.yaml'),
+    '--no-save',
+    '--plain',
+    '--set',
+    'train.optimizer.adam.lr=1e30',
+    '--epochs',
+    '3',
+  ];
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /training stopped: loss '(bpr|total)' became (NaN|Infinity|-Infinity) in epoch \d+, batch \d+/);
+  assert.match(
+    r.stderr,
+    /training stopped: loss '(bpr|total)' became (NaN|Infinity|-Infinity) in epoch \d+, batch \d+/,
+  );
   const d = spawnSync(process.execPath, [CLI, ...args, '--detect-anomaly'], { encoding: 'utf8' });
   assert.equal(d.status, 1, d.stderr);
-  assert.match(d.stderr, /training stopped: (node '\w+'|loss '\w+') \(op \w+\) produced NaN or Inf in epoch \d+, batch \d+/);
+  assert.match(
+    d.stderr,
+    /training stopped: (node '\w+'|loss '\w+') \(op \w+\) produced NaN or Inf in epoch \d+, batch \d+/,
+  );
 });

@@ -13,9 +13,21 @@ test('a run directory whose seed already finished reports that seed again when r
   const dir = join(mkdtempSync(join(tmpdir(), 'af-rundir-')), 'point');
   try {
     const first: EngineEvent[] = [];
-    await runPipeline({ file: join(PIPELINES, 'lightgcn.yaml'), epochs: 2, backend: 'wasm', runDir: dir, emit: (e) => first.push(e) });
+    await runPipeline({
+      file: join(PIPELINES, 'lightgcn.yaml'),
+      epochs: 2,
+      backend: 'wasm',
+      runDir: dir,
+      emit: (e) => first.push(e),
+    });
     const again: EngineEvent[] = [];
-    const result = await runPipeline({ file: join(PIPELINES, 'lightgcn.yaml'), epochs: 2, backend: 'wasm', runDir: dir, emit: (e) => again.push(e) });
+    const result = await runPipeline({
+      file: join(PIPELINES, 'lightgcn.yaml'),
+      epochs: 2,
+      backend: 'wasm',
+      runDir: dir,
+      emit: (e) => again.push(e),
+    });
     assert.ok(again.some((e) => e.type === 'log' && /seed \d+ already finished/.test(e.message)));
     assert.equal(again.filter((e) => e.type === 'epoch_end').length, 0, 'nothing trained again');
     const a = first.find((e): e is SeedEndEvent => e.type === 'seed_end')!;

@@ -44,7 +44,10 @@ test('steps on one batch lower its loss, every term is reported, and the tensor 
       totals.push(step(setup, batch, 0, `in epoch 1, batch ${k + 2}`).total!);
       assert.equal(tf.memory().numTensors, tensors, `tensors after step ${k + 2}`);
     }
-    assert.ok(totals.every((t, i) => i === 0 || t < totals[i - 1]!), `the loss falls at every step: ${totals.map((t) => t.toFixed(4)).join(' ')}`);
+    assert.ok(
+      totals.every((t, i) => i === 0 || t < totals[i - 1]!),
+      `the loss falls at every step: ${totals.map((t) => t.toFixed(4)).join(' ')}`,
+    );
     assert.ok(totals.at(-1)! < 0.5 * totals[0]!, `the loss halves: ${totals[0]} -> ${totals.at(-1)}`);
   } finally {
     done();

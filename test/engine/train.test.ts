@@ -7,14 +7,22 @@ import type { EngineEvent, EpochEndEvent, EvalEvent } from '../../src/engine/eve
 
 async function run(file: string, extra: Partial<Parameters<typeof runPipeline>[0]> = {}) {
   const events: EngineEvent[] = [];
-  const result = await runPipeline({ file: join(PIPELINES, file), epochs: 4, backend: 'wasm', out: false, emit: (e) => events.push(e), ...extra });
+  const result = await runPipeline({
+    file: join(PIPELINES, file),
+    epochs: 4,
+    backend: 'wasm',
+    out: false,
+    emit: (e) => events.push(e),
+    ...extra,
+  });
   return { result, events };
 }
 
 test('two runs with one seed give identical losses and metrics (lightgcn)', async () => {
   const a = await run('lightgcn.yaml');
   const b = await run('lightgcn.yaml');
-  const losses = (r: typeof a) => r.events.filter((e): e is EpochEndEvent => e.type === 'epoch_end').map((e) => e.losses);
+  const losses = (r: typeof a) =>
+    r.events.filter((e): e is EpochEndEvent => e.type === 'epoch_end').map((e) => e.losses);
   assert.deepEqual(losses(a), losses(b));
   assert.deepEqual(a.result.mean, b.result.mean);
   const c = await run('lightgcn.yaml', { seed: 7 });
@@ -26,7 +34,10 @@ test('the tensor count stays flat across epochs (vbpr and lightgcn)', async () =
     const { events } = await run(file, { epochs: 5 });
     const counts = events.filter((e): e is EpochEndEvent => e.type === 'epoch_end').map((e) => e.tensors);
     assert.equal(counts.length, 5);
-    assert.ok(counts.every((c) => c === counts[0]), `${file}: tensors per epoch ${counts.join(', ')}`);
+    assert.ok(
+      counts.every((c) => c === counts[0]),
+      `${file}: tensors per epoch ${counts.join(', ')}`,
+    );
   }
 });
 
@@ -39,7 +50,8 @@ test('training improves on the planted structure, and test is reported at the be
   const best = evals.find((e) => e.epoch === seed.bestEpoch)!;
   assert.deepEqual(seed.test, best.test);
   assert.equal(Math.max(...evals.map((e) => e.valid['recall@20']!)), seed.valid['recall@20']);
-  for (const k of ['recall', 'ndcg', 'precision', 'map']) for (const n of [5, 10, 20, 50]) assert.ok(`${k}@${n}` in seed.test);
+  for (const k of ['recall', 'ndcg', 'precision', 'map'])
+    for (const n of [5, 10, 20, 50]) assert.ok(`${k}@${n}` in seed.test);
 });
 
 test('--seeds runs consecutive seeds and reports mean ± std', async () => {

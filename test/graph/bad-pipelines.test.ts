@@ -32,7 +32,13 @@ for (const c of cases) {
 }
 
 test('the CLI reports a bad pipeline as file:line:col with the line, exit 2, no stack trace', () => {
-  for (const name of ['unknown-op.yaml', 'cycle.yaml', 'shape-mismatch.yaml', 'yaml-syntax.yaml', 'missing-extends.yaml']) {
+  for (const name of [
+    'unknown-op.yaml',
+    'cycle.yaml',
+    'shape-mismatch.yaml',
+    'yaml-syntax.yaml',
+    'missing-extends.yaml',
+  ]) {
     const c = cases.find((x) => x.fixture.endsWith(name))!;
     const r = spawnSync(process.execPath, [CLI, 'check', c.fixture], { encoding: 'utf8' });
     assert.equal(r.status, 2, `${name}: ${r.stderr}`);

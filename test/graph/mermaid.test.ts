@@ -10,7 +10,13 @@ import { typeToString } from '../../src/ops/types.js';
 /** Every shipped pipeline that compiles on its own (files starting with '_' are fragments to extend). */
 function shippedPipelines(): string[] {
   const walk = (d: string): string[] =>
-    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.yaml') && !e.name.startsWith('_') ? [join(d, e.name)] : []));
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? walk(join(d, e.name))
+        : e.name.endsWith('.yaml') && !e.name.startsWith('_')
+          ? [join(d, e.name)]
+          : [],
+    );
   return walk(PIPELINES).sort();
 }
 
@@ -48,7 +54,9 @@ test('mermaid: every shipped pipeline renders to quoted labels Mermaid accepts, 
     // Each node's label is its name, op and output types verbatim: `[items, 64]`, not `#91;items, 64#93;`.
     const expected = g.order.map((id) => {
       const n = g.nodes.get(id)!;
-      const types = Object.entries(n.outputTypes).map(([k, t]) => (Object.keys(n.outputTypes).length > 1 ? `${k}: ${typeToString(t)}` : typeToString(t)));
+      const types = Object.entries(n.outputTypes).map(([k, t]) =>
+        Object.keys(n.outputTypes).length > 1 ? `${k}: ${typeToString(t)}` : typeToString(t),
+      );
       return `${n.label}<br/>${n.op.name}<br/>${types.join(', ')}`;
     });
     assert.deepEqual(nodeLabels, expected, where);

@@ -26,7 +26,13 @@ test('plan: lightgcn as a typed DAG, its shapes bound to the data, its phases an
   assert.deepEqual(plan.nodes.cf!.outputs.items!.bound, [dataset.nItems, 64]);
   assert.equal(plan.nodes.cf!.constant, false);
   assert.equal(plan.nodes['loss:bpr']!.at, 'losses.bpr');
-  assert.deepEqual(plan.phases, { constant: ['ui'], step: ['cf', 'loss:bpr'], eval: ['cf'], export: ['cf'], unused: [] });
+  assert.deepEqual(plan.phases, {
+    constant: ['ui'],
+    step: ['cf', 'loss:bpr'],
+    eval: ['cf'],
+    export: ['cf'],
+    unused: [],
+  });
   assert.deepEqual(plan.losses, [{ id: 'loss:bpr', label: 'bpr', op: 'bpr', weight: 1 }]);
   assert.deepEqual(plan.outputs, { user: 'cf.users', item: 'cf.items' });
   assert.equal(plan.sizes.users, dataset.nUsers);
@@ -37,7 +43,10 @@ test('plan: loss weights as the pipeline writes them; sums of widths bound; symb
   const plan = planJson(compileSymbolic(loaded), {});
   const written = Object.entries(loaded.pipeline.losses).map(([k, spec]) => [k, Number(spec.weight ?? 1)]);
   assert.deepEqual(plan.losses.map((l) => [l.label, l.weight]).sort(), written.sort());
-  assert.ok(written.some(([, w]) => w !== 1), 'anchorrec weighs some of its losses');
+  assert.ok(
+    written.some(([, w]) => w !== 1),
+    'anchorrec weighs some of its losses',
+  );
   const [node, port] = plan.outputs.user!.split('.');
   assert.deepEqual(plan.nodes[node!]!.outputs[port!]!.bound, [null, loaded.pipeline.params.dim]);
 
@@ -61,7 +70,11 @@ test('plan.json: written into every run directory, atomically, byte-identical fo
       const dir = result.runDir!;
       const files = readdirSync(dir);
       assert.ok(files.includes('plan.json'), `${dir} holds ${files.join(', ')}`);
-      assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), [], 'no temp file is left behind');
+      assert.deepEqual(
+        files.filter((f) => f.endsWith('.tmp')),
+        [],
+        'no temp file is left behind',
+      );
       texts.push(readFileSync(join(dir, 'plan.json'), 'utf8'));
     }
     assert.equal(readdirSync(out).length, 1, 'one pipeline');
@@ -79,7 +92,11 @@ test('plan.json: written into every run directory, atomically, byte-identical fo
 test('plan.json: --no-save writes nothing, plan included', () => {
   const cwd = mkdtempSync(join(tmpdir(), 'af-nosave-'));
   try {
-    const r = spawnSync(process.execPath, [CLI, 'run', LIGHTGCN, '--epochs', '1', '--no-save', '--json', '--backend', 'wasm'], { cwd, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'run', LIGHTGCN, '--epochs', '1', '--no-save', '--json', '--backend', 'wasm'],
+      { cwd, encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(readdirSync(cwd), []);
   } finally {

@@ -33,7 +33,10 @@ test('--set overrides reach shapes: params.dim=32 changes every width', () => {
 });
 
 test('inline nodes are hoisted and typed', () => {
-  const loaded = loadChecked(join(PIPELINES, 'lightgcn.yaml'), ['nodes.mixed={op: sum, in: [cf.items, {op: linear, in: cf.items, out: 64}]}', 'outputs.item=mixed']);
+  const loaded = loadChecked(join(PIPELINES, 'lightgcn.yaml'), [
+    'nodes.mixed={op: sum, in: [cf.items, {op: linear, in: cf.items, out: 64}]}',
+    'outputs.item=mixed',
+  ]);
   const g = compileSymbolic(loaded);
   assert.ok(g.nodes.has('mixed/in/1'));
   assert.equal(g.nodes.get('mixed/in/1')!.op.name, 'linear');
@@ -52,5 +55,8 @@ test('renderers name every node', () => {
   }
   assert.match(dot, /^digraph "vbpr" \{/);
   assert.match(mer, /^flowchart TD/);
-  assert.match(text, /computed once \(constants\):[\s\S]*per training step:[\s\S]*on the batch's items only \(row pushdown\): item_id, item_content, item -> bpr/);
+  assert.match(
+    text,
+    /computed once \(constants\):[\s\S]*per training step:[\s\S]*on the batch's items only \(row pushdown\): item_id, item_content, item -> bpr/,
+  );
 });

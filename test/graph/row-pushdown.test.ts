@@ -5,7 +5,9 @@ import { compileSymbolic, loadChecked } from '../../src/experiments/run.js';
 import { writeTree } from '../dsl/tmp.js';
 
 function compileText(yaml: string) {
-  const dir = writeTree({ 'p.yaml': `version: 1\ndata: { dataset: 'synth:small', features: { v: { synthetic: 16 } } }\n${yaml.trimStart()}` });
+  const dir = writeTree({
+    'p.yaml': `version: 1\ndata: { dataset: 'synth:small', features: { v: { synthetic: 16 } } }\n${yaml.trimStart()}`,
+  });
   return compileSymbolic(loadChecked(join(dir, 'p.yaml')));
 }
 

@@ -19,7 +19,8 @@ test('schemas/pipeline-source.schema.json is generated from the op registry and 
 });
 
 test('`anchorflow schema` prints the resolved schema, `schema --source` the source-file schema', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const resolved = cli('schema');
   assert.equal(resolved.status, 0, resolved.stderr);
   assert.equal(resolved.stdout, readFileSync(join(REPO_ROOT, 'schemas', 'pipeline.schema.json'), 'utf8'));
@@ -32,7 +33,12 @@ test('every shipped pipeline points editors at the source-file schema', () => {
   // The source schema, not the resolved one: editors see the file as written (${...}, partial extends files).
   const files = shippedYamlFiles();
   assert.ok(files.length >= 20, `only ${files.length} shipped YAML files found`);
-  for (const f of files) assert.match(readFileSync(f, 'utf8'), /^# yaml-language-server: \$schema=(\.\.\/)+schemas\/pipeline-source\.schema\.json$/m, f);
+  for (const f of files)
+    assert.match(
+      readFileSync(f, 'utf8'),
+      /^# yaml-language-server: \$schema=(\.\.\/)+schemas\/pipeline-source\.schema\.json$/m,
+      f,
+    );
 });
 
 test('every op parameter has a description and examples (editor hover text)', () => {

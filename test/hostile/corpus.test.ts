@@ -58,7 +58,10 @@ interface Outcome {
 export function readCases(): { area: string; cases: HostileCase[] }[] {
   return readdirSync(HOSTILE, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(HOSTILE, d.name, 'cases.json')))
-    .map((d) => ({ area: d.name, cases: JSON.parse(readFileSync(join(HOSTILE, d.name, 'cases.json'), 'utf8')) as HostileCase[] }))
+    .map((d) => ({
+      area: d.name,
+      cases: JSON.parse(readFileSync(join(HOSTILE, d.name, 'cases.json'), 'utf8')) as HostileCase[],
+    }))
     .sort((a, b) => a.area.localeCompare(b.area));
 }
 
@@ -152,11 +155,19 @@ async function runCase(area: string, c: HostileCase): Promise<void> {
       make(work);
     }
     const before = snapshot(tmp);
-    const env: NodeJS.ProcessEnv = { ...process.env, ANCHORFLOW_CANARY_SECRET: CANARY, REDIS_URL: `redis://:${CANARY}@127.0.0.1:1/0` };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ANCHORFLOW_CANARY_SECRET: CANARY,
+      REDIS_URL: `redis://:${CANARY}@127.0.0.1:1/0`,
+    };
     delete env.ANCHORFLOW_DATA_DIR;
     delete env.ANCHORFLOW_QUEUE;
     for (const [k, v] of Object.entries(c.env ?? {})) env[k] = expand(v, { work, tmp });
-    const o = await runCli(c.argv.map((a) => expand(a, { work, tmp })), work, env);
+    const o = await runCli(
+      c.argv.map((a) => expand(a, { work, tmp })),
+      work,
+      env,
+    );
     const shown = `\n--- exit ${o.code} ${o.signal ?? ''} in ${o.ms} ms (${Math.round(o.cpuMs)} ms CPU), peak ${Math.round(o.peakKb / 1024)} MB\n--- stderr:\n${o.stderr.slice(0, 3000)}\n--- stdout:\n${o.stdout.slice(0, 1500)}`;
     const all = o.stdout + o.stderr;
     assert.ok(!o.timedOut, `${c.id}: still running after ${TIME_LIMIT_MS} ms${shown}`);
@@ -169,7 +180,8 @@ async function runCase(area: string, c: HostileCase): Promise<void> {
     for (const f of FOREIGN) assert.ok(!f.test(all), `${c.id}: foreign file content (${f}) was printed${shown}`);
     if (c.stderr) assert.match(o.stderr, new RegExp(c.stderr), `${c.id}: stderr${shown}`);
     if (c.stdout) assert.match(o.stdout, new RegExp(c.stdout), `${c.id}: stdout${shown}`);
-    if (c.expect === 2) assert.deepEqual(diff(before, snapshot(tmp)), [], `${c.id}: a rejected input wrote files${shown}`);
+    if (c.expect === 2)
+      assert.deepEqual(diff(before, snapshot(tmp)), [], `${c.id}: a rejected input wrote files${shown}`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -178,7 +190,9 @@ async function runCase(area: string, c: HostileCase): Promise<void> {
 const areas = readCases();
 test('the hostile corpus holds at least 150 cases with distinct ids, each naming its outcome', () => {
   const all = areas.flatMap((a) => a.cases);
-  const forgedJobs = existsSync(join(HOSTILE, 'queue', 'jobs')) ? readdirSync(join(HOSTILE, 'queue', 'jobs')).filter((f) => f.endsWith('.json')).length : 0;
+  const forgedJobs = existsSync(join(HOSTILE, 'queue', 'jobs'))
+    ? readdirSync(join(HOSTILE, 'queue', 'jobs')).filter((f) => f.endsWith('.json')).length
+    : 0;
   assert.ok(all.length + forgedJobs >= 150, `${all.length} CLI cases + ${forgedJobs} forged queue jobs`);
   assert.equal(new Set(all.map((c) => c.id)).size, all.length, 'case ids repeat');
   for (const c of all) {

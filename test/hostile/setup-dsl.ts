@@ -34,11 +34,20 @@ function dslHugeSparse(work: string): void {
   }
 }
 function dslBinaryYaml(work: string): void {
-  writeFileSync(join(work, 'binary.yaml'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
+  writeFileSync(
+    join(work, 'binary.yaml'),
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]),
+  );
 }
 /** fan0 extends fan1 ten times, fan1 extends fan2 ten times, ...: 10^5 loads of fan5 without a loop. */
 function dslExtendsFanout(work: string): void {
-  for (let i = 0; i < 5; i++) writeFileSync(join(work, `fan${i}.yaml`), `extends: [${Array(10).fill(`fan${i + 1}.yaml`).join(', ')}]\n`);
+  for (let i = 0; i < 5; i++)
+    writeFileSync(
+      join(work, `fan${i}.yaml`),
+      `extends: [${Array(10)
+        .fill(`fan${i + 1}.yaml`)
+        .join(', ')}]\n`,
+    );
   writeFileSync(join(work, 'fan5.yaml'), 'extends: base.yaml\n');
 }
 function dslExtendsChain(work: string): void {
@@ -63,7 +72,10 @@ function dslHugeDocument(work: string): void {
 }
 function dslManyValues(work: string): void {
   const row = Array(100).fill('1').join(',');
-  writeFileSync(join(work, 'many-values.yaml'), `extends: base.yaml\nsweep:\n  xs: [\n${Array(600).fill(`    ${row},`).join('\n')}\n  ]\n`);
+  writeFileSync(
+    join(work, 'many-values.yaml'),
+    `extends: base.yaml\nsweep:\n  xs: [\n${Array(600).fill(`    ${row},`).join('\n')}\n  ]\n`,
+  );
 }
 function dslManyParams(work: string): void {
   for (const n of [12_000, 50_000]) {

@@ -4,7 +4,18 @@
  * area folder (`work`) and changes it in one way.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT } from '../helpers.js';
@@ -24,10 +35,12 @@ const fifo = (path: string) => {
 };
 const directory = (path: string) => mkdirSync(path);
 /** A sparse file: `size` bytes that take no disk space and read as zeros. */
-const sparse = (size: number, head: Buffer = Buffer.alloc(0)) => (path: string) => {
-  writeFileSync(path, head);
-  truncateSync(path, size);
-};
+const sparse =
+  (size: number, head: Buffer = Buffer.alloc(0)) =>
+  (path: string) => {
+    writeFileSync(path, head);
+    truncateSync(path, size);
+  };
 
 // ---- data: the special/ folder is a valid dataset whose .inter or feature file a setup replaces ----
 
@@ -64,7 +77,8 @@ const dataSetups: Record<string, (work: string) => void> = {
   'data-npy-environ': (w) => replaceWith(feat(w), link('/proc/self/environ')),
   'data-npy-stdin': (w) => replaceWith(feat(w), link('/dev/stdin')),
   'data-npy-sparse-trailing': (w) => replaceWith(feat(w), sparse(2 ** 31, readFileSync(feat(w)))),
-  'data-npy-sparse-declared': (w) => replaceWith(feat(w), sparse(128 + 4 * 100_000_000 * 5, npyHeader([100_000_000, 5]))),
+  'data-npy-sparse-declared': (w) =>
+    replaceWith(feat(w), sparse(128 + 4 * 100_000_000 * 5, npyHeader([100_000_000, 5]))),
   'data-npy-symlink-ok': (w) => replaceWith(feat(w), link(join(w, 'ok', 'image_feat.npy'))),
 };
 
@@ -81,8 +95,16 @@ function trainedRuns(): string {
   const yaml = readFileSync(join(dir, 'pipeline.yaml'), 'utf8');
   writeFileSync(join(dir, 'other-dim.yaml'), yaml.replace('dim: 8', 'dim: 16'));
   writeFileSync(join(dir, 'other-lr.yaml'), yaml.replace('lr: 0.001', 'lr: 0.01'));
-  for (const [file, out] of [['pipeline.yaml', 'base'], ['other-dim.yaml', 'other-dim'], ['other-lr.yaml', 'other-lr']] as const) {
-    const r = spawnSync(process.execPath, [CLI, 'run', file, '--data', 'ds', '--out', out, '--plain'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  for (const [file, out] of [
+    ['pipeline.yaml', 'base'],
+    ['other-dim.yaml', 'other-dim'],
+    ['other-lr.yaml', 'other-lr'],
+  ] as const) {
+    const r = spawnSync(process.execPath, [CLI, 'run', file, '--data', 'ds', '--out', out, '--plain'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
     if (r.status !== 0) throw new Error(`training the resume fixture ${file} failed:\n${r.stderr}`);
   }
   cache = dir;
@@ -108,7 +130,11 @@ function copyRun(work: string, which = 'base'): string {
   return run;
 }
 
-const seedDir = (run: string) => join(run, readdirSync(run).find((f) => f.startsWith('seed-'))!);
+const seedDir = (run: string) =>
+  join(
+    run,
+    readdirSync(run).find((f) => f.startsWith('seed-'))!,
+  );
 const ckptDir = (run: string) => join(seedDir(run), 'checkpoint');
 const lastCkpt = (run: string) => join(ckptDir(run), 'last.ckpt');
 
@@ -121,7 +147,14 @@ function killed(run: string): string {
 }
 
 /** Rewrites a checkpoint's JSON header (the data after it is kept, re-aligned to 4 bytes). */
-function editHeader(file: string, edit: (h: { magic: string; meta: Record<string, unknown>; arrays: { name: string; shape: number[]; offset: number; length: number }[] }) => void): void {
+function editHeader(
+  file: string,
+  edit: (h: {
+    magic: string;
+    meta: Record<string, unknown>;
+    arrays: { name: string; shape: number[]; offset: number; length: number }[];
+  }) => void,
+): void {
   const buf = readFileSync(file);
   const hlen = buf.readUInt32LE(0);
   const header = JSON.parse(buf.subarray(4, 4 + hlen).toString('utf8'));
@@ -213,7 +246,13 @@ const resumeSetups: Record<string, (work: string) => void> = {
   'resume-ckpt-missing-weight': (w) => {
     const f = lastCkpt(killed(copyRun(w)));
     const ck = readCheckpoint(f);
-    writeFileSync(f, encodeCheckpoint(ck.meta, ck.arrays.filter((a) => a.name !== 'w:item_v/linear/b')));
+    writeFileSync(
+      f,
+      encodeCheckpoint(
+        ck.meta,
+        ck.arrays.filter((a) => a.name !== 'w:item_v/linear/b'),
+      ),
+    );
   },
   'resume-ckpt-renamed-weight': (w) =>
     editHeader(lastCkpt(killed(copyRun(w))), (h) => {
@@ -222,7 +261,8 @@ const resumeSetups: Record<string, (work: string) => void> = {
   'resume-ckpt-counters': (w) => editHeader(lastCkpt(killed(copyRun(w))), (h) => (h.meta.epochsDone = 'many')),
   'resume-ckpt-rng': (w) => editHeader(lastCkpt(killed(copyRun(w))), (h) => (h.meta.rng = { shuffle: 'x' })),
   'resume-ckpt-hash': (w) => editHeader(lastCkpt(killed(copyRun(w))), (h) => (h.meta.pipelineHash = 'deadbeef')),
-  'resume-ckpt-bestfile-traversal': (w) => editHeader(lastCkpt(killed(copyRun(w))), (h) => (h.meta.bestFile = '../../../../../../etc/passwd')),
+  'resume-ckpt-bestfile-traversal': (w) =>
+    editHeader(lastCkpt(killed(copyRun(w))), (h) => (h.meta.bestFile = '../../../../../../etc/passwd')),
   'resume-ckpt-bestfile-missing': (w) => {
     const run = killed(copyRun(w));
     for (const f of readdirSync(ckptDir(run))) if (f.startsWith('best-')) rmSync(join(ckptDir(run), f));

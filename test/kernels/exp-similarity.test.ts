@@ -10,7 +10,10 @@ import { Rng } from '../../src/util/rng.js';
 function close(got: ArrayLike<number>, want: ArrayLike<number>, rel: number, what: string): void {
   assert.equal(got.length, want.length, `${what}: length`);
   for (let i = 0; i < want.length; i++)
-    assert.ok(Math.abs(got[i]! - want[i]!) <= rel * Math.max(1e-2, Math.abs(want[i]!)), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
+    assert.ok(
+      Math.abs(got[i]! - want[i]!) <= rel * Math.max(1e-2, Math.abs(want[i]!)),
+      `${what}[${i}]: ${got[i]} vs ${want[i]}`,
+    );
 }
 
 test('exp-rows and scale-rows kernels agree with tfjs (any width, per-row factors, kept or not)', async () => {
@@ -18,7 +21,12 @@ test('exp-rows and scale-rows kernels agree with tfjs (any width, per-row factor
   assert.ok(heapKernelsActive(), 'the heap kernels serve the wasm backend');
   const rng = new Rng(5);
   const before = tf.memory().numTensors;
-  for (const [rows, cols] of [[3, 8], [5, 13], [17, 257], [2, 1]] as const) {
+  for (const [rows, cols] of [
+    [3, 8],
+    [5, 13],
+    [17, 257],
+    [2, 1],
+  ] as const) {
     const xv = randn(rng, rows * cols);
     const fv = randn(rng, rows);
     tf.tidy(() => {
@@ -31,7 +39,12 @@ test('exp-rows and scale-rows kernels agree with tfjs (any width, per-row factor
       const scaled = heapExpRows(x, 2.5, 1.5, { keep: true, factors: f });
       close(scaled.exp!.dataSync(), tf.mul(e, tf.reshape(f, [-1, 1])).dataSync(), 2e-6, `exp·f ${rows}x${cols}`);
       close(scaled.sum.dataSync(), tf.sum(e, 1).dataSync(), 2e-6, `sums with factors ${rows}x${cols}`);
-      close(heapScaleRows(x, f).dataSync(), tf.mul(x, tf.reshape(f, [-1, 1])).dataSync(), 1e-7, `scale ${rows}x${cols}`);
+      close(
+        heapScaleRows(x, f).dataSync(),
+        tf.mul(x, tf.reshape(f, [-1, 1])).dataSync(),
+        1e-7,
+        `scale ${rows}x${cols}`,
+      );
     });
   }
   assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
@@ -39,7 +52,8 @@ test('exp-rows and scale-rows kernels agree with tfjs (any width, per-row factor
 
 /** Σ_j exp(a·bᵀ/τ − shift) and its gradients through tfjs autodiff, weighted per row so every row counts. */
 function autodiff(a: tf.Tensor2D, b: tf.Tensor2D, w: tf.Tensor1D, tau: number, shift: number) {
-  const f = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.exp(tf.sub(tf.div(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, false, true), tau), shift)), 1);
+  const f = (x: tf.Tensor, y: tf.Tensor) =>
+    tf.sum(tf.exp(tf.sub(tf.div(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D, false, true), tau), shift)), 1);
   return { value: f(a, b), grads: tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), w)))([a, b]) };
 }
 
@@ -52,14 +66,26 @@ for (const backend of ['wasm', 'cpu'] as const) {
       try {
         const rng = new Rng(6);
         const [B, n, d] = [11, 9, 4];
-        const A = randn(rng, B * d), Bm = randn(rng, n * d), W = randn(rng, B);
+        const A = randn(rng, B * d),
+          Bm = randn(rng, n * d),
+          W = randn(rng, B);
         const before = tf.memory().numTensors;
-        for (const opts of [{ chunk: 4 }, { chunk: 100 }, { keep: true }, { shift: 1 / 0.7, keep: true }, { shift: 2, chunk: 3 }]) {
+        for (const opts of [
+          { chunk: 4 },
+          { chunk: 100 },
+          { keep: true },
+          { shift: 1 / 0.7, keep: true },
+          { shift: 2, chunk: 3 },
+        ]) {
           tf.tidy(() => {
-            const a = tf.tensor2d(A, [B, d]), b = tf.tensor2d(Bm, [n, d]), w = tf.tensor1d(W);
+            const a = tf.tensor2d(A, [B, d]),
+              b = tf.tensor2d(Bm, [n, d]),
+              w = tf.tensor1d(W);
             const want = autodiff(a, b, w, 0.7, opts.shift ?? 0);
             const got = sumExpSimilarity(a, b, 0.7, opts);
-            const grads = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(sumExpSimilarity(x as tf.Tensor2D, y as tf.Tensor2D, 0.7, opts), w)))([a, b]);
+            const grads = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
+              tf.sum(tf.mul(sumExpSimilarity(x as tf.Tensor2D, y as tf.Tensor2D, 0.7, opts), w)),
+            )([a, b]);
             const tag = JSON.stringify(opts);
             close(got.dataSync(), want.value.dataSync(), 1e-5, `value ${tag}`);
             close(grads[0]!.dataSync(), want.grads[0]!.dataSync(), 1e-4, `da ${tag}`);

@@ -1,6 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gatherRows, gatherRowsBuiltin, gatherRowsHost, GATHER_ROWS_KERNELS, scatterAddRowsInto } from '../../src/ops/kernels/index.js';
+import {
+  gatherRows,
+  gatherRowsBuiltin,
+  gatherRowsHost,
+  GATHER_ROWS_KERNELS,
+  scatterAddRowsInto,
+} from '../../src/ops/kernels/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, randn, tf, useBackend } from './_setup.js';
 
@@ -17,7 +23,10 @@ async function oneHotReference(x: Float32Array, w: Float32Array) {
     const W = tf.tensor2d(w, [IDX.length, D]);
     const H = tf.oneHot(tf.tensor1d(IDX, 'int32'), ROWS).toFloat() as tf.Tensor2D;
     const y = tf.matMul(H, X).dataSync().slice();
-    const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.matMul(H, xx as tf.Tensor2D), W)))(X).dataSync().slice();
+    const g = tf
+      .grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.matMul(H, xx as tf.Tensor2D), W)))(X)
+      .dataSync()
+      .slice();
     return { y, g };
   });
   await useBackend(prev);
@@ -83,10 +92,16 @@ for (const backend of ['wasm', 'cpu'] as const) {
       tf.tidy(() => {
         const X = tf.zeros([ROWS, D]) as tf.Tensor2D;
         const idx = tf.tensor1d([1, ROWS], 'int32');
-        assert.throws(() => tf.grad((xx: tf.Tensor) => tf.sum(gatherRows(xx as tf.Tensor2D, idx, host)))(X), /out of range|is not in \[0, /);
+        assert.throws(
+          () => tf.grad((xx: tf.Tensor) => tf.sum(gatherRows(xx as tf.Tensor2D, idx, host)))(X),
+          /out of range|is not in \[0, /,
+        );
       });
       // The scatter itself refuses an index beyond the table.
-      assert.throws(() => scatterAddRowsInto(new Float32Array(D), [ROWS], D, new Float32Array(ROWS * D)), /out of range/);
+      assert.throws(
+        () => scatterAddRowsInto(new Float32Array(D), [ROWS], D, new Float32Array(ROWS * D)),
+        /out of range/,
+      );
     });
   });
 }

@@ -13,12 +13,16 @@ import { propagateMean } from '../../src/ops/kernels/propagate-mean.js';
 import { setReferenceMode } from '../../src/ops/kernels/mode.js';
 import { Rng } from '../../src/util/rng.js';
 
-test('kernels in the wasm backend\'s memory equal the copying kernels bit for bit, and leak no tensors', async () => {
+test("kernels in the wasm backend's memory equal the copying kernels bit for bit, and leak no tensors", async () => {
   await useBackend('wasm');
   assert.ok(heapKernelsActive(), 'dist/wasm/kernels-heap.wasm is built by npm run build');
   const rng = new Rng(21);
   const before = tf.memory().numTensors;
-  for (const [rows, cols, d] of [[40, 40, 8], [33, 57, 16], [120, 120, 64]] as const) {
+  for (const [rows, cols, d] of [
+    [40, 40, 8],
+    [33, 57, 16],
+    [120, 120, 64],
+  ] as const) {
     const a = randomCsr(rng, rows, cols, 0.1, [3]);
     const xv = randn(rng, cols * d);
     const want = new Float32Array(rows * d);
@@ -36,7 +40,10 @@ test('kernels in the wasm backend\'s memory equal the copying kernels bit for bi
   const idx = [5, 0, 5, 2, 9, 9, 9];
   const got = tf.tidy(() => heapScatterAddRows(tf.tensor2d(dy, [7, 4]), idx, 10).dataSync());
   assert.deepEqual(got, scatterAddRowsInto(dy, idx, 4, new Float32Array(40)));
-  assert.throws(() => tf.tidy(() => heapScatterAddRows(tf.tensor2d(dy, [7, 4]), [0, 1, 2, 3, 4, 5, 10], 10)), /index 10 out of range/);
+  assert.throws(
+    () => tf.tidy(() => heapScatterAddRows(tf.tensor2d(dy, [7, 4]), [0, 1, 2, 3, 4, 5, 10], 10)),
+    /index 10 out of range/,
+  );
   assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
 });
 
@@ -48,7 +55,8 @@ test('spmm and the layer mean through the heap kernels: values and gradients mat
   const x = tf.tensor2d(randn(rng, 30 * 8), [30, 8]);
   const w = tf.tensor2d(randn(rng, 50 * 8), [50, 8]);
   const w2 = tf.tensor2d(randn(rng, 30 * 8), [30, 8]);
-  const lossOf = (t: tf.Tensor) => tf.add(tf.sum(tf.mul(spmm(a, t as tf.Tensor2D), w)), tf.sum(tf.mul(propagateMean(s, t as tf.Tensor2D, 2), w2)));
+  const lossOf = (t: tf.Tensor) =>
+    tf.add(tf.sum(tf.mul(spmm(a, t as tf.Tensor2D), w)), tf.sum(tf.mul(propagateMean(s, t as tf.Tensor2D, 2), w2)));
   const run = () => tf.tidy(() => ({ loss: lossOf(x).dataSync()[0]!, grad: [...tf.grad(lossOf)(x).dataSync()] }));
   const fast = run();
   unpinAll();
@@ -62,7 +70,8 @@ test('spmm and the layer mean through the heap kernels: values and gradients mat
     setReferenceMode(false);
   }
   assert.ok(Math.abs(fast.loss - ref.loss) <= 1e-4 * Math.max(1, Math.abs(ref.loss)), `${fast.loss} vs ${ref.loss}`);
-  for (let i = 0; i < ref.grad.length; i++) assert.ok(Math.abs(fast.grad[i]! - ref.grad[i]!) <= 1e-4 * Math.max(1, Math.abs(ref.grad[i]!)), `grad ${i}`);
+  for (let i = 0; i < ref.grad.length; i++)
+    assert.ok(Math.abs(fast.grad[i]! - ref.grad[i]!) <= 1e-4 * Math.max(1, Math.abs(ref.grad[i]!)), `grad ${i}`);
   tf.dispose([x, w, w2]);
 });
 
@@ -70,7 +79,12 @@ test('row softmax kernel: softmax, max and sum agree with tfjs to float toleranc
   await useBackend('wasm');
   const rng = new Rng(3);
   const before = tf.memory().numTensors;
-  for (const [rows, cols, scale] of [[5, 8, 1], [7, 13, 5], [64, 257, 30], [3, 1, 1]] as const) {
+  for (const [rows, cols, scale] of [
+    [5, 8, 1],
+    [7, 13, 5],
+    [64, 257, 30],
+    [3, 1, 1],
+  ] as const) {
     const xv = randn(rng, rows * cols).map((v) => v * scale);
     const { got, want } = tf.tidy(() => {
       const x = tf.tensor2d(xv, [rows, cols]);
@@ -84,7 +98,10 @@ test('row softmax kernel: softmax, max and sum agree with tfjs to float toleranc
     });
     for (const [k, what] of ['softmax', 'max', 'sum'].entries())
       for (let i = 0; i < want[k]!.length; i++)
-        assert.ok(Math.abs(got[k]![i]! - want[k]![i]!) <= 3e-6 * Math.max(1e-3, Math.abs(want[k]![i]!)), `${what}[${i}] ${rows}x${cols}: ${got[k]![i]} vs ${want[k]![i]}`);
+        assert.ok(
+          Math.abs(got[k]![i]! - want[k]![i]!) <= 3e-6 * Math.max(1e-3, Math.abs(want[k]![i]!)),
+          `${what}[${i}] ${rows}x${cols}: ${got[k]![i]} vs ${want[k]![i]}`,
+        );
     // Rows sum to one.
     for (let r = 0; r < rows; r++) {
       const row = got[0]!.slice(r * cols, (r + 1) * cols).reduce((a, b) => a + b, 0);
@@ -98,7 +115,14 @@ test('row top-k kernel picks the same columns, in the same order, as the host to
   await useBackend('wasm');
   const rng = new Rng(8);
   const before = tf.memory().numTensors;
-  for (const [rows, cols, k, ties] of [[4, 8, 3, false], [6, 13, 5, false], [9, 301, 10, false], [5, 37, 20, true], [3, 7, 7, false], [2, 1, 1, false]] as const) {
+  for (const [rows, cols, k, ties] of [
+    [4, 8, 3, false],
+    [6, 13, 5, false],
+    [9, 301, 10, false],
+    [5, 37, 20, true],
+    [3, 7, 7, false],
+    [2, 1, 1, false],
+  ] as const) {
     // With ties, values are drawn from a handful of levels so that many columns compare equal.
     const draw = () => (ties ? randn(rng, rows * cols).map((v) => Math.round(v * 2) / 2) : randn(rng, rows * cols));
     const xv = draw();
@@ -118,7 +142,15 @@ test('tiled transpose kernel equals tf.transpose bit for bit (tile edges, one ro
   await useBackend('wasm');
   const rng = new Rng(5);
   const before = tf.memory().numTensors;
-  for (const [rows, cols] of [[1, 1], [1, 70], [70, 1], [32, 32], [33, 65], [100, 3], [257, 129]] as const) {
+  for (const [rows, cols] of [
+    [1, 1],
+    [1, 70],
+    [70, 1],
+    [32, 32],
+    [33, 65],
+    [100, 3],
+    [257, 129],
+  ] as const) {
     const x = tf.tensor2d(randn(rng, rows * cols), [rows, cols]);
     const got = heapTranspose(x);
     const want = tf.transpose(x);

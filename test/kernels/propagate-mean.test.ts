@@ -23,8 +23,14 @@ for (const backend of ['wasm', 'cpu']) {
     await tf.setBackend(backend);
     const rng = new Rng(4);
     const a = randomSquare(40, 300, rng);
-    const x = tf.tensor2d(Float32Array.from({ length: 40 * 8 }, () => rng.normal()), [40, 8]);
-    const w = tf.tensor2d(Float32Array.from({ length: 40 * 8 }, () => rng.normal()), [40, 8]);
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 40 * 8 }, () => rng.normal()),
+      [40, 8],
+    );
+    const w = tf.tensor2d(
+      Float32Array.from({ length: 40 * 8 }, () => rng.normal()),
+      [40, 8],
+    );
     for (const layers of [1, 2, 3]) {
       const before = tf.memory().numTensors;
       const [fv, fg, cv, cg] = tf.tidy(() => {
@@ -37,7 +43,8 @@ for (const backend of ['wasm', 'cpu']) {
         ];
       });
       assert.deepEqual([...fv!], [...cv!], `values, ${layers} layers`);
-      for (let i = 0; i < fg!.length; i++) assert.ok(Math.abs(fg![i]! - cg![i]!) <= 1e-6 * Math.max(1, Math.abs(cg![i]!)), `grad ${i}`);
+      for (let i = 0; i < fg!.length; i++)
+        assert.ok(Math.abs(fg![i]! - cg![i]!) <= 1e-6 * Math.max(1, Math.abs(cg![i]!)), `grad ${i}`);
       assert.equal(tf.memory().numTensors, before);
     }
     x.dispose();

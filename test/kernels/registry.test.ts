@@ -31,10 +31,25 @@ test('installKernels(wasm) adds and replaces exactly the listed kernels, once; c
   const replaced = [...after.keys()].filter((n) => before.has(n) && before.get(n) !== after.get(n)).sort();
   const removed = [...before.keys()].filter((n) => !after.has(n));
   const listed = listKernels().filter((k) => k.kind === 'registered' && k.backend === 'wasm');
-  assert.deepEqual(added, listed.filter((k) => !k.replacesStock).map((k) => k.name).sort(), 'new kernels = the listed ones that replace nothing');
-  assert.deepEqual(replaced, listed.filter((k) => k.replacesStock).map((k) => k.name).sort(), 'replaced kernels = the listed replacements');
+  assert.deepEqual(
+    added,
+    listed
+      .filter((k) => !k.replacesStock)
+      .map((k) => k.name)
+      .sort(),
+    'new kernels = the listed ones that replace nothing',
+  );
+  assert.deepEqual(
+    replaced,
+    listed
+      .filter((k) => k.replacesStock)
+      .map((k) => k.name)
+      .sort(),
+    'replaced kernels = the listed replacements',
+  );
   assert.deepEqual(removed, []);
-  for (const k of listed) assert.equal(!!tf.getGradient(k.name), k.gradient !== 'none', `${k.name}: gradient ${k.gradient}`);
+  for (const k of listed)
+    assert.equal(!!tf.getGradient(k.name), k.gradient !== 'none', `${k.name}: gradient ${k.gradient}`);
 
   const gradients = new Map(listed.map((k) => [k.name, tf.getGradient(k.name)?.gradFunc]));
   installKernels('wasm');
@@ -45,7 +60,12 @@ test('installKernels(wasm) adds and replaces exactly the listed kernels, once; c
 });
 
 /** Σ w ⊙ f(x) in float64 and its gradient in x by central differences (exact up to rounding for f linear in x). */
-function centralGradient(f: (x: Float64Array) => Float64Array, x: Float64Array, w: Float64Array, h = 1e-3): Float64Array {
+function centralGradient(
+  f: (x: Float64Array) => Float64Array,
+  x: Float64Array,
+  w: Float64Array,
+  h = 1e-3,
+): Float64Array {
   const loss = (v: Float64Array) => f(v).reduce((s, y, i) => s + y * w[i]!, 0);
   const g = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) {
@@ -58,10 +78,19 @@ function centralGradient(f: (x: Float64Array) => Float64Array, x: Float64Array, 
   return g;
 }
 
-const times = (a: CsrMatrix, x: Float64Array, d: number): Float64Array => matmul(toDense(a), { shape: [a.cols, d], data: x } as Dense64).data;
+const times = (a: CsrMatrix, x: Float64Array, d: number): Float64Array =>
+  matmul(toDense(a), { shape: [a.cols, d], data: x } as Dense64).data;
 
 /** Each registered gradient by kernel name: the op that reaches it on wasm and its float64 reference. */
-const GRADIENT_CASES: Record<string, (rng: Rng) => { a: CsrMatrix; d: number; run: (x: tf.Tensor2D) => tf.Tensor2D; ref: (x: Float64Array) => Float64Array }> = {
+const GRADIENT_CASES: Record<
+  string,
+  (rng: Rng) => {
+    a: CsrMatrix;
+    d: number;
+    run: (x: tf.Tensor2D) => tf.Tensor2D;
+    ref: (x: Float64Array) => Float64Array;
+  }
+> = {
   AnchorflowSpmm: (rng) => {
     const a = randomCsr(rng, 7, 9, 0.3, [2]);
     return { a, d: 4, run: (x) => spmm(a, x), ref: (x) => times(a, x, 4) };
@@ -85,7 +114,9 @@ const GRADIENT_CASES: Record<string, (rng: Rng) => { a: CsrMatrix; d: number; ru
 test('every registered gradient matches central differences of its float64 reference', async () => {
   await useBackend('wasm');
   installKernels('wasm');
-  const withGradient = listKernels().filter((k) => k.kind === 'registered' && k.gradient === 'ours').map((k) => k.name);
+  const withGradient = listKernels()
+    .filter((k) => k.kind === 'registered' && k.gradient === 'ours')
+    .map((k) => k.name);
   assert.deepEqual(withGradient.sort(), Object.keys(GRADIENT_CASES).sort(), 'a case for each registered gradient');
   const rng = new Rng(18);
   for (const name of withGradient) {
@@ -98,13 +129,18 @@ test('every registered gradient matches central differences of its float64 refer
       got = tf.tidy(() => {
         const xt = tf.tensor2d(Float32Array.from(x), [c.a.cols, c.d]);
         const wt = tf.tensor2d(Float32Array.from(w), [c.a.rows, c.d]);
-        return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(c.run(v as tf.Tensor2D), wt)))(xt).dataSync() as Float32Array;
+        return tf
+          .grad((v: tf.Tensor) => tf.sum(tf.mul(c.run(v as tf.Tensor2D), wt)))(xt)
+          .dataSync() as Float32Array;
       });
     });
     assert.ok(prof.kernelNames.includes(name), `${name} ran: ${prof.kernelNames.join(', ')}`);
     const want = centralGradient(c.ref, x, w);
     for (let i = 0; i < want.length; i++)
-      assert.ok(Math.abs(got[i]! - want[i]!) <= 1e-4 * Math.max(1, Math.abs(want[i]!)), `${name}: d/dx[${i}] ${got[i]} vs ${want[i]}`);
+      assert.ok(
+        Math.abs(got[i]! - want[i]!) <= 1e-4 * Math.max(1, Math.abs(want[i]!)),
+        `${name}: d/dx[${i}] ${got[i]} vs ${want[i]}`,
+      );
   }
 });
 
@@ -118,19 +154,27 @@ function sources(dir: string): string[] {
 test('the listed gradient closures are the tf.customGrad calls in src/, each named in its file', () => {
   const closures = listKernels().filter((k) => k.kind === 'closure');
   const files = sources('src').filter((f) => /tf\.customGrad\(/.test(readFileSync(join(ROOT, f), 'utf8')));
-  assert.deepEqual([...new Set(closures.map((c) => c.file))].sort(), files.sort(), 'files with a tf.customGrad = files the registry lists');
+  assert.deepEqual(
+    [...new Set(closures.map((c) => c.file))].sort(),
+    files.sort(),
+    'files with a tf.customGrad = files the registry lists',
+  );
   for (const c of closures) {
     const text = readFileSync(join(ROOT, c.file), 'utf8');
     assert.match(text, new RegExp(`(function|const) ${c.name}\\b`), `${c.name} is defined in ${c.file}`);
   }
   for (const k of listKernels().filter((x) => x.kind === 'registered'))
-    assert.ok(readFileSync(join(ROOT, k.file), 'utf8').includes(k.replacesStock ? k.name : `'${k.name}'`), `${k.name} is in ${k.file}`);
+    assert.ok(
+      readFileSync(join(ROOT, k.file), 'utf8').includes(k.replacesStock ? k.name : `'${k.name}'`),
+      `${k.name} is in ${k.file}`,
+    );
 });
 
 test('anchorflow ops --kernels prints the list, and --json gives it whole', () => {
   const text = spawnSync(process.execPath, [CLI, 'ops', '--kernels'], { encoding: 'utf8' });
   assert.equal(text.status, 0, text.stderr);
-  for (const k of listKernels()) assert.match(text.stdout, new RegExp(`^  ${k.name}\\s+${k.backend}, gradient: ${k.gradient}`, 'm'));
+  for (const k of listKernels())
+    assert.match(text.stdout, new RegExp(`^  ${k.name}\\s+${k.backend}, gradient: ${k.gradient}`, 'm'));
   assert.match(text.stdout, /^  Slice\s+wasm, gradient: stock, replaces stock/m);
   const json = spawnSync(process.execPath, [CLI, 'ops', '--kernels', '--json'], { encoding: 'utf8' });
   assert.equal(json.status, 0, json.stderr);

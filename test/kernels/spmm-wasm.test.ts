@@ -8,7 +8,12 @@ import { Rng } from '../../src/util/rng.js';
 test('the WebAssembly SIMD kernel is built and agrees with the JS loop (rectangular, empty rows, odd row lengths)', () => {
   assert.ok(wasmKernelsAvailable(), 'dist/wasm/kernels.wasm is built by npm run build');
   const rng = new Rng(11);
-  for (const [rows, cols, nnz, d] of [[50, 30, 400, 64], [7, 90, 13, 8], [300, 300, 5000, 4], [3, 3, 0, 16]] as const) {
+  for (const [rows, cols, nnz, d] of [
+    [50, 30, 400, 64],
+    [7, 90, 13, 8],
+    [300, 300, 5000, 4],
+    [3, 3, 0, 16],
+  ] as const) {
     const r = Array.from({ length: nnz }, () => rng.int(rows));
     const c = Array.from({ length: nnz }, () => rng.int(cols));
     const v = Array.from({ length: nnz }, () => rng.normal());
@@ -17,9 +22,17 @@ test('the WebAssembly SIMD kernel is built and agrees with the JS loop (rectangu
     const js = csrMulIntoJs(a, x, d, new Float32Array(rows * d));
     const out = new Float32Array(rows * d).fill(123); // overwritten, not accumulated
     assert.ok(csrMulWasm(a, x, d, out));
-    for (let i = 0; i < js.length; i++) assert.ok(Math.abs(out[i]! - js[i]!) <= 1e-5 * (1 + Math.abs(js[i]!)), `[${rows}x${cols} d${d}] ${i}: ${out[i]} vs ${js[i]}`);
+    for (let i = 0; i < js.length; i++)
+      assert.ok(
+        Math.abs(out[i]! - js[i]!) <= 1e-5 * (1 + Math.abs(js[i]!)),
+        `[${rows}x${cols} d${d}] ${i}: ${out[i]} vs ${js[i]}`,
+      );
   }
-  assert.equal(csrMulWasm(CsrMatrix.fromCoo(2, 2, [0], [1], [1]), new Float32Array(6), 3, new Float32Array(6)), false, 'd not a multiple of 4 falls back');
+  assert.equal(
+    csrMulWasm(CsrMatrix.fromCoo(2, 2, [0], [1], [1]), new Float32Array(6), 3, new Float32Array(6)),
+    false,
+    'd not a multiple of 4 falls back',
+  );
 });
 
 test('pinned matrices: alternating graphs, and a budget smaller than the graphs, still give the right products', () => {
@@ -28,7 +41,13 @@ test('pinned matrices: alternating graphs, and a budget smaller than the graphs,
   const mats = [0, 1, 2].map(() => {
     const n = 60;
     const nnz = 500;
-    return CsrMatrix.fromCoo(n, n, Array.from({ length: nnz }, () => rng.int(n)), Array.from({ length: nnz }, () => rng.int(n)), Array.from({ length: nnz }, () => rng.normal()));
+    return CsrMatrix.fromCoo(
+      n,
+      n,
+      Array.from({ length: nnz }, () => rng.int(n)),
+      Array.from({ length: nnz }, () => rng.int(n)),
+      Array.from({ length: nnz }, () => rng.normal()),
+    );
   });
   const x = Float32Array.from({ length: 60 * d }, () => rng.normal());
   const check = () => {
@@ -36,7 +55,8 @@ test('pinned matrices: alternating graphs, and a budget smaller than the graphs,
       const js = csrMulIntoJs(a, x, d, new Float32Array(60 * d));
       const out = new Float32Array(60 * d);
       assert.ok(csrMulWasm(a, x, d, out));
-      for (let i = 0; i < js.length; i++) assert.ok(Math.abs(out[i]! - js[i]!) <= 1e-5 * (1 + Math.abs(js[i]!)), `${i}: ${out[i]} vs ${js[i]}`);
+      for (let i = 0; i < js.length; i++)
+        assert.ok(Math.abs(out[i]! - js[i]!) <= 1e-5 * (1 + Math.abs(js[i]!)), `${i}: ${out[i]} vs ${js[i]}`);
       // The fused layer mean over the same pinned matrix equals, bit for bit, the sum of the kernel's products.
       const want = Float32Array.from(x);
       let cur: Float32Array = x;

@@ -33,7 +33,10 @@ async function denseReference(a: CsrMatrix, x: Float32Array, w: Float32Array, d:
     const X = tf.tensor2d(x, [a.cols, d]);
     const W = tf.tensor2d(w, [a.rows, d]);
     const y = tf.matMul(A, X).dataSync().slice();
-    const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.matMul(A, xx as tf.Tensor2D), W)))(X).dataSync().slice();
+    const g = tf
+      .grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.matMul(A, xx as tf.Tensor2D), W)))(X)
+      .dataSync()
+      .slice();
     return { y, g };
   });
   await useBackend(prev);
@@ -81,7 +84,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
         await useBackend('cpu');
         const g = tf.tidy(() => {
           const A = tf.tensor2d(densify(a), [20, 20]);
-          return tf.grad((xx: tf.Tensor) => tf.sum(tf.matMul(A, tf.matMul(A, xx as tf.Tensor2D))))(tf.tensor2d(x0, [20, 4])).dataSync().slice();
+          return tf
+            .grad((xx: tf.Tensor) => tf.sum(tf.matMul(A, tf.matMul(A, xx as tf.Tensor2D))))(tf.tensor2d(x0, [20, 4]))
+            .dataSync()
+            .slice();
         });
         await useBackend(prev);
         return g;

@@ -3,7 +3,13 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, useBackend, randn } from './_setup.js';
 import { Rng } from '../../src/util/rng.js';
-import { rowBounds, shutdownThreads, threadedMatMul, threadsFor, MIN_THREADED_MACS } from '../../src/ops/kernels/threads/pool.js';
+import {
+  rowBounds,
+  shutdownThreads,
+  threadedMatMul,
+  threadsFor,
+  MIN_THREADED_MACS,
+} from '../../src/ops/kernels/threads/pool.js';
 import { linearMatMul } from '../../src/ops/kernels/dense-matmul.js';
 import { resetFlags, setFlag } from '../../src/util/flags.js';
 
@@ -25,7 +31,11 @@ test('row bounds cover every row once, as evenly as possible', () => {
 test('threaded constant · B equals the one-thread product bit for bit (2, 3 and 4 threads, odd sizes)', async () => {
   await useBackend('wasm');
   const rng = new Rng(7);
-  for (const [m, k, n] of [[1001, 300, 64], [257, 1031, 17], [5, 64, 9]] as const) {
+  for (const [m, k, n] of [
+    [1001, 300, 64],
+    [257, 1031, 17],
+    [5, 64, 9],
+  ] as const) {
     const a = tf.tensor2d(randn(rng, m * k), [m, k]);
     const one = tf.matMul(a, tf.tensor2d(randn(rng, k * n), [k, n]));
     for (const threads of [2, 3, 4]) {
@@ -85,7 +95,11 @@ test('a process that used the pool exits by itself', async () => {
     const a = tf.ones([300, 200]), b = tf.ones([200, 8]);
     const y = threadedMatMul(a, b, 2);
     console.log(y.dataSync()[0]);`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000, cwd: new URL('../../..', import.meta.url).pathname });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    cwd: new URL('../../..', import.meta.url).pathname,
+  });
   assert.equal(r.signal, null, `the process did not exit by itself: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), '200');

@@ -8,7 +8,8 @@ import { Rng } from '../../src/util/rng.js';
 
 /** Runs `f` with the stock kernels (reference mode) and with ours; returns both results as plain arrays. */
 function bothWays(f: () => tf.Tensor | tf.Tensor[]): { stock: number[][]; fast: number[][] } {
-  const read = (r: tf.Tensor | tf.Tensor[]) => (Array.isArray(r) ? r : [r]).map((t) => [...t.shape, -1, ...t.dataSync()]);
+  const read = (r: tf.Tensor | tf.Tensor[]) =>
+    (Array.isArray(r) ? r : [r]).map((t) => [...t.shape, -1, ...t.dataSync()]);
   setReferenceMode(true);
   let stock: number[][];
   try {
@@ -26,7 +27,11 @@ test('wasm Slice/SplitV/GatherV2 as plain copies: bit-identical to the stock ker
   const rng = new Rng(5);
   const x3 = tf.tensor3d(randn(rng, 4 * 5 * 6), [4, 5, 6]);
   const x2 = tf.tensor2d(randn(rng, 30 * 8), [30, 8]);
-  const xi = tf.tensor2d(Int32Array.from({ length: 12 * 3 }, (_, i) => i * 7 - 50), [12, 3], 'int32');
+  const xi = tf.tensor2d(
+    Int32Array.from({ length: 12 * 3 }, (_, i) => i * 7 - 50),
+    [12, 3],
+    'int32',
+  );
   const cases: [string, () => tf.Tensor | tf.Tensor[]][] = [
     ['rows of a table (contiguous)', () => tf.slice(x2, [7, 0], [11, 8])],
     ['columns (strided)', () => tf.slice(x2, [0, 3], [30, 4])],
@@ -64,7 +69,10 @@ test('sliceInto merges the trailing whole axes into one run', () => {
   const x = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => i);
   const out = new Float32Array(1 * 3 * 4);
   sliceInto(x, [2, 3, 4], [1, 0, 0], [1, 3, 4], out);
-  assert.deepEqual([...out], Array.from({ length: 12 }, (_, i) => 12 + i));
+  assert.deepEqual(
+    [...out],
+    Array.from({ length: 12 }, (_, i) => 12 + i),
+  );
   const col = new Float32Array(2 * 3);
   sliceInto(x, [2, 3, 4], [0, 0, 3], [2, 3, 1], col);
   assert.deepEqual([...col], [3, 7, 11, 15, 19, 23]);

@@ -5,7 +5,20 @@ import { stopGradient, stopGradientOp } from '../../src/ops/combine/stop-gradien
 import { normalize } from '../../src/ops/combine/normalize.js';
 import { dense, sparse } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, assertShapeError, buildOp, M, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';
+import {
+  assertClose,
+  assertShapeError,
+  buildOp,
+  M,
+  numericalGrad,
+  randn64,
+  runContext,
+  runOp,
+  shapeOf,
+  t2,
+  tf,
+  useBackend,
+} from './harness.js';
 
 describe('mix shape rule', () => {
   const two = { in: [dense('items', 64), dense('items', 64)] };
@@ -25,7 +38,9 @@ describe('mix shape rule', () => {
     assertShapeError(() => shapeOf(mix, { weights: [1] }, two), { param: 'weights' }, /2 inputs, 1 weights/);
   });
   test('inputs of different shapes name the in port', () => {
-    assertShapeError(() => shapeOf(mix, { weights: [0.5, 0.5] }, { in: [dense('items', 64), dense('items', 32)] }), { port: 'in' });
+    assertShapeError(() => shapeOf(mix, { weights: [0.5, 0.5] }, { in: [dense('items', 64), dense('items', 32)] }), {
+      port: 'in',
+    });
   });
 });
 
@@ -56,11 +71,25 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const xs = [a, b, c].map((v) => t2(v!, 3, 4));
         const R = t2(r!, 3, 4);
         const y = (runOp(op, { in: xs }, runContext()) as tf.Tensor).dataSync().slice();
-        const gs = tf.grads((x0: tf.Tensor, x1: tf.Tensor, x2: tf.Tensor) => tf.sum(tf.mul(runOp(op, { in: [x0, x1, x2] }, runContext()) as tf.Tensor, R)))(xs);
+        const gs = tf.grads((x0: tf.Tensor, x1: tf.Tensor, x2: tf.Tensor) =>
+          tf.sum(tf.mul(runOp(op, { in: [x0, x1, x2] }, runContext()) as tf.Tensor, R)),
+        )(xs);
         return { y, gs: gs.map((g) => g.dataSync().slice()) };
       });
-      assertClose(y, Array.from(a!, (_, e) => w[0]! * a![e]! + w[1]! * b![e]! + w[2]! * c![e]!), 1e-6, 'forward');
-      gs.forEach((g, i) => assertClose(g, Array.from(r!, (v) => w[i]! * v), 1e-6, `grad ${i}`));
+      assertClose(
+        y,
+        Array.from(a!, (_, e) => w[0]! * a![e]! + w[1]! * b![e]! + w[2]! * c![e]!),
+        1e-6,
+        'forward',
+      );
+      gs.forEach((g, i) =>
+        assertClose(
+          g,
+          Array.from(r!, (v) => w[i]! * v),
+          1e-6,
+          `grad ${i}`,
+        ),
+      );
     });
 
     test('stop_gradient: identity forward, no gradient (x ⊙ sg(x) has gradient x, not 2x; sg(v) of a variable has gradient 0)', async () => {
@@ -71,15 +100,32 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const { y, g1, g2, g3 } = tf.tidy(() => {
         const sg = (t: tf.Tensor) => runOp(op, { in: t }, runContext()) as tf.Tensor;
         const y = sg(v).dataSync().slice();
-        const g1 = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, sg(x))))(v).dataSync().slice();
-        const g2 = tf.variableGrads(() => tf.sum(tf.square(sg(v))) as tf.Scalar, [v]).grads[v.name]!.dataSync().slice();
-        const g3 = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.square(x), 1)))(v).dataSync().slice();
+        const g1 = tf
+          .grad((x: tf.Tensor) => tf.sum(tf.mul(x, sg(x))))(v)
+          .dataSync()
+          .slice();
+        const g2 = tf
+          .variableGrads(() => tf.sum(tf.square(sg(v))) as tf.Scalar, [v])
+          .grads[v.name]!.dataSync()
+          .slice();
+        const g3 = tf
+          .grad((x: tf.Tensor) => tf.sum(tf.mul(tf.square(x), 1)))(v)
+          .dataSync()
+          .slice();
         return { y, g1, g2, g3 };
       });
       assertClose(y, x0, 1e-6, 'forward');
       assertClose(g1, x0, 1e-6, 'd/dx Σ x·sg(x)');
-      assert.ok(g2.every((g) => g === 0), 'no gradient through sg');
-      assertClose(g3, Array.from(x0, (x) => 2 * x), 1e-6, 'control: without sg the gradient is 2x');
+      assert.ok(
+        g2.every((g) => g === 0),
+        'no gradient through sg',
+      );
+      assertClose(
+        g3,
+        Array.from(x0, (x) => 2 * x),
+        1e-6,
+        'control: without sg the gradient is 2x',
+      );
       assert.equal(stopGradient(v).shape.length, 2);
       v.dispose();
     });
@@ -103,15 +149,26 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const X = t2(x, n, d);
         const R = t2(r, n, d);
         const y = (runOp(op, { in: X }, runContext()) as tf.Tensor).dataSync().slice();
-        const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(runOp(op, { in: xx }, runContext()) as tf.Tensor, R)))(X).dataSync().slice();
+        const g = tf
+          .grad((xx: tf.Tensor) => tf.sum(tf.mul(runOp(op, { in: xx }, runContext()) as tf.Tensor, R)))(X)
+          .dataSync()
+          .slice();
         return { y, g };
       });
       assertClose(y, ref(x), 1e-6, 'forward');
-      assert.ok(g.every((v) => Number.isFinite(v)), 'finite gradient');
+      assert.ok(
+        g.every((v) => Number.isFinite(v)),
+        'finite gradient',
+      );
       const num = numericalGrad(([xx]) => ref(xx!).reduce((s, v, e) => s + v * r[e]!, 0), [x]);
       // Compare the nonzero rows (at the zero row the function has a kink: F.normalize's gradient there is dY/eps).
       const rows = [0, 2, 3];
-      assertClose(rows.flatMap((i) => Array.from(g.subarray(i * d, (i + 1) * d))), rows.flatMap((i) => Array.from(num[0]!.subarray(i * d, (i + 1) * d))), 1e-4, 'gradient');
+      assertClose(
+        rows.flatMap((i) => Array.from(g.subarray(i * d, (i + 1) * d))),
+        rows.flatMap((i) => Array.from(num[0]!.subarray(i * d, (i + 1) * d))),
+        1e-4,
+        'gradient',
+      );
     });
   });
 }

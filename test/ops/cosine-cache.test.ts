@@ -1,11 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { blockSumOfSquares, cosineMatrix, cachedCosineMatrix, gatherSquareBlock, topkRows } from '../../src/ops/kernels/cosine.js';
+import { blockSumOfSquares, cosineMatrix, gatherSquareBlock, topkRows } from '../../src/ops/kernels/cosine.js';
 import { knnSearch } from '../../src/ops/graph/knn-graph.js';
 import { structurePreservation } from '../../src/ops/loss/structure-preservation.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, buildOp, disposeBatch, makeBatch, randn64, runContext, runOp, t2, tf, useBackend } from './harness.js';
+import {
+  assertClose,
+  buildOp,
+  disposeBatch,
+  makeBatch,
+  randn64,
+  runContext,
+  runOp,
+  t2,
+  tf,
+  useBackend,
+} from './harness.js';
 
 function bruteCos(x: Float64Array, n: number, f: number): Float64Array {
   const out = new Float64Array(n * n);
@@ -82,7 +93,11 @@ test('gatherSquareBlock and blockSumOfSquares (read in ascending order) equal th
 // factored F̂_b·(F̂_bᵀ·h) form with ‖T‖² from a Gram.
 // f 170 with 400 positives is factored too, with ‖T‖² from the cached cosines (f² > 64·B) instead of a Gram.
 const many = Array.from({ length: 400 }, (_, i) => (i * 7) % 9);
-for (const [fd, pos] of [[7, [3, 1, 8, 3]], [3, [3, 1, 8, 3, 0, 5, 5, 2]], [170, many]] as const) {
+for (const [fd, pos] of [
+  [7, [3, 1, 8, 3]],
+  [3, [3, 1, 8, 3, 0, 5, 5, 2]],
+  [170, many],
+] as const) {
   test(`structure_preservation on constant features (cached cosines) equals the per-step computation (f ${fd}, B ${pos.length})`, async () => {
     await useBackend('wasm');
     const n = 9;
@@ -90,14 +105,25 @@ for (const [fd, pos] of [[7, [3, 1, 8, 3]], [3, [3, 1, 8, 3, 0, 5, 5, 2]], [170,
     const rng = new Rng(5);
     const H = randn64(rng, n * d);
     const F = randn64(rng, n * fd);
-    const batch = makeBatch(pos.map((_, i) => i % 4), [...pos], pos.map(() => 0));
+    const batch = makeBatch(
+      pos.map((_, i) => i % 4),
+      [...pos],
+      pos.map(() => 0),
+    );
     const f = t2(F, n, fd) as tf.Tensor2D;
     for (const similarity of ['dot', 'cosine'] as const)
       for (const distance of ['fro', 'fro_over_batch', 'mse'] as const) {
-        const op = buildOp(structurePreservation, { distance, similarity }, { emb: [dense('items', d)], feat: [dense('items', fd)] });
+        const op = buildOp(
+          structurePreservation,
+          { distance, similarity },
+          { emb: [dense('items', d)], feat: [dense('items', fd)] },
+        );
         const run = (constant: boolean) =>
           tf.tidy(() => {
-            const ctx = runContext({ batch, constants: constant ? new Map([[f, tf.transpose(f) as tf.Tensor2D]]) : undefined });
+            const ctx = runContext({
+              batch,
+              constants: constant ? new Map([[f, tf.transpose(f) as tf.Tensor2D]]) : undefined,
+            });
             const fn = (h: tf.Tensor) => runOp(op, { emb: [h], feat: [f] }, ctx, 'loss') as tf.Scalar;
             const h = t2(H, n, d);
             return { loss: fn(h).dataSync()[0]!, grad: tf.grad(fn)(h).dataSync().slice() };

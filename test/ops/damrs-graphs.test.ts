@@ -5,25 +5,53 @@ import { agreementKnnGraph, agreementNeighbours } from '../../src/ops/graph/agre
 import { coInteractionGraph } from '../../src/ops/graph/co-interaction-graph.js';
 import { dense, sparse, type DataAccess } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertShapeError, buildOp, densify, M, randn64, runContext, runSparse, shapeOf, t2, useBackend } from './harness.js';
+import {
+  assertShapeError,
+  buildOp,
+  densify,
+  M,
+  randn64,
+  runContext,
+  runSparse,
+  shapeOf,
+  t2,
+  useBackend,
+} from './harness.js';
 
 test('agreement_knn_graph shape rule', () => {
-  assert.deepEqual(shapeOf(agreementKnnGraph, { k: 3 }, { in: dense('items', 8), agree: [dense('items', 4)] }).out, sparse('items', 'items'));
-  assertShapeError(() => shapeOf(agreementKnnGraph, {}, { in: dense('items', 8), agree: [dense('users', 4)] }), { port: 'agree' });
-  assertShapeError(() => shapeOf(agreementKnnGraph, { k: 30 }, { in: dense('items', 8) }, { sizes: { items: 20 } }), { param: 'k' });
+  assert.deepEqual(
+    shapeOf(agreementKnnGraph, { k: 3 }, { in: dense('items', 8), agree: [dense('items', 4)] }).out,
+    sparse('items', 'items'),
+  );
+  assertShapeError(() => shapeOf(agreementKnnGraph, {}, { in: dense('items', 8), agree: [dense('users', 4)] }), {
+    port: 'agree',
+  });
+  assertShapeError(() => shapeOf(agreementKnnGraph, { k: 30 }, { in: dense('items', 8) }, { sizes: { items: 20 } }), {
+    param: 'k',
+  });
 });
 
 test('agreement_knn_graph: neighbours above the mean in both modalities, top-k by the first; binary laplacian', async () => {
   await useBackend('wasm');
   const rng = new Rng(9);
-  const n = 23, k = 4;
-  const A = randn64(rng, n * 5), B = randn64(rng, n * 3);
-  const cos = (X: Float64Array, f: number) => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => M.cos(M.row(X, f, i), M.row(X, f, j))));
-  const sa = cos(A, 5), sb = cos(B, 3);
+  const n = 23,
+    k = 4;
+  const A = randn64(rng, n * 5),
+    B = randn64(rng, n * 3);
+  const cos = (X: Float64Array, f: number) =>
+    Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => M.cos(M.row(X, f, i), M.row(X, f, j))));
+  const sa = cos(A, 5),
+    sb = cos(B, 3);
   const mean = (s: number[][]) => s.flat().reduce((x, y) => x + y, 0) / (n * n);
-  const ma = mean(sa), mb = mean(sb);
+  const ma = mean(sa),
+    mb = mean(sb);
   const want = sa.map((row, i) =>
-    row.map((v, j) => [v, j] as const).filter(([v, j]) => v >= ma && sb[i]![j]! >= mb).sort((x, y) => y[0] - x[0] || x[1] - y[1]).slice(0, k).map(([, j]) => j),
+    row
+      .map((v, j) => [v, j] as const)
+      .filter(([v, j]) => v >= ma && sb[i]![j]! >= mb)
+      .sort((x, y) => y[0] - x[0] || x[1] - y[1])
+      .slice(0, k)
+      .map(([, j]) => j),
   );
   const got = agreementNeighbours([t2(A, n, 5), t2(B, n, 3)], k, 7); // small blocks: block boundaries covered
   got.forEach((row, i) => assert.deepEqual(Array.from(row), want[i], `row ${i}`));
@@ -38,9 +66,24 @@ test('agreement_knn_graph: neighbours above the mean in both modalities, top-k b
 
 test('co_interaction_graph: top-k partners by shared users (>= min_shared), self-loops, binary laplacian', async () => {
   await useBackend('wasm');
-  const nUsers = 5, nItems = 6;
+  const nUsers = 5,
+    nItems = 6;
   // u0: 0 1 2, u1: 0 1 2, u2: 0 1 3, u3: 2 3 (twice), u4: 4
-  const pairs = [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2], [2, 0], [2, 1], [2, 3], [3, 2], [3, 3], [3, 3], [4, 4]];
+  const pairs = [
+    [0, 0],
+    [0, 1],
+    [0, 2],
+    [1, 0],
+    [1, 1],
+    [1, 2],
+    [2, 0],
+    [2, 1],
+    [2, 3],
+    [3, 2],
+    [3, 3],
+    [3, 3],
+    [4, 4],
+  ];
   const data: DataAccess = {
     nUsers,
     nItems,

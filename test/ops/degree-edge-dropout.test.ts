@@ -5,7 +5,16 @@ import { interactionGraph } from '../../src/ops/graph/interaction-graph.js';
 import type { CsrMatrix } from '../../src/ops/sparse.js';
 import type { DataAccess, RunContext } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, assertShapeError, buildOp, densify, runContext, runSparse, shapeOf, useBackend } from './harness.js';
+import {
+  assertClose,
+  assertShapeError,
+  buildOp,
+  densify,
+  runContext,
+  runSparse,
+  shapeOf,
+  useBackend,
+} from './harness.js';
 import { tinyData } from './graph-data.js';
 
 /** A random interaction set: nU users, nI items, about `per` items per user. */
@@ -24,7 +33,12 @@ function randomData(nU: number, nI: number, per: number, seed: number): DataAcce
       is.push(i);
     }
   }
-  return { ...tinyData(), nUsers: nU, nItems: nI, trainPairs: { users: Int32Array.from(us), items: Int32Array.from(is) } };
+  return {
+    ...tinyData(),
+    nUsers: nU,
+    nItems: nI,
+    trainPairs: { users: Int32Array.from(us), items: Int32Array.from(is) },
+  };
 }
 
 function ctxAt(epoch: number, rng: Rng, training = true): RunContext {
@@ -34,13 +48,17 @@ function ctxAt(epoch: number, rng: Rng, training = true): RunContext {
 /** The kept user-item edges (upper-right block) of a pruned adjacency. */
 function edges(a: CsrMatrix, nU: number): string[] {
   const out: string[] = [];
-  for (let u = 0; u < nU; u++) for (let k = a.indptr[u]!; k < a.indptr[u + 1]!; k++) out.push(`${u}-${a.indices[k]! - nU}`);
+  for (let u = 0; u < nU; u++)
+    for (let k = a.indptr[u]!; k < a.indptr[u + 1]!; k++) out.push(`${u}-${a.indices[k]! - nU}`);
   return out;
 }
 
 describe('degree_edge_dropout shape rule', () => {
   test('a square graph over users+items', () => {
-    assert.deepEqual(shapeOf(degreeEdgeDropout, { dropout: 0.8 }, {}).adj, { kind: 'sparse', dims: ['users+items', 'users+items'] });
+    assert.deepEqual(shapeOf(degreeEdgeDropout, { dropout: 0.8 }, {}).adj, {
+      kind: 'sparse',
+      dims: ['users+items', 'users+items'],
+    });
   });
   test('dropout of 1 names the param', () => {
     assertShapeError(() => shapeOf(degreeEdgeDropout, { dropout: 1 }, {}), { param: 'dropout' });
@@ -62,7 +80,9 @@ describe('degree_edge_dropout', () => {
     // Values: 1/sqrt((d_u + 1e-7)(d_i + 1e-7)) with degrees of the kept graph, and the matrix is symmetric.
     const N = 70;
     const dense = densify(a);
-    const deg = Array.from({ length: N }, (_, i) => dense.subarray(i * N, (i + 1) * N).reduce((s, v) => s + (v > 0 ? 1 : 0), 0));
+    const deg = Array.from({ length: N }, (_, i) =>
+      dense.subarray(i * N, (i + 1) * N).reduce((s, v) => s + (v > 0 ? 1 : 0), 0),
+    );
     for (let i = 0; i < N; i++)
       for (let j = 0; j < N; j++) {
         const v = dense[i * N + j]!;
@@ -86,7 +106,11 @@ describe('degree_edge_dropout', () => {
   test('a seed repeats the draw', async () => {
     await useBackend('wasm');
     const data = randomData(40, 30, 4, 3);
-    const draw = () => edges(runSparse(buildOp(degreeEdgeDropout, { dropout: 0.8 }, {}, { data }), {}, ctxAt(0, new Rng(77)), 'adj'), 40);
+    const draw = () =>
+      edges(
+        runSparse(buildOp(degreeEdgeDropout, { dropout: 0.8 }, {}, { data }), {}, ctxAt(0, new Rng(77)), 'adj'),
+        40,
+      );
     assert.deepEqual(draw(), draw());
   });
   test('evaluation and dropout 0 give the full normalised graph (interaction_graph)', async () => {
@@ -104,7 +128,9 @@ describe('degree_edge_dropout', () => {
     const rng = new Rng(4);
     const trials = 40000;
     for (let t = 0; t < trials; t++) counts[weightedSampleWithoutReplacement(w, 1, rng)[0]!]!++;
-    counts.forEach((c, e) => assert.ok(Math.abs(c / trials - w[e]! / 10) < 0.01, `item ${e}: ${c / trials} vs ${w[e]! / 10}`));
+    counts.forEach((c, e) =>
+      assert.ok(Math.abs(c / trials - w[e]! / 10) < 0.01, `item ${e}: ${c / trials} vs ${w[e]! / 10}`),
+    );
     // and m = n returns every index once
     assert.deepEqual(Array.from(weightedSampleWithoutReplacement(w, 4, rng)), [0, 1, 2, 3]);
   });

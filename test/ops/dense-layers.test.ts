@@ -5,7 +5,19 @@ import { linear, type Activation } from '../../src/ops/layer/linear.js';
 import { mlp } from '../../src/ops/layer/mlp.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, buildOp, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend, type BuiltOp } from './harness.js';
+import {
+  assertClose,
+  buildOp,
+  numericalGrad,
+  randn64,
+  runContext,
+  runOp,
+  shapeOf,
+  t2,
+  tf,
+  useBackend,
+  type BuiltOp,
+} from './harness.js';
 
 const act64: Record<Activation, (v: number) => number> = {
   none: (v) => v,
@@ -17,7 +29,15 @@ const act64: Record<Activation, (v: number) => number> = {
 };
 
 /** act(x·W + b) in float64; x [n, k], W [k, m], b [m] or absent. */
-function dense64(x: Float64Array, w: Float64Array, b: Float64Array | undefined, n: number, k: number, m: number, a: Activation): Float64Array {
+function dense64(
+  x: Float64Array,
+  w: Float64Array,
+  b: Float64Array | undefined,
+  n: number,
+  k: number,
+  m: number,
+  a: Activation,
+): Float64Array {
   const y = new Float64Array(n * m);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < m; j++) {
@@ -32,15 +52,29 @@ const f64 = (v: tf.Variable) => Float64Array.from(v.dataSync());
 const weighted = (y: ArrayLike<number>, r: Float64Array) => Array.from(y).reduce((s, v, e) => s + v * r[e]!, 0);
 
 /** The op's output and the gradients of Σ R ⊙ out with respect to its input and each of its variables (in order). */
-function run(op: BuiltOp, x: Float64Array, rows: number, cols: number, r: Float64Array, outCols: number): { y: Float32Array; gx: Float32Array; gv: Float32Array[] } {
+function run(
+  op: BuiltOp,
+  x: Float64Array,
+  rows: number,
+  cols: number,
+  r: Float64Array,
+  outCols: number,
+): { y: Float32Array; gx: Float32Array; gv: Float32Array[] } {
   const before = tf.memory().numTensors;
   const vars = [...op.variables.values()];
   const out = tf.tidy(() => {
     const X = tf.variable(t2(x, rows, cols));
     const R = t2(r, rows, outCols);
     const y = (runOp(op, { in: X }, runContext()) as tf.Tensor).dataSync() as Float32Array;
-    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(runOp(op, { in: X }, runContext()) as tf.Tensor, R)) as tf.Scalar, [X, ...vars]);
-    const res = { y: y.slice(), gx: grads[X.name]!.dataSync().slice() as Float32Array, gv: vars.map((v) => grads[v.name]!.dataSync().slice() as Float32Array) };
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(runOp(op, { in: X }, runContext()) as tf.Tensor, R)) as tf.Scalar,
+      [X, ...vars],
+    );
+    const res = {
+      y: y.slice(),
+      gx: grads[X.name]!.dataSync().slice() as Float32Array,
+      gv: vars.map((v) => grads[v.name]!.dataSync().slice() as Float32Array),
+    };
     X.dispose();
     return res;
   });
@@ -60,7 +94,14 @@ describe('linear and mlp shape rules', () => {
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`linear on ${backend}`, () => {
     const [n, k, m] = [4, 5, 3];
-    for (const [a, bias] of [['none', true], ['tanh', true], ['relu', false], ['leaky_relu', true], ['sigmoid', false], ['elu', true]] as [Activation, boolean][]) {
+    for (const [a, bias] of [
+      ['none', true],
+      ['tanh', true],
+      ['relu', false],
+      ['leaky_relu', true],
+      ['sigmoid', false],
+      ['elu', true],
+    ] as [Activation, boolean][]) {
       test(`${a}${bias ? '' : ', no bias'}: forward and gradients match float64`, async () => {
         await useBackend(backend);
         const rng = new Rng(k * 13 + a.length);
@@ -91,7 +132,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const X = t2(x, n, k);
         const ctx = runContext({ constants: new Map([[X as tf.Tensor, tf.transpose(X) as tf.Tensor2D]]) });
         const y = (runOp(op, { in: X }, ctx) as tf.Tensor).dataSync().slice();
-        const { grads } = tf.variableGrads(() => tf.sum(tf.mul(runOp(op, { in: X }, ctx) as tf.Tensor, t2(r, n, m))) as tf.Scalar, [w]);
+        const { grads } = tf.variableGrads(
+          () => tf.sum(tf.mul(runOp(op, { in: X }, ctx) as tf.Tensor, t2(r, n, m))) as tf.Scalar,
+          [w],
+        );
         return { y, gw: grads[w.name]!.dataSync().slice() };
       });
       assertClose(y, plain.y, 1e-6, 'forward');
@@ -99,7 +143,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       op.variables.forEach((v) => v.dispose());
     });
 
-    test("the bias follows PyTorch: U(±1/√fan_in) with init torch_default, zeros with xavier unless bias_init says otherwise", async () => {
+    test('the bias follows PyTorch: U(±1/√fan_in) with init torch_default, zeros with xavier unless bias_init says otherwise', async () => {
       await useBackend(backend);
       const bias = (params: Record<string, unknown>) => {
         const op = buildOp(linear, { out: 64, ...params }, { in: dense(n, 16) }, { seed: 2 });
@@ -108,7 +152,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
         return b;
       };
       const torch = bias({});
-      assert.ok(torch.every((v) => Math.abs(v) <= 1 / 4) && torch.some((v) => Math.abs(v) > 0.1), 'uniform within ±1/√16');
+      assert.ok(
+        torch.every((v) => Math.abs(v) <= 1 / 4) && torch.some((v) => Math.abs(v) > 0.1),
+        'uniform within ±1/√16',
+      );
       assert.ok(bias({ init: 'xavier_uniform' }).every((v) => v === 0));
       assert.ok(bias({ init: 'xavier_uniform', bias_init: 'torch_default' }).some((v) => v !== 0));
       assert.ok(bias({ bias_init: 'zeros' }).every((v) => v === 0));

@@ -3,7 +3,17 @@ import assert from 'node:assert/strict';
 import { dropout } from '../../src/ops/layer/dropout.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertShapeError, buildOp, disposeBatch, makeBatch, runContext, runOp, shapeOf, tf, useBackend } from './harness.js';
+import {
+  assertShapeError,
+  buildOp,
+  disposeBatch,
+  makeBatch,
+  runContext,
+  runOp,
+  shapeOf,
+  tf,
+  useBackend,
+} from './harness.js';
 
 test('dropout shape rule: same shape; p must be in [0, 1)', () => {
   assert.deepEqual(shapeOf(dropout, { p: 0.3 }, { in: dense('items', 64) }).out, dense('items', 64));

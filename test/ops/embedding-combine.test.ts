@@ -6,7 +6,18 @@ import { concat, identity, sum } from '../../src/ops/combine/combine.js';
 import { gatherRows } from '../../src/ops/kernels/gather-rows.js';
 import { dense, sparse } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, assertShapeError, buildOp, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';
+import {
+  assertClose,
+  assertShapeError,
+  buildOp,
+  randn64,
+  runContext,
+  runOp,
+  shapeOf,
+  t2,
+  tf,
+  useBackend,
+} from './harness.js';
 
 describe('embedding, concat, sum, identity shape rules', () => {
   test('embedding: [rows, dim] with rows users or items', () => {
@@ -23,8 +34,15 @@ describe('embedding, concat, sum, identity shape rules', () => {
     assertShapeError(() => shapeOf(concat, {}, { in: [] }), { port: 'in' }, /at least one/);
   });
   test('sum: one weight per input', () => {
-    assert.deepEqual(shapeOf(sum, { weights: [1, 0.5] }, { in: [dense('items', 4), dense('items', 4)] }).out, dense('items', 4));
-    assertShapeError(() => shapeOf(sum, { weights: [1] }, { in: [dense('items', 4), dense('items', 4)] }), { param: 'weights' }, /1 entries for 2 inputs/);
+    assert.deepEqual(
+      shapeOf(sum, { weights: [1, 0.5] }, { in: [dense('items', 4), dense('items', 4)] }).out,
+      dense('items', 4),
+    );
+    assertShapeError(
+      () => shapeOf(sum, { weights: [1] }, { in: [dense('items', 4), dense('items', 4)] }),
+      { param: 'weights' },
+      /1 entries for 2 inputs/,
+    );
   });
   test('identity keeps the type, sparse included', () => {
     assert.deepEqual(shapeOf(identity, {}, { in: sparse('items', 'items') }).out, sparse('items', 'items'));
@@ -42,10 +60,23 @@ for (const backend of ['wasm', 'cpu'] as const) {
       assert.equal(out, table, 'no copy: the gradient flows to the variable');
       const a = Math.sqrt(6 / (16 + 48));
       const vals = Array.from(table.dataSync());
-      assert.ok(vals.every((v) => Math.abs(v) <= a) && Math.max(...vals.map(Math.abs)) > 0.9 * a, 'within and filling ±√(6/(fan_in+fan_out))');
-      const users = buildOp(embedding, { rows: 'users', dim: 4, init: 'zeros' }, {}, { sizes: { users: 7, items: 48 } });
+      assert.ok(
+        vals.every((v) => Math.abs(v) <= a) && Math.max(...vals.map(Math.abs)) > 0.9 * a,
+        'within and filling ±√(6/(fan_in+fan_out))',
+      );
+      const users = buildOp(
+        embedding,
+        { rows: 'users', dim: 4, init: 'zeros' },
+        {},
+        { sizes: { users: 7, items: 48 } },
+      );
       assert.deepEqual(users.variables.get('table')!.shape, [7, 4]);
-      assert.ok(users.variables.get('table')!.dataSync().every((v) => v === 0));
+      assert.ok(
+        users.variables
+          .get('table')!
+          .dataSync()
+          .every((v) => v === 0),
+      );
       [op, users].forEach((o) => o.variables.forEach((v) => v.dispose()));
     });
 
@@ -58,7 +89,13 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const rows = Int32Array.from([1, 3, 1]);
       const g = tf.tidy(() => {
         const { grads } = tf.variableGrads(
-          () => tf.sum(tf.mul(gatherRows(runOp(op, {}, runContext()) as tf.Tensor2D, tf.tensor1d(rows, 'int32'), rows), t2(r, 3, 3))) as tf.Scalar,
+          () =>
+            tf.sum(
+              tf.mul(
+                gatherRows(runOp(op, {}, runContext()) as tf.Tensor2D, tf.tensor1d(rows, 'int32'), rows),
+                t2(r, 3, 3),
+              ),
+            ) as tf.Scalar,
           [table],
         );
         return grads[table.name]!.dataSync().slice();
@@ -71,23 +108,39 @@ for (const backend of ['wasm', 'cpu'] as const) {
   });
 
   describe(`concat, sum, identity on ${backend}`, () => {
-    test('concat joins columns; each input\'s gradient is its block of dY', async () => {
+    test("concat joins columns; each input's gradient is its block of dY", async () => {
       await useBackend(backend);
       const rng = new Rng(6);
       const [a, b, r] = [randn64(rng, 3 * 2), randn64(rng, 3 * 4), randn64(rng, 3 * 6)];
       const op = buildOp(concat, {}, { in: [dense(3, 2), dense(3, 4)] });
       const { y, gs } = tf.tidy(() => {
         const xs = [t2(a, 3, 2), t2(b, 3, 4)];
-        const f = (x0: tf.Tensor, x1: tf.Tensor) => tf.sum(tf.mul(runOp(op, { in: [x0, x1] }, runContext()) as tf.Tensor, t2(r, 3, 6)));
-        return { y: (runOp(op, { in: xs }, runContext()) as tf.Tensor).dataSync().slice(), gs: tf.grads(f)(xs).map((g) => g.dataSync().slice()) };
+        const f = (x0: tf.Tensor, x1: tf.Tensor) =>
+          tf.sum(tf.mul(runOp(op, { in: [x0, x1] }, runContext()) as tf.Tensor, t2(r, 3, 6)));
+        return {
+          y: (runOp(op, { in: xs }, runContext()) as tf.Tensor).dataSync().slice(),
+          gs: tf
+            .grads(f)(xs)
+            .map((g) => g.dataSync().slice()),
+        };
       });
       const want = Array.from({ length: 18 }, (_, e) => {
         const [i, j] = [Math.floor(e / 6), e % 6];
         return j < 2 ? a[i * 2 + j]! : b[i * 4 + j - 2]!;
       });
       assertClose(y, want, 1e-7, 'forward');
-      assertClose(gs[0]!, Array.from({ length: 6 }, (_, e) => r[Math.floor(e / 2) * 6 + (e % 2)]!), 1e-7, 'd/da');
-      assertClose(gs[1]!, Array.from({ length: 12 }, (_, e) => r[Math.floor(e / 4) * 6 + 2 + (e % 4)]!), 1e-7, 'd/db');
+      assertClose(
+        gs[0]!,
+        Array.from({ length: 6 }, (_, e) => r[Math.floor(e / 2) * 6 + (e % 2)]!),
+        1e-7,
+        'd/da',
+      );
+      assertClose(
+        gs[1]!,
+        Array.from({ length: 12 }, (_, e) => r[Math.floor(e / 4) * 6 + 2 + (e % 4)]!),
+        1e-7,
+        'd/db',
+      );
     });
 
     for (const weights of [undefined, [1, 0.0005, -2]]) {
@@ -102,11 +155,28 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const { y, gs } = tf.tidy(() => {
           const xs = xs64.map((x) => t2(x, 2, 4));
           const f = (...t: tf.Tensor[]) => tf.sum(tf.mul(runOp(op, { in: t }, runContext()) as tf.Tensor, t2(r, 2, 4)));
-          return { y: (runOp(op, { in: xs }, runContext()) as tf.Tensor).dataSync().slice(), gs: tf.grads(f)(xs).map((g) => g.dataSync().slice()) };
+          return {
+            y: (runOp(op, { in: xs }, runContext()) as tf.Tensor).dataSync().slice(),
+            gs: tf
+              .grads(f)(xs)
+              .map((g) => g.dataSync().slice()),
+          };
         });
         assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
-        assertClose(y, Array.from(r, (_, e) => xs64.reduce((s, x, i) => s + w[i]! * x[e]!, 0)), 1e-6, 'forward');
-        gs.forEach((g, i) => assertClose(g, Array.from(r, (v) => w[i]! * v), 1e-6, `d/dx${i}`));
+        assertClose(
+          y,
+          Array.from(r, (_, e) => xs64.reduce((s, x, i) => s + w[i]! * x[e]!, 0)),
+          1e-6,
+          'forward',
+        );
+        gs.forEach((g, i) =>
+          assertClose(
+            g,
+            Array.from(r, (v) => w[i]! * v),
+            1e-6,
+            `d/dx${i}`,
+          ),
+        );
       });
     }
 

@@ -3,7 +3,17 @@ import type { DataAccess } from '../../src/ops/types.js';
 
 export function tinyData(): DataAccess {
   // users 0..3, items 0..4; user 3 and item 4 have no train rows; (0, 1) appears twice.
-  const pairs: [number, number][] = [[0, 0], [0, 1], [0, 1], [1, 1], [1, 2], [2, 0], [2, 2], [2, 3], [1, 3]];
+  const pairs: [number, number][] = [
+    [0, 0],
+    [0, 1],
+    [0, 1],
+    [1, 1],
+    [1, 2],
+    [2, 0],
+    [2, 2],
+    [2, 3],
+    [1, 3],
+  ];
   return {
     nUsers: 4,
     nItems: 5,

@@ -12,7 +12,7 @@ import {
   type DataAccess,
   type InputTypes,
   type InputValues,
-  type OpDef,
+  type AnyOpDef,
   type OpKernel,
   type RunContext,
   type ShapeEnv,
@@ -43,7 +43,7 @@ const emptyData: DataAccess = {
 
 /** Builds `def` with the given params and input types; variables are initialised from `seed`. */
 export function buildOp(
-  def: OpDef<any>,
+  def: AnyOpDef,
   params: Record<string, unknown>,
   inputs: InputTypes,
   opts: { seed?: number; sizes?: Record<string, number>; data?: DataAccess } = {},
@@ -76,7 +76,7 @@ export function disposeOp(op: BuiltOp): void {
 
 /** The op's shape rule with an environment of known sizes. */
 export function shapeOf(
-  def: OpDef<any>,
+  def: AnyOpDef,
   params: Record<string, unknown>,
   inputs: InputTypes,
   env: Partial<ShapeEnv> = {},
@@ -85,11 +85,7 @@ export function shapeOf(
 }
 
 /** Asserts that the shape rule throws a ShapeError that names `where` (a port or a param) and matches `msg`. */
-export function assertShapeError(
-  fn: () => unknown,
-  where: { port?: string; param?: string },
-  msg?: RegExp,
-): void {
+export function assertShapeError(fn: () => unknown, where: { port?: string; param?: string }, msg?: RegExp): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(e instanceof ShapeError, `expected a ShapeError, got ${String(e)}`);
     assert.deepEqual(e.where, where);
@@ -121,7 +117,9 @@ export function disposeBatch(b: Batch): void {
 }
 
 /** A RunContext; `constants` maps folded-constant tensors to their transposes, as the executor plans them. */
-export function runContext(opts: { batch?: Batch; training?: boolean; constants?: Map<tf.Tensor, tf.Tensor2D> } = {}): RunContext {
+export function runContext(
+  opts: { batch?: Batch; training?: boolean; constants?: Map<tf.Tensor, tf.Tensor2D> } = {},
+): RunContext {
   return {
     training: opts.training ?? opts.batch !== undefined,
     epoch: 0,

@@ -3,20 +3,42 @@ import assert from 'node:assert/strict';
 import { hypergraphPropagate } from '../../src/ops/refine/hypergraph-propagate.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, assertShapeError, buildOp, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';
+import {
+  assertClose,
+  assertShapeError,
+  buildOp,
+  numericalGrad,
+  randn64,
+  runContext,
+  runOp,
+  shapeOf,
+  t2,
+  tf,
+  useBackend,
+} from './harness.js';
 
 /** a [p, q] · b [q, r] in float64, with a optionally transposed ([q, p] stored). */
 function mm(a: ArrayLike<number>, b: ArrayLike<number>, p: number, q: number, r: number, aT = false): Float64Array {
   const out = new Float64Array(p * r);
-  for (let i = 0; i < p; i++) for (let k = 0; k < q; k++) {
-    const av = aT ? a[k * p + i]! : a[i * q + k]!;
-    for (let j = 0; j < r; j++) out[i * r + j]! += av * b[k * r + j]!;
-  }
+  for (let i = 0; i < p; i++)
+    for (let k = 0; k < q; k++) {
+      const av = aT ? a[k * p + i]! : a[i * q + k]!;
+      for (let j = 0; j < r; j++) out[i * r + j]! += av * b[k * r + j]!;
+    }
   return out;
 }
 
 /** LGMRec's HGNNLayer in float64: [users, items]. */
-function reference(hi: Float64Array, hu: Float64Array, x: Float64Array, nI: number, nU: number, h: number, d: number, layers: number): [Float64Array, Float64Array] {
+function reference(
+  hi: Float64Array,
+  hu: Float64Array,
+  x: Float64Array,
+  nI: number,
+  nU: number,
+  h: number,
+  d: number,
+  layers: number,
+): [Float64Array, Float64Array] {
   let xi: Float64Array = x;
   let lat: Float64Array = new Float64Array(h * d);
   for (let l = 0; l < layers; l++) {
@@ -28,14 +50,42 @@ function reference(hi: Float64Array, hu: Float64Array, x: Float64Array, nI: numb
 
 describe('hypergraph_propagate shape rule', () => {
   test('users and items rows of the input width', () => {
-    const out = shapeOf(hypergraphPropagate, {}, { item_assign: dense('items', 4), user_assign: dense('users', 4), in: dense('items', 64) });
+    const out = shapeOf(
+      hypergraphPropagate,
+      {},
+      { item_assign: dense('items', 4), user_assign: dense('users', 4), in: dense('items', 64) },
+    );
     assert.deepEqual(out.users, dense('users', 64));
     assert.deepEqual(out.items, dense('items', 64));
   });
   test('hyperedge counts and item rows must agree; layers >= 1', () => {
-    assertShapeError(() => shapeOf(hypergraphPropagate, {}, { item_assign: dense('items', 4), user_assign: dense('users', 8), in: dense('items', 64) }), { port: 'user_assign' });
-    assertShapeError(() => shapeOf(hypergraphPropagate, {}, { item_assign: dense('users', 4), user_assign: dense('users', 4), in: dense('items', 64) }), { port: 'item_assign' });
-    assertShapeError(() => shapeOf(hypergraphPropagate, { layers: 0 }, { item_assign: dense('items', 4), user_assign: dense('users', 4), in: dense('items', 8) }), { param: 'layers' });
+    assertShapeError(
+      () =>
+        shapeOf(
+          hypergraphPropagate,
+          {},
+          { item_assign: dense('items', 4), user_assign: dense('users', 8), in: dense('items', 64) },
+        ),
+      { port: 'user_assign' },
+    );
+    assertShapeError(
+      () =>
+        shapeOf(
+          hypergraphPropagate,
+          {},
+          { item_assign: dense('users', 4), user_assign: dense('users', 4), in: dense('items', 64) },
+        ),
+      { port: 'item_assign' },
+    );
+    assertShapeError(
+      () =>
+        shapeOf(
+          hypergraphPropagate,
+          { layers: 0 },
+          { item_assign: dense('items', 4), user_assign: dense('users', 4), in: dense('items', 8) },
+        ),
+      { param: 'layers' },
+    );
   });
 });
 
@@ -51,19 +101,28 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const x = randn64(rng, nI * d);
         const ru = randn64(rng, nU * d);
         const ri = randn64(rng, nI * d);
-        const op = buildOp(hypergraphPropagate, { layers }, { item_assign: dense(nI, h), user_assign: dense(nU, h), in: dense(nI, d) });
+        const op = buildOp(
+          hypergraphPropagate,
+          { layers },
+          { item_assign: dense(nI, h), user_assign: dense(nU, h), in: dense(nI, d) },
+        );
         const before = tf.memory().numTensors;
         const got = tf.tidy(() => {
           const ins = [t2(hi, nI, h), t2(hu, nU, h), t2(x, nI, d)];
           const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
             const o = op.kernel.run({ item_assign: a, user_assign: b, in: c }, runContext());
-            return tf.add(tf.sum(tf.mul(o.users as tf.Tensor, t2(ru, nU, d))), tf.sum(tf.mul(o.items as tf.Tensor, t2(ri, nI, d)))) as tf.Scalar;
+            return tf.add(
+              tf.sum(tf.mul(o.users as tf.Tensor, t2(ru, nU, d))),
+              tf.sum(tf.mul(o.items as tf.Tensor, t2(ri, nI, d))),
+            ) as tf.Scalar;
           };
           const o = op.kernel.run({ item_assign: ins[0]!, user_assign: ins[1]!, in: ins[2]! }, runContext());
           return {
             u: (o.users as tf.Tensor).dataSync().slice(),
             i: (o.items as tf.Tensor).dataSync().slice(),
-            g: tf.grads(f)(ins).map((t) => t.dataSync().slice()),
+            g: tf
+              .grads(f)(ins)
+              .map((t) => t.dataSync().slice()),
           };
         });
         assert.equal(tf.memory().numTensors, before, 'no tensors leaked');

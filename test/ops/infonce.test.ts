@@ -25,11 +25,13 @@ describe('infonce shape rule', () => {
   test('anchor and two views of one shape give a scalar', () => {
     assert.deepEqual(shapeOf(infonce, { stop_grad_anchor: [false, true] }, ok).loss, dense());
   });
-  test("rows: users with an item anchor names the anchor port", () => {
+  test('rows: users with an item anchor names the anchor port', () => {
     assertShapeError(() => shapeOf(infonce, { rows: 'users' }, ok), { port: 'anchor' }, /per user/);
   });
   test('a view of another shape names the views port', () => {
-    assertShapeError(() => shapeOf(infonce, {}, { anchor: dense('items', 64), views: [dense('items', 32)] }), { port: 'views' });
+    assertShapeError(() => shapeOf(infonce, {}, { anchor: dense('items', 64), views: [dense('items', 32)] }), {
+      port: 'views',
+    });
   });
   test('stop_grad_anchor of the wrong length names the param', () => {
     assertShapeError(() => shapeOf(infonce, { stop_grad_anchor: [true] }, ok), { param: 'stop_grad_anchor' });
@@ -65,15 +67,22 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const A = randn64(rng, n * d);
         const V1 = randn64(rng, n * d);
         const V2 = randn64(rng, n * d);
-        const op = buildOp(infonce, { tau, stop_grad_anchor: [false, true] }, { anchor: dense('items', d), views: [dense('items', d), dense('items', d)] });
+        const op = buildOp(
+          infonce,
+          { tau, stop_grad_anchor: [false, true] },
+          { anchor: dense('items', d), views: [dense('items', d), dense('items', d)] },
+        );
         const batch = makeBatch([0, 1, 2, 3, 4], pos, [1, 1, 1, 1, 1]);
         const ctx = runContext({ batch });
         const before = tf.memory().numTensors;
         const { loss, grads } = tf.tidy(() => {
           const xs = [A, V1, V2].map((v) => t2(v, n, d));
-          const f = (a: tf.Tensor, v1: tf.Tensor, v2: tf.Tensor) => runOp(op, { anchor: a, views: [v1, v2] }, ctx, 'loss') as tf.Scalar;
+          const f = (a: tf.Tensor, v1: tf.Tensor, v2: tf.Tensor) =>
+            runOp(op, { anchor: a, views: [v1, v2] }, ctx, 'loss') as tf.Scalar;
           const loss = f(xs[0]!, xs[1]!, xs[2]!).dataSync()[0]!;
-          const grads = tf.grads(f)(xs).map((g) => g.dataSync().slice());
+          const grads = tf
+            .grads(f)(xs)
+            .map((g) => g.dataSync().slice());
           return { loss, grads };
         });
         assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
@@ -87,7 +96,11 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const tol = tau < 0.01 ? 2e-3 : 1e-4; // gradients scale with 1/τ = 200
         grads.forEach((g, i) => assertClose(g, num[i]!, tol, `grad ${['anchor', 'view1', 'view2'][i]}`));
         // Rows outside the batch get no gradient.
-        for (const r of [1, 2, 4]) assert.ok(grads[0]!.subarray(r * d, (r + 1) * d).every((v) => v === 0), `row ${r}`);
+        for (const r of [1, 2, 4])
+          assert.ok(
+            grads[0]!.subarray(r * d, (r + 1) * d).every((v) => v === 0),
+            `row ${r}`,
+          );
         disposeBatch(batch);
       });
     }
@@ -98,9 +111,18 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const U = randn64(rng, 5 * d);
       const W = randn64(rng, 5 * d);
       const users = [4, 1, 2];
-      const op = buildOp(infonce, { rows: 'users', tau: 0.2 }, { anchor: dense('users', d), views: [dense('users', d)] });
+      const op = buildOp(
+        infonce,
+        { rows: 'users', tau: 0.2 },
+        { anchor: dense('users', d), views: [dense('users', d)] },
+      );
       const batch = makeBatch(users, [0, 1, 2], [3, 3, 3]);
-      const loss = tf.tidy(() => (runOp(op, { anchor: t2(U, 5, d), views: [t2(W, 5, d)] }, runContext({ batch }), 'loss') as tf.Tensor).dataSync()[0]!);
+      const loss = tf.tidy(
+        () =>
+          (
+            runOp(op, { anchor: t2(U, 5, d), views: [t2(W, 5, d)] }, runContext({ batch }), 'loss') as tf.Tensor
+          ).dataSync()[0]!,
+      );
       assertClose([loss], [infoNceRef(U, W, d, users, 0.2)], 1e-5, 'loss');
       disposeBatch(batch);
     });
@@ -117,9 +139,20 @@ for (const backend of ['wasm', 'cpu'] as const) {
         return [tf.grads(f1)([a, b]), tf.grads(f2)([a, b])].map((gs) => gs.map((g) => g.dataSync().slice()));
       });
       ours!.forEach((g, i) => assertClose(g, ref![i]!, 1e-5, `grad ${i}`));
-      const same = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(matMulABt(x as tf.Tensor2D, x as tf.Tensor2D), tf.ones([3, 3]))))(a).dataSync().slice());
+      const same = tf.tidy(() =>
+        tf
+          .grad((x: tf.Tensor) => tf.sum(tf.mul(matMulABt(x as tf.Tensor2D, x as tf.Tensor2D), tf.ones([3, 3]))))(a)
+          .dataSync()
+          .slice(),
+      );
       // d/da Σ (a aᵀ) = 2 · 1·a (both operands are a)
-      const colSum = tf.tidy(() => tf.mul(tf.sum(a, 0, true), 2).tile([3, 1]).dataSync().slice());
+      const colSum = tf.tidy(() =>
+        tf
+          .mul(tf.sum(a, 0, true), 2)
+          .tile([3, 1])
+          .dataSync()
+          .slice(),
+      );
       assertClose(same, colSum, 1e-5, 'a·aᵀ');
       [a, b, w].forEach((t) => t.dispose());
     });

@@ -4,12 +4,30 @@ import { joinUi } from '../../src/ops/combine/join-ui.js';
 import { splitUi } from '../../src/ops/combine/split-ui.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, assertShapeError, buildOp, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';
+import {
+  assertClose,
+  assertShapeError,
+  buildOp,
+  randn64,
+  runContext,
+  runOp,
+  shapeOf,
+  t2,
+  tf,
+  useBackend,
+} from './harness.js';
 
 test('join_ui shape rule: users over items, widths must agree', () => {
-  assert.deepEqual(shapeOf(joinUi, {}, { users: dense('users', 64), items: dense('items', 64) }).out, dense('users+items', 64));
-  assertShapeError(() => shapeOf(joinUi, {}, { users: dense('users', 64), items: dense('items', 32) }), { port: 'items' });
-  assertShapeError(() => shapeOf(joinUi, {}, { users: dense('items', 64), items: dense('items', 64) }), { port: 'users' });
+  assert.deepEqual(
+    shapeOf(joinUi, {}, { users: dense('users', 64), items: dense('items', 64) }).out,
+    dense('users+items', 64),
+  );
+  assertShapeError(() => shapeOf(joinUi, {}, { users: dense('users', 64), items: dense('items', 32) }), {
+    port: 'items',
+  });
+  assertShapeError(() => shapeOf(joinUi, {}, { users: dense('items', 64), items: dense('items', 64) }), {
+    port: 'users',
+  });
 });
 
 for (const backend of ['wasm', 'cpu'] as const) {
@@ -20,19 +38,27 @@ for (const backend of ['wasm', 'cpu'] as const) {
     const u = randn64(rng, nU * d);
     const i = randn64(rng, nI * d);
     const r = randn64(rng, (nU + nI) * d);
-    const op = buildOp(joinUi, {}, { users: dense('users', d), items: dense('items', d) }, { sizes: { users: nU, items: nI } });
+    const op = buildOp(
+      joinUi,
+      {},
+      { users: dense('users', d), items: dense('items', d) },
+      { sizes: { users: nU, items: nI } },
+    );
     const split = buildOp(splitUi, {}, { in: dense('users+items', d) }, { sizes: { users: nU, items: nI } });
     const got = tf.tidy(() => {
       const U = t2(u, nU, d);
       const I = t2(i, nI, d);
       const y = runOp(op, { users: U, items: I }, runContext()) as tf.Tensor;
       const back = split.kernel.run({ in: y }, runContext());
-      const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(runOp(op, { users: a, items: b }, runContext()) as tf.Tensor, t2(r, nU + nI, d))) as tf.Scalar;
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(runOp(op, { users: a, items: b }, runContext()) as tf.Tensor, t2(r, nU + nI, d))) as tf.Scalar;
       return {
         y: y.dataSync().slice(),
         u: (back.users as tf.Tensor).dataSync().slice(),
         i: (back.items as tf.Tensor).dataSync().slice(),
-        g: tf.grads(f)([U, I]).map((t) => t.dataSync().slice()),
+        g: tf
+          .grads(f)([U, I])
+          .map((t) => t.dataSync().slice()),
       };
     });
     assertClose(got.y, [...u, ...i], 1e-6, 'stacked');

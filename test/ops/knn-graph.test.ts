@@ -4,10 +4,33 @@ import { knnGraph, knnSearch } from '../../src/ops/graph/knn-graph.js';
 import { isCsr, type CsrMatrix } from '../../src/ops/sparse.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, assertShapeError, buildOp, densify, M, randn64, runContext, runSparse, shapeOf, t2, tf, useBackend } from './harness.js';
+import {
+  assertClose,
+  assertShapeError,
+  buildOp,
+  densify,
+  M,
+  randn64,
+  runContext,
+  runSparse,
+  shapeOf,
+  t2,
+  tf,
+  useBackend,
+} from './harness.js';
 
-/** Brute force, float64: cosine similarities, top-k per row of the full matrix (self included), then A and its normalisation. */
-function bruteForce(x: Float64Array, n: number, f: number, k: number, norm: 'symmetric' | 'row' | 'none', weighted: boolean): Float64Array {
+/**
+ * Brute force, float64: cosine similarities, top-k per row of the full matrix (self included), then A and its
+ * normalisation.
+ */
+function bruteForce(
+  x: Float64Array,
+  n: number,
+  f: number,
+  k: number,
+  norm: 'symmetric' | 'row' | 'none',
+  weighted: boolean,
+): Float64Array {
   const rows = Array.from({ length: n }, (_, i) => M.row(x, f, i));
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -39,7 +62,11 @@ describe('knn_graph shape rule', () => {
     assert.deepEqual(out.out, { kind: 'sparse', dims: ['items', 'items'] });
   });
   test('k larger than the number of rows names the param', () => {
-    assertShapeError(() => shapeOf(knnGraph, { k: 20 }, { in: dense('items', 8) }, { sizes: { items: 12 } }), { param: 'k' }, /only 12 rows/);
+    assertShapeError(
+      () => shapeOf(knnGraph, { k: 20 }, { in: dense('items', 8) }, { sizes: { items: 12 } }),
+      { param: 'k' },
+      /only 12 rows/,
+    );
   });
   test('a rank-1 input names the port', () => {
     assertShapeError(() => shapeOf(knnGraph, {}, { in: dense('items') }), { port: 'in' });

@@ -5,7 +5,18 @@ import { interactionGraph } from '../../src/ops/graph/interaction-graph.js';
 import { dense, sparse } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { denseBipartite, tinyData } from './graph-data.js';
-import { assertClose, assertShapeError, buildOp, randn64, runContext, runSparse, shapeOf, tf, useBackend, t2 } from './harness.js';
+import {
+  assertClose,
+  assertShapeError,
+  buildOp,
+  randn64,
+  runContext,
+  runSparse,
+  shapeOf,
+  tf,
+  useBackend,
+  t2,
+} from './harness.js';
 
 describe('lightgcn shape rule', () => {
   test('users, items and both ego tables at dim', () => {
@@ -18,7 +29,9 @@ describe('lightgcn shape rule', () => {
   });
   test('a graph that is not the user-item adjacency names the graph port', () => {
     assertShapeError(() => shapeOf(lightgcn, { dim: 8 }, { graph: sparse('items', 'items') }), { port: 'graph' });
-    assertShapeError(() => shapeOf(lightgcn, { dim: 8 }, { graph: dense('users+items', 'users+items') }), { port: 'graph' });
+    assertShapeError(() => shapeOf(lightgcn, { dim: 8 }, { graph: dense('users+items', 'users+items') }), {
+      port: 'graph',
+    });
   });
 });
 
@@ -39,10 +52,11 @@ function layerMean(adj: Float64Array, n: number, e0: Float64Array, d: number, la
   const acc = Float64Array.from(e0);
   for (let l = 0; l < layers; l++) {
     const next = new Float64Array(n * d);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      const w = adj[i * n + j]!;
-      if (w !== 0) for (let c = 0; c < d; c++) next[i * d + c]! += w * cur[j * d + c]!;
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        const w = adj[i * n + j]!;
+        if (w !== 0) for (let c = 0; c < d; c++) next[i * d + c]! += w * cur[j * d + c]!;
+      }
     cur = next;
     for (let k = 0; k < acc.length; k++) acc[k]! += next[k]!;
   }
@@ -59,10 +73,21 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const n = nU + nI;
         const graph = runSparse(buildOp(interactionGraph, {}, {}, { data }), {}, runContext(), 'adj');
         const adj = normalised(denseBipartite(data), n);
-        const op = buildOp(lightgcn, { dim: d, layers }, { graph: sparse('users+items', 'users+items') }, { sizes: { users: nU, items: nI }, seed: layers + 1 });
+        const op = buildOp(
+          lightgcn,
+          { dim: d, layers },
+          { graph: sparse('users+items', 'users+items') },
+          { sizes: { users: nU, items: nI }, seed: layers + 1 },
+        );
         const user = op.variables.get('user_emb')!;
         const item = op.variables.get('item_emb')!;
-        assert.deepEqual([user.shape, item.shape], [[nU, d], [nI, d]]);
+        assert.deepEqual(
+          [user.shape, item.shape],
+          [
+            [nU, d],
+            [nI, d],
+          ],
+        );
         const e0 = Float64Array.from([...user.dataSync(), ...item.dataSync()]);
         const r = randn64(new Rng(layers + 10), n * d);
         const before = tf.memory().numTensors;
@@ -90,7 +115,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const adjT = adj.map((_, e) => adj[(e % n) * n + Math.floor(e / n)]!);
         assertClose(got.grad, layerMean(adjT, n, r, d, layers), 1e-5, 'gradient');
         // The isolated user 3 keeps only its own row, shrunk by the mean over the layers.
-        assertClose(got.users.slice(3 * d, 4 * d), Array.from(e0.subarray(3 * d, 4 * d), (v) => v / (layers + 1)), 1e-6, 'isolated user');
+        assertClose(
+          got.users.slice(3 * d, 4 * d),
+          Array.from(e0.subarray(3 * d, 4 * d), (v) => v / (layers + 1)),
+          1e-6,
+          'isolated user',
+        );
         op.variables.forEach((v) => v.dispose());
       });
     }

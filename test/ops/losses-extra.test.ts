@@ -26,15 +26,25 @@ import {
 } from './harness.js';
 
 describe('structure_preservation shape rule', () => {
-  const ok = { emb: [dense('items', 64), dense('items', 64)], feat: [dense('items', 'feat_mm'), dense('items', 'feat_t')] };
+  const ok = {
+    emb: [dense('items', 64), dense('items', 64)],
+    feat: [dense('items', 'feat_mm'), dense('items', 'feat_t')],
+  };
   test('pairs of [items, *] give a scalar', () => {
     assert.deepEqual(shapeOf(structurePreservation, { weights: [1, 0.03] }, ok).loss, dense());
   });
   test('unpaired lists name the feat port', () => {
-    assertShapeError(() => shapeOf(structurePreservation, {}, { emb: ok.emb, feat: [dense('items', 8)] }), { port: 'feat' }, /pairs/);
+    assertShapeError(
+      () => shapeOf(structurePreservation, {}, { emb: ok.emb, feat: [dense('items', 8)] }),
+      { port: 'feat' },
+      /pairs/,
+    );
   });
   test('user rows name the emb port', () => {
-    assertShapeError(() => shapeOf(structurePreservation, {}, { emb: [dense('users', 64)], feat: [dense('items', 8)] }), { port: 'emb' });
+    assertShapeError(
+      () => shapeOf(structurePreservation, {}, { emb: [dense('users', 64)], feat: [dense('items', 8)] }),
+      { port: 'emb' },
+    );
   });
   test('one weight per pair', () => {
     assertShapeError(() => shapeOf(structurePreservation, { weights: [1] }, ok), { param: 'weights' });
@@ -46,24 +56,45 @@ describe('triplet and graph_smoothing shape rules', () => {
     assert.deepEqual(shapeOf(triplet, {}, { user: dense('users', 64), item: dense('items', 64) }).loss, dense());
   });
   test('triplet: widths differ -> item port', () => {
-    assertShapeError(() => shapeOf(triplet, {}, { user: dense('users', 64), item: dense('items', 32) }), { port: 'item' }, /widths/);
+    assertShapeError(
+      () => shapeOf(triplet, {}, { user: dense('users', 64), item: dense('items', 32) }),
+      { port: 'item' },
+      /widths/,
+    );
   });
   test('triplet: an item table on the user port', () => {
-    assertShapeError(() => shapeOf(triplet, {}, { user: dense('items', 64), item: dense('items', 64) }), { port: 'user' });
+    assertShapeError(() => shapeOf(triplet, {}, { user: dense('items', 64), item: dense('items', 64) }), {
+      port: 'user',
+    });
   });
   test('graph_smoothing: square graph and matching rows', () => {
-    assert.deepEqual(shapeOf(graphSmoothing, {}, { graph: sparse('items', 'items'), emb: dense('items', 64) }).loss, dense());
+    assert.deepEqual(
+      shapeOf(graphSmoothing, {}, { graph: sparse('items', 'items'), emb: dense('items', 64) }).loss,
+      dense(),
+    );
   });
   test('graph_smoothing: a rectangular graph names the graph port', () => {
-    assertShapeError(() => shapeOf(graphSmoothing, {}, { graph: sparse('users', 'items'), emb: dense('items', 64) }), { port: 'graph' });
+    assertShapeError(() => shapeOf(graphSmoothing, {}, { graph: sparse('users', 'items'), emb: dense('items', 64) }), {
+      port: 'graph',
+    });
   });
   test('graph_smoothing: rows of emb must be the graph nodes', () => {
-    assertShapeError(() => shapeOf(graphSmoothing, {}, { graph: sparse('items', 'items'), emb: dense('users', 64) }), { port: 'emb' });
+    assertShapeError(() => shapeOf(graphSmoothing, {}, { graph: sparse('items', 'items'), emb: dense('users', 64) }), {
+      port: 'emb',
+    });
   });
 });
 
 /** float64 reference of one AMP term. */
-function ampTerm(h: Float64Array, d: number, f: Float64Array, fd: number, idx: number[], sim: 'cosine' | 'dot', dist: DistanceKind): number {
+function ampTerm(
+  h: Float64Array,
+  d: number,
+  f: Float64Array,
+  fd: number,
+  idx: number[],
+  sim: 'cosine' | 'dot',
+  dist: DistanceKind,
+): number {
   const B = idx.length;
   let ss = 0;
   for (let i = 0; i < B; i++)
@@ -107,23 +138,37 @@ for (const backend of ['wasm', 'cpu'] as const) {
             const fn = (h0: tf.Tensor, h1: tf.Tensor, f0: tf.Tensor, f1: tf.Tensor) =>
               runOp(op, { emb: [h0, h1], feat: [f0, f1] }, ctx, 'loss') as tf.Scalar;
             const loss = fn(hs[0]!, hs[1]!, fs[0]!, fs[1]!).dataSync()[0]!;
-            const grads = tf.grads((h0: tf.Tensor, h1: tf.Tensor) => fn(h0, h1, fs[0]!, fs[1]!))(hs).map((g) => g.dataSync().slice());
+            const grads = tf
+              .grads((h0: tf.Tensor, h1: tf.Tensor) => fn(h0, h1, fs[0]!, fs[1]!))(hs)
+              .map((g) => g.dataSync().slice());
             // The features are a target only: either not on the tape at all or with an all-zero gradient.
             const hv = hs.map((h) => tf.variable(h));
             const fv = fs.map((f) => tf.variable(f));
             const vg = tf.variableGrads(() => fn(hv[0]!, hv[1]!, fv[0]!, fv[1]!), [...hv, ...fv]).grads;
-            const featGrads = fv.map((v) => (vg[v.name] ? (vg[v.name]!.dataSync().slice() as Float32Array) : undefined));
+            const featGrads = fv.map((v) =>
+              vg[v.name] ? (vg[v.name]!.dataSync().slice() as Float32Array) : undefined,
+            );
             [...hv, ...fv].forEach((v) => v.dispose());
             return { loss, grads, featGrads };
           });
           assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
-          const ref = (hs: Float64Array[]) => hs.reduce((s, h, m) => s + weights[m]! * ampTerm(h, dims[m]!, Fs[m]!, fdims[m]!, pos, similarity, distance), 0);
+          const ref = (hs: Float64Array[]) =>
+            hs.reduce(
+              (s, h, m) => s + weights[m]! * ampTerm(h, dims[m]!, Fs[m]!, fdims[m]!, pos, similarity, distance),
+              0,
+            );
           assertClose([loss], [ref(H)], 1e-4, 'loss');
           const num = numericalGrad(ref, H);
           assertClose(grads[0]!, num[0]!, 1e-4, 'grad emb[0]');
           assertClose(grads[1]!, num[1]!, 1e-4, 'grad emb[1]');
-          assert.ok(grads[0]!.some((g) => g !== 0), 'the embeddings do get a gradient');
-          assert.ok(featGrads.every((g) => g === undefined || g.every((x) => x === 0)), 'no gradient into the features');
+          assert.ok(
+            grads[0]!.some((g) => g !== 0),
+            'the embeddings do get a gradient',
+          );
+          assert.ok(
+            featGrads.every((g) => g === undefined || g.every((x) => x === 0)),
+            'no gradient into the features',
+          );
           disposeBatch(batch);
         });
       }
@@ -138,7 +183,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
     const pos = [1, 2, 5, 0, 6, 2];
     const neg = [4, 0, 3, 6, 1, 5];
     function ref(U: Float64Array, I: Float64Array, margin: number): { loss: number; args: number[] } {
-      const args = users.map((u, r) => margin - M.cos(M.row(U, d, u), M.row(I, d, pos[r]!)) + M.cos(M.row(U, d, u), M.row(I, d, neg[r]!)));
+      const args = users.map(
+        (u, r) => margin - M.cos(M.row(U, d, u), M.row(I, d, pos[r]!)) + M.cos(M.row(U, d, u), M.row(I, d, neg[r]!)),
+      );
       return { loss: args.reduce((s, a) => s + Math.max(a, 0), 0) / args.length, args };
     }
     for (const detach of [true, false]) {
@@ -150,19 +197,35 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const margin = 0.2;
         const { args } = ref(U, I, margin);
         assert.ok(args.some((a) => a > 0) && args.some((a) => a < 0), 'both active and inactive triples');
-        assert.ok(args.every((a) => Math.abs(a) > 1e-3), 'no triple at the kink');
-        const op = buildOp(triplet, { margin, detach_user: detach }, { user: dense('users', d), item: dense('items', d) });
+        assert.ok(
+          args.every((a) => Math.abs(a) > 1e-3),
+          'no triple at the kink',
+        );
+        const op = buildOp(
+          triplet,
+          { margin, detach_user: detach },
+          { user: dense('users', d), item: dense('items', d) },
+        );
         const batch = makeBatch(users, pos, neg);
         const ctx = runContext({ batch });
         const { loss, grads } = tf.tidy(() => {
           const xs = [t2(U, nu, d), t2(I, ni, d)];
           const fn = (u: tf.Tensor, i: tf.Tensor) => runOp(op, { user: u, item: i }, ctx, 'loss') as tf.Scalar;
-          return { loss: fn(xs[0]!, xs[1]!).dataSync()[0]!, grads: tf.grads(fn)(xs).map((g) => g.dataSync().slice()) };
+          return {
+            loss: fn(xs[0]!, xs[1]!).dataSync()[0]!,
+            grads: tf
+              .grads(fn)(xs)
+              .map((g) => g.dataSync().slice()),
+          };
         });
         assertClose([loss], [ref(U, I, margin).loss], 1e-5, 'loss');
         const num = numericalGrad(([u, i]) => ref(u!, i!, margin).loss, [U, I]);
         assertClose(grads[1]!, num[1]!, 1e-4, 'grad item');
-        if (detach) assert.ok(grads[0]!.every((g) => g === 0), 'no gradient into the detached users');
+        if (detach)
+          assert.ok(
+            grads[0]!.every((g) => g === 0),
+            'no gradient into the detached users',
+          );
         else assertClose(grads[0]!, num[0]!, 1e-4, 'grad user');
         disposeBatch(batch);
       });
@@ -189,7 +252,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const d = 3;
       const g = randomCsr(rng, n, n, 0.3, [7]);
       assert.ok(g.values.some((v) => v < 0));
-      assert.ok(Array.from({ length: n }, (_, i) => i).some((i) => g.indices.subarray(g.indptr[i]!, g.indptr[i + 1]!).includes(i)), 'a self loop');
+      assert.ok(
+        Array.from({ length: n }, (_, i) => i).some((i) =>
+          g.indices.subarray(g.indptr[i]!, g.indptr[i + 1]!).includes(i),
+        ),
+        'a self loop',
+      );
       const a = Float64Array.from(densify(g));
       const z = randn64(rng, n * d);
       const op = buildOp(graphSmoothing, {}, { graph: sparse(n, n), emb: dense(n, d) });
@@ -207,7 +275,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
       await useBackend(backend);
       const g = CsrMatrix.fromCoo(3, 3, [], [], []);
       const op = buildOp(graphSmoothing, {}, { graph: sparse(3, 3), emb: dense(3, 2) });
-      const v = tf.tidy(() => (runOp(op, { graph: g, emb: tf.ones([3, 2]) }, runContext(), 'loss') as tf.Tensor).dataSync()[0]);
+      const v = tf.tidy(
+        () => (runOp(op, { graph: g, emb: tf.ones([3, 2]) }, runContext(), 'loss') as tf.Tensor).dataSync()[0],
+      );
       assert.equal(v, 0);
     });
   });

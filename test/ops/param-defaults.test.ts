@@ -21,7 +21,11 @@ const OPS_DIR = join(REPO_ROOT, 'src', 'ops');
 const opFiles = (): string[] =>
   readdirSync(OPS_DIR, { withFileTypes: true })
     .filter((d) => d.isDirectory() && d.name !== 'kernels')
-    .flatMap((d) => readdirSync(join(OPS_DIR, d.name)).filter((f) => f.endsWith('.ts')).map((f) => join(d.name, f)));
+    .flatMap((d) =>
+      readdirSync(join(OPS_DIR, d.name))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(d.name, f)),
+    );
 
 /** Parameter name -> schema default, for the params of `op` that have one. */
 function defaultsOf(params: ParamsSchema): Map<string, unknown> {
@@ -41,7 +45,9 @@ describe('op parameter defaults are declared once', () => {
     for (const file of opFiles()) {
       const src = readFileSync(join(OPS_DIR, file), 'utf8');
       // The ops a file defines are the ones whose `name:` it declares.
-      const ops = [...src.matchAll(/^\s*name: '([a-z0-9_]+)',$/gm)].map((m) => byName.get(m[1]!)).filter((o) => o !== undefined);
+      const ops = [...src.matchAll(/^\s*name: '([a-z0-9_]+)',$/gm)]
+        .map((m) => byName.get(m[1]!))
+        .filter((o) => o !== undefined);
       const defaulted = new Set(ops.flatMap((op) => [...defaultsOf(op.params).keys()]));
       for (const m of src.matchAll(/\b(?:p|params)\s*\.\s*([A-Za-z_]\w*)\s*\?\?/g)) {
         if (defaulted.has(m[1]!)) found.push(`${file}: ${m[0]}`);
@@ -58,7 +64,10 @@ describe('op parameter defaults are declared once', () => {
       for (const [k, value] of defaultsOf(op.params)) {
         assert.ok(!(op.params.required ?? []).includes(k), `${op.name}.${k} has a default but is required`);
         const check = ajv.compile(op.params.properties[k] as object);
-        assert.ok(check(value), `${op.name}.${k}: default ${JSON.stringify(value)} fails its schema: ${ajv.errorsText(check.errors)}`);
+        assert.ok(
+          check(value),
+          `${op.name}.${k}: default ${JSON.stringify(value)} fails its schema: ${ajv.errorsText(check.errors)}`,
+        );
       }
     }
   });
@@ -66,7 +75,10 @@ describe('op parameter defaults are declared once', () => {
   test('lightgcn built with no params has the schema dim in its shapes and its variables', () => {
     const graph = sparse('users+items', 'users+items');
     assert.deepEqual(shapeOf(lightgcn, {}, { graph }).users, dense('users', 64));
-    assert.deepEqual(lightgcn.variableShapes!({} as never, { graph }, { users: 3, items: 5 }), [[3, 64], [5, 64]]);
+    assert.deepEqual(lightgcn.variableShapes!({} as never, { graph }, { users: 3, items: 5 }), [
+      [3, 64],
+      [5, 64],
+    ]);
     const built = buildOp(lightgcn, {}, { graph }, { sizes: { users: 3, items: 5 } });
     try {
       assert.deepEqual(built.variables.get('user_emb')!.shape, [3, 64]);
@@ -117,18 +129,26 @@ describe('defineOp fills defaults for TypeBox and plain JSON Schema params', () 
   });
   const plain: ParamsSchema = {
     type: 'object',
-    properties: { k: { type: 'integer', default: 10 }, dims: { type: 'array', default: [1, 2] }, out: { type: 'integer' }, note: { type: 'string' } },
+    properties: {
+      k: { type: 'integer', default: 10 },
+      dims: { type: 'array', default: [1, 2] },
+      out: { type: 'integer' },
+      note: { type: 'string' },
+    },
     required: ['out'],
   };
 
-  for (const [kind, schema] of [['TypeBox', typebox], ['plain JSON Schema', plain]] as const) {
+  for (const [kind, schema] of [
+    ['TypeBox', typebox],
+    ['plain JSON Schema', plain],
+  ] as const) {
     test(`${kind}: missing params get their defaults in shape, variableShapes and build; given ones are kept`, () => {
       const { op, seen } = recorder(schema);
       const given = { out: 3 };
       call(op, given);
       assert.equal(seen.length, 3);
       for (const p of seen) assert.deepEqual(p, { out: 3, k: 10, dims: [1, 2] });
-      assert.deepEqual(given, { out: 3 }, 'the caller\'s object is not modified');
+      assert.deepEqual(given, { out: 3 }, "the caller's object is not modified");
       seen.length = 0;
       call(op, { out: 3, k: 7, dims: [5] });
       for (const p of seen) assert.deepEqual(p, { out: 3, k: 7, dims: [5] });

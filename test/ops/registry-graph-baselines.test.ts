@@ -33,7 +33,11 @@ describe('LATTICE / FREEDOM / LGMRec / SMORE ops in the registry', () => {
         assert.ok(Array.isArray(s.examples) && s.examples.length > 0, `${name}.${k} has examples`);
       }
       for (const p of [...op!.inputs, ...op!.outputs]) assert.ok(p.doc.length > 3, `${name}.${p.name} has a doc`);
-      if (want.loss) assert.deepEqual(op!.outputs.map((o) => o.name), ['loss']);
+      if (want.loss)
+        assert.deepEqual(
+          op!.outputs.map((o) => o.name),
+          ['loss'],
+        );
     });
   }
 });

@@ -3,7 +3,19 @@ import assert from 'node:assert/strict';
 import { softmax } from '../../src/ops/combine/softmax.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, assertShapeError, buildOp, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';
+import {
+  assertClose,
+  assertShapeError,
+  buildOp,
+  numericalGrad,
+  randn64,
+  runContext,
+  runOp,
+  shapeOf,
+  t2,
+  tf,
+  useBackend,
+} from './harness.js';
 
 const ref = (x: Float64Array, n: number, d: number) => {
   const out = new Float64Array(n * d);
@@ -31,9 +43,17 @@ for (const backend of ['wasm', 'cpu'] as const) {
     const got = tf.tidy(() => {
       const X = t2(x, n, d);
       const f = (xx: tf.Tensor) => tf.sum(tf.mul(runOp(op, { in: xx }, runContext()) as tf.Tensor, t2(r, n, d)));
-      return { y: (runOp(op, { in: X }, runContext()) as tf.Tensor).dataSync().slice(), g: tf.grad(f)(X).dataSync().slice() };
+      return {
+        y: (runOp(op, { in: X }, runContext()) as tf.Tensor).dataSync().slice(),
+        g: tf.grad(f)(X).dataSync().slice(),
+      };
     });
     assertClose(got.y, ref(x, n, d), 1e-5, 'forward');
-    assertClose(got.g, numericalGrad(([xx]) => ref(xx!, n, d).reduce((s, v, e) => s + v * r[e]!, 0), [x])[0]!, 1e-3, 'gradient');
+    assertClose(
+      got.g,
+      numericalGrad(([xx]) => ref(xx!, n, d).reduce((s, v, e) => s + v * r[e]!, 0), [x])[0]!,
+      1e-3,
+      'gradient',
+    );
   });
 }

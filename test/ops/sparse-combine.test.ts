@@ -4,17 +4,39 @@ import { sparseCombine } from '../../src/ops/graph/sparse-combine.js';
 import { sparse, dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { randomCsr } from '../kernels/_setup.js';
-import { assertClose, assertShapeError, buildOp, densify, runContext, runSparse, shapeOf, useBackend } from './harness.js';
+import {
+  assertClose,
+  assertShapeError,
+  buildOp,
+  densify,
+  runContext,
+  runSparse,
+  shapeOf,
+  useBackend,
+} from './harness.js';
 
 describe('sparse_combine shape rule', () => {
   test('same-shaped sparse inputs give that shape', () => {
-    assert.deepEqual(shapeOf(sparseCombine, { weights: [0.1, 0.9] }, { in: [sparse('items', 'items'), sparse('items', 'items')] }).out, sparse('items', 'items'));
+    assert.deepEqual(
+      shapeOf(sparseCombine, { weights: [0.1, 0.9] }, { in: [sparse('items', 'items'), sparse('items', 'items')] }).out,
+      sparse('items', 'items'),
+    );
   });
   test('a dense input, mismatched shapes and a wrong weight count name the port / param', () => {
-    assertShapeError(() => shapeOf(sparseCombine, {}, { in: [sparse('items', 'items'), dense('items', 'items')] }), { port: 'in' });
-    assertShapeError(() => shapeOf(sparseCombine, {}, { in: [sparse('items', 'items'), sparse('users', 'items')] }), { port: 'in' });
-    assertShapeError(() => shapeOf(sparseCombine, { weights: [1] }, { in: [sparse('items', 'items'), sparse('items', 'items')] }), { param: 'weights' });
-    assertShapeError(() => shapeOf(sparseCombine, { mode: 'max', weights: [1, 1] }, { in: [sparse('a', 'a'), sparse('a', 'a')] }), { param: 'weights' });
+    assertShapeError(() => shapeOf(sparseCombine, {}, { in: [sparse('items', 'items'), dense('items', 'items')] }), {
+      port: 'in',
+    });
+    assertShapeError(() => shapeOf(sparseCombine, {}, { in: [sparse('items', 'items'), sparse('users', 'items')] }), {
+      port: 'in',
+    });
+    assertShapeError(
+      () => shapeOf(sparseCombine, { weights: [1] }, { in: [sparse('items', 'items'), sparse('items', 'items')] }),
+      { param: 'weights' },
+    );
+    assertShapeError(
+      () => shapeOf(sparseCombine, { mode: 'max', weights: [1, 1] }, { in: [sparse('a', 'a'), sparse('a', 'a')] }),
+      { param: 'weights' },
+    );
   });
 });
 
@@ -27,7 +49,12 @@ describe('sparse_combine values', () => {
     const op = buildOp(sparseCombine, { weights: [0.1, 0.9] }, { in: [sparse(7, 7), sparse(7, 7)] });
     const da = densify(a);
     const db = densify(b);
-    assertClose(densify(runSparse(op, { in: [a, b] }, runContext())), da.map((v, e) => 0.1 * v + 0.9 * db[e]!), 1e-6, 'sum');
+    assertClose(
+      densify(runSparse(op, { in: [a, b] }, runContext())),
+      da.map((v, e) => 0.1 * v + 0.9 * db[e]!),
+      1e-6,
+      'sum',
+    );
   });
   test("'max' keeps the union of the entries with the larger value (SMORE's max_pool_fusion)", async () => {
     await useBackend('wasm');

@@ -3,7 +3,19 @@ import assert from 'node:assert/strict';
 import { spectralFilter, rfftRows, irfftRows, bins } from '../../src/ops/layer/spectral-filter.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, assertShapeError, buildOp, numericalGrad, randn64, runContext, runOp, shapeOf, t2, tf, useBackend } from './harness.js';
+import {
+  assertClose,
+  assertShapeError,
+  buildOp,
+  numericalGrad,
+  randn64,
+  runContext,
+  runOp,
+  shapeOf,
+  t2,
+  tf,
+  useBackend,
+} from './harness.js';
 
 /** Naive float64 rfft (ortho) of one row: [re, im] of bins 0..F-1. */
 function naiveRfft(x: ArrayLike<number>, off: number, d: number): [Float64Array, Float64Array] {
@@ -48,7 +60,13 @@ function naiveIrfft(re: ArrayLike<number>, im: ArrayLike<number>, d: number): Fl
 }
 
 /** The op in float64: irfft(Π_m rfft(x_m) ⊙ (wr + i wi)) row by row. */
-function reference(xs: Float64Array[], wr: ArrayLike<number>, wi: ArrayLike<number>, n: number, d: number): Float64Array {
+function reference(
+  xs: Float64Array[],
+  wr: ArrayLike<number>,
+  wi: ArrayLike<number>,
+  n: number,
+  d: number,
+): Float64Array {
   const F = bins(d);
   const out = new Float64Array(n * d);
   for (let r = 0; r < n; r++) {
@@ -71,10 +89,17 @@ function reference(xs: Float64Array[], wr: ArrayLike<number>, wi: ArrayLike<numb
 describe('spectral_filter shape rule', () => {
   test('one or two [n, d] inputs give [n, d]', () => {
     assert.deepEqual(shapeOf(spectralFilter, {}, { in: [dense('items', 64)] }).out, dense('items', 64));
-    assert.deepEqual(shapeOf(spectralFilter, {}, { in: [dense('items', 64), dense('items', 64)] }).out, dense('items', 64));
+    assert.deepEqual(
+      shapeOf(spectralFilter, {}, { in: [dense('items', 64), dense('items', 64)] }).out,
+      dense('items', 64),
+    );
   });
   test('inputs of different widths name the in port', () => {
-    assertShapeError(() => shapeOf(spectralFilter, {}, { in: [dense('items', 64), dense('items', 32)] }), { port: 'in' }, /shapes must match/);
+    assertShapeError(
+      () => shapeOf(spectralFilter, {}, { in: [dense('items', 64), dense('items', 32)] }),
+      { port: 'in' },
+      /shapes must match/,
+    );
   });
   test('no input names the in port', () => {
     assertShapeError(() => shapeOf(spectralFilter, {}, { in: [] }), { port: 'in' });
@@ -97,14 +122,24 @@ describe('host real FFT against a naive DFT', () => {
       const z = randn64(new Rng(100 + d), n * 2 * F);
       const y = irfftRows(z, n, d);
       for (let r = 0; r < n; r++)
-        assertClose(y.subarray(r * d, (r + 1) * d), naiveIrfft(z.subarray(r * 2 * F, r * 2 * F + F), z.subarray(r * 2 * F + F, (r + 1) * 2 * F), d), 1e-5, `irfft row ${r}`);
+        assertClose(
+          y.subarray(r * d, (r + 1) * d),
+          naiveIrfft(z.subarray(r * 2 * F, r * 2 * F + F), z.subarray(r * 2 * F + F, (r + 1) * 2 * F), d),
+          1e-5,
+          `irfft row ${r}`,
+        );
     });
   }
 });
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`spectral_filter on ${backend}`, () => {
-    for (const [d, m] of [[8, 1], [8, 2], [6, 2], [5, 1]] as const) {
+    for (const [d, m] of [
+      [8, 1],
+      [8, 2],
+      [6, 2],
+      [5, 1],
+    ] as const) {
       test(`forward and gradients (inputs and filter) match float64: d ${d}, ${m} input(s)`, async () => {
         await useBackend(backend);
         const n = 4;
@@ -122,15 +157,19 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const got = tf.tidy(() => {
           const X = xs.map((x) => t2(x, n, d));
           const R = t2(r, n, d);
-          const loss = (...ins: tf.Tensor[]) => tf.sum(tf.mul(runOp(op, { in: ins as tf.Tensor2D[] }, runContext()) as tf.Tensor, R)) as tf.Scalar;
+          const loss = (...ins: tf.Tensor[]) =>
+            tf.sum(tf.mul(runOp(op, { in: ins as tf.Tensor2D[] }, runContext()) as tf.Tensor, R)) as tf.Scalar;
           const y = (runOp(op, { in: X }, runContext()) as tf.Tensor).dataSync().slice();
-          const gx = tf.grads(loss)(X).map((g) => g.dataSync().slice());
+          const gx = tf
+            .grads(loss)(X)
+            .map((g) => g.dataSync().slice());
           const { grads } = tf.variableGrads(() => loss(...X), [wr, wi]);
           return { y, gx, gwr: grads[wr.name]!.dataSync().slice(), gwi: grads[wi.name]!.dataSync().slice() };
         });
         assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
         assertClose(got.y, reference(xs, wr64, wi64, n, d), 1e-4, 'forward');
-        const f = (vs: Float64Array[]) => reference(vs.slice(0, m), vs[m]!, vs[m + 1]!, n, d).reduce((s, v, e) => s + v * r[e]!, 0);
+        const f = (vs: Float64Array[]) =>
+          reference(vs.slice(0, m), vs[m]!, vs[m + 1]!, n, d).reduce((s, v, e) => s + v * r[e]!, 0);
         const num = numericalGrad(f, [...xs, wr64, wi64]);
         got.gx.forEach((g, i) => assertClose(g, num[i]!, 1e-3, `d in[${i}]`));
         assertClose(got.gwr, num[m]!, 1e-3, 'd filter_re');

@@ -26,9 +26,16 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const o = op.kernel.run({ in: X }, runContext());
       const f = (xx: tf.Tensor) => {
         const p = op.kernel.run({ in: xx }, runContext());
-        return tf.add(tf.sum(tf.mul(p.users as tf.Tensor, t2(ru, nU, d))), tf.sum(tf.mul(p.items as tf.Tensor, t2(ri, nI, d))));
+        return tf.add(
+          tf.sum(tf.mul(p.users as tf.Tensor, t2(ru, nU, d))),
+          tf.sum(tf.mul(p.items as tf.Tensor, t2(ri, nI, d))),
+        );
       };
-      return { u: (o.users as tf.Tensor).dataSync().slice(), i: (o.items as tf.Tensor).dataSync().slice(), g: tf.grad(f)(X).dataSync().slice() };
+      return {
+        u: (o.users as tf.Tensor).dataSync().slice(),
+        i: (o.items as tf.Tensor).dataSync().slice(),
+        g: tf.grad(f)(X).dataSync().slice(),
+      };
     });
     assertClose(got.u, x.subarray(0, nU * d), 1e-6, 'users');
     assertClose(got.i, x.subarray(nU * d), 1e-6, 'items');

@@ -2,7 +2,16 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { uiGraph } from '../../src/ops/graph/ui-graph.js';
 import { interactionGraph } from '../../src/ops/graph/interaction-graph.js';
-import { assertClose, assertShapeError, buildOp, densify, runContext, runSparse, shapeOf, useBackend } from './harness.js';
+import {
+  assertClose,
+  assertShapeError,
+  buildOp,
+  densify,
+  runContext,
+  runSparse,
+  shapeOf,
+  useBackend,
+} from './harness.js';
 import { denseBipartite, tinyData } from './graph-data.js';
 
 /** The expected normalised adjacency in float64. */

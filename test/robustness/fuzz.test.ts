@@ -29,16 +29,98 @@ const int = (rng: Rng, n: number) => Math.floor(rng.next() * n);
 
 /** Values of every JSON/YAML kind, including the awkward ones (empty, huge, negative, NaN-ish strings). */
 const RANDOM_VALUES: unknown[] = [
-  null, 0, -1, 1, 2.5, -0.5, 1e308, 1e-300, 3, 64, 1000000000000, true, false, '', 'x', 'cf', 'cf.users',
-  'cf.nope', 'nope.users', 'a.b.c', '.', 'cf.', '.users', '${dim}', '${nope}', '${', '2 * ${dim}', '${dim} / 0',
-  'NaN', '.nan', 'inf', '-', '__proto__', 'constructor', 'toString', [], [1, 2], ['cf.items', 'cf.items'], [[]],
-  {}, { op: 'linear' }, { op: 'nope' }, { op: 'linear', in: 'cf.items', out: 0 }, { op: 'sum' },
-  { op: 'identity', in: 'cf.items' }, { op: 'bpr', user: 'cf.users', item: 'cf.items' }, { a: { b: 1 } },
-  { __proto__: 1 }, { concat: [] }, { synthetic: 0 }, { file: 'x.npy' },
+  null,
+  0,
+  -1,
+  1,
+  2.5,
+  -0.5,
+  1e308,
+  1e-300,
+  3,
+  64,
+  1000000000000,
+  true,
+  false,
+  '',
+  'x',
+  'cf',
+  'cf.users',
+  'cf.nope',
+  'nope.users',
+  'a.b.c',
+  '.',
+  'cf.',
+  '.users',
+  '${dim}',
+  '${nope}',
+  '${',
+  '2 * ${dim}',
+  '${dim} / 0',
+  'NaN',
+  '.nan',
+  'inf',
+  '-',
+  '__proto__',
+  'constructor',
+  'toString',
+  [],
+  [1, 2],
+  ['cf.items', 'cf.items'],
+  [[]],
+  {},
+  { op: 'linear' },
+  { op: 'nope' },
+  { op: 'linear', in: 'cf.items', out: 0 },
+  { op: 'sum' },
+  { op: 'identity', in: 'cf.items' },
+  { op: 'bpr', user: 'cf.users', item: 'cf.items' },
+  { a: { b: 1 } },
+  { __proto__: 1 },
+  { concat: [] },
+  { synthetic: 0 },
+  { file: 'x.npy' },
 ];
-const RANDOM_KEYS = ['op', 'in', 'out', 'dim', 'dims', 'layers', 'weight', 'weights', 'graph', 'features', 'ids', 'modality',
-  'knn', 'tau', 'l2', 'user', 'item', 'x', '__proto__', 'constructor', 'extends', 'params', 'nodes', 'losses', 'train', 'eval',
-  'outputs', 'data', 'sweep', 'version', 'name', 'scale', 'pairs', 'anchor', 'views', 'trainable', 'init', 'rows'];
+const RANDOM_KEYS = [
+  'op',
+  'in',
+  'out',
+  'dim',
+  'dims',
+  'layers',
+  'weight',
+  'weights',
+  'graph',
+  'features',
+  'ids',
+  'modality',
+  'knn',
+  'tau',
+  'l2',
+  'user',
+  'item',
+  'x',
+  '__proto__',
+  'constructor',
+  'extends',
+  'params',
+  'nodes',
+  'losses',
+  'train',
+  'eval',
+  'outputs',
+  'data',
+  'sweep',
+  'version',
+  'name',
+  'scale',
+  'pairs',
+  'anchor',
+  'views',
+  'trainable',
+  'init',
+  'rows',
+];
 
 type Tree = unknown;
 type Container = Record<string, unknown> | unknown[];
@@ -56,22 +138,28 @@ function slots(t: Tree, out: { parent: Container; key: string | number; depth: n
 
 function changeType(v: unknown, rng: Rng): unknown {
   if (typeof v === 'number') return pick(rng, [String(v), [v], { v }, v > 0 ? -v : 'ten', true, null, v + 0.5]);
-  if (typeof v === 'string') return pick(rng, [Number(v) || 7, [v], { op: v }, true, `${v}.extra`, v.toUpperCase(), '']);
+  if (typeof v === 'string')
+    return pick(rng, [Number(v) || 7, [v], { op: v }, true, `${v}.extra`, v.toUpperCase(), '']);
   if (Array.isArray(v)) return pick(rng, [v[0] ?? null, v.length, { ...v }, [...v, ...v], v.slice(1), 'list']);
   if (v && typeof v === 'object') return pick(rng, [Object.values(v), 'map', 1, Object.keys(v)]);
   return pick(rng, RANDOM_VALUES);
 }
 
-const REFS = (t: Tree): string[] => slots(t).flatMap((s) => {
-  const v = (s.parent as Record<string | number, unknown>)[s.key];
-  return typeof v === 'string' && /^[A-Za-z_]\w*(\.\w+)?$/.test(v) ? [v] : [];
-});
+const REFS = (t: Tree): string[] =>
+  slots(t).flatMap((s) => {
+    const v = (s.parent as Record<string | number, unknown>)[s.key];
+    return typeof v === 'string' && /^[A-Za-z_]\w*(\.\w+)?$/.test(v) ? [v] : [];
+  });
 
 function mutateTree(tree: Tree, rng: Rng): { tree: Tree; what: string } {
   const t = structuredClone(tree) as Record<string, unknown>;
   const all = slots(t);
   // An earlier mutation may have emptied the document; give it something to mutate.
-  if (all.length === 0) return { tree: { ...t, [pick(rng, RANDOM_KEYS)]: structuredClone(pick(rng, RANDOM_VALUES)) }, what: 'insert into an empty document' };
+  if (all.length === 0)
+    return {
+      tree: { ...t, [pick(rng, RANDOM_KEYS)]: structuredClone(pick(rng, RANDOM_VALUES)) },
+      what: 'insert into an empty document',
+    };
   const s = pick(rng, all);
   const at = `${String(s.key)}@${s.depth}`;
   const set = (v: unknown) => ((s.parent as Record<string | number, unknown>)[s.key] = v);
@@ -84,7 +172,8 @@ function mutateTree(tree: Tree, rng: Rng): { tree: Tree; what: string } {
     case 1: {
       const k = pick(rng, RANDOM_KEYS);
       const v = structuredClone(pick(rng, RANDOM_VALUES));
-      if (cur !== null && typeof cur === 'object' && !Array.isArray(cur)) Object.defineProperty(cur, k, { value: v, enumerable: true, writable: true, configurable: true });
+      if (cur !== null && typeof cur === 'object' && !Array.isArray(cur))
+        Object.defineProperty(cur, k, { value: v, enumerable: true, writable: true, configurable: true });
       else if (Array.isArray(cur)) cur.splice(int(rng, cur.length + 1), 0, v);
       else set(v);
       return { tree: t, what: `insert ${k} into ${at}` };
@@ -94,7 +183,10 @@ function mutateTree(tree: Tree, rng: Rng): { tree: Tree; what: string } {
       return { tree: t, what: `retype ${at}` };
     case 3: {
       const refs = REFS(t);
-      const v = rng.next() < 0.5 && refs.length ? pick(rng, refs) : pick(rng, ['cf.items', 'ui.adj', 'x', 'f_v', 'h_mm.out', 'p_id', 'bpr', 'loss:bpr', 'cf/graph', '']);
+      const v =
+        rng.next() < 0.5 && refs.length
+          ? pick(rng, refs)
+          : pick(rng, ['cf.items', 'ui.adj', 'x', 'f_v', 'h_mm.out', 'p_id', 'bpr', 'loss:bpr', 'cf/graph', '']);
       set(v);
       return { tree: t, what: `reference ${at} -> ${v}` };
     }
@@ -138,7 +230,31 @@ function mutateText(text: string, rng: Rng): { text: string; what: string } {
       return { text: lines.join('\n'), what: `duplicate line ${i + 1}` };
     case 3: {
       const n = int(rng, text.length);
-      const c = pick(rng, ['{', '}', '[', ']', ':', ',', '$', '"', "'", '#', '\t', ' ', '\n', '-', '&', '*', '!', '%', '|', '>', 'x', '0', '.']);
+      const c = pick(rng, [
+        '{',
+        '}',
+        '[',
+        ']',
+        ':',
+        ',',
+        '$',
+        '"',
+        "'",
+        '#',
+        '\t',
+        ' ',
+        '\n',
+        '-',
+        '&',
+        '*',
+        '!',
+        '%',
+        '|',
+        '>',
+        'x',
+        '0',
+        '.',
+      ]);
       return { text: text.slice(0, n) + c + text.slice(n + 1), what: `char ${JSON.stringify(c)} at ${n}` };
     }
     case 4:
@@ -146,7 +262,21 @@ function mutateText(text: string, rng: Rng): { text: string; what: string } {
       return { text: lines.join('\n'), what: `re-indent line ${i + 1}` };
     case 5: {
       const n = int(rng, text.length);
-      const junk = pick(rng, ['${', '${}', '${ dim', '*alias', '&a', '<<: *a', '? ', '!!binary ', '---\n', '...', '\u0000', '\uE000', 'extends: x.yaml\n']);
+      const junk = pick(rng, [
+        '${',
+        '${}',
+        '${ dim',
+        '*alias',
+        '&a',
+        '<<: *a',
+        '? ',
+        '!!binary ',
+        '---\n',
+        '...',
+        '\u0000',
+        '\uE000',
+        'extends: x.yaml\n',
+      ]);
       return { text: text.slice(0, n) + junk + text.slice(n), what: `insert ${JSON.stringify(junk)} at ${n}` };
     }
     default: {
@@ -157,10 +287,31 @@ function mutateText(text: string, rng: Rng): { text: string; what: string } {
   }
 }
 
-const SETS = ['params.dim=0', 'params.dim=-3', 'params.dim=1e400', 'train.epochs=0', 'nodes.cf.dim=[1]', 'nodes.cf=', 'outputs.user=',
-  'losses=', 'nodes=', 'data.features.v=', 'data.features=[]', 'nodes.cf.op=mlp', 'train.optimizer.adam.lr=-1', 'eval.k=[]',
-  'outputs.extra=cf', 'nodes.zz={op: linear, in: zz, out: 4}', 'params={}', 'extends=x.yaml', 'version=2', 'data.dataset=',
-  'nodes.0=1', 'train.lr_schedule.5=1', 'nodes.cf.in.0=x'];
+const SETS = [
+  'params.dim=0',
+  'params.dim=-3',
+  'params.dim=1e400',
+  'train.epochs=0',
+  'nodes.cf.dim=[1]',
+  'nodes.cf=',
+  'outputs.user=',
+  'losses=',
+  'nodes=',
+  'data.features.v=',
+  'data.features=[]',
+  'nodes.cf.op=mlp',
+  'train.optimizer.adam.lr=-1',
+  'eval.k=[]',
+  'outputs.extra=cf',
+  'nodes.zz={op: linear, in: zz, out: 4}',
+  'params={}',
+  'extends=x.yaml',
+  'version=2',
+  'data.dataset=',
+  'nodes.0=1',
+  'train.lr_schedule.5=1',
+  'nodes.cf.in.0=x',
+];
 
 /** Runs one case and classifies the outcome: 'ok', 'user' (a located UserError) or a failure description. */
 function runCase(file: string, set: string[], textual: boolean): string {
@@ -173,7 +324,8 @@ function runCase(file: string, set: string[], textual: boolean): string {
     // A YAML problem (anything not from --set) must point at a line.
     const fromFlag = e.loc.file.startsWith('--set');
     if (!fromFlag && e.loc.line === undefined) return `UserError without a line: ${formatUserError(e)}`;
-    if (textual && e.loc.line !== undefined && !(e.loc.line >= 1)) return `bad line ${e.loc.line}: ${formatUserError(e)}`;
+    if (textual && e.loc.line !== undefined && !(e.loc.line >= 1))
+      return `bad line ${e.loc.line}: ${formatUserError(e)}`;
     formatUserError(e); // the CLI prints it; it must not throw either
     return 'user';
   }

@@ -33,7 +33,11 @@ test('sweep/zoo plans pin --features and the --data folder name into each point,
   const resolved = parseYaml(a.points[0]!.resolved);
   assert.equal(resolved.data.dataset, 'bare');
   assert.deepEqual(resolved.data.profiles.bare.features, { v: { synthetic: 4 }, t: { synthetic: 3 } });
-  assert.notDeepEqual(a.points.map((p) => p.id), b.points.map((p) => p.id), 'other features, other points');
+  assert.notDeepEqual(
+    a.points.map((p) => p.id),
+    b.points.map((p) => p.id),
+    'other features, other points',
+  );
 
   const zoo = planZoo({ files: [file], dataPath: dir, features: { v: 'image_feat.npy' } });
   assert.deepEqual(parseYaml(zoo.models[0]!.points[0]!.resolved).data.profiles.bare.features, { v: 'image_feat.npy' });
@@ -45,11 +49,35 @@ test('a sweep on generated features asked for by --features says so once, in its
   const dir = folder(root, 'bare');
   const r = spawnSync(
     process.execPath,
-    [CLI, 'sweep', join(PIPELINES, 'vbpr.yaml'), '--data', dir, '--features', 'v=synthetic:4,t=synthetic:3', '--grid', 'dim=4,8',
-      '--epochs', '1', '--workers', '1', '--backend', 'cpu', '--plain', '--out', join(root, 'sweeps')],
+    [
+      CLI,
+      'sweep',
+      join(PIPELINES, 'vbpr.yaml'),
+      '--data',
+      dir,
+      '--features',
+      'v=synthetic:4,t=synthetic:3',
+      '--grid',
+      'dim=4,8',
+      '--epochs',
+      '1',
+      '--workers',
+      '1',
+      '--backend',
+      'cpu',
+      '--plain',
+      '--out',
+      join(root, 'sweeps'),
+    ],
     { encoding: 'utf8', env: { ...process.env, CI: 'true' } },
   );
   assert.equal(r.status, 0, r.stderr);
-  const warnings = r.stderr.split('\n').filter((l) => /^warning: GENERATED features, not read from .*bare: t \(3-d\), v \(4-d\), asked for by data\.profiles\.bare/.test(l));
+  const warnings = r.stderr
+    .split('\n')
+    .filter((l) =>
+      /^warning: GENERATED features, not read from .*bare: t \(3-d\), v \(4-d\), asked for by data\.profiles\.bare/.test(
+        l,
+      ),
+    );
   assert.equal(warnings.length, 1, r.stderr);
 });

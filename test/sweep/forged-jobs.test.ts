@@ -11,7 +11,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
@@ -53,7 +62,10 @@ function loadJobCases(): JobCase[] {
   return readdirSync(JOBS)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => ({ name: f.slice(0, -5), ...(JSON.parse(readFileSync(join(JOBS, f), 'utf8')) as Omit<JobCase, 'name'>) }));
+    .map((f) => ({
+      name: f.slice(0, -5),
+      ...(JSON.parse(readFileSync(join(JOBS, f), 'utf8')) as Omit<JobCase, 'name'>),
+    }));
 }
 
 function forge(c: JobCase, base: PointTask, dataRoot: string): { jobId: string; data: unknown } {
@@ -73,7 +85,13 @@ function forge(c: JobCase, base: PointTask, dataRoot: string): { jobId: string; 
   const set = (k: string, v: unknown) => {
     if (v === null) delete t[k];
     // defineProperty: a plain assignment to '__proto__' would change the prototype instead of adding the key.
-    else Object.defineProperty(t, k, { value: typeof v === 'string' ? v.replaceAll('{data}', dataRoot) : v, enumerable: true, writable: true, configurable: true });
+    else
+      Object.defineProperty(t, k, {
+        value: typeof v === 'string' ? v.replaceAll('{data}', dataRoot) : v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   };
   const patch = Object.entries(c.patch ?? {});
   for (const [k, v] of patch) if (k !== 'id' && k !== 'pipelineHash') set(k, v);
@@ -82,7 +100,10 @@ function forge(c: JobCase, base: PointTask, dataRoot: string): { jobId: string; 
     // Each case its own point id: BullMQ keeps one job per id, so two cases with one id would be one job.
     t.resolved = `${t.resolved as string}# forged job: ${c.name}\n`;
     t.pipelineHash = sha(t.resolved as string).slice(0, 16);
-    t.id = sha(t.pipelineHash as string, String(t.dataset), typeof t.dataPath === 'string' ? t.dataPath : '').slice(0, 20);
+    t.id = sha(t.pipelineHash as string, String(t.dataset), typeof t.dataPath === 'string' ? t.dataPath : '').slice(
+      0,
+      20,
+    );
   }
   for (const [k, v] of patch) if (k === 'id' || k === 'pipelineHash') set(k, v);
   return { jobId: c.jobId ?? (rehash ? String(t.id) : `forged-${c.name}`), data: t };
@@ -115,109 +136,178 @@ test('the job corpus: every case is described and says how it must end', () => {
   }
 });
 
-test('forged queue jobs fail with a clear reason, write nothing outside the store and leak no secret', { skip: redisSkip, timeout: 300_000 }, async (t) => {
-  assert.ok(REDIS, 'CI must provide a Redis: set ANCHORFLOW_TEST_REDIS');
-  const cases = loadJobCases();
-  const runnable = cases.filter((c) => !c.pending);
-  for (const c of cases.filter((c) => c.pending)) t.diagnostic(`pending ${c.name}: ${c.pending}`);
+test(
+  'forged queue jobs fail with a clear reason, write nothing outside the store and leak no secret',
+  { skip: redisSkip, timeout: 300_000 },
+  async (t) => {
+    assert.ok(REDIS, 'CI must provide a Redis: set ANCHORFLOW_TEST_REDIS');
+    const cases = loadJobCases();
+    const runnable = cases.filter((c) => !c.pending);
+    for (const c of cases.filter((c) => c.pending)) t.diagnostic(`pending ${c.name}: ${c.pending}`);
 
-  const root = mkdtempSync(join(tmpdir(), 'af-forged-'));
-  const dataRoot = join(root, 'data');
-  const work = join(root, 'work');
-  // `../../../../outside/x` from a temp folder made in tmp/a/b lands in root/outside.
-  const tmp = join(root, 'tmp', 'a', 'b');
-  for (const d of [join(dataRoot, 'mydata'), work, tmp, join(root, 'outside')]) mkdirSync(d, { recursive: true });
-  symlinkSync(join(root, 'outside'), join(dataRoot, 'evil'));
-  const before = snapshot(root);
+    const root = mkdtempSync(join(tmpdir(), 'af-forged-'));
+    const dataRoot = join(root, 'data');
+    const work = join(root, 'work');
+    // `../../../../outside/x` from a temp folder made in tmp/a/b lands in root/outside.
+    const tmp = join(root, 'tmp', 'a', 'b');
+    for (const d of [join(dataRoot, 'mydata'), work, tmp, join(root, 'outside')]) mkdirSync(d, { recursive: true });
+    symlinkSync(join(root, 'outside'), join(dataRoot, 'evil'));
+    const before = snapshot(root);
 
-  const base = (() => {
-    const { config: _config, ...task } = planSweep({ file: join(PIPELINES, 'lightgcn.yaml'), epochs: 1, out: join(root, 'never-written') }).points[0]!;
-    return task;
-  })();
+    const base = (() => {
+      const { config: _config, ...task } = planSweep({
+        file: join(PIPELINES, 'lightgcn.yaml'),
+        epochs: 1,
+        out: join(root, 'never-written'),
+      }).points[0]!;
+      return task;
+    })();
 
-  const u = new URL(REDIS);
-  const port = u.port || '6379';
-  const user = `af_forged_${process.pid}`;
-  execFileSync('redis-cli', ['-h', u.hostname, '-p', port, 'ACL', 'SETUSER', user, 'on', `>${CANARY}`, '~*', '&*', '+@all']);
-  const url = `redis://${user}:${CANARY}@${u.hostname}:${port}`;
-  const qn = `af-forged-${process.pid}-${Date.now()}`;
-  const queue = new Queue(qn, { connection: { host: u.hostname, port: Number(port), maxRetriesPerRequest: null } });
-  const worker = startCli(['worker', '--queue', url, '--queue-name', qn, '--workers', '2', '--backend', 'wasm', '--data-dir', dataRoot, '--lock-seconds', '5'], {
-    TMPDIR: tmp,
-    ANCHORFLOW_CANARY_SECRET: CANARY,
-    ANCHORFLOW_DATA_DIR: '',
-  });
-  try {
-    await worker.waitFor(/worker \S+ on queue/, 60_000);
-    const ids = new Map<string, JobCase>();
-    for (const c of runnable) {
-      const { jobId, data } = forge(c, base, dataRoot);
-      await queue.add('point', data as object, { jobId, attempts: 1 });
-      ids.set(jobId, c);
-    }
-    const ended = new Map<string, { state: string; reason: string }>();
-    const deadline = Date.now() + 240_000;
-    while (ended.size < ids.size && Date.now() < deadline) {
-      for (const id of ids.keys()) {
-        if (ended.has(id)) continue;
-        const state = await queue.getJobState(id);
-        // Read after the state is final: a job read while it was still active has no reason yet.
-        if (state === 'completed' || state === 'failed') ended.set(id, { state, reason: (await queue.getJob(id))?.failedReason ?? '' });
+    const u = new URL(REDIS);
+    const port = u.port || '6379';
+    const user = `af_forged_${process.pid}`;
+    execFileSync('redis-cli', [
+      '-h',
+      u.hostname,
+      '-p',
+      port,
+      'ACL',
+      'SETUSER',
+      user,
+      'on',
+      `>${CANARY}`,
+      '~*',
+      '&*',
+      '+@all',
+    ]);
+    const url = `redis://${user}:${CANARY}@${u.hostname}:${port}`;
+    const qn = `af-forged-${process.pid}-${Date.now()}`;
+    const queue = new Queue(qn, { connection: { host: u.hostname, port: Number(port), maxRetriesPerRequest: null } });
+    const worker = startCli(
+      [
+        'worker',
+        '--queue',
+        url,
+        '--queue-name',
+        qn,
+        '--workers',
+        '2',
+        '--backend',
+        'wasm',
+        '--data-dir',
+        dataRoot,
+        '--lock-seconds',
+        '5',
+      ],
+      {
+        TMPDIR: tmp,
+        ANCHORFLOW_CANARY_SECRET: CANARY,
+        ANCHORFLOW_DATA_DIR: '',
+      },
+    );
+    try {
+      await worker.waitFor(/worker \S+ on queue/, 60_000);
+      const ids = new Map<string, JobCase>();
+      for (const c of runnable) {
+        const { jobId, data } = forge(c, base, dataRoot);
+        await queue.add('point', data as object, { jobId, attempts: 1 });
+        ids.set(jobId, c);
       }
-      await sleep(250);
+      const ended = new Map<string, { state: string; reason: string }>();
+      const deadline = Date.now() + 240_000;
+      while (ended.size < ids.size && Date.now() < deadline) {
+        for (const id of ids.keys()) {
+          if (ended.has(id)) continue;
+          const state = await queue.getJobState(id);
+          // Read after the state is final: a job read while it was still active has no reason yet.
+          if (state === 'completed' || state === 'failed')
+            ended.set(id, { state, reason: (await queue.getJob(id))?.failedReason ?? '' });
+        }
+        await sleep(250);
+      }
+      assert.ok(alive(worker.child.pid!), 'the worker survives every forged job');
+      for (const [id, c] of ids) {
+        const r = ended.get(id);
+        assert.ok(r, `${c.name}: did not end within the time limit\n${worker.stdout()}`);
+        t.diagnostic(`${c.name}: ${r.state}${r.reason ? `: ${r.reason.split('\n')[0]}` : ''}`);
+        assert.equal(r.state, c.expect, `${c.name} (${c.what}): ${r.reason}`);
+        if (c.reason) assert.match(r.reason, new RegExp(c.reason), `${c.name}: reason`);
+        assert.doesNotMatch(r.reason, new RegExp(CANARY), `${c.name}: a secret in failedReason`);
+        assert.doesNotMatch(
+          r.reason,
+          /root:x:0:0|\n\s+at /,
+          `${c.name}: foreign file content or a stack trace in failedReason`,
+        );
+      }
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.done;
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      execFileSync('redis-cli', ['-h', u.hostname, '-p', port, 'ACL', 'DELUSER', user]);
     }
-    assert.ok(alive(worker.child.pid!), 'the worker survives every forged job');
-    for (const [id, c] of ids) {
-      const r = ended.get(id);
-      assert.ok(r, `${c.name}: did not end within the time limit\n${worker.stdout()}`);
-      t.diagnostic(`${c.name}: ${r.state}${r.reason ? `: ${r.reason.split('\n')[0]}` : ''}`);
-      assert.equal(r.state, c.expect, `${c.name} (${c.what}): ${r.reason}`);
-      if (c.reason) assert.match(r.reason, new RegExp(c.reason), `${c.name}: reason`);
-      assert.doesNotMatch(r.reason, new RegExp(CANARY), `${c.name}: a secret in failedReason`);
-      assert.doesNotMatch(r.reason, /root:x:0:0|\n\s+at /, `${c.name}: foreign file content or a stack trace in failedReason`);
+    const done = await worker.done;
+    for (const text of [done.stdout, done.stderr]) {
+      assert.doesNotMatch(text, new RegExp(CANARY), 'a secret in the worker output');
+      assert.doesNotMatch(text, /root:x:0:0|\n\s+at /, 'foreign file content or a stack trace in the worker output');
     }
-  } finally {
-    worker.child.kill('SIGTERM');
-    await worker.done;
-    await queue.obliterate({ force: true }).catch(() => {});
-    await queue.close();
-    execFileSync('redis-cli', ['-h', u.hostname, '-p', port, 'ACL', 'DELUSER', user]);
-  }
-  const done = await worker.done;
-  for (const text of [done.stdout, done.stderr]) {
-    assert.doesNotMatch(text, new RegExp(CANARY), 'a secret in the worker output');
-    assert.doesNotMatch(text, /root:x:0:0|\n\s+at /, 'foreign file content or a stack trace in the worker output');
-  }
-  assert.match(done.stdout, /rejected: /);
-  const after = snapshot(root);
-  const created = [...after.keys()].filter((p) => !before.has(p));
-  const changed = [...before.keys()].filter((p) => after.get(p) !== before.get(p));
-  assert.deepEqual({ created, changed }, { created: [], changed: [] }, 'nothing written under the test folder');
-  rmSync(root, { recursive: true, force: true });
-});
+    assert.match(done.stdout, /rejected: /);
+    const after = snapshot(root);
+    const created = [...after.keys()].filter((p) => !before.has(p));
+    const changed = [...before.keys()].filter((p) => after.get(p) !== before.get(p));
+    assert.deepEqual({ created, changed }, { created: [], changed: [] }, 'nothing written under the test folder');
+    rmSync(root, { recursive: true, force: true });
+  },
+);
 
-test('a forged result (a job completed by something other than a worker) is not stored', { skip: redisSkip, timeout: 180_000 }, async () => {
-  assert.ok(REDIS);
-  const u = new URL(REDIS);
-  const connection = { host: u.hostname, port: Number(u.port || '6379'), maxRetriesPerRequest: null };
-  const qn = `af-forged-result-${process.pid}-${Date.now()}`;
-  const out = mkdtempSync(join(tmpdir(), 'af-forged-result-'));
-  // Not an anchorflow worker: whoever can reach the Redis can complete a job with whatever it likes.
-  const forger = new Worker(qn, async () => ({ summary: { valid: 'pwned', test: {} }, backend: 'wasm\u001b[2J', worker: 'x', attempt: 1 }), { connection });
-  try {
-    const r = await startCli(['sweep', join(PIPELINES, 'lightgcn.yaml'), '--epochs', '1', '--seeds', '1', '--plain', '--queue', REDIS, '--queue-name', qn, '--out', out]).done;
-    assert.equal(r.code, 1, r.stderr + r.stdout);
-    const points = join(onlyStore(out), 'points');
-    const files = readdirSync(points);
-    assert.deepEqual(files.filter((f) => /^[0-9a-f]+\.json$/.test(f)), [], 'no result stored');
-    const failed = files.find((f) => f.endsWith('.failed.json'));
-    assert.ok(failed, files.join(', '));
-    assert.match(readFileSync(join(points, failed), 'utf8'), /malformed result from the queue/);
-  } finally {
-    await forger.close();
-    const q = new Queue(qn, { connection });
-    await q.obliterate({ force: true }).catch(() => {});
-    await q.close();
-    rmSync(out, { recursive: true, force: true });
-  }
-});
+test(
+  'a forged result (a job completed by something other than a worker) is not stored',
+  { skip: redisSkip, timeout: 180_000 },
+  async () => {
+    assert.ok(REDIS);
+    const u = new URL(REDIS);
+    const connection = { host: u.hostname, port: Number(u.port || '6379'), maxRetriesPerRequest: null };
+    const qn = `af-forged-result-${process.pid}-${Date.now()}`;
+    const out = mkdtempSync(join(tmpdir(), 'af-forged-result-'));
+    // Not an anchorflow worker: whoever can reach the Redis can complete a job with whatever it likes.
+    const forger = new Worker(
+      qn,
+      async () => ({ summary: { valid: 'pwned', test: {} }, backend: 'wasm\u001b[2J', worker: 'x', attempt: 1 }),
+      { connection },
+    );
+    try {
+      const r = await startCli([
+        'sweep',
+        join(PIPELINES, 'lightgcn.yaml'),
+        '--epochs',
+        '1',
+        '--seeds',
+        '1',
+        '--plain',
+        '--queue',
+        REDIS,
+        '--queue-name',
+        qn,
+        '--out',
+        out,
+      ]).done;
+      assert.equal(r.code, 1, r.stderr + r.stdout);
+      const points = join(onlyStore(out), 'points');
+      const files = readdirSync(points);
+      assert.deepEqual(
+        files.filter((f) => /^[0-9a-f]+\.json$/.test(f)),
+        [],
+        'no result stored',
+      );
+      const failed = files.find((f) => f.endsWith('.failed.json'));
+      assert.ok(failed, files.join(', '));
+      assert.match(readFileSync(join(points, failed), 'utf8'), /malformed result from the queue/);
+    } finally {
+      await forger.close();
+      const q = new Queue(qn, { connection });
+      await q.obliterate({ force: true }).catch(() => {});
+      await q.close();
+      rmSync(out, { recursive: true, force: true });
+    }
+  },
+);

@@ -19,7 +19,21 @@ import { redactUrl } from '../../src/experiments/sweep/redis-url.js';
 import { alive, metricsById, onlyStore, records, sleep, startCli } from './util.js';
 
 const LIGHTGCN = join(PIPELINES, 'lightgcn.yaml');
-const SWEEP = ['sweep', LIGHTGCN, '--grid', 'dim=16,32', '--seeds', '3', '--seed', '1', '--epochs', '3', '--backend', 'wasm', '--plain'];
+const SWEEP = [
+  'sweep',
+  LIGHTGCN,
+  '--grid',
+  'dim=16,32',
+  '--seeds',
+  '3',
+  '--seed',
+  '1',
+  '--epochs',
+  '3',
+  '--backend',
+  'wasm',
+  '--plain',
+];
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 const noLocate = () => ({ file: 'x.yaml' });
 
@@ -31,22 +45,37 @@ test('spec: grid from the file and --grid, seeds, deterministic random search', 
     baseSeed: 999,
   });
   assert.deepEqual(spec.seeds, [999, 1000]);
-  assert.deepEqual(spec.axes.map((a) => a.key), ['nodes.cf.layers', 'params.dim', 'params.reg_weight']);
+  assert.deepEqual(
+    spec.axes.map((a) => a.key),
+    ['nodes.cf.layers', 'params.dim', 'params.reg_weight'],
+  );
   const cs = configurations(spec);
   assert.equal(cs.length, 8);
   assert.deepEqual(cs[0]!.overrides, ['nodes.cf.layers=1', 'params.dim=8', 'params.reg_weight=0.0001']);
   assert.equal(cs[0]!.label, 'nodes.cf.layers=1 dim=8 reg_weight=0.0001');
 
-  const rnd = { section: { grid: { lr: { loguniform: [1e-4, 1e-1] }, dim: [16, 32] }, random: { samples: 5, seed: 3 } }, locate: noLocate, baseSeed: 1 };
+  const rnd = {
+    section: { grid: { lr: { loguniform: [1e-4, 1e-1] }, dim: [16, 32] }, random: { samples: 5, seed: 3 } },
+    locate: noLocate,
+    baseSeed: 1,
+  };
   const a = configurations(readSpec(rnd));
   assert.equal(a.length, 5);
   assert.equal(new Set(a.map((c) => c.key)).size, 5, 'distinct configurations');
   assert.deepEqual(configurations(readSpec(rnd)), a, 'the same draw every time');
   for (const c of a) assert.ok((c.values['params.lr'] as number) >= 1e-4 && (c.values['params.lr'] as number) <= 1e-1);
   // A finite space smaller than the sample count gives each configuration once.
-  assert.equal(configurations(readSpec({ section: { grid: { dim: [1, 2] }, random: { samples: 9 } }, locate: noLocate, baseSeed: 1 })).length, 2);
+  assert.equal(
+    configurations(
+      readSpec({ section: { grid: { dim: [1, 2] }, random: { samples: 9 } }, locate: noLocate, baseSeed: 1 }),
+    ).length,
+    2,
+  );
   assert.deepEqual(readSpec({ section: { seeds: [5, 7] }, locate: noLocate, baseSeed: 1 }).seeds, [5, 7]);
-  assert.throws(() => readSpec({ section: { grid: { lr: { uniform: [0, 1] } } }, locate: noLocate, baseSeed: 1 }), /needs random search/);
+  assert.throws(
+    () => readSpec({ section: { grid: { lr: { uniform: [0, 1] } } }, locate: noLocate, baseSeed: 1 }),
+    /needs random search/,
+  );
   assert.throws(() => readSpec({ section: { grdi: {} }, locate: noLocate, baseSeed: 1 }), /unknown sweep key 'grdi'/);
 });
 
@@ -54,7 +83,11 @@ test('plan: point ids follow the resolved pipeline, so a changed pipeline never 
   const a = planSweep({ file: LIGHTGCN, grid: ['dim=16,32'], seeds: 2, epochs: 3 });
   assert.equal(a.points.length, 4);
   assert.equal(new Set(a.points.map((p) => p.id)).size, 4);
-  assert.deepEqual(planSweep({ file: LIGHTGCN, grid: ['dim=16,32'], seeds: 2, epochs: 3 }).points.map((p) => p.id), a.points.map((p) => p.id), 'stable');
+  assert.deepEqual(
+    planSweep({ file: LIGHTGCN, grid: ['dim=16,32'], seeds: 2, epochs: 3 }).points.map((p) => p.id),
+    a.points.map((p) => p.id),
+    'stable',
+  );
   const b = planSweep({ file: LIGHTGCN, grid: ['dim=16,32'], seeds: 2, epochs: 3, set: ['train.batch_size=1024'] });
   assert.equal(a.points.filter((p) => b.points.some((q) => q.id === p.id)).length, 0, 'no id shared after a change');
   assert.notEqual(a.hash, b.hash);
@@ -92,7 +125,8 @@ test('1 worker: every point stored with its resolved pipeline; results chosen on
     assert.equal(rec.pipelineHash, createHash('sha256').update(rec.resolved).digest('hex').slice(0, 16));
   }
   reference = metricsById(store);
-  for (const f of ['results.md', 'results.csv', 'results.json', 'plot-dim.svg', 'sweep.json']) assert.ok(existsSync(join(store, f)), f);
+  for (const f of ['results.md', 'results.csv', 'results.json', 'plot-dim.svg', 'sweep.json'])
+    assert.ok(existsSync(join(store, f)), f);
   const res = JSON.parse(readFileSync(join(store, 'results.json'), 'utf8')) as SweepResults;
   assert.equal(res.configurations.length, 2);
   const byValid = [...res.configurations].sort((a, b) => b.valid.mean['recall@20']! - a.valid.mean['recall@20']!);
@@ -103,7 +137,10 @@ test('1 worker: every point stored with its resolved pipeline; results chosen on
     assert.ok(Math.abs(c.valid.mean['recall@20']! - xs.reduce((a, b) => a + b, 0) / 3) < 1e-12);
   }
   assert.match(readFileSync(join(store, 'results.md'), 'utf8'), /\| rank \| dim \| seeds \| valid recall@20/);
-  assert.match(readFileSync(join(store, 'results.csv'), 'utf8').split('\n')[0]!, /^rank,best,params\.dim,seeds,missing_seeds,valid_recall@5_mean/);
+  assert.match(
+    readFileSync(join(store, 'results.csv'), 'utf8').split('\n')[0]!,
+    /^rank,best,params\.dim,seeds,missing_seeds,valid_recall@5_mean/,
+  );
   assert.match(readFileSync(join(store, 'plot-dim.svg'), 'utf8'), /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.match(r.stdout, /best on valid recall@20: dim=(16|32)/);
 
@@ -150,9 +187,16 @@ test('2 local workers: identical metrics; a point killed with SIGKILL mid-point 
   // ...from its last checkpoint, not from scratch, and still to the same metrics as an uninterrupted run.
   const events = readFileSync(join(store, 'runs', victim.id, 'events.jsonl'), 'utf8');
   assert.match(events, /resumed seed \d+ after epoch [12] /);
-  assert.ok(existsSync(join(store, 'runs', victim.id, 'seed-' + recs.get(victim.id)!.seed, 'result.json')), 'the point\'s run directory holds its result');
+  assert.ok(
+    existsSync(join(store, 'runs', victim.id, 'seed-' + recs.get(victim.id)!.seed, 'result.json')),
+    "the point's run directory holds its result",
+  );
   assert.deepEqual(metricsById(store), reference, 'same metrics as 1 worker');
-  assert.deepEqual(readdirSync(join(store, 'points')).filter((f) => !/^[0-9a-f]+\.json$/.test(f)), [], 'no markers or temp files left');
+  assert.deepEqual(
+    readdirSync(join(store, 'points')).filter((f) => !/^[0-9a-f]+\.json$/.test(f)),
+    [],
+    'no markers or temp files left',
+  );
 });
 
 test('SIGKILL of the sweep itself: its point processes end, and the restarted sweep runs only what was missing', async () => {
@@ -177,7 +221,8 @@ test('SIGKILL of the sweep itself: its point processes end, and the restarted sw
   assert.equal((r.stdout.match(/^start /gm) ?? []).length, 6 - before.size, 'only the missing points ran');
   const after = records(store);
   assert.equal(after.size, 6);
-  for (const [id, rec] of before) assert.equal(after.get(id)!.finished, rec.finished, 'a stored point was not run again');
+  for (const [id, rec] of before)
+    assert.equal(after.get(id)!.finished, rec.finished, 'a stored point was not run again');
   assert.deepEqual(metricsById(store), reference);
 });
 
@@ -185,7 +230,11 @@ test('SIGKILL of the sweep itself: its point processes end, and the restarted sw
 
 const REDIS = process.env.ANCHORFLOW_TEST_REDIS;
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
-const redisSkip = REDIS ? false : inCi ? false : 'ANCHORFLOW_TEST_REDIS is not set (e.g. redis://127.0.0.1:6390); .ci/run starts a Redis for these tests';
+const redisSkip = REDIS
+  ? false
+  : inCi
+    ? false
+    : 'ANCHORFLOW_TEST_REDIS is not set (e.g. redis://127.0.0.1:6390); .ci/run starts a Redis for these tests';
 
 test('redact: a password in a Redis URL is never shown', () => {
   assert.equal(redactUrl('redis://user:s3cret@db.example:6380/2'), 'redis://***@db.example:6380/2');
@@ -194,59 +243,96 @@ test('redact: a password in a Redis URL is never shown', () => {
   assert.doesNotMatch(redactUrl('redis//user:s3cret@h'), /s3cret/);
 });
 
-test('Redis: 2 workers give identical metrics; a worker killed mid-point has its point retried elsewhere; no password leaks', { skip: redisSkip }, async () => {
-  assert.ok(REDIS, 'CI must provide a Redis for the sweep tests: set ANCHORFLOW_TEST_REDIS (see .ci/run)');
-  assert.ok(reference);
-  const u = new URL(REDIS);
-  const port = u.port || '6379';
-  // A user with a password, made for this test, so that the URL carries a secret that must never surface.
-  const secret = `pw${process.pid}x${Date.now()}`;
-  const user = `af_test_${process.pid}`;
-  execFileSync('redis-cli', ['-h', u.hostname, '-p', port, 'ACL', 'SETUSER', user, 'on', `>${secret}`, '~*', '&*', '+@all']);
-  const url = `redis://${user}:${secret}@${u.hostname}:${port}`;
-  // A fresh queue per run: a job id is the point id, and a finished job from an earlier test run would be reused.
-  const qn = `af-test-${process.pid}-${Date.now()}`;
-  const out = tmp('af-sweep-q-');
-  const worker = (n: number) => startCli(['worker', '--queue', url, '--queue-name', qn, '--workers', '1', '--backend', 'wasm', '--lock-seconds', '2'], { W: String(n) });
-  const procs = [worker(1), worker(2)];
-  try {
-    const coord = startCli([...SWEEP, '--queue', url, '--queue-name', qn, '--out', out]);
-    // Kill the first worker as soon as it is inside a point (after its first epoch).
-    await procs[0]!.waitFor(/epoch 1\/3/);
-    procs[0]!.child.kill('SIGKILL');
-    // Keep two workers running, as the machine that died would be replaced.
-    procs.push(worker(3));
-    const r = await coord.done;
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-    const store = onlyStore(out);
-    const recs = records(store);
-    assert.equal(recs.size, 6);
-    assert.deepEqual(metricsById(store), reference, 'same metrics as 1 local worker');
-    const killedLine = procs[0]!.stdout().match(/start (dim=\d+) seed (\d) \[([0-9a-f]{8})\]/);
-    assert.ok(killedLine, procs[0]!.stdout());
-    const killed = [...recs.values()].find((x) => x.id.startsWith(killedLine[3]!))!;
-    assert.ok(killed.attempt >= 1 && !killed.worker.endsWith(`:${procs[0]!.child.pid}`), 'finished by another worker');
-    // Every point ran to completion exactly once across the surviving workers... and the dead one never finished one.
-    const finished = procs.slice(1).flatMap((p) => p.stdout().match(/^\S+ done /gm) ?? []).length + (procs[0]!.stdout().match(/^\S+ done /gm) ?? []).length;
-    assert.equal(finished, 6, 'six completions in all');
+test(
+  'Redis: 2 workers give identical metrics; a worker killed mid-point has its point retried elsewhere; no password leaks',
+  { skip: redisSkip },
+  async () => {
+    assert.ok(REDIS, 'CI must provide a Redis for the sweep tests: set ANCHORFLOW_TEST_REDIS (see .ci/run)');
+    assert.ok(reference);
+    const u = new URL(REDIS);
+    const port = u.port || '6379';
+    // A user with a password, made for this test, so that the URL carries a secret that must never surface.
+    const secret = `pw${process.pid}x${Date.now()}`;
+    const user = `af_test_${process.pid}`;
+    execFileSync('redis-cli', [
+      '-h',
+      u.hostname,
+      '-p',
+      port,
+      'ACL',
+      'SETUSER',
+      user,
+      'on',
+      `>${secret}`,
+      '~*',
+      '&*',
+      '+@all',
+    ]);
+    const url = `redis://${user}:${secret}@${u.hostname}:${port}`;
+    // A fresh queue per run: a job id is the point id, and a finished job from an earlier test run would be reused.
+    const qn = `af-test-${process.pid}-${Date.now()}`;
+    const out = tmp('af-sweep-q-');
+    const worker = (n: number) =>
+      startCli(
+        ['worker', '--queue', url, '--queue-name', qn, '--workers', '1', '--backend', 'wasm', '--lock-seconds', '2'],
+        { W: String(n) },
+      );
+    const procs = [worker(1), worker(2)];
+    try {
+      const coord = startCli([...SWEEP, '--queue', url, '--queue-name', qn, '--out', out]);
+      // Kill the first worker as soon as it is inside a point (after its first epoch).
+      await procs[0]!.waitFor(/epoch 1\/3/);
+      procs[0]!.child.kill('SIGKILL');
+      // Keep two workers running, as the machine that died would be replaced.
+      procs.push(worker(3));
+      const r = await coord.done;
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const store = onlyStore(out);
+      const recs = records(store);
+      assert.equal(recs.size, 6);
+      assert.deepEqual(metricsById(store), reference, 'same metrics as 1 local worker');
+      const killedLine = procs[0]!.stdout().match(/start (dim=\d+) seed (\d) \[([0-9a-f]{8})\]/);
+      assert.ok(killedLine, procs[0]!.stdout());
+      const killed = [...recs.values()].find((x) => x.id.startsWith(killedLine[3]!))!;
+      assert.ok(
+        killed.attempt >= 1 && !killed.worker.endsWith(`:${procs[0]!.child.pid}`),
+        'finished by another worker',
+      );
+      // Every point ran to completion exactly once across the surviving workers... and the dead one never finished one.
+      const finished =
+        procs.slice(1).flatMap((p) => p.stdout().match(/^\S+ done /gm) ?? []).length +
+        (procs[0]!.stdout().match(/^\S+ done /gm) ?? []).length;
+      assert.equal(finished, 6, 'six completions in all');
 
-    // A restarted coordinator finds everything stored and enqueues nothing.
-    const again = await startCli([...SWEEP, '--queue', url, '--queue-name', qn, '--out', out]).done;
-    assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /6 already done/);
-    await sleep(300);
-    assert.equal(procs.slice(1).flatMap((p) => p.stdout().match(/^\S+ done /gm) ?? []).length + (procs[0]!.stdout().match(/^\S+ done /gm) ?? []).length, 6);
+      // A restarted coordinator finds everything stored and enqueues nothing.
+      const again = await startCli([...SWEEP, '--queue', url, '--queue-name', qn, '--out', out]).done;
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /6 already done/);
+      await sleep(300);
+      assert.equal(
+        procs.slice(1).flatMap((p) => p.stdout().match(/^\S+ done /gm) ?? []).length +
+          (procs[0]!.stdout().match(/^\S+ done /gm) ?? []).length,
+        6,
+      );
 
-    // The password: not on any output, not in any stored file.
-    for (const text of [r.stdout, r.stderr, again.stdout, again.stderr, ...procs.flatMap((p) => [p.stdout(), p.stderr()])]) assert.doesNotMatch(text, new RegExp(secret));
-    assert.match(r.stdout, /redis:\/\/\*\*\*@/);
-    for (const f of readdirSync(store, { recursive: true }) as string[]) {
-      const full = join(store, f);
-      if (/\.(json|md|csv|svg)$/.test(f)) assert.doesNotMatch(readFileSync(full, 'utf8'), new RegExp(secret), f);
+      // The password: not on any output, not in any stored file.
+      for (const text of [
+        r.stdout,
+        r.stderr,
+        again.stdout,
+        again.stderr,
+        ...procs.flatMap((p) => [p.stdout(), p.stderr()]),
+      ])
+        assert.doesNotMatch(text, new RegExp(secret));
+      assert.match(r.stdout, /redis:\/\/\*\*\*@/);
+      for (const f of readdirSync(store, { recursive: true }) as string[]) {
+        const full = join(store, f);
+        if (/\.(json|md|csv|svg)$/.test(f)) assert.doesNotMatch(readFileSync(full, 'utf8'), new RegExp(secret), f);
+      }
+    } finally {
+      for (const p of procs) p.child.kill('SIGTERM');
+      await Promise.all(procs.map((p) => p.done));
+      execFileSync('redis-cli', ['-h', u.hostname, '-p', port, 'ACL', 'DELUSER', user]);
     }
-  } finally {
-    for (const p of procs) p.child.kill('SIGTERM');
-    await Promise.all(procs.map((p) => p.done));
-    execFileSync('redis-cli', ['-h', u.hostname, '-p', port, 'ACL', 'DELUSER', user]);
-  }
-});
+  },
+);

@@ -14,20 +14,24 @@ export interface Proc {
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, CI: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   const check = () => {
-    for (const w of [...waiters]) if (w.re.test(out + err)) {
+    for (const w of [...waiters])
+      if (w.re.test(out + err)) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve();
       }
   };
   child.stdout!.setEncoding('utf8').on('data', (c: string) => ((out += c), check()));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => ((err += c), check()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err })),
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err })),
   );
   return {
     child,
@@ -36,10 +40,15 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
     done,
     waitFor: (re, timeoutMs = 60000) =>
       new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}\n--- stdout\n${out}\n--- stderr\n${err}`)), timeoutMs);
+        const t = setTimeout(
+          () => reject(new Error(`timed out waiting for ${re}\n--- stdout\n${out}\n--- stderr\n${err}`)),
+          timeoutMs,
+        );
         waiters.push({ re, resolve: () => (clearTimeout(t), resolve()) });
         check();
-        void done.then(() => setTimeout(() => reject(new Error(`exited before ${re}\n--- stdout\n${out}\n--- stderr\n${err}`)), 50));
+        void done.then(() =>
+          setTimeout(() => reject(new Error(`exited before ${re}\n--- stdout\n${out}\n--- stderr\n${err}`)), 50),
+        );
       }),
   };
 }
@@ -75,7 +84,9 @@ export function records(store: string): Map<string, Rec> {
 }
 
 /** Per point id, the metrics only (what must agree between 1 worker, 2 workers and the queue). */
-export function metricsById(store: string): Record<string, { valid: Record<string, number>; test: Record<string, number> }> {
+export function metricsById(
+  store: string,
+): Record<string, { valid: Record<string, number>; test: Record<string, number> }> {
   return Object.fromEntries([...records(store)].map(([id, r]) => [id, { valid: r.valid, test: r.test }]));
 }
 

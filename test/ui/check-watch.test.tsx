@@ -12,11 +12,26 @@ const state: CheckWatchState = {
   changed: 'vbpr.yaml',
   watching: 3,
   files: [
-    { file: 'lightgcn.yaml', ok: true, summary: { name: 'lightgcn', nodes: 2, losses: 1, outputs: [{ name: 'user', type: '[users, 64]' }, { name: 'item', type: '[items, 64]' }] } },
+    {
+      file: 'lightgcn.yaml',
+      ok: true,
+      summary: {
+        name: 'lightgcn',
+        nodes: 2,
+        losses: 1,
+        outputs: [
+          { name: 'user', type: '[users, 64]' },
+          { name: 'item', type: '[items, 64]' },
+        ],
+      },
+    },
     {
       file: 'vbpr.yaml',
       ok: false,
-      error: { head: "vbpr.yaml:16:36: unknown node 'f_vv' (did you mean 'f_v'?)", detail: ['  16 |   content: { op: concat, in: [f_t, f_vv] }', '                                          ^'] },
+      error: {
+        head: "vbpr.yaml:16:36: unknown node 'f_vv' (did you mean 'f_v'?)",
+        detail: ['  16 |   content: { op: concat, in: [f_t, f_vv] }', '                                          ^'],
+      },
     },
   ],
 };

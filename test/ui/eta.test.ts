@@ -9,24 +9,54 @@ import { timing } from '../../src/ui/ink/timing.js';
 import type { EvalEvent, RunStartEvent } from '../../src/engine/events.js';
 
 const runStart: RunStartEvent = {
-  type: 'run_start', pipeline: 'p', dataset: 'synth:small', backend: 'wasm', seed: 1, seedIndex: 0, seeds: 1,
-  nUsers: 10, nItems: 10, nTrain: 100, batchesPerEpoch: 10, maxEpochs: 20, parameters: 1000,
+  type: 'run_start',
+  pipeline: 'p',
+  dataset: 'synth:small',
+  backend: 'wasm',
+  seed: 1,
+  seedIndex: 0,
+  seeds: 1,
+  nUsers: 10,
+  nItems: 10,
+  nTrain: 100,
+  batchesPerEpoch: 10,
+  maxEpochs: 20,
+  parameters: 1000,
 };
 const evalAt = (epoch: number, recall: number): EvalEvent => ({
-  type: 'eval', epoch, valid: { 'recall@20': recall }, test: { 'recall@20': recall }, evalSeconds: 1, improved: true,
-  bestEpoch: epoch, bestValid: { 'recall@20': recall }, bestTest: { 'recall@20': recall }, patienceLeft: 20,
+  type: 'eval',
+  epoch,
+  valid: { 'recall@20': recall },
+  test: { 'recall@20': recall },
+  evalSeconds: 1,
+  improved: true,
+  bestEpoch: epoch,
+  bestValid: { 'recall@20': recall },
+  bestTest: { 'recall@20': recall },
+  patienceLeft: 20,
 });
 
 test('after --resume: the history fills the tables, and the ETA uses only epochs timed here, from their end times', () => {
   const store = new ViewStore(0, () => 0);
   store.dispatch(runStart, 0);
-  store.dispatch({
-    type: 'history', seed: 1, epochsDone: 3,
-    events: [1, 2, 3].flatMap((e) => [{ type: 'epoch_end' as const, epoch: e, losses: { total: 1 / e }, trainSeconds: 0.1, tensors: 5 }, evalAt(e, e / 10)]),
-  }, 100);
+  store.dispatch(
+    {
+      type: 'history',
+      seed: 1,
+      epochsDone: 3,
+      events: [1, 2, 3].flatMap((e) => [
+        { type: 'epoch_end' as const, epoch: e, losses: { total: 1 / e }, trainSeconds: 0.1, tensors: 5 },
+        evalAt(e, e / 10),
+      ]),
+    },
+    100,
+  );
   let s = store.getSnapshot();
   assert.equal(s.epoch, 3);
-  assert.deepEqual(s.evals.map((e) => e.epoch), [1, 2, 3]);
+  assert.deepEqual(
+    s.evals.map((e) => e.epoch),
+    [1, 2, 3],
+  );
   assert.equal(s.spark.length, 3);
   assert.equal(timing(s).secondsPerEpoch, undefined, 'no estimate from epochs run in another process');
 

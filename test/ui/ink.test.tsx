@@ -23,7 +23,13 @@ test('the Ink view shows epoch, losses, metrics and the best epoch, then the fin
     // Followed by a batch of epoch 3, so the live loss column and the epoch means both show.
     store.dispatch({ type: 'epoch_start', epoch: 3, lr: 0.001 });
     t += 500;
-    store.dispatch({ type: 'batch', epoch: 3, batch: 2, batches: 4, losses: { bpr: 0.4321, aal: 0.0099, total: 0.442 } });
+    store.dispatch({
+      type: 'batch',
+      epoch: 3,
+      batch: 2,
+      batches: 4,
+      losses: { bpr: 0.4321, aal: 0.0099, total: 0.442 },
+    });
     store.flush();
     await tick();
     const frame = plain(view.lastFrame());
@@ -37,7 +43,10 @@ test('the Ink view shows epoch, losses, metrics and the best epoch, then the fin
     assert.match(frame, /valid +recall +0\.0650 +0\.0812/); // @10, @20
     assert.match(frame, /test +recall +0\.0634 +0\.0792/);
     assert.match(frame, /precision/);
-    assert.match(frame, /best epoch 2 · patience 20 left\n +valid recall@20 0\.0812 ndcg@20 0\.0406 · test recall@20 0\.0792/);
+    assert.match(
+      frame,
+      /best epoch 2 · patience 20 left\n +valid recall@20 0\.0812 ndcg@20 0\.0406 · test recall@20 0\.0792/,
+    );
     assert.match(frame, /valid recall@20 [▁-█]{2}/); // sparkline of two evaluations
     assert.match(frame, /4\.0 batch\/s/); // 2 batches in 0.5 s of fake time
 
@@ -60,7 +69,8 @@ test('the store publishes at most once per interval however many events arrive',
   let published = 0;
   store.subscribe(() => published++);
   const before = store.getSnapshot();
-  for (let i = 1; i <= 5000; i++) store.dispatch({ type: 'batch', epoch: 1, batch: i, batches: 5000, losses: { total: 1 / i } });
+  for (let i = 1; i <= 5000; i++)
+    store.dispatch({ type: 'batch', epoch: 1, batch: i, batches: 5000, losses: { total: 1 / i } });
   assert.equal(published, 0);
   assert.equal(store.getSnapshot(), before, 'the snapshot only changes on publish');
   await new Promise((r) => setTimeout(r, 80));

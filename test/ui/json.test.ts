@@ -17,7 +17,10 @@ test('json reporter writes one parseable event per line, ending with result, bat
   const parsed = lines.map((l) => JSON.parse(l) as { type: string });
   assert.equal(parsed[parsed.length - 1]!.type, 'result');
   const nonBatch = events.filter((e) => e.type !== 'batch');
-  assert.deepEqual(parsed.filter((e) => e.type !== 'batch'), JSON.parse(JSON.stringify(nonBatch)));
+  assert.deepEqual(
+    parsed.filter((e) => e.type !== 'batch'),
+    JSON.parse(JSON.stringify(nonBatch)),
+  );
   const batches = parsed.filter((e) => e.type === 'batch').length;
   // The first, then one per second.
   assert.ok(batches >= 2 && batches <= 3, `batch lines: ${batches}`);

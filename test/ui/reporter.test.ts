@@ -67,7 +67,12 @@ test('json mode through createReporter writes JSON lines', async () => {
 test('piping the demo into head -n 2 exits 0 with no EPIPE or stack trace', () => {
   // --seeds 50 makes the demo far longer than head's patience, so it must be stopped by the closed pipe.
   const script = `"${process.execPath}" --import tsx scripts/ui-demo.ts plain --fast --seeds 50 | head -n 2; echo "status \${PIPESTATUS[0]} \${PIPESTATUS[1]}" >&2`;
-  const r = spawnSync('bash', ['-c', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: '' } });
+  const r = spawnSync('bash', ['-c', script], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, CI: '' },
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trimEnd().split('\n').length, 2, r.stdout);
   assert.match(r.stdout, /^run anchorrec/);

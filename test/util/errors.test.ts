@@ -19,7 +19,12 @@ test('formatUserError: a long excerpt is a window around the column, with the ca
 });
 
 test('formatUserError: control characters never reach the terminal and no printed line is unbounded', () => {
-  const e = new UserError(`names: ${'n, '.repeat(10_000)}\u001b[2J`, { file: 'f\u001b.yaml', line: 1, col: 2, excerpt: 'a\u0007b' });
+  const e = new UserError(`names: ${'n, '.repeat(10_000)}\u001b[2J`, {
+    file: 'f\u001b.yaml',
+    line: 1,
+    col: 2,
+    excerpt: 'a\u0007b',
+  });
   const out = formatUserError(e);
   assert.ok(!/[\u0000-\u0008\u000b-\u001f]/.test(out));
   assert.ok(out.split('\n').every((l) => l.length <= 2100));

@@ -6,7 +6,18 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkFlags, flag, flagEnv, flagFrom, flagTable, flagVariable, FLAG_NAMES, resetFlags, setFlag, type FlagName } from '../../src/util/flags.js';
+import {
+  checkFlags,
+  flag,
+  flagEnv,
+  flagFrom,
+  flagTable,
+  flagVariable,
+  FLAG_NAMES,
+  resetFlags,
+  setFlag,
+  type FlagName,
+} from '../../src/util/flags.js';
 import { cosineCacheLimit } from '../../src/ops/kernels/cosine.js';
 import { referenceMode, setReferenceMode } from '../../src/ops/kernels/mode.js';
 import { resolveDataDir } from '../../src/data/dataset.js';
@@ -15,10 +26,41 @@ import { CLI, PIPELINES, REPO_ROOT } from '../helpers.js';
 
 /** Per flag: its default, values it accepts (variable text → value) and values it refuses. */
 const CASES: Record<FlagName, { dflt: unknown; valid: [string, unknown][]; invalid: string[] }> = {
-  reference: { dflt: false, valid: [['1', true], ['0', false]], invalid: ['true', 'yes', '2', ' 1', 'on'] },
-  noWasmKernels: { dflt: false, valid: [['1', true], ['0', false]], invalid: ['true', 'no', '10', 'off'] },
-  cosineCacheMb: { dflt: 256, valid: [['64', 64], ['0.5', 0.5], ['1e3', 1000], [' 32 ', 32]], invalid: ['abc', '0', '-5', 'Infinity', '12MB', ' ', 'NaN'] },
-  threads: { dflt: undefined, valid: [['1', 1], ['2', 2], [' 8 ', 8]], invalid: ['0', '-1', '1.5', 'two', ' ', 'Infinity'] },
+  reference: {
+    dflt: false,
+    valid: [
+      ['1', true],
+      ['0', false],
+    ],
+    invalid: ['true', 'yes', '2', ' 1', 'on'],
+  },
+  noWasmKernels: {
+    dflt: false,
+    valid: [
+      ['1', true],
+      ['0', false],
+    ],
+    invalid: ['true', 'no', '10', 'off'],
+  },
+  cosineCacheMb: {
+    dflt: 256,
+    valid: [
+      ['64', 64],
+      ['0.5', 0.5],
+      ['1e3', 1000],
+      [' 32 ', 32],
+    ],
+    invalid: ['abc', '0', '-5', 'Infinity', '12MB', ' ', 'NaN'],
+  },
+  threads: {
+    dflt: undefined,
+    valid: [
+      ['1', 1],
+      ['2', 2],
+      [' 8 ', 8],
+    ],
+    invalid: ['0', '-1', '1.5', 'two', ' ', 'Infinity'],
+  },
   plugins: { dflt: undefined, valid: [['./a.js:b.js', './a.js:b.js']], invalid: [] },
   queue: { dflt: undefined, valid: [['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379']], invalid: [] },
   dataDir: { dflt: undefined, valid: [['/data/mmrec', '/data/mmrec']], invalid: [] },
@@ -39,7 +81,8 @@ test('a flag is its default when its variable is unset or empty', () => {
 
 test('each flag parses the values it accepts', () => {
   for (const name of FLAG_NAMES) {
-    for (const [raw, value] of CASES[name].valid) assert.deepEqual(flagFrom(name, { [flagVariable(name)]: raw }), value, `${name}=${raw}`);
+    for (const [raw, value] of CASES[name].valid)
+      assert.deepEqual(flagFrom(name, { [flagVariable(name)]: raw }), value, `${name}=${raw}`);
   }
 });
 
@@ -54,13 +97,26 @@ test('a bad value is a UserError located at the variable, quoting the value', ()
     }
   }
   assert.ok(checked >= 10);
-  throwsUser(() => flagFrom('cosineCacheMb', { ANCHORFLOW_COSINE_CACHE_MB: 'abc' }), /must be a positive number of megabytes, got 'abc'/);
-  throwsUser(() => flagFrom('reference', { ANCHORFLOW_REFERENCE: 'true' }), /must be 1 \(on\) or 0 \(off\), got 'true'/);
+  throwsUser(
+    () => flagFrom('cosineCacheMb', { ANCHORFLOW_COSINE_CACHE_MB: 'abc' }),
+    /must be a positive number of megabytes, got 'abc'/,
+  );
+  throwsUser(
+    () => flagFrom('reference', { ANCHORFLOW_REFERENCE: 'true' }),
+    /must be 1 \(on\) or 0 \(off\), got 'true'/,
+  );
 });
 
 test('checkFlags refuses the first bad variable and passes a good environment', () => {
-  checkFlags({ ANCHORFLOW_REFERENCE: '1', ANCHORFLOW_COSINE_CACHE_MB: '8', ANCHORFLOW_QUEUE: 'redis://h:1', UNRELATED: 'x' });
-  throwsUser(() => checkFlags({ ANCHORFLOW_REFERENCE: '1', ANCHORFLOW_NO_WASM_KERNELS: 'yes' }), /got 'yes'/, { file: 'ANCHORFLOW_NO_WASM_KERNELS' });
+  checkFlags({
+    ANCHORFLOW_REFERENCE: '1',
+    ANCHORFLOW_COSINE_CACHE_MB: '8',
+    ANCHORFLOW_QUEUE: 'redis://h:1',
+    UNRELATED: 'x',
+  });
+  throwsUser(() => checkFlags({ ANCHORFLOW_REFERENCE: '1', ANCHORFLOW_NO_WASM_KERNELS: 'yes' }), /got 'yes'/, {
+    file: 'ANCHORFLOW_NO_WASM_KERNELS',
+  });
 });
 
 test('setFlag overrides a flag for its readers without touching process.env; resetFlags undoes it', (t) => {
@@ -116,19 +172,32 @@ test('the CLI refuses a bad ANCHORFLOW_COSINE_CACHE_MB with exit 2, naming the v
   const cwd = mkdtempSync(join(tmpdir(), 'af-flags-'));
   t.after(() => rmSync(cwd, { recursive: true, force: true }));
   const env = { ...process.env, ANCHORFLOW_COSINE_CACHE_MB: 'abc' };
-  for (const args of [['check', join(PIPELINES, 'anchorrec.yaml')], ['run', join(PIPELINES, 'lightgcn.yaml'), '--dataset', 'synth:small', '--epochs', '1', '--plain']]) {
+  for (const args of [
+    ['check', join(PIPELINES, 'anchorrec.yaml')],
+    ['run', join(PIPELINES, 'lightgcn.yaml'), '--dataset', 'synth:small', '--epochs', '1', '--plain'],
+  ]) {
     const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env, encoding: 'utf8' });
     assert.equal(r.status, 2, `${args[0]}: ${r.stderr}`);
     assert.equal(r.stderr, "ANCHORFLOW_COSINE_CACHE_MB: must be a positive number of megabytes, got 'abc'\n", args[0]);
     assert.deepEqual(readdirSync(cwd), [], `${args[0]} wrote something`);
   }
-  const ok = spawnSync(process.execPath, [CLI, 'check', join(PIPELINES, 'anchorrec.yaml')], { cwd, env: { ...env, ANCHORFLOW_COSINE_CACHE_MB: '64' }, encoding: 'utf8' });
+  const ok = spawnSync(process.execPath, [CLI, 'check', join(PIPELINES, 'anchorrec.yaml')], {
+    cwd,
+    env: { ...env, ANCHORFLOW_COSINE_CACHE_MB: '64' },
+    encoding: 'utf8',
+  });
   assert.equal(ok.status, 0, ok.stderr);
 });
 
 test('the README lists the flags as flagTable() prints them', () => {
   const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
   const heading = '| variable | type | default | what |';
-  assert.ok(readme.includes(heading), `README.md has no flags table: paste the output of flagTable() (src/util/flags.ts) into it:\n${flagTable()}`);
-  assert.ok(readme.includes(flagTable()), `README.md's flags table differs from flagTable(); replace it with:\n${flagTable()}`);
+  assert.ok(
+    readme.includes(heading),
+    `README.md has no flags table: paste the output of flagTable() (src/util/flags.ts) into it:\n${flagTable()}`,
+  );
+  assert.ok(
+    readme.includes(flagTable()),
+    `README.md's flags table differs from flagTable(); replace it with:\n${flagTable()}`,
+  );
 });

@@ -36,7 +36,8 @@ import {
 } from './stream-checks.js';
 
 /** RNG_QUALITY_LOG=1 prints every p-value (the figures quoted in docs/parity.md). */
-const log = (p: number, what: string) => process.env.RNG_QUALITY_LOG && process.stderr.write(`p=${p.toExponential(2)}\t${what}\n`);
+const log = (p: number, what: string) =>
+  process.env.RNG_QUALITY_LOG && process.stderr.write(`p=${p.toExponential(2)}\t${what}\n`);
 const passes = (p: number, what: string) => {
   log(p, what);
   assert.ok(p > ALPHA, `${what}: p = ${p.toExponential(3)} <= ${ALPHA.toExponential(1)}`);
@@ -57,7 +58,11 @@ for (const kind of STREAM_KINDS) {
   test(`${kind}: int(n) is uniform for small, non-power-of-two and TikTok-sized n`, () => {
     const rng = trainStream(kind, 999, 'negatives');
     for (const n of INT_SIZES) passes(intUniformity(rng, n, 1_000_000).p, `int(${n})`);
-    for (const [n, m] of [[6245, 7], [59541, 64]] as const) passes(intResidues(rng, n, m, 500_000).p, `int(${n}) mod ${m}`);
+    for (const [n, m] of [
+      [6245, 7],
+      [59541, 64],
+    ] as const)
+      passes(intResidues(rng, n, m, 500_000).p, `int(${n}) mod ${m}`);
   });
 
   test(`${kind}: shuffle puts every element in every position equally often`, () => {
@@ -88,12 +93,27 @@ for (const kind of STREAM_KINDS) {
     passes(ci.p, 'init vs negatives correlation');
     passes(ci.pairs.p, 'init vs negatives joint');
     // The first outputs across many seeds: seed s against s + 1 (--seeds), and two forks of one seed.
-    const adj = acrossSeeds((s) => trainStream(kind, s, 'negatives'), (s) => trainStream(kind, s + 1, 'negatives'), 20_000, 4);
+    const adj = acrossSeeds(
+      (s) => trainStream(kind, s, 'negatives'),
+      (s) => trainStream(kind, s + 1, 'negatives'),
+      20_000,
+      4,
+    );
     passes(adj.p, 'seeds s, s+1 correlation');
     passes(adj.pairs.p, 'seeds s, s+1 joint');
-    const root = acrossSeeds((s) => rootStream(kind, s), (s) => rootStream(kind, s + 1), 20_000, 4);
+    const root = acrossSeeds(
+      (s) => rootStream(kind, s),
+      (s) => rootStream(kind, s + 1),
+      20_000,
+      4,
+    );
     passes(root.pairs.p, 'root streams of seeds s, s+1 joint');
-    const forks = acrossSeeds((s) => trainStream(kind, s, 'negatives'), (s) => trainStream(kind, s, 'shuffle'), 20_000, 4);
+    const forks = acrossSeeds(
+      (s) => trainStream(kind, s, 'negatives'),
+      (s) => trainStream(kind, s, 'shuffle'),
+      20_000,
+      4,
+    );
     passes(forks.p, 'forks of one seed correlation');
     passes(forks.pairs.p, 'forks of one seed joint');
   });
@@ -117,7 +137,12 @@ test('detector: the residue check flags multiply-shift where its bias is large, 
 
 test('detector: a wrong Fisher-Yates and raw-seeded streams are flagged', () => {
   flagged(shufflePositions(naiveShuffle(rootStream('sfc32', 1)), 7, 60_000).p, 'naive shuffle');
-  const adj = acrossSeeds((s) => new RawSeededSfc32(s), (s) => new RawSeededSfc32(s + 1), 20_000, 4);
+  const adj = acrossSeeds(
+    (s) => new RawSeededSfc32(s),
+    (s) => new RawSeededSfc32(s + 1),
+    20_000,
+    4,
+  );
   flagged(adj.pairs.p, 'raw-seeded sfc32, seeds s and s+1');
 });
 
@@ -138,14 +163,25 @@ function syntheticTrain(): { train: Interactions; nUsers: number; nItems: number
   for (let i = 0; i < 25; i++) rows.push([21, i]);
   for (let i = 0; i < 50; i++) if (![10, 20, 40].includes(i)) rows.push([22, i]);
   for (let i = 0; i < 50; i++) if (![7, 33].includes(i)) rows.push([23, i]);
-  return { train: { users: Int32Array.from(rows, (r) => r[0]), items: Int32Array.from(rows, (r) => r[1]) }, nUsers: 24, nItems: 60 };
+  return {
+    train: { users: Int32Array.from(rows, (r) => r[0]), items: Int32Array.from(rows, (r) => r[1]) },
+    nUsers: 24,
+    nItems: 60,
+  };
 }
 
 function samplerSetup() {
   const { train, nUsers, nItems } = syntheticTrain();
   const trainByUser = buildUserItems(train, nUsers);
   const trainItems = distinctItems(train, nItems);
-  return { train, nUsers, nItems, trainByUser, trainItems, sampler: new NegativeSampler({ trainByUser, trainItems, nItems }) };
+  return {
+    train,
+    nUsers,
+    nItems,
+    trainByUser,
+    trainItems,
+    sampler: new NegativeSampler({ trainByUser, trainItems, nItems }),
+  };
 }
 
 /** The exact law of one negative for user u: uniform over the distinct train items u has not seen. */
@@ -162,11 +198,20 @@ function perUser(ds: ReturnType<typeof samplerSetup>, u: number, draws: number, 
   for (let k = 0; k < draws; k++) counts[sample(u)]!++;
   const law = negativeLaw(ds, u);
   const cells = law.filter((x) => x > 0).length;
-  return chiSquare(counts, law.map((x) => x * draws), cells - 1);
+  return chiSquare(
+    counts,
+    law.map((x) => x * draws),
+    cells - 1,
+  );
 }
 
 /** Item counts of the negatives of `epochs` epochs of training rows, against the exact law summed over rows. */
-function perItemOverEpochs(ds: ReturnType<typeof samplerSetup>, epochs: number, rng: RandomStream, sample: (u: number) => number) {
+function perItemOverEpochs(
+  ds: ReturnType<typeof samplerSetup>,
+  epochs: number,
+  rng: RandomStream,
+  sample: (u: number) => number,
+) {
   const counts = new Float64Array(ds.nItems);
   const expected = new Float64Array(ds.nItems);
   const laws = new Map<number, Float64Array>();
@@ -208,7 +253,10 @@ function leakyFallbackSampler(ds: ReturnType<typeof samplerSetup>, rng: RandomSt
 
 test('the negative pool is the distinct train items, as in MMRec (not one entry per train row)', () => {
   const ds = samplerSetup();
-  assert.deepEqual(Array.from(ds.trainItems), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    Array.from(ds.trainItems),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   assert.ok(ds.train.items.length > 2 * ds.trainItems.length, 'rows repeat items, so the two pools differ');
 });
 
@@ -217,7 +265,8 @@ for (const kind of STREAM_KINDS) {
     const ds = samplerSetup();
     const rng = trainStream(kind, 999, 'negatives');
     // Users 22 and 23 exhaust the 64 rejections in (47/50)^64 = 1.9% and (48/50)^64 = 7.3% of draws.
-    for (const u of [0, 20, 21, 22, 23]) passes(perUser(ds, u, 60_000, (v) => ds.sampler.sampleOne(v, rng)).p, `user ${u}`);
+    for (const u of [0, 20, 21, 22, 23])
+      passes(perUser(ds, u, 60_000, (v) => ds.sampler.sampleOne(v, rng)).p, `user ${u}`);
   });
 
   test(`${kind}: negatives per item over many shuffled epochs match the law summed over rows`, () => {
@@ -251,7 +300,11 @@ for (const kind of STREAM_KINDS) {
     passes(mu.pMean, 'xavier_uniform mean');
     passes(mu.pVar, 'xavier_uniform variance');
     passes(cdfUniformity(xu, (v) => (v + a) / (2 * a)).p, 'xavier_uniform shape');
-    for (const lag of [1, 64]) passes(correlationP(pearson(xu.subarray(0, xu.length - lag), xu.subarray(lag)), xu.length - lag), `xavier_uniform lag ${lag}`);
+    for (const lag of [1, 64])
+      passes(
+        correlationP(pearson(xu.subarray(0, xu.length - lag), xu.subarray(lag)), xu.length - lag),
+        `xavier_uniform lag ${lag}`,
+      );
     const normals: [string, Float32Array, number][] = [
       ['xavier_normal', initValues(shape, 'xavier_normal', rng, fans), Math.sqrt(2 / (64 + 2000))],
       ['normal_0.01', initValues(shape, { normal: 0.01 }, rng, fans), 0.01],
@@ -287,7 +340,13 @@ for (const kind of STREAM_KINDS) {
     // m = 1: P(i) = w_i / Σw.
     const one = new Float64Array(8);
     for (let k = 0; k < draws; k++) one[weightedSampleWithoutReplacement(w, 1, rng)[0]!]!++;
-    passes(chiSquare(one, p.map((x) => x * draws)).p, 'one of eight');
+    passes(
+      chiSquare(
+        one,
+        p.map((x) => x * draws),
+      ).p,
+      'one of eight',
+    );
     // m = 2: P({i, j}) = p_i p_j / (1 − p_i) + p_j p_i / (1 − p_j), over the 28 pairs.
     const pairs = new Float64Array(64);
     const law = new Float64Array(64);
@@ -295,7 +354,9 @@ for (const kind of STREAM_KINDS) {
       const s = weightedSampleWithoutReplacement(w, 2, rng);
       pairs[s[0]! * 8 + s[1]!]!++;
     }
-    for (let i = 0; i < 8; i++) for (let j = i + 1; j < 8; j++) law[i * 8 + j] = draws * (p[i]! * p[j]! / (1 - p[i]!) + p[j]! * p[i]! / (1 - p[j]!));
+    for (let i = 0; i < 8; i++)
+      for (let j = i + 1; j < 8; j++)
+        law[i * 8 + j] = draws * ((p[i]! * p[j]!) / (1 - p[i]!) + (p[j]! * p[i]!) / (1 - p[j]!));
     passes(chiSquare(pairs, law, 27).p, 'two of eight');
   });
 
@@ -305,13 +366,24 @@ for (const kind of STREAM_KINDS) {
     const op = buildOp(dropout, { p }, { in: dense('items', 250) });
     const batch = makeBatch([0], [0], [0]);
     const x = tf.ones([400, 250]);
-    const out = tf.tidy(() => (runOp(op, { in: x }, { ...runContext({ batch }), rng: trainStream(kind, 999, 'step') }) as tf.Tensor).dataSync().slice());
+    const out = tf.tidy(() =>
+      (runOp(op, { in: x }, { ...runContext({ batch }), rng: trainStream(kind, 999, 'step') }) as tf.Tensor)
+        .dataSync()
+        .slice(),
+    );
     x.dispose();
     disposeBatch(batch);
     const kept = Float64Array.from(out, (v) => (v !== 0 ? 1 : 0));
     const m = momentsCheck(kept, 1 - p, p * (1 - p), p * (1 - p) * (1 - 3 * p * (1 - p)));
     passes(m.pMean, 'kept fraction');
-    assert.ok(out.every((v) => v === 0 || Math.abs(v - 1 / (1 - p)) < 1e-6), 'kept entries scaled by 1/(1-p)');
-    for (const lag of [1, 250]) passes(correlationP(pearson(kept.subarray(0, kept.length - lag), kept.subarray(lag)), kept.length - lag), `mask lag ${lag}`);
+    assert.ok(
+      out.every((v) => v === 0 || Math.abs(v - 1 / (1 - p)) < 1e-6),
+      'kept entries scaled by 1/(1-p)',
+    );
+    for (const lag of [1, 250])
+      passes(
+        correlationP(pearson(kept.subarray(0, kept.length - lag), kept.subarray(lag)), kept.length - lag),
+        `mask lag ${lag}`,
+      );
   });
 }

@@ -4,9 +4,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chiSquare, chiSquareSf, chiSquareUniform, mannWhitneyU, normalCdf, sampleStd, tTwoSided, welchT } from '../../src/util/stats.js';
+import {
+  chiSquare,
+  chiSquareSf,
+  chiSquareUniform,
+  mannWhitneyU,
+  normalCdf,
+  sampleStd,
+  tTwoSided,
+  welchT,
+} from '../../src/util/stats.js';
 
-const close = (a: number, b: number, rel: number, what: string) => assert.ok(Math.abs(a - b) <= rel * Math.abs(b), `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, rel: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= rel * Math.abs(b), `${what}: ${a} vs ${b}`);
 
 test('chi-square survival function matches scipy over small and large degrees of freedom', () => {
   close(chiSquareSf(3.841458820694124, 1), 0.05, 1e-9, 'df 1');

@@ -72,7 +72,12 @@ export function serialPairs(src: IntSource, k: number, pairs: number): ChiSquare
 }
 
 /** Joint uniformity and correlation of two streams read side by side. */
-export function crossStreams(a: IntSource, b: IntSource, k: number, draws: number): { pairs: ChiSquare; r: number; p: number } {
+export function crossStreams(
+  a: IntSource,
+  b: IntSource,
+  k: number,
+  draws: number,
+): { pairs: ChiSquare; r: number; p: number } {
   const counts = new Float64Array(k * k);
   const xa = new Float64Array(draws);
   const xb = new Float64Array(draws);
@@ -90,7 +95,13 @@ export function crossStreams(a: IntSource, b: IntSource, k: number, draws: numbe
  * `outputs` outputs. With B(s) = A(s + 1) this shows poor seeding (--seeds uses consecutive seeds); with A, B
  * two forks of one seed it shows forks that start out alike.
  */
-export function acrossSeeds(makeA: (seed: number) => IntSource, makeB: (seed: number) => IntSource, seeds: number, outputs: number, k = 8): { pairs: ChiSquare; r: number; p: number } {
+export function acrossSeeds(
+  makeA: (seed: number) => IntSource,
+  makeB: (seed: number) => IntSource,
+  seeds: number,
+  outputs: number,
+  k = 8,
+): { pairs: ChiSquare; r: number; p: number } {
   const counts = new Float64Array(k * k);
   const xa = new Float64Array(seeds * outputs);
   const xb = new Float64Array(seeds * outputs);
@@ -109,7 +120,12 @@ export function acrossSeeds(makeA: (seed: number) => IntSource, makeB: (seed: nu
 }
 
 /** z-statistic p-values for a sample's mean and variance against the law's, given its 4th central moment. */
-export function momentsCheck(x: ArrayLike<number>, mean: number, variance: number, fourth: number): { pMean: number; pVar: number; m: number; v: number } {
+export function momentsCheck(
+  x: ArrayLike<number>,
+  mean: number,
+  variance: number,
+  fourth: number,
+): { pMean: number; pVar: number; m: number; v: number } {
   const n = x.length;
   let s = 0;
   for (let i = 0; i < n; i++) s += x[i]!;
@@ -122,7 +138,9 @@ export function momentsCheck(x: ArrayLike<number>, mean: number, variance: numbe
   return { pMean: correlationP(zMean, 1), pVar: correlationP(zVar, 1), m, v };
 }
 
-/** Chi-square of values pushed through the law's CDF into `bins` equal cells of [0, 1) (probability integral transform). */
+/**
+ * Chi-square of values pushed through the law's CDF into `bins` equal cells of [0, 1) (probability integral transform).
+ */
 export function cdfUniformity(x: ArrayLike<number>, cdf: (v: number) => number, bins = 100): ChiSquare {
   const counts = new Float64Array(bins);
   for (let i = 0; i < x.length; i++) counts[Math.min(bins - 1, Math.floor(cdf(x[i]!) * bins))]!++;
@@ -175,4 +193,3 @@ export class RawSeededSfc32 implements IntSource {
     return this.rng.int(n);
   }
 }
-

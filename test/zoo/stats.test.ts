@@ -11,13 +11,19 @@ import type { ZooRow } from '../../src/experiments/zoo.js';
 import type { PerUserJson } from '../../src/experiments/per-user.js';
 import { Rng } from '../../src/util/rng.js';
 
-const close = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+const close = (a: number, b: number, tol: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
 test('t quantiles match printed tables', () => {
   // [p, df, t]: two-sided 95% for df 1, 2, 4, 10, 29; one-sided 90% df 7; 99.5% df 30.
   const table: [number, number, number][] = [
-    [0.975, 1, 12.706205], [0.975, 2, 4.302653], [0.975, 4, 2.776445], [0.975, 10, 2.228139],
-    [0.975, 29, 2.045230], [0.9, 7, 1.414924], [0.995, 30, 2.749996],
+    [0.975, 1, 12.706205],
+    [0.975, 2, 4.302653],
+    [0.975, 4, 2.776445],
+    [0.975, 10, 2.228139],
+    [0.975, 29, 2.04523],
+    [0.9, 7, 1.414924],
+    [0.995, 30, 2.749996],
   ];
   for (const [p, df, t] of table) {
     close(tQuantile(p, df), t, 1e-6, `t(${p}, ${df})`);
@@ -65,15 +71,48 @@ test('bootstrap: repeatable for a seed, the interval brackets the mean and narro
 });
 
 function row(model: string, recalls: [number, number][]): ZooRow {
-  const perSeed = recalls.map(([seed, r]) => ({ seed, id: `${model}-${seed}`, bestEpoch: 1, epochs: 1, secondsPerEpoch: 1, valid: {}, test: { 'recall@20': r } }));
+  const perSeed = recalls.map(([seed, r]) => ({
+    seed,
+    id: `${model}-${seed}`,
+    bestEpoch: 1,
+    epochs: 1,
+    secondsPerEpoch: 1,
+    valid: {},
+    test: { 'recall@20': r },
+  }));
   const z = { mean: {}, std: {} };
-  return { model, file: `${model}.yaml`, seeds: perSeed.map((s) => s.seed), missingSeeds: [], valid: z, test: z, bestEpoch: { mean: 1, std: 0 }, epochs: { mean: 1, std: 0 }, secondsPerEpoch: { mean: 1, std: 0 }, perSeed };
+  return {
+    model,
+    file: `${model}.yaml`,
+    seeds: perSeed.map((s) => s.seed),
+    missingSeeds: [],
+    valid: z,
+    test: z,
+    bestEpoch: { mean: 1, std: 0 },
+    epochs: { mean: 1, std: 0 },
+    secondsPerEpoch: { mean: 1, std: 0 },
+    perSeed,
+  };
 }
 
 test('comparing rows: seed differences on common seeds, users matched by id, verdicts', () => {
-  const base = row('anchorrec', [[1, 0.1], [2, 0.12], [3, 0.11]]);
-  const better = row('better', [[1, 0.15], [2, 0.16], [3, 0.17], [4, 0.5]]); // seed 4: no pair
-  const users = (id: string, vals: number[]): PerUserJson => ({ metric: 'recall@20', epoch: 1, users: [5, 3, 9].slice(0, vals.length), values: vals });
+  const base = row('anchorrec', [
+    [1, 0.1],
+    [2, 0.12],
+    [3, 0.11],
+  ]);
+  const better = row('better', [
+    [1, 0.15],
+    [2, 0.16],
+    [3, 0.17],
+    [4, 0.5],
+  ]); // seed 4: no pair
+  const users = (id: string, vals: number[]): PerUserJson => ({
+    metric: 'recall@20',
+    epoch: 1,
+    users: [5, 3, 9].slice(0, vals.length),
+    values: vals,
+  });
   // Per-user values for seeds 1 and 2 only; the baseline's lists the users in another order.
   const perUser: Record<string, PerUserJson> = {
     'anchorrec-1': { metric: 'recall@20', epoch: 1, users: [9, 5, 3], values: [0.3, 0, 0] },
@@ -97,13 +136,27 @@ test('comparing rows: seed differences on common seeds, users matched by id, ver
   assert.equal(alone.bootstrap, null);
   assert.ok(alone.seeds!.ci[0] > 0);
   assert.equal(alone.verdict, 'higher');
-  const worse = compareRows(row('worse', [[1, 0.05], [2, 0.06], [3, 0.04]]), base, () => undefined);
+  const worse = compareRows(
+    row('worse', [
+      [1, 0.05],
+      [2, 0.06],
+      [3, 0.04],
+    ]),
+    base,
+    () => undefined,
+  );
   assert.equal(worse.verdict, 'lower');
   const single = compareRows(row('one', [[1, 0.05]]), base, () => undefined);
   assert.equal(single.seeds, null);
   assert.equal(single.verdict, 'n/a');
 
   const all = compareWithBaseline([base, better], 'anchorrec', () => undefined);
-  assert.deepEqual(all.map((x) => x.model), ['better']);
-  assert.deepEqual(compareWithBaseline([better], 'anchorrec', () => undefined), []);
+  assert.deepEqual(
+    all.map((x) => x.model),
+    ['better'],
+  );
+  assert.deepEqual(
+    compareWithBaseline([better], 'anchorrec', () => undefined),
+    [],
+  );
 });

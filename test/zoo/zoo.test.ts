@@ -18,8 +18,25 @@ import type { ZooResults } from '../../src/experiments/zoo.js';
 test('zoo: two models x two seeds give a table of per-seed means; a re-run runs nothing', { timeout: 600_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'anchorflow-zoo-'));
   const args = [
-    CLI, 'zoo', '--models', 'lightgcn,vbpr', '--dataset', 'synth:small', '--epochs', '2', '--seeds', '2',
-    '--workers', '2', '--pipelines', PIPELINES, '--store', join(dir, 'store'), '--out', join(dir, 'results.md'), '--plain',
+    CLI,
+    'zoo',
+    '--models',
+    'lightgcn,vbpr',
+    '--dataset',
+    'synth:small',
+    '--epochs',
+    '2',
+    '--seeds',
+    '2',
+    '--workers',
+    '2',
+    '--pipelines',
+    PIPELINES,
+    '--store',
+    join(dir, 'store'),
+    '--out',
+    join(dir, 'results.md'),
+    '--plain',
   ];
   const env = { ...process.env, CI: 'true' };
   const first = execFileSync(process.execPath, args, { env, encoding: 'utf8' });
@@ -44,7 +61,11 @@ test('zoo: two models x two seeds give a table of per-seed means; a re-run runs 
 
   for (const row of json.models) {
     const mine = recs.filter((r) => r.configuration === row.model).sort((a, b) => a.seed - b.seed);
-    assert.deepEqual(mine.map((r) => r.seed), [999, 1000], `${row.model}: one record per seed`);
+    assert.deepEqual(
+      mine.map((r) => r.seed),
+      [999, 1000],
+      `${row.model}: one record per seed`,
+    );
     assert.deepEqual(row.missingSeeds, []);
     const v = meanStd(mine.map((r) => r.valid));
     const t = meanStd(mine.map((r) => r.test));
@@ -61,35 +82,74 @@ test('zoo: two models x two seeds give a table of per-seed means; a re-run runs 
     const f = (m: number, s: number) => `${m.toFixed(4)} ± ${s.toFixed(4)}`;
     const line = md.split('\n').find((l) => l.startsWith(`| ${row.model} |`));
     assert.ok(line, `a Markdown row for ${row.model}`);
-    assert.ok(line.includes(`| ${f(v.mean['recall@20']!, v.std['recall@20']!)} | ${f(v.mean['ndcg@20']!, v.std['ndcg@20']!)} | ${f(t.mean['recall@20']!, t.std['recall@20']!)} | ${f(t.mean['ndcg@20']!, t.std['ndcg@20']!)} |`), line);
+    assert.ok(
+      line.includes(
+        `| ${f(v.mean['recall@20']!, v.std['recall@20']!)} | ${f(v.mean['ndcg@20']!, v.std['ndcg@20']!)} | ${f(t.mean['recall@20']!, t.std['recall@20']!)} | ${f(t.mean['ndcg@20']!, t.std['ndcg@20']!)} |`,
+      ),
+      line,
+    );
   }
 
   const mtimes = files.map((f) => statSync(join(pointsDir, f)).mtimeMs);
   const second = execFileSync(process.execPath, args, { env, encoding: 'utf8' });
   assert.match(second, /zoo: 0 points run, 4 reused/);
-  assert.deepEqual(files.map((f) => statSync(join(pointsDir, f)).mtimeMs), mtimes, 'stored points untouched');
+  assert.deepEqual(
+    files.map((f) => statSync(join(pointsDir, f)).mtimeMs),
+    mtimes,
+    'stored points untouched',
+  );
   const again = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ZooResults;
   assert.deepEqual(again.models, json.models);
 
   // --merge: run only vbpr (reused from the store) and carry lightgcn's row from the table above.
   const mergeArgs = (from: string, out: string) => [
-    CLI, 'zoo', '--models', 'vbpr', '--dataset', 'synth:small', '--epochs', '2', '--seeds', '2', '--workers', '2',
-    '--pipelines', PIPELINES, '--store', join(dir, 'store'), '--merge', from, '--out', join(dir, out), '--plain',
+    CLI,
+    'zoo',
+    '--models',
+    'vbpr',
+    '--dataset',
+    'synth:small',
+    '--epochs',
+    '2',
+    '--seeds',
+    '2',
+    '--workers',
+    '2',
+    '--pipelines',
+    PIPELINES,
+    '--store',
+    join(dir, 'store'),
+    '--merge',
+    from,
+    '--out',
+    join(dir, out),
+    '--plain',
   ];
-  const merged = execFileSync(process.execPath, mergeArgs(join(dir, 'results.json'), 'merged.md'), { env, encoding: 'utf8' });
+  const merged = execFileSync(process.execPath, mergeArgs(join(dir, 'results.json'), 'merged.md'), {
+    env,
+    encoding: 'utf8',
+  });
   assert.match(merged, /zoo: 0 points run, 2 reused/);
   const mj = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as ZooResults;
   const mmd = readFileSync(join(dir, 'merged.md'), 'utf8');
-  assert.deepEqual(mj.models.map((m) => m.model), json.models.map((m) => m.model), 'one table, in zoo order');
+  assert.deepEqual(
+    mj.models.map((m) => m.model),
+    json.models.map((m) => m.model),
+    'one table, in zoo order',
+  );
   const carried = mj.models.find((m) => m.model === 'lightgcn')!;
   const { source, ...rest } = carried;
-  assert.deepEqual(rest, json.models.find((m) => m.model === 'lightgcn'), 'the carried row is the earlier row');
+  assert.deepEqual(
+    rest,
+    json.models.find((m) => m.model === 'lightgcn'),
+    'the carried row is the earlier row',
+  );
   assert.deepEqual(source, { command: again.command, date: again.date });
   assert.equal(mj.models.find((m) => m.model === 'vbpr')!.source, undefined, 'the model this run ran is not carried');
   assert.match(mmd, /^\| lightgcn \(1\) \|/m);
   assert.match(mmd, /^\| vbpr \|/m);
   assert.ok(mmd.includes(`- (1) \`${again.command}\` (${again.date})`), mmd);
-  assert.equal(mj.backend, again.backend, 'the carried rows\' backend is named');
+  assert.equal(mj.backend, again.backend, "the carried rows' backend is named");
 
   // A carried row whose point id is not what the current pipeline gives is refused before anything runs.
   const tampered = structuredClone(json);
@@ -97,7 +157,10 @@ test('zoo: two models x two seeds give a table of per-seed means; a re-run runs 
   writeFileSync(join(dir, 'tampered.json'), JSON.stringify(tampered));
   const bad = spawnSync(process.execPath, mergeArgs(join(dir, 'tampered.json'), 'bad.md'), { env, encoding: 'utf8' });
   assert.equal(bad.status, 2, bad.stderr);
-  assert.match(bad.stderr, /tampered\.json: --merge: lightgcn seed 999 was point 0123456789abcdef0123, but \S+lightgcn\.yaml now gives [0-9a-f]{20}/);
+  assert.match(
+    bad.stderr,
+    /tampered\.json: --merge: lightgcn seed 999 was point 0123456789abcdef0123, but \S+lightgcn\.yaml now gives [0-9a-f]{20}/,
+  );
   // So is a table of another dataset.
   writeFileSync(join(dir, 'other.json'), JSON.stringify({ ...json, dataset: 'tiktok' }));
   const other = spawnSync(process.execPath, mergeArgs(join(dir, 'other.json'), 'bad.md'), { env, encoding: 'utf8' });
@@ -122,9 +185,15 @@ test('zoo: two models x two seeds give a table of per-seed means; a re-run runs 
   const crow = cj.models.find((m) => m.model === 'vbpr')!;
   assert.deepEqual(crow.seeds, [999, 1000]);
   assert.deepEqual(crow.missingSeeds, []);
-  assert.deepEqual(crow.perSeed[0]!.source, { command: again.command, date: again.date }, 'the carried seed says where it came from');
+  assert.deepEqual(
+    crow.perSeed[0]!.source,
+    { command: again.command, date: again.date },
+    'the carried seed says where it came from',
+  );
   assert.equal(crow.perSeed[1]!.source, undefined, 'the seed run here has no source');
-  const newRec = JSON.parse(readFileSync(join(dir, 'fresh-store', 'zoo', 'synth_small', 'points', `${crow.perSeed[1]!.id}.json`), 'utf8')) as PointRecord;
+  const newRec = JSON.parse(
+    readFileSync(join(dir, 'fresh-store', 'zoo', 'synth_small', 'points', `${crow.perSeed[1]!.id}.json`), 'utf8'),
+  ) as PointRecord;
   assert.equal(newRec.seed, 1000);
   const both = meanStd([kept.test, newRec.test]);
   assert.equal(crow.test.mean['recall@20'], both.mean['recall@20']);
@@ -138,5 +207,8 @@ test('zoo: two models x two seeds give a table of per-seed means; a re-run runs 
   const onlyOut = execFileSync(process.execPath, [...only, '--table-only'], { env, encoding: 'utf8' });
   assert.match(onlyOut, /zoo: 0 points run, 0 reused from the store, 0 failed/);
   assert.ok(!existsSync(join(dir, 'empty-store')), 'a table-only run writes nothing into the store');
-  assert.match(readFileSync(join(dir, 'only.md'), 'utf8'), /^\| lightgcn \| – \| – \| – \| – \| – \| – \| – \| 0\/2 \(missing 999, 1000\) \|$/m);
+  assert.match(
+    readFileSync(join(dir, 'only.md'), 'utf8'),
+    /^\| lightgcn \| – \| – \| – \| – \| – \| – \| – \| 0\/2 \(missing 999, 1000\) \|$/m,
+  );
 });

@@ -42,7 +42,17 @@ async function runChild(input: ChildInput): Promise<void> {
     if (e.type !== 'batch') process.stdout.write(JSON.stringify(e) + '\n');
   };
   // A point's text is already resolved under its sweep's protocol (recorded in the sweep store): run it as written.
-  await runPipeline({ file, protocol: 'mmrec', seeds: 1, out: false, runDir: input.runDir, backend: input.backend, dataDir: input.dataDir, dataPath: input.task.dataPath, emit });
+  await runPipeline({
+    file,
+    protocol: 'mmrec',
+    seeds: 1,
+    out: false,
+    runDir: input.runDir,
+    backend: input.backend,
+    dataDir: input.dataDir,
+    dataPath: input.task.dataPath,
+    emit,
+  });
 }
 
 let buf = '';
@@ -62,7 +72,7 @@ process.stdin.on('data', (chunk: string) => {
     },
     (e: unknown) => {
       cleanup();
-      process.stderr.write((isUserError(e) ? formatUserError(e) : (e as Error)?.stack ?? String(e)) + '\n');
+      process.stderr.write((isUserError(e) ? formatUserError(e) : ((e as Error)?.stack ?? String(e))) + '\n');
       process.exit(isUserError(e) ? 2 : 1);
     },
   );

@@ -52,7 +52,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   // Two configurations can resolve to the same pipeline (a swept value equal to the default elsewhere): one run.
   const unique = new Set(plan.points.map((p) => p.id));
   const tracker = new SweepTracker(
-    { name: plan.name, dir: plan.dir, total: unique.size, metric: plan.spec.metric, workers: opts.queue ? 'queue' : workers },
+    {
+      name: plan.name,
+      dir: plan.dir,
+      total: unique.size,
+      metric: plan.spec.metric,
+      workers: opts.queue ? 'queue' : workers,
+    },
     opts.emit ?? (() => {}),
   );
   const { records, todo } = store.partition(plan.points, (p, r) => tracker.reuse(p, r));
@@ -70,15 +76,31 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
       random: plan.spec.random,
       seeds: plan.spec.seeds,
       metric: plan.spec.metric,
-      configurations: plan.configs.map((c) => ({ label: c.label, overrides: c.overrides, points: plan.points.filter((p) => p.config.key === c.key).map((p) => ({ seed: p.seed, id: p.id })) })),
+      configurations: plan.configs.map((c) => ({
+        label: c.label,
+        overrides: c.overrides,
+        points: plan.points.filter((p) => p.config.key === c.key).map((p) => ({ seed: p.seed, id: p.id })),
+      })),
       ...(opts.queue ? { queue: redactUrl(opts.queue) } : {}),
     });
-    tracker.emit({ type: 'sweep_start', configs: plan.configs.length, seeds: plan.spec.seeds, ...(opts.queue ? { queue: redactUrl(opts.queue) } : {}) });
+    tracker.emit({
+      type: 'sweep_start',
+      configs: plan.configs.length,
+      seeds: plan.spec.seeds,
+      ...(opts.queue ? { queue: redactUrl(opts.queue) } : {}),
+    });
     const retries = opts.retries ?? 2;
     if (conn) {
       await runCoordinator(conn, plan.name, todo, store, tracker, { retries, signal: opts.signal });
     } else if (todo.length) {
-      await runLocal(plan.name, todo, store, tracker, { workers, retries, backend: opts.backend ?? 'auto', dataDir: opts.dataDir, plugins: opts.plugins, signal: opts.signal });
+      await runLocal(plan.name, todo, store, tracker, {
+        workers,
+        retries,
+        backend: opts.backend ?? 'auto',
+        dataDir: opts.dataDir,
+        plugins: opts.plugins,
+        signal: opts.signal,
+      });
     }
   } finally {
     await conn?.close();
@@ -93,7 +115,17 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
   tracker.emit({
     type: 'sweep_end',
     files: files.map((f) => f),
-    ...(results.best ? { best: { label: results.best.label, valid: results.best.valid.mean, test: results.best.test.mean, validStd: results.best.valid.std, testStd: results.best.test.std } } : {}),
+    ...(results.best
+      ? {
+          best: {
+            label: results.best.label,
+            valid: results.best.valid.mean,
+            test: results.best.test.mean,
+            validStd: results.best.valid.std,
+            testStd: results.best.test.std,
+          },
+        }
+      : {}),
   });
   return {
     plan,
@@ -104,4 +136,3 @@ export async function runSweep(opts: SweepOptions): Promise<SweepOutcome> {
     interrupted: Boolean(opts.signal?.aborted) && records.size < unique.size,
   };
 }
-

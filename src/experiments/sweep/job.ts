@@ -68,7 +68,8 @@ const FIELD_RULES: Record<string, string> = {
 function shapeProblem(e: ErrorObject, data: unknown): string {
   if (e.instancePath === '') {
     if (e.keyword === 'type') return `the job's data must be an object, got ${shown(data)}`;
-    if (e.keyword === 'required') return `the job has no '${(e.params as { missingProperty: string }).missingProperty}' field`;
+    if (e.keyword === 'required')
+      return `the job has no '${(e.params as { missingProperty: string }).missingProperty}' field`;
     if (e.keyword === 'additionalProperties') {
       return `unexpected field '${(e.params as { additionalProperty: string }).additionalProperty}' (a job carries only ${Object.keys(JOB_SCHEMA.properties).join(', ')})`;
     }
@@ -93,9 +94,12 @@ export function checkJobData(data: unknown, opts: JobCheckOptions): PointTask {
   if (!validateShape(data)) throw new UserError(shapeProblem(validateShape.errors![0]!, data), where());
   const t = data as unknown as PointTask;
   const at = where(t.id);
-  if (opts.jobId !== t.id) throw new UserError(`the queue's job id ${shown(opts.jobId)} is not the point id in its data`, at);
-  if (sha(t.resolved).slice(0, 16) !== t.pipelineHash) throw new UserError('pipelineHash is not the hash of the resolved pipeline text', at);
-  if (sha(t.pipelineHash, t.dataset, t.dataPath ?? '').slice(0, 20) !== t.id) throw new UserError('the id is not the hash of the pipeline and dataset it names', at);
+  if (opts.jobId !== t.id)
+    throw new UserError(`the queue's job id ${shown(opts.jobId)} is not the point id in its data`, at);
+  if (sha(t.resolved).slice(0, 16) !== t.pipelineHash)
+    throw new UserError('pipelineHash is not the hash of the resolved pipeline text', at);
+  if (sha(t.pipelineHash, t.dataset, t.dataPath ?? '').slice(0, 20) !== t.id)
+    throw new UserError('the id is not the hash of the pipeline and dataset it names', at);
   if (t.dataPath !== undefined) checkDataPath(t, opts.dataDir);
   return t;
 }
@@ -104,9 +108,13 @@ export function checkJobData(data: unknown, opts: JobCheckOptions): PointTask {
 function checkDataPath(t: PointTask, dataDir: string | undefined): void {
   const at = where(t.id);
   if (dataDir === undefined) {
-    throw new UserError('the job names a dataset folder, but this worker has no data directory (--data-dir or ANCHORFLOW_DATA_DIR); it reads no folder a job names', at);
+    throw new UserError(
+      'the job names a dataset folder, but this worker has no data directory (--data-dir or ANCHORFLOW_DATA_DIR); it reads no folder a job names',
+      at,
+    );
   }
-  if (basename(t.dataPath!) !== t.dataset) throw new UserError(`dataPath does not end in the dataset's name ${shown(t.dataset)}`, at);
+  if (basename(t.dataPath!) !== t.dataset)
+    throw new UserError(`dataPath does not end in the dataset's name ${shown(t.dataset)}`, at);
   const real = (p: string) => {
     try {
       return realpathSync(p);
@@ -147,24 +155,38 @@ export function checkJobPipeline(t: PointTask): LoadedPipeline {
     });
     const d = loaded.pipeline.data;
     if (!new RegExp(DATASET_NAME).test(d.dataset)) {
-      throw new UserError(`data.dataset must be synth:<preset> or a dataset folder name in a queued job, got ${shown(d.dataset)}`, loaded.locate(['data', 'dataset']));
+      throw new UserError(
+        `data.dataset must be synth:<preset> or a dataset folder name in a queued job, got ${shown(d.dataset)}`,
+        loaded.locate(['data', 'dataset']),
+      );
     }
     if (t.dataPath === undefined && d.dataset !== t.dataset) {
-      throw new UserError(`data.dataset ${shown(d.dataset)} is not the job's dataset ${shown(t.dataset)}`, loaded.locate(['data', 'dataset']));
+      throw new UserError(
+        `data.dataset ${shown(d.dataset)} is not the job's dataset ${shown(t.dataset)}`,
+        loaded.locate(['data', 'dataset']),
+      );
     }
     if (loaded.pipeline.train.seed !== t.seed) {
-      throw new UserError(`train.seed ${shown(loaded.pipeline.train.seed)} is not the job's seed ${shown(t.seed)}`, loaded.locate(['train', 'seed']));
+      throw new UserError(
+        `train.seed ${shown(loaded.pipeline.train.seed)} is not the job's seed ${shown(t.seed)}`,
+        loaded.locate(['train', 'seed']),
+      );
     }
     const check = (sources: Record<string, FeatureSource> | undefined, path: (string | number)[]) => {
       for (const [key, src] of Object.entries(sources ?? {})) {
-        const f = typeof src === 'string' ? src : src && typeof src === 'object' && 'file' in src ? src.file : undefined;
+        const f =
+          typeof src === 'string' ? src : src && typeof src === 'object' && 'file' in src ? src.file : undefined;
         if (typeof f === 'string' && !safeRelative(f)) {
-          throw new UserError(`feature file ${shown(f)} is outside the dataset folder; a queued job may name only files inside it`, loaded.locate([...path, key]));
+          throw new UserError(
+            `feature file ${shown(f)} is outside the dataset folder; a queued job may name only files inside it`,
+            loaded.locate([...path, key]),
+          );
         }
       }
     };
     check(d.features, ['data', 'features']);
-    for (const [name, profile] of Object.entries(d.profiles ?? {})) check(profile?.features, ['data', 'profiles', name, 'features']);
+    for (const [name, profile] of Object.entries(d.profiles ?? {}))
+      check(profile?.features, ['data', 'profiles', name, 'features']);
     return loaded;
   } finally {
     rmSync(dir, { recursive: true, force: true });

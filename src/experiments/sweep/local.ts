@@ -20,7 +20,13 @@ export interface LocalOptions {
   signal?: AbortSignal;
 }
 
-export async function runLocal(pipeline: string, todo: PlannedPoint[], store: SweepStore, tracker: SweepTracker, opts: LocalOptions): Promise<void> {
+export async function runLocal(
+  pipeline: string,
+  todo: PlannedPoint[],
+  store: SweepStore,
+  tracker: SweepTracker,
+  opts: LocalOptions,
+): Promise<void> {
   const queue = [...todo];
   let fatal: UserError | undefined;
   const stop = new AbortController();
@@ -37,7 +43,15 @@ export async function runLocal(pipeline: string, todo: PlannedPoint[], store: Sw
         tracker.started(p, 'local');
         let epoch = 0;
         let pid: number | undefined;
-        const marker = () => store.markRunning(p!.id, { pid, host: hostname(), attempt, epoch, seed: p!.seed, configuration: p!.config.label });
+        const marker = () =>
+          store.markRunning(p!.id, {
+            pid,
+            host: hostname(),
+            attempt,
+            epoch,
+            seed: p!.seed,
+            configuration: p!.config.label,
+          });
         const out = await runPointProcess(p, {
           backend: opts.backend,
           dataDir: opts.dataDir,
@@ -63,14 +77,21 @@ export async function runLocal(pipeline: string, todo: PlannedPoint[], store: Sw
           },
         });
         if (out.ok) {
-          const rec = store.save(p, pipeline, { summary: out.summary, backend: out.backend, worker: `local:${pid}`, attempt });
+          const rec = store.save(p, pipeline, {
+            summary: out.summary,
+            backend: out.backend,
+            worker: `local:${pid}`,
+            attempt,
+          });
           tracker.done(p, rec);
           break;
         }
         if (stop.signal.aborted) return; // interrupted: the .running marker stays; the next run re-runs it
         if (out.userError) {
           store.clearRunning(p.id);
-          fatal ??= new UserError(`point ${p.config.label} seed ${p.seed}: ${out.reason.replace(/^exited with code 2: /, '')}`);
+          fatal ??= new UserError(
+            `point ${p.config.label} seed ${p.seed}: ${out.reason.replace(/^exited with code 2: /, '')}`,
+          );
           tracker.fail(p, out.reason);
           stop.abort();
           return;

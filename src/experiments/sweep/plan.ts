@@ -78,7 +78,12 @@ export function resolvedText(p: Pipeline, seed: number): string {
 
 export function planSweep(opts: PlanOptions): SweepPlan {
   const file = resolve(opts.file);
-  const baseOverrides = overridesFor({ set: opts.set, dataset: opts.dataset, epochs: opts.epochs, protocol: opts.protocol });
+  const baseOverrides = overridesFor({
+    set: opts.set,
+    dataset: opts.dataset,
+    epochs: opts.epochs,
+    protocol: opts.protocol,
+  });
   const base = loadChecked(file, baseOverrides);
   const spec = readSpec({
     section: base.pipeline.sweep,
@@ -111,7 +116,16 @@ export function planSweep(opts: PlanOptions): SweepPlan {
       const resolved = resolvedText(p, seed);
       const pipelineHash = sha(resolved).slice(0, 16);
       const id = sha(pipelineHash, dataset, dataPath ?? '').slice(0, 20);
-      points.push({ id, pipelineHash, resolved, seed, dataset, ...(dataPath ? { dataPath } : {}), label: config.label, config });
+      points.push({
+        id,
+        pipelineHash,
+        resolved,
+        seed,
+        dataset,
+        ...(dataPath ? { dataPath } : {}),
+        label: config.label,
+        config,
+      });
     }
   }
   const hash = sha(...points.map((p) => p.id).sort()).slice(0, 10);

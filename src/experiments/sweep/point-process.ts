@@ -39,7 +39,14 @@ export function runPointProcess(task: PointTask, opts: PointRunOptions): Promise
     if (opts.threads !== undefined) env[flagVariable('threads')] = String(opts.threads);
     const child = spawn(process.execPath, [CHILD_ENTRY], { stdio: ['pipe', 'pipe', 'pipe'], env });
     opts.onSpawn?.(child);
-    const input: ChildInput = { task, backend: opts.backend, dataDir: opts.dataDir, plugins: opts.plugins, runDir: opts.runDir, fromQueue: opts.fromQueue };
+    const input: ChildInput = {
+      task,
+      backend: opts.backend,
+      dataDir: opts.dataDir,
+      plugins: opts.plugins,
+      runDir: opts.runDir,
+      fromQueue: opts.fromQueue,
+    };
     child.stdin.on('error', () => {}); // the child may die before reading; its exit says why
     // stdin stays open: its end tells the child that this process is gone.
     child.stdin.write(JSON.stringify(input) + '\n');

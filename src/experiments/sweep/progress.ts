@@ -38,11 +38,26 @@ export type SweepEvent =
   | { type: 'sweep_start'; status: SweepStatus; configs: number; seeds: number[]; queue?: string }
   | { type: 'point_start'; status: SweepStatus; id: string; label: string; seed: number; worker?: string }
   | { type: 'point_progress'; status: SweepStatus; id: string; epoch: number; maxEpochs?: number }
-  | { type: 'point_done'; status: SweepStatus; id: string; label: string; seed: number; valid: Metrics; test: Metrics; seconds: number; worker: string }
+  | {
+      type: 'point_done';
+      status: SweepStatus;
+      id: string;
+      label: string;
+      seed: number;
+      valid: Metrics;
+      test: Metrics;
+      seconds: number;
+      worker: string;
+    }
   | { type: 'point_retry'; status: SweepStatus; id: string; label: string; seed: number; reason: string }
   | { type: 'point_failed'; status: SweepStatus; id: string; label: string; seed: number; reason: string }
   | { type: 'sweep_log'; status: SweepStatus; level: 'info' | 'warn'; message: string }
-  | { type: 'sweep_end'; status: SweepStatus; files: string[]; best?: { label: string; valid: Metrics; test: Metrics; validStd: Metrics; testStd: Metrics } };
+  | {
+      type: 'sweep_end';
+      status: SweepStatus;
+      files: string[];
+      best?: { label: string; valid: Metrics; test: Metrics; validStd: Metrics; testStd: Metrics };
+    };
 
 export type SweepSink = (e: SweepEvent) => void;
 type WithoutStatus<E> = E extends unknown ? Omit<E, 'status'> : never;
@@ -115,7 +130,16 @@ export class SweepTracker {
     this.running.delete(p.id);
     this.doneNow++;
     this.count(p, r);
-    this.emit({ type: 'point_done', id: p.id, label: p.config.label, seed: p.seed, valid: r.valid, test: r.test, seconds: r.seconds, worker: r.worker });
+    this.emit({
+      type: 'point_done',
+      id: p.id,
+      label: p.config.label,
+      seed: p.seed,
+      valid: r.valid,
+      test: r.test,
+      seconds: r.seconds,
+      worker: r.worker,
+    });
   }
 
   retry(p: PlannedPoint, reason: string): void {

@@ -28,7 +28,9 @@ const KEEP_SECONDS = 7 * 24 * 3600;
 export type JobResult = PointOutput;
 
 const unreachable = (target: RedisTarget, why: string) =>
-  new UserError(`cannot reach the queue at ${target.redacted}: ${redactSecrets(why, target.secrets)}`, { file: '--queue' });
+  new UserError(`cannot reach the queue at ${target.redacted}: ${redactSecrets(why, target.secrets)}`, {
+    file: '--queue',
+  });
 
 /**
  * Checks, with a throwaway connection that does not retry, that the queue's Redis answers and accepts the
@@ -52,7 +54,11 @@ async function probe(target: RedisTarget, name: string): Promise<void> {
 }
 
 /** Waits for a long-lived connection (after a successful probe), failing with the redacted URL after a timeout. */
-async function ready(target: RedisTarget, client: { waitUntilReady(): Promise<unknown> }, timeoutMs = 10000): Promise<void> {
+async function ready(
+  target: RedisTarget,
+  client: { waitUntilReady(): Promise<unknown> },
+  timeoutMs = 10000,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(unreachable(target, `no answer within ${timeoutMs / 1000} s`)), timeoutMs);
@@ -128,7 +134,14 @@ export async function openQueue(url: string, queueName = DEFAULT_QUEUE_NAME): Pr
   return conn;
 }
 
-export async function runCoordinator(conn: QueueConnection, pipeline: string, todo: PlannedPoint[], store: SweepStore, tracker: SweepTracker, opts: CoordinatorOptions): Promise<void> {
+export async function runCoordinator(
+  conn: QueueConnection,
+  pipeline: string,
+  todo: PlannedPoint[],
+  store: SweepStore,
+  tracker: SweepTracker,
+  opts: CoordinatorOptions,
+): Promise<void> {
   const { queue, events, target, name } = conn;
   conn.warn = (m) => tracker.log('warn', m);
   const outstanding = new Map(todo.map((p) => [p.id, p]));
@@ -224,7 +237,10 @@ export async function runCoordinator(conn: QueueConnection, pipeline: string, to
   opts.signal?.addEventListener('abort', onAbort);
   try {
     for (const id of [...outstanding.keys()]) await reconcile(id, true);
-    tracker.log('info', `${outstanding.size} point(s) in the queue '${name}' at ${target.redacted}; waiting for workers (anchorflow worker --queue ...)`);
+    tracker.log(
+      'info',
+      `${outstanding.size} point(s) in the queue '${name}' at ${target.redacted}; waiting for workers (anchorflow worker --queue ...)`,
+    );
     while (outstanding.size && !opts.signal?.aborted) {
       await new Promise<void>((r) => {
         wake = r;
@@ -235,7 +251,11 @@ export async function runCoordinator(conn: QueueConnection, pipeline: string, to
         if (opts.signal?.aborted) break;
         if ((await reconcile(id, false)) === 'lost') lost++;
       }
-      if (lost) tracker.log('warn', `${lost} point(s) had vanished from the queue '${name}' (was Redis restarted empty, or flushed?); enqueued them again`);
+      if (lost)
+        tracker.log(
+          'warn',
+          `${lost} point(s) had vanished from the queue '${name}' (was Redis restarted empty, or flushed?); enqueued them again`,
+        );
     }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
@@ -245,7 +265,15 @@ export async function runCoordinator(conn: QueueConnection, pipeline: string, to
 
 /** The job's data: what any machine with the data needs to run the point. */
 function taskOf(p: PlannedPoint): PointTask {
-  return { id: p.id, pipelineHash: p.pipelineHash, resolved: p.resolved, seed: p.seed, dataset: p.dataset, ...(p.dataPath ? { dataPath: p.dataPath } : {}), label: p.label };
+  return {
+    id: p.id,
+    pipelineHash: p.pipelineHash,
+    resolved: p.resolved,
+    seed: p.seed,
+    dataset: p.dataset,
+    ...(p.dataPath ? { dataPath: p.dataPath } : {}),
+    label: p.label,
+  };
 }
 
 export interface WorkerOptions {
@@ -310,7 +338,9 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
         if (out.userError) throw new UnrecoverableError(reason);
         throw new Error(reason);
       }
-      log(`done ${label}: valid recall@20 ${out.summary.valid['recall@20']?.toFixed(4) ?? '-'} (${out.summary.seconds.toFixed(1)} s)`);
+      log(
+        `done ${label}: valid recall@20 ${out.summary.valid['recall@20']?.toFixed(4) ?? '-'} (${out.summary.seconds.toFixed(1)} s)`,
+      );
       return { summary: out.summary, backend: out.backend, worker: me, attempt: job.attemptsMade + 1 };
     },
     {

@@ -7,7 +7,15 @@
 import { UserError } from '../../util/errors.js';
 
 export interface RedisTarget {
-  connection: { host: string; port: number; username?: string; password?: string; db?: number; tls?: object; maxRetriesPerRequest: null };
+  connection: {
+    host: string;
+    port: number;
+    username?: string;
+    password?: string;
+    db?: number;
+    tls?: object;
+    maxRetriesPerRequest: null;
+  };
   /** Safe to print and store. */
   redacted: string;
   /** The password as written in the URL and decoded: what `redactSecrets` must hide in any text. */
@@ -47,7 +55,10 @@ export function parseRedisUrl(url: string): RedisTarget {
   try {
     u = new URL(url);
   } catch {
-    throw new UserError(`not a Redis URL: '${redactUrl(url)}' (expected redis://[user:password@]host:port[/db])`, where);
+    throw new UserError(
+      `not a Redis URL: '${redactUrl(url)}' (expected redis://[user:password@]host:port[/db])`,
+      where,
+    );
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
     throw new UserError(`unsupported queue URL scheme '${u.protocol}' (expected redis:// or rediss://)`, where);
@@ -62,7 +73,8 @@ export function parseRedisUrl(url: string): RedisTarget {
   const username = decode(u.username, 'user name');
   const password = decode(u.password, 'password');
   const db = u.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d+$/.test(db)) throw new UserError(`the Redis database in '${redactUrl(url)}' must be a number`, where);
+  if (db !== '' && !/^\d+$/.test(db))
+    throw new UserError(`the Redis database in '${redactUrl(url)}' must be a number`, where);
   return {
     connection: {
       host: u.hostname || '127.0.0.1',

@@ -36,7 +36,9 @@ export function aggregate(plan: SweepPlan, records: Map<string, PointRecord>): S
   const metric = plan.spec.metric;
   const configs: ConfigResult[] = plan.configs.map((c) => {
     const pts = plan.points.filter((p) => p.config.key === c.key);
-    const done = pts.map((p) => [p, records.get(p.id)] as const).filter((x): x is [typeof x[0], PointRecord] => x[1] !== undefined);
+    const done = pts
+      .map((p) => [p, records.get(p.id)] as const)
+      .filter((x): x is [(typeof x)[0], PointRecord] => x[1] !== undefined);
     return {
       label: c.label,
       values: c.values,
@@ -50,7 +52,9 @@ export function aggregate(plan: SweepPlan, records: Map<string, PointRecord>): S
   });
   // Rank on valid only. Configurations with missing seeds are ranked too but cannot be "best": a mean over
   // fewer seeds is not comparable.
-  const ranked = configs.filter((c) => c.seeds.length && c.valid.mean[metric] !== undefined).sort((a, b) => b.valid.mean[metric]! - a.valid.mean[metric]!);
+  const ranked = configs
+    .filter((c) => c.seeds.length && c.valid.mean[metric] !== undefined)
+    .sort((a, b) => b.valid.mean[metric]! - a.valid.mean[metric]!);
   ranked.forEach((c, i) => (c.rank = i + 1));
   const best = ranked.find((c) => c.missingSeeds.length === 0);
   const total = plan.points.length;
@@ -67,7 +71,8 @@ export function aggregate(plan: SweepPlan, records: Map<string, PointRecord>): S
 }
 
 const f4 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(4));
-const pm = (m: { mean: Metrics; std: Metrics }, k: string) => (m.mean[k] === undefined ? '-' : `${f4(m.mean[k])} ± ${f4(m.std[k])}`);
+const pm = (m: { mean: Metrics; std: Metrics }, k: string) =>
+  m.mean[k] === undefined ? '-' : `${f4(m.mean[k])} ± ${f4(m.std[k])}`;
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function markdown(r: SweepResults, axes: string[]): string {
@@ -90,7 +95,9 @@ function markdown(r: SweepResults, axes: string[]): string {
     `Sweep ${r.sweep}: ${r.points.done}/${r.points.total} points. Mean ± sample std over seeds, each seed at its best valid epoch.`,
     `Selection: ${r.selection}.`,
     '',
-    r.best ? `Best: **${r.best.label}**, valid ${m} ${pm(r.best.valid, m)}, test ${m} ${pm(r.best.test, m)}.` : 'Best: none yet (no configuration has all its seeds).',
+    r.best
+      ? `Best: **${r.best.label}**, valid ${m} ${pm(r.best.valid, m)}, test ${m} ${pm(r.best.test, m)}.`
+      : 'Best: none yet (no configuration has all its seeds).',
     '',
     line(head),
     line(head.map((_, i) => (i === 0 || i > axes.length ? '---:' : '---'))),
@@ -110,8 +117,15 @@ function csv(r: SweepResults, axes: string[]): string {
   const head = ['rank', 'best', ...axes, 'seeds', 'missing_seeds'];
   for (const split of ['valid', 'test']) for (const k of keys) head.push(`${split}_${k}_mean`, `${split}_${k}_std`);
   const rows = r.configurations.map((c) => {
-    const row: unknown[] = [c.rank ?? '', c === r.best ? 1 : 0, ...axes.map((a) => c.values[a]), c.seeds.join(' '), c.missingSeeds.join(' ')];
-    for (const split of ['valid', 'test'] as const) for (const k of keys) row.push(c[split].mean[k] ?? '', c[split].std[k] ?? '');
+    const row: unknown[] = [
+      c.rank ?? '',
+      c === r.best ? 1 : 0,
+      ...axes.map((a) => c.values[a]),
+      c.seeds.join(' '),
+      c.missingSeeds.join(' '),
+    ];
+    for (const split of ['valid', 'test'] as const)
+      for (const k of keys) row.push(c[split].mean[k] ?? '', c[split].std[k] ?? '');
     return row.map(csvCell).join(',');
   });
   return [head.map(csvCell).join(','), ...rows].join('\n') + '\n';
@@ -129,9 +143,17 @@ export function plotSvg(r: SweepResults, axis: string): string {
   const vals = [...new Map(cs.map((c) => [show(c.values[axis]), c.values[axis]])).entries()].sort(([, a], [, b]) =>
     typeof a === 'number' && typeof b === 'number' ? a - b : show(a).localeCompare(show(b)),
   );
-  const W = 560, H = 340, L = 70, R = 130, T = 36, B = 50;
-  const ys = cs.flatMap((c) => [c.valid, c.test].flatMap((s) => [s.mean[m]! - (s.std[m] ?? 0), s.mean[m]! + (s.std[m] ?? 0)])).filter(Number.isFinite);
-  let lo = ys.length ? Math.min(...ys) : 0, hi = ys.length ? Math.max(...ys) : 1;
+  const W = 560,
+    H = 340,
+    L = 70,
+    R = 130,
+    T = 36,
+    B = 50;
+  const ys = cs
+    .flatMap((c) => [c.valid, c.test].flatMap((s) => [s.mean[m]! - (s.std[m] ?? 0), s.mean[m]! + (s.std[m] ?? 0)]))
+    .filter(Number.isFinite);
+  let lo = ys.length ? Math.min(...ys) : 0,
+    hi = ys.length ? Math.max(...ys) : 1;
   if (hi - lo < 1e-9) {
     lo -= 0.01;
     hi += 0.01;
@@ -154,7 +176,9 @@ export function plotSvg(r: SweepResults, axis: string): string {
     out.push(`<line x1="${L - 4}" y1="${y(v).toFixed(1)}" x2="${W - R}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`);
     out.push(`<text x="${L - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${v.toFixed(4)}</text>`);
   }
-  vals.forEach(([k], i) => out.push(`<text x="${x(i).toFixed(1)}" y="${H - B + 18}" text-anchor="middle">${esc(k)}</text>`));
+  vals.forEach(([k], i) =>
+    out.push(`<text x="${x(i).toFixed(1)}" y="${H - B + 18}" text-anchor="middle">${esc(k)}</text>`),
+  );
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle">${esc(shortKey(axis))}</text>`);
   const series = [
     { split: 'valid' as const, colour: '#1f77b4', dx: -5, fill: '#1f77b4' },
@@ -167,15 +191,24 @@ export function plotSvg(r: SweepResults, axis: string): string {
       const cx = x(xi.get(k)!) + s.dx;
       const mean = c[s.split].mean[m]!;
       const sd = c[s.split].std[m] ?? 0;
-      out.push(`<line x1="${cx.toFixed(1)}" y1="${y(mean - sd).toFixed(1)}" x2="${cx.toFixed(1)}" y2="${y(mean + sd).toFixed(1)}" stroke="${s.colour}"/>`);
-      out.push(`<circle cx="${cx.toFixed(1)}" cy="${y(mean).toFixed(1)}" r="3.5" fill="${s.fill}" stroke="${s.colour}"><title>${esc(`${c.label}: ${s.split} ${mean.toFixed(4)} ± ${sd.toFixed(4)}`)}</title></circle>`);
+      out.push(
+        `<line x1="${cx.toFixed(1)}" y1="${y(mean - sd).toFixed(1)}" x2="${cx.toFixed(1)}" y2="${y(mean + sd).toFixed(1)}" stroke="${s.colour}"/>`,
+      );
+      out.push(
+        `<circle cx="${cx.toFixed(1)}" cy="${y(mean).toFixed(1)}" r="3.5" fill="${s.fill}" stroke="${s.colour}"><title>${esc(`${c.label}: ${s.split} ${mean.toFixed(4)} ± ${sd.toFixed(4)}`)}</title></circle>`,
+      );
       // The line follows the configuration chosen on valid at each value, for test as well.
       const prev = bestAt.get(k);
       const prevC = prev === undefined ? undefined : cs[prev];
       if (!prevC || c.valid.mean[m]! > prevC.valid.mean[m]!) bestAt.set(k, cs.indexOf(c));
     }
-    const pts = vals.map(([k], i) => (bestAt.has(k) ? `${(x(i) + s.dx).toFixed(1)},${y(cs[bestAt.get(k)!]![s.split].mean[m]!).toFixed(1)}` : '')).filter(Boolean);
-    if (pts.length > 1) out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="1.5"/>`);
+    const pts = vals
+      .map(([k], i) =>
+        bestAt.has(k) ? `${(x(i) + s.dx).toFixed(1)},${y(cs[bestAt.get(k)!]![s.split].mean[m]!).toFixed(1)}` : '',
+      )
+      .filter(Boolean);
+    if (pts.length > 1)
+      out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="1.5"/>`);
   }
   series.forEach((s, i) => {
     const ly = T + 10 + i * 20;
@@ -195,6 +228,7 @@ export function writeResults(plan: SweepPlan, store: SweepStore, r: SweepResults
     store.writeText('results.csv', csv(r, axes)),
     store.writeText('results.json', JSON.stringify(r, null, 2) + '\n'),
   ];
-  for (const a of axes) files.push(store.writeText(`plot-${shortKey(a).replace(/[^A-Za-z0-9_.-]/g, '_')}.svg`, plotSvg(r, a)));
+  for (const a of axes)
+    files.push(store.writeText(`plot-${shortKey(a).replace(/[^A-Za-z0-9_.-]/g, '_')}.svg`, plotSvg(r, a)));
   return files;
 }

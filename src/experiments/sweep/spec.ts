@@ -14,7 +14,8 @@
 import { parse as parseYaml } from 'yaml';
 import { UserError, type SourceLocation } from '../../util/errors.js';
 
-export type Distribution = { uniform: [number, number] } | { loguniform: [number, number] } | { randint: [number, number] };
+export type Distribution =
+  { uniform: [number, number] } | { loguniform: [number, number] } | { randint: [number, number] };
 export type Axis = { key: string; values: unknown[] } | { key: string; dist: Distribution };
 
 export interface SweepSpec {
@@ -57,9 +58,14 @@ function isDist(v: unknown): v is Distribution {
 
 function checkDist(d: Distribution, where: SourceLocation): Distribution {
   const [name, range] = Object.entries(d)[0] as [string, unknown];
-  const ok = Array.isArray(range) && range.length === 2 && range.every((x) => typeof x === 'number' && Number.isFinite(x)) && range[0] < range[1];
+  const ok =
+    Array.isArray(range) &&
+    range.length === 2 &&
+    range.every((x) => typeof x === 'number' && Number.isFinite(x)) &&
+    range[0] < range[1];
   if (!ok) throw new UserError(`${name} needs [low, high] with low < high, got ${JSON.stringify(range)}`, where);
-  if (name === 'loguniform' && (range as number[])[0]! <= 0) throw new UserError(`loguniform needs positive bounds`, where);
+  if (name === 'loguniform' && (range as number[])[0]! <= 0)
+    throw new UserError(`loguniform needs positive bounds`, where);
   return d;
 }
 
@@ -80,7 +86,10 @@ function gridAxes(grid: unknown, base: (string | number)[], locate: Locate, pref
     } else if (v !== null && typeof v === 'object') {
       axes.push(...gridAxes(v, path, locate, name));
     } else {
-      throw new UserError(`sweep '${name}' must be a list of values (e.g. [16, 32]) or a distribution ({ loguniform: [1e-4, 1e-1] }), got ${JSON.stringify(v)}`, locate(path));
+      throw new UserError(
+        `sweep '${name}' must be a list of values (e.g. [16, 32]) or a distribution ({ loguniform: [1e-4, 1e-1] }), got ${JSON.stringify(v)}`,
+        locate(path),
+      );
     }
   }
   return axes;
@@ -92,7 +101,10 @@ export function parseGridFlag(arg: string): Axis {
   const where = { file: `--grid ${arg}` };
   if (eq <= 0) throw new UserError(`expected key=v1,v2 (e.g. dim=16,32)`, where);
   const key = arg.slice(0, eq).trim();
-  const parts = arg.slice(eq + 1).split(',').map((s) => s.trim());
+  const parts = arg
+    .slice(eq + 1)
+    .split(',')
+    .map((s) => s.trim());
   if (parts.some((p) => p === '')) throw new UserError(`empty value in '${arg.slice(eq + 1)}'`, where);
   return { key: axisKey(key), values: parts.map((p) => parseYaml(p) as unknown) };
 }
@@ -136,7 +148,10 @@ export function readSpec(inp: SpecInput): SweepSpec {
     const r = s.random as Record<string, unknown>;
     const n = r?.samples;
     if (typeof r !== 'object' || r === null || !Number.isInteger(n) || (n as number) < 1) {
-      throw new UserError(`sweep.random needs samples: a positive integer (e.g. { samples: 20, seed: 0 })`, loc('random'));
+      throw new UserError(
+        `sweep.random needs samples: a positive integer (e.g. { samples: 20, seed: 0 })`,
+        loc('random'),
+      );
     }
     const seed = r.seed ?? 0;
     if (!Number.isInteger(seed)) throw new UserError(`sweep.random.seed must be an integer`, loc('random', 'seed'));
@@ -145,13 +160,20 @@ export function readSpec(inp: SpecInput): SweepSpec {
   if (inp.samples !== undefined) random = { samples: inp.samples, seed: random?.seed ?? 0 };
   if (!random) {
     const d = axes.find((a) => 'dist' in a);
-    if (d) throw new UserError(`'${d.key}' is a distribution, which needs random search (sweep.random.samples or --samples N)`, loc());
+    if (d)
+      throw new UserError(
+        `'${d.key}' is a distribution, which needs random search (sweep.random.samples or --samples N)`,
+        loc(),
+      );
   }
 
   let seeds: number[];
   if (inp.seeds !== undefined || inp.seed !== undefined) {
     const first = inp.seed ?? (Array.isArray(s.seeds) ? (s.seeds[0] as number) : inp.baseSeed);
-    seeds = Array.from({ length: inp.seeds ?? (Array.isArray(s.seeds) ? s.seeds.length : typeof s.seeds === 'number' ? s.seeds : 1) }, (_, i) => first + i);
+    seeds = Array.from(
+      { length: inp.seeds ?? (Array.isArray(s.seeds) ? s.seeds.length : typeof s.seeds === 'number' ? s.seeds : 1) },
+      (_, i) => first + i,
+    );
   } else if (s.seeds === undefined) {
     seeds = [inp.baseSeed];
   } else if (Number.isInteger(s.seeds) && (s.seeds as number) >= 1) {
@@ -163,7 +185,8 @@ export function readSpec(inp: SpecInput): SweepSpec {
   }
 
   const metric = inp.metric ?? (s.metric as string | undefined) ?? 'recall@20';
-  if (typeof metric !== 'string' || !/^[a-z_]+@\d+$|^[a-z_]+$/.test(metric)) throw new UserError(`sweep.metric must look like recall@20`, loc('metric'));
+  if (typeof metric !== 'string' || !/^[a-z_]+@\d+$|^[a-z_]+$/.test(metric))
+    throw new UserError(`sweep.metric must look like recall@20`, loc('metric'));
   return { axes, random, seeds, metric };
 }
 
@@ -193,7 +216,11 @@ function configuration(axes: Axis[], values: unknown[]): Configuration {
   const rec: Record<string, unknown> = {};
   axes.forEach((a, i) => (rec[a.key] = values[i]));
   const overrides = axes.map((a, i) => `${a.key}=${JSON.stringify(values[i])}`);
-  const label = axes.length ? axes.map((a, i) => `${shortKey(a.key)}=${typeof values[i] === 'string' ? values[i] : JSON.stringify(values[i])}`).join(' ') : '(base)';
+  const label = axes.length
+    ? axes
+        .map((a, i) => `${shortKey(a.key)}=${typeof values[i] === 'string' ? values[i] : JSON.stringify(values[i])}`)
+        .join(' ')
+    : '(base)';
   return { key: overrides.join(' '), label, values: rec, overrides };
 }
 
@@ -212,7 +239,10 @@ export function configurations(spec: SweepSpec): Configuration[] {
   const out = new Map<string, Configuration>();
   // Distinct configurations: a repeat would only re-run the same points. Bounded so a tiny space cannot spin.
   for (let tries = 0; out.size < want && tries < want * 100; tries++) {
-    const c = configuration(axes, axes.map((a) => draw(a, r)));
+    const c = configuration(
+      axes,
+      axes.map((a) => draw(a, r)),
+    );
     if (!out.has(c.key)) out.set(c.key, c);
   }
   return [...out.values()];

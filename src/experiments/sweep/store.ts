@@ -70,7 +70,10 @@ export class SweepStore {
    * Splits points (duplicates by id removed) into those already stored, reported through `onReuse`, and those
    * still to run — what makes a restarted sweep or zoo skip finished points.
    */
-  partition(points: PlannedPoint[], onReuse: (p: PlannedPoint, r: PointRecord) => void): { records: Map<string, PointRecord>; todo: PlannedPoint[]; unique: PlannedPoint[] } {
+  partition(
+    points: PlannedPoint[],
+    onReuse: (p: PlannedPoint, r: PointRecord) => void,
+  ): { records: Map<string, PointRecord>; todo: PlannedPoint[]; unique: PlannedPoint[] } {
     const unique = [...new Map(points.map((p) => [p.id, p])).values()];
     const records = new Map<string, PointRecord>();
     const todo: PlannedPoint[] = [];
@@ -144,7 +147,10 @@ export class SweepStore {
   }
 
   markFailed(id: string, reason: string): void {
-    writeFileAtomic(this.path(id, '.failed.json'), JSON.stringify({ id, reason, time: new Date().toISOString() }, null, 2) + '\n');
+    writeFileAtomic(
+      this.path(id, '.failed.json'),
+      JSON.stringify({ id, reason, time: new Date().toISOString() }, null, 2) + '\n',
+    );
     rmSync(this.path(id, '.running'), { force: true });
   }
 

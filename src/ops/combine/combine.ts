@@ -45,7 +45,9 @@ export const sum = defineOp({
   doc: 'Element-wise sum of same-shaped inputs, optionally weighted: Σ w_i x_i.',
   category: 'combine',
   params: Type.Object({
-    weights: Type.Optional(Type.Array(Type.Number(), { description: 'One weight per input (default all 1).', examples: [[1, 0.0005]] })),
+    weights: Type.Optional(
+      Type.Array(Type.Number(), { description: 'One weight per input (default all 1).', examples: [[1, 0.0005]] }),
+    ),
   }),
   inputs: [{ name: 'in', doc: 'Tensors of one shape.', list: true, kind: 'dense' }],
   outputs: [{ name: 'out', doc: 'Same shape as the inputs.' }],

@@ -22,10 +22,14 @@ export const joinUi = defineOp<Record<string, never>>({
   shape: (_p, inputs) => {
     const u = denseIn(inputs, 'users', 2);
     const i = denseIn(inputs, 'items', 2);
-    if (!sameDim(u.dims[0]!, 'users')) throw new ShapeError(`'users' must be [users, d], got ${typeToString(u)}`, { port: 'users' });
-    if (!sameDim(i.dims[0]!, 'items')) throw new ShapeError(`'items' must be [items, d], got ${typeToString(i)}`, { port: 'items' });
+    if (!sameDim(u.dims[0]!, 'users'))
+      throw new ShapeError(`'users' must be [users, d], got ${typeToString(u)}`, { port: 'users' });
+    if (!sameDim(i.dims[0]!, 'items'))
+      throw new ShapeError(`'items' must be [items, d], got ${typeToString(i)}`, { port: 'items' });
     if (!sameDim(u.dims[1]!, i.dims[1]!))
-      throw new ShapeError(`'items' is ${typeToString(i)} but 'users' is ${typeToString(u)}: widths differ`, { port: 'items' });
+      throw new ShapeError(`'items' is ${typeToString(i)} but 'users' is ${typeToString(u)}: widths differ`, {
+        port: 'items',
+      });
     return { out: dense('users+items', u.dims[1]!) };
   },
   build: () => ({ run: (v) => ({ out: tf.concat([v.users as tf.Tensor2D, v.items as tf.Tensor2D], 0) }) }),

@@ -27,14 +27,21 @@ export const mix = defineOp({
     const first = ts[0]!;
     const w = p.weights;
     if (!Array.isArray(w) || w.length !== ts.length)
-      throw new ShapeError(`'weights' needs one entry per input: ${ts.length} inputs, ${Array.isArray(w) ? w.length : 0} weights`, {
+      throw new ShapeError(
+        `'weights' needs one entry per input: ${ts.length} inputs, ${Array.isArray(w) ? w.length : 0} weights`,
+        {
+          param: 'weights',
+        },
+      );
+    if (w.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0))
+      throw new ShapeError(`'weights' must be finite and non-negative (a convex mix), got [${w.join(', ')}]`, {
         param: 'weights',
       });
-    if (w.some((x) => typeof x !== 'number' || !Number.isFinite(x) || x < 0))
-      throw new ShapeError(`'weights' must be finite and non-negative (a convex mix), got [${w.join(', ')}]`, { param: 'weights' });
     const total = w.reduce((a, b) => a + b, 0);
     if (Math.abs(total - 1) > 1e-6)
-      throw new ShapeError(`'weights' must sum to 1 (a convex mix), got [${w.join(', ')}] summing to ${total}`, { param: 'weights' });
+      throw new ShapeError(`'weights' must sum to 1 (a convex mix), got [${w.join(', ')}] summing to ${total}`, {
+        param: 'weights',
+      });
     return { out: dense(...first.dims) };
   },
   build: (p) => ({

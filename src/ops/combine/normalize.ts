@@ -23,7 +23,12 @@ export const normalize = defineOp({
   category: 'combine',
   params: Type.Object({
     eps: Defaulted(
-      Type.Number({ exclusiveMinimum: 0, default: 1e-12, description: 'Lower bound on the row norm (F.normalize uses 1e-12).', examples: [1e-12] }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        default: 1e-12,
+        description: 'Lower bound on the row norm (F.normalize uses 1e-12).',
+        examples: [1e-12],
+      }),
     ),
   }),
   inputs: [{ name: 'in', doc: 'Rows to normalise [n, d].', kind: 'dense' }],

@@ -20,8 +20,15 @@ export const product = defineOp<Record<string, never>>({
     if (ts.length < 2) throw new ShapeError(`'in' needs at least two inputs, got ${ts.length}`, { port: 'in' });
     const first = ts[0]!;
     ts.forEach((t, i) => {
-      if (t.kind !== 'dense' || t.dims.length !== first.dims.length || !t.dims.every((d, j) => sameDim(d, first.dims[j]!)))
-        throw new ShapeError(`'in[${i}]' is ${typeToString(t)} but 'in[0]' is ${typeToString(first)}: shapes must match`, { port: 'in' });
+      if (
+        t.kind !== 'dense' ||
+        t.dims.length !== first.dims.length ||
+        !t.dims.every((d, j) => sameDim(d, first.dims[j]!))
+      )
+        throw new ShapeError(
+          `'in[${i}]' is ${typeToString(t)} but 'in[0]' is ${typeToString(first)}: shapes must match`,
+          { port: 'in' },
+        );
     });
     return { out: dense(...first.dims) };
   },

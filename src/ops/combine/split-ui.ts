@@ -12,7 +12,13 @@ export const splitUi = defineOp<Record<string, never>>({
   doc: 'Splits stacked rows [users+items, d] into users [users, d] and items [items, d].',
   category: 'combine',
   params: Type.Object({}),
-  inputs: [{ name: 'in', doc: 'Users then items [users+items, d] (e.g. join_ui or a propagation over ui_graph.adj).', kind: 'dense' }],
+  inputs: [
+    {
+      name: 'in',
+      doc: 'Users then items [users+items, d] (e.g. join_ui or a propagation over ui_graph.adj).',
+      kind: 'dense',
+    },
+  ],
   outputs: [
     { name: 'users', doc: 'The first `users` rows [users, d].' },
     { name: 'items', doc: 'The remaining `items` rows [items, d].' },
@@ -20,7 +26,8 @@ export const splitUi = defineOp<Record<string, never>>({
   pure: true,
   shape: (_p, inputs) => {
     const x = denseIn(inputs, 'in', 2);
-    if (!sameDim(x.dims[0]!, 'users+items')) throw new ShapeError(`'in' must be [users+items, d], got ${typeToString(x)}`, { port: 'in' });
+    if (!sameDim(x.dims[0]!, 'users+items'))
+      throw new ShapeError(`'in' must be [users+items, d], got ${typeToString(x)}`, { port: 'in' });
     return { users: dense('users', x.dims[1]!), items: dense('items', x.dims[1]!) };
   },
   build: (_p, _in, ctx) => {

@@ -29,7 +29,8 @@ export const stopGradientOp = defineOp<Record<string, never>>({
   shape: (_p, inputs) => {
     const t = inputs.in;
     if (!t || Array.isArray(t)) throw new ShapeError(`'in' takes one reference`, { port: 'in' });
-    if (t.kind !== 'dense') throw new ShapeError(`'in' must be a dense tensor (a sparse graph has no gradient anyway)`, { port: 'in' });
+    if (t.kind !== 'dense')
+      throw new ShapeError(`'in' must be a dense tensor (a sparse graph has no gradient anyway)`, { port: 'in' });
     return { out: t };
   },
   build: () => ({ run: (v) => ({ out: stopGradient(v.in as tf.Tensor) }) }),

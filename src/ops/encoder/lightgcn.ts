@@ -15,10 +15,22 @@ export const lightgcn = defineOp({
   doc: 'ID embeddings for users and items propagated over the user-item graph (mean of layer outputs).',
   category: 'encoder',
   params: Type.Object({
-    dim: Defaulted(Type.Integer({ minimum: 1, maximum: MAX_WIDTH, default: 64, description: 'Embedding size d.', examples: [64] })),
-    layers: Defaulted(Type.Integer({ minimum: 0, maximum: MAX_LAYERS, default: 2, description: 'Propagation layers (0 = plain MF).', examples: [2] })),
+    dim: Defaulted(
+      Type.Integer({ minimum: 1, maximum: MAX_WIDTH, default: 64, description: 'Embedding size d.', examples: [64] }),
+    ),
+    layers: Defaulted(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_LAYERS,
+        default: 2,
+        description: 'Propagation layers (0 = plain MF).',
+        examples: [2],
+      }),
+    ),
   }),
-  inputs: [{ name: 'graph', doc: 'Normalised adjacency [users+items, users+items] (interaction_graph.adj).', kind: 'sparse' }],
+  inputs: [
+    { name: 'graph', doc: 'Normalised adjacency [users+items, users+items] (interaction_graph.adj).', kind: 'sparse' },
+  ],
   outputs: [
     { name: 'users', doc: 'Propagated user embeddings [users, dim].' },
     { name: 'items', doc: 'Propagated item embeddings [items, dim].' },
@@ -28,7 +40,9 @@ export const lightgcn = defineOp({
   shape: (p, inputs) => {
     const g = inputs.graph;
     if (!g || Array.isArray(g) || g.kind !== 'sparse' || g.dims[0] !== 'users+items')
-      throw new ShapeError(`'graph' must be sparse [users+items, users+items] (an interaction_graph's adj)`, { port: 'graph' });
+      throw new ShapeError(`'graph' must be sparse [users+items, users+items] (an interaction_graph's adj)`, {
+        port: 'graph',
+      });
     const d = p.dim;
     return {
       users: dense('users', d),

@@ -47,12 +47,15 @@ export function agreementNeighbours(xs: tf.Tensor2D[], k: number, block = BLOCK)
         });
         const masked = tf.where(pass!, first!, tf.fill([b, n], -Infinity));
         const top = tf.topk(masked, kk, true);
-        return [top.indices.dataSync().slice() as Int32Array, tf.sum(tf.cast(pass!, 'int32'), 1).dataSync().slice() as Int32Array];
+        return [
+          top.indices.dataSync().slice() as Int32Array,
+          tf.sum(tf.cast(pass!, 'int32'), 1).dataSync().slice() as Int32Array,
+        ];
       });
       for (let r = 0; r < b; r++) rows.push(idx.slice(r * kk, r * kk + Math.min(kk, counts[r]!)));
     }
   } finally {
-    for (const p of prep) (p.xn.dispose(), p.xnT.dispose(), p.mean.dispose());
+    for (const p of prep) tf.dispose([p.xn, p.xnT, p.mean]);
   }
   return rows;
 }
@@ -79,11 +82,25 @@ export const agreementKnnGraph = defineOp({
   doc: 'Denoised kNN graph (DA-MRS): neighbours must be above the mean similarity in every modality; binary, normalised.',
   category: 'graph',
   params: Type.Object({
-    k: Defaulted(Type.Integer({ minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'Neighbours kept per row (DA-MRS knn_k).', examples: [10] })),
+    k: Defaulted(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_NEIGHBOURS,
+        default: 10,
+        description: 'Neighbours kept per row (DA-MRS knn_k).',
+        examples: [10],
+      }),
+    ),
   }),
   inputs: [
     { name: 'in', doc: 'Features whose similarity ranks the neighbours [n, f] (frozen).', kind: 'dense' },
-    { name: 'agree', doc: 'Other modalities of the same rows that must also agree, each [n, f_m].', list: true, optional: true, kind: 'dense' },
+    {
+      name: 'agree',
+      doc: 'Other modalities of the same rows that must also agree, each [n, f_m].',
+      list: true,
+      optional: true,
+      kind: 'dense',
+    },
   ],
   outputs: [{ name: 'out', doc: 'Sparse [n, n], at most k entries per row.' }],
   pure: true,
@@ -91,7 +108,9 @@ export const agreementKnnGraph = defineOp({
     const x = denseIn(inputs, 'in', 2);
     listIn(inputs, 'agree').forEach((t, i) => {
       if (t.kind !== 'dense' || t.dims.length !== 2 || !sameDim(t.dims[0]!, x.dims[0]!))
-        throw new ShapeError(`'agree[${i}]' is ${typeToString(t)} but 'in' is ${typeToString(x)}: rows must match`, { port: 'agree' });
+        throw new ShapeError(`'agree[${i}]' is ${typeToString(t)} but 'in' is ${typeToString(x)}: rows must match`, {
+          port: 'agree',
+        });
     });
     const rows = x.dims[0]!;
     const n = typeof rows === 'number' ? rows : env.sizes[rows];

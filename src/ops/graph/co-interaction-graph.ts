@@ -40,7 +40,10 @@ export function coInteractionNeighbours(
         if (count[j] === 0) touched.push(j);
         count[j]!++;
       }
-    const cand = touched.filter((j) => count[j]! >= minShared).sort((a, b) => count[b]! - count[a]! || a - b).slice(0, k);
+    const cand = touched
+      .filter((j) => count[j]! >= minShared)
+      .sort((a, b) => count[b]! - count[a]! || a - b)
+      .slice(0, k);
     for (const j of touched) count[j] = 0;
     out.push(selfLoop ? [i, ...cand] : cand);
   }
@@ -69,7 +72,13 @@ export const coInteractionGraph = defineOp({
         examples: [2],
       }),
     ),
-    self_loop: Defaulted(Type.Boolean({ default: true, description: 'Add each item to its own row (get_session_adj does).', examples: [true] })),
+    self_loop: Defaulted(
+      Type.Boolean({
+        default: true,
+        description: 'Add each item to its own row (get_session_adj does).',
+        examples: [true],
+      }),
+    ),
   }),
   inputs: [],
   outputs: [{ name: 'out', doc: 'Sparse [items, items].' }],

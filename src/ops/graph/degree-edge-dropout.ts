@@ -43,28 +43,34 @@ export const degreeEdgeDropout = defineOp({
         minimum: 0,
         exclusiveMaximum: 1,
         default: 0.8,
-        description: 'Share of the train edges dropped while training (FREEDOM grid {0.8, 0.9}); 0 keeps the full graph.',
+        description:
+          'Share of the train edges dropped while training (FREEDOM grid {0.8, 0.9}); 0 keeps the full graph.',
         examples: [0.8, 0.9],
       }),
     ),
     sampling: Defaulted(
       StringEnum(['degree', 'uniform'], {
         default: 'degree',
-        description: "'degree': keep edges with probability ∝ 1/sqrt(d_u d_i) (FREEDOM); 'uniform': plain random edge dropout.",
+        description:
+          "'degree': keep edges with probability ∝ 1/sqrt(d_u d_i) (FREEDOM); 'uniform': plain random edge dropout.",
         examples: ['degree'],
       }),
     ),
     resample: Defaulted(
       StringEnum(['epoch', 'step'], {
         default: 'epoch',
-        description: "'epoch': one pruned graph per epoch (MMRec's pre_epoch_processing); 'step': a new one every training step.",
+        description:
+          "'epoch': one pruned graph per epoch (MMRec's pre_epoch_processing); 'step': a new one every training step.",
         examples: ['epoch'],
       }),
     ),
   }),
   inputs: [],
   outputs: [
-    { name: 'adj', doc: 'Pruned, renormalised adjacency while training; the full normalised one at evaluation: sparse [users+items, users+items].' },
+    {
+      name: 'adj',
+      doc: 'Pruned, renormalised adjacency while training; the full normalised one at evaluation: sparse [users+items, users+items].',
+    },
   ],
   shape: (p) => {
     if (!(p.dropout >= 0 && p.dropout < 1))

@@ -42,7 +42,8 @@ const BLOCK = 1024;
  */
 export function knnSearch(x: tf.Tensor2D, k: number, blockRows = BLOCK): { indices: Int32Array; sims: Float32Array } {
   const [n] = x.shape;
-  if (!(Number.isInteger(k) && k >= 1 && k <= n)) throw new Error(`knn_graph: k must be an integer in [1, ${n}], got ${k}`);
+  if (!(Number.isInteger(k) && k >= 1 && k <= n))
+    throw new Error(`knn_graph: k must be an integer in [1, ${n}], got ${k}`);
   const block = Math.max(1, Math.min(n, blockRows));
   const starts: number[] = [];
   for (let r0 = 0; r0 < n; r0 += block) starts.push(r0);
@@ -68,7 +69,11 @@ export function knnSearch(x: tf.Tensor2D, k: number, blockRows = BLOCK): { indic
     const xn = l2NormalizeRows(x);
     // Transposed once (a transposed-operand matMul is ~50x slower on wasm), then cut into column blocks.
     const xnT = tf.transpose(xn) as tf.Tensor2D;
-    const colBlocks = tf.split(xnT, starts.map((_, b) => size(b)), 1) as tf.Tensor2D[];
+    const colBlocks = tf.split(
+      xnT,
+      starts.map((_, b) => size(b)),
+      1,
+    ) as tf.Tensor2D[];
     xnT.dispose();
     starts.forEach((i0, bi) => {
       const rowsI = tf.slice(xn, [i0, 0], [size(bi), -1]);
@@ -97,7 +102,14 @@ export function knnSearch(x: tf.Tensor2D, k: number, blockRows = BLOCK): { indic
 }
 
 /** The normalised kNN adjacency from the search result, as a CSR matrix [n, n]. */
-export function knnAdjacency(n: number, k: number, indices: Int32Array, sims: Float32Array, norm: KnnNorm, weighted: boolean): CsrMatrix {
+export function knnAdjacency(
+  n: number,
+  k: number,
+  indices: Int32Array,
+  sims: Float32Array,
+  norm: KnnNorm,
+  weighted: boolean,
+): CsrMatrix {
   const a = weighted ? sims : new Float32Array(n * k).fill(1);
   const deg = new Float64Array(n);
   for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) deg[i]! += a[i * k + t]!;
@@ -142,7 +154,8 @@ export const knnGraph = defineOp({
     weighted: Defaulted(
       Type.Boolean({
         default: false,
-        description: 'Entries of A are the cosine similarities instead of 1 (the LATTICE/AlignRec utility the official AnchorRec code calls).',
+        description:
+          'Entries of A are the cosine similarities instead of 1 (the LATTICE/AlignRec utility the official AnchorRec code calls).',
         examples: [false],
       }),
     ),

@@ -30,7 +30,8 @@ export const propagate = defineOp({
     combine: Defaulted(
       StringEnum(['last', 'mean'], {
         default: 'last',
-        description: "'last': the output of the last layer; 'mean': the mean of all layer outputs including the input (square graphs only).",
+        description:
+          "'last': the output of the last layer; 'mean': the mean of all layer outputs including the input (square graphs only).",
         examples: ['last'],
       }),
     ),
@@ -44,23 +45,33 @@ export const propagate = defineOp({
   shape: (p, inputs) => {
     const g = inputs.graph;
     if (!g || Array.isArray(g)) throw new ShapeError(`'graph' takes one sparse matrix`, { port: 'graph' });
-    if (g.kind !== 'sparse') throw new ShapeError(`'graph' must be a sparse matrix, got ${typeToString(g)}`, { port: 'graph' });
+    if (g.kind !== 'sparse')
+      throw new ShapeError(`'graph' must be a sparse matrix, got ${typeToString(g)}`, { port: 'graph' });
     const x = denseIn(inputs, 'in', 2);
     const [n, m] = g.dims;
     if (!sameDim(m, x.dims[0]!))
-      throw new ShapeError(`'graph' is ${typeToString(g)} but 'in' is ${typeToString(x)}: graph columns must equal the rows of 'in'`, {
-        port: 'in',
-      });
+      throw new ShapeError(
+        `'graph' is ${typeToString(g)} but 'in' is ${typeToString(x)}: graph columns must equal the rows of 'in'`,
+        {
+          port: 'in',
+        },
+      );
     const square = sameDim(n, m);
     const layers = p.layers;
     if (!square && layers !== 1)
-      throw new ShapeError(`'layers' is ${layers} but the graph ${typeToString(g)} is not square: only 1 layer is possible`, {
-        param: 'layers',
-      });
+      throw new ShapeError(
+        `'layers' is ${layers} but the graph ${typeToString(g)} is not square: only 1 layer is possible`,
+        {
+          param: 'layers',
+        },
+      );
     if (!square && p.combine === 'mean')
-      throw new ShapeError(`'combine: mean' averages the input with the layer outputs, so it needs a square graph, got ${typeToString(g)}`, {
-        param: 'combine',
-      });
+      throw new ShapeError(
+        `'combine: mean' averages the input with the layer outputs, so it needs a square graph, got ${typeToString(g)}`,
+        {
+          param: 'combine',
+        },
+      );
     return { out: dense(n, x.dims[1]!) };
   },
   build: (p) => {

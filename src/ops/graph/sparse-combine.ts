@@ -33,7 +33,8 @@ export function combineCsr(ms: CsrMatrix[], mode: 'sum' | 'max', weights?: numbe
     const best = new Map<number, number>();
     for (const m of ms) {
       const own = new Map<number, number>();
-      for (let k = m.indptr[i]!; k < m.indptr[i + 1]!; k++) own.set(m.indices[k]!, (own.get(m.indices[k]!) ?? 0) + m.values[k]!);
+      for (let k = m.indptr[i]!; k < m.indptr[i + 1]!; k++)
+        own.set(m.indices[k]!, (own.get(m.indices[k]!) ?? 0) + m.values[k]!);
       for (const [j, x] of own) best.set(j, Math.max(best.get(j) ?? -Infinity, x));
     }
     for (const [j, x] of best) {
@@ -53,12 +54,16 @@ export const sparseCombine = defineOp({
     mode: Defaulted(
       StringEnum(['sum', 'max'], {
         default: 'sum',
-        description: "'sum': Σ w_m A_m; 'max': union of the entries, each the largest value present (SMORE's max-pool fusion).",
+        description:
+          "'sum': Σ w_m A_m; 'max': union of the entries, each the largest value present (SMORE's max-pool fusion).",
         examples: ['sum', 'max'],
       }),
     ),
     weights: Type.Optional(
-      Type.Array(Type.Number(), { description: "One weight per input for 'sum' (default all 1); not allowed with 'max'.", examples: [[0.1, 0.9]] }),
+      Type.Array(Type.Number(), {
+        description: "One weight per input for 'sum' (default all 1); not allowed with 'max'.",
+        examples: [[0.1, 0.9]],
+      }),
     ),
   }),
   inputs: [{ name: 'in', doc: 'Sparse matrices of one shape, e.g. [knn_v, knn_t].', list: true, kind: 'sparse' }],
@@ -67,7 +72,8 @@ export const sparseCombine = defineOp({
   shape: (p, inputs) => {
     const ts = sameShapeList(inputs, 'in', 'sparse');
     const first = ts[0]!;
-    if (p.weights && p.mode === 'max') throw new ShapeError(`'weights' only applies to mode 'sum'`, { param: 'weights' });
+    if (p.weights && p.mode === 'max')
+      throw new ShapeError(`'weights' only applies to mode 'sum'`, { param: 'weights' });
     if (p.weights && p.weights.length !== ts.length)
       throw new ShapeError(`'weights' has ${p.weights.length} entries for ${ts.length} inputs`, { param: 'weights' });
     return { out: sparse(first.dims[0]!, first.dims[1]!) };

@@ -1,7 +1,8 @@
 /**
  * ui_graph: the user-item graph of the train interactions with a chosen normalisation, for the baselines whose
  * reference code does not use LightGCN's D^-1/2 A D^-1/2 (interaction_graph):
- *  - LATTICE (MMRec lattice.py get_adj_mat): D^-1 (A + I), row-normalised with self-loops (`norm: row, self_loops: true`);
+ *  - LATTICE (MMRec lattice.py get_adj_mat): D^-1 (A + I), row-normalised with self-loops (`norm: row, self_loops:
+ *  true`);
  *  - LGMRec (lgmrec.py): users as the mean of their items' features, D_u^-1 R (`norm: row`, the `ui` block), and
  *    hyperedge logits summed over a user's items, R itself (`norm: none`, the `ui` block).
  * A is the bipartite (users + items) adjacency with each train pair counted once (MMRec builds it from a dict of
@@ -103,14 +104,16 @@ export const uiGraph = defineOp({
     norm: Defaulted(
       StringEnum(['symmetric', 'row', 'none'], {
         default: 'symmetric',
-        description: "'symmetric': D^-1/2 A D^-1/2 (D + 1e-7); 'row': D^-1 A (LATTICE; LGMRec's mean over a user's items); 'none': A (0/1).",
+        description:
+          "'symmetric': D^-1/2 A D^-1/2 (D + 1e-7); 'row': D^-1 A (LATTICE; LGMRec's mean over a user's items); 'none': A (0/1).",
         examples: ['row'],
       }),
     ),
     self_loops: Defaulted(
       Type.Boolean({
         default: false,
-        description: 'Add the identity before normalising, A + I (LATTICE). The ui / iu blocks never hold the self-loops.',
+        description:
+          'Add the identity before normalising, A + I (LATTICE). The ui / iu blocks never hold the self-loops.',
         examples: [true],
       }),
     ),

@@ -98,7 +98,12 @@ function ascending(rows: ArrayLike<number>): { order: Int32Array; sorted: Int32A
 }
 
 /** S[rows][:, rows] as a [B·B] row-major array (duplicates allowed). */
-export function gatherSquareBlock(s: Float32Array, n: number, rows: ArrayLike<number>, out = new Float32Array(rows.length * rows.length)): Float32Array {
+export function gatherSquareBlock(
+  s: Float32Array,
+  n: number,
+  rows: ArrayLike<number>,
+  out = new Float32Array(rows.length * rows.length),
+): Float32Array {
   const b = rows.length;
   const { order, sorted } = ascending(rows);
   for (let i = 0; i < b; i++) {
@@ -143,7 +148,12 @@ export function cachedNormalizedRows(x: tf.Tensor2D): tf.Tensor2D {
  * column (as tf.topk). A sorted insertion list: for k ≪ cols most values are rejected by one comparison, which
  * beats the wasm backend's TopK at kNN sizes (docs/kernels.md).
  */
-export function topkRows(s: ArrayLike<number>, n: number, k: number, cols = n): { indices: Int32Array; sims: Float32Array } {
+export function topkRows(
+  s: ArrayLike<number>,
+  n: number,
+  k: number,
+  cols = n,
+): { indices: Int32Array; sims: Float32Array } {
   const indices = new Int32Array(n * k);
   const sims = new Float32Array(n * k);
   const bestV = new Float64Array(k);

@@ -21,7 +21,9 @@ import { heapExpRows, heapTranspose } from './heap/rows.js';
 export interface ExpSimilarityOptions {
   /** Subtracted inside the exp, e.g. 1/τ for unit rows so that nothing overflows (default 0). */
   shift?: number;
-  /** Keep the [B, n] exponentials (and their transpose) for the gradient instead of recomputing them (default false). */
+  /**
+   * Keep the [B, n] exponentials (and their transpose) for the gradient instead of recomputing them (default false).
+   */
   keep?: boolean;
   /** Rows per chunk when the exponentials are not kept (default 1024). */
   chunk?: number;
@@ -41,7 +43,13 @@ function chunks(B: number, size: number): [number, number][] {
 }
 
 /** E (times per-row factors when given) and its row sums for one block of similarities. */
-function expBlock(sim: tf.Tensor2D, tau: number, shift: number, keep: boolean, factors?: tf.Tensor1D): { sum: tf.Tensor1D; exp?: tf.Tensor2D } {
+function expBlock(
+  sim: tf.Tensor2D,
+  tau: number,
+  shift: number,
+  keep: boolean,
+  factors?: tf.Tensor1D,
+): { sum: tf.Tensor1D; exp?: tf.Tensor2D } {
   if (heapKernelsActive()) return heapExpRows(sim, 1 / tau, shift, { keep, factors });
   return tf.tidy(() => {
     const e = tf.exp(tf.sub(tf.div(sim, tau), shift)) as tf.Tensor2D;
@@ -51,7 +59,12 @@ function expBlock(sim: tf.Tensor2D, tau: number, shift: number, keep: boolean, f
   });
 }
 
-export function sumExpSimilarity(a: tf.Tensor2D, b: tf.Tensor2D, tau: number, opts: ExpSimilarityOptions = {}): tf.Tensor1D {
+export function sumExpSimilarity(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  tau: number,
+  opts: ExpSimilarityOptions = {},
+): tf.Tensor1D {
   const shift = opts.shift ?? 0;
   const keep = opts.keep ?? false;
   const size = keep ? Math.max(1, a.shape[0]) : (opts.chunk ?? 1024);
@@ -76,7 +89,8 @@ export function sumExpSimilarity(a: tf.Tensor2D, b: tf.Tensor2D, tau: number, op
     // operand is the left one. As aᵀ·(f ⊙ E) the [B, n] block would be the right operand, which XNNPACK first
     // repacks (about twice the time of the product itself on a 2,900 x 6,710 block).
     // On wasm the transpose is our tiled kernel (tfjs's is ~5x slower on such a block; same bits).
-    if (kept.length === 1) kept.push(heapKernelsActive() ? heapTranspose(kept[0]!) : (tf.transpose(kept[0]!) as tf.Tensor2D));
+    if (kept.length === 1)
+      kept.push(heapKernelsActive() ? heapTranspose(kept[0]!) : (tf.transpose(kept[0]!) as tf.Tensor2D));
     save([as, bs, ...kept]);
     const value = sums.length === 1 ? sums[0]! : (tf.concat(sums) as tf.Tensor1D);
     if (sums.length > 1) sums.forEach((t) => t.dispose());

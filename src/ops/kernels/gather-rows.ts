@@ -15,7 +15,12 @@ import { heapScatterAddRows } from './heap/graph.js';
 export type GatherRowsKernel = (x: tf.Tensor2D, idx: tf.Tensor1D, idxHost?: Int32Array) => tf.Tensor2D;
 
 /** out[idx[r], :] += dy[r, :] for every r; `out` must be zeroed, [rows * d]. */
-export function scatterAddRowsInto(dy: Float32Array, idx: ArrayLike<number>, d: number, out: Float32Array): Float32Array {
+export function scatterAddRowsInto(
+  dy: Float32Array,
+  idx: ArrayLike<number>,
+  d: number,
+  out: Float32Array,
+): Float32Array {
   const n = idx.length;
   for (let r = 0; r < n; r++) {
     const src = r * d;
@@ -29,7 +34,8 @@ export function scatterAddRowsInto(dy: Float32Array, idx: ArrayLike<number>, d: 
 /** tf.gather forward with a host scatter-add gradient. `idxHost`, when given, saves reading idx back. */
 export const gatherRowsHost: GatherRowsKernel = (x, idx, idxHost) => {
   if (x.rank !== 2) throw new Error(`gatherRows: x must be 2-D, got [${x.shape.join(', ')}]`);
-  if (idxHost && idxHost.length !== idx.size) throw new Error(`gatherRows: idxHost has ${idxHost.length} entries, idx ${idx.size}`);
+  if (idxHost && idxHost.length !== idx.size)
+    throw new Error(`gatherRows: idxHost has ${idxHost.length} entries, idx ${idx.size}`);
   const [rows, d] = x.shape;
   const f = tf.customGrad((xIn) => ({
     value: tf.gather(xIn as tf.Tensor2D, idx),

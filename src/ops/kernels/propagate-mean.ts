@@ -40,7 +40,8 @@ function propagateMeanHost(a: CsrMatrix, x: tf.Tensor2D, layers: number): tf.Ten
     const value = tf.tensor2d(meanOfPowers(a, (xIn as tf.Tensor).dataSync() as Float32Array, d, layers), [n, d]);
     return {
       value,
-      gradFunc: (dy: tf.Tensor) => tf.tensor2d(meanOfPowers(a.transpose(), dy.dataSync() as Float32Array, d, layers), [n, d]),
+      gradFunc: (dy: tf.Tensor) =>
+        tf.tensor2d(meanOfPowers(a.transpose(), dy.dataSync() as Float32Array, d, layers), [n, d]),
     };
   });
   return f(x as tf.Tensor) as tf.Tensor2D;
@@ -60,7 +61,9 @@ function propagateMeanComposed(a: CsrMatrix, x: tf.Tensor2D, layers: number): tf
 export function propagateMean(a: CsrMatrix, x: tf.Tensor2D, layers: number): tf.Tensor2D {
   if (layers === 0) return x;
   const b = tf.getBackend();
-  return (b === 'wasm' || b === 'cpu') && !referenceMode() ? propagateMeanHost(a, x, layers) : propagateMeanComposed(a, x, layers);
+  return (b === 'wasm' || b === 'cpu') && !referenceMode()
+    ? propagateMeanHost(a, x, layers)
+    : propagateMeanComposed(a, x, layers);
 }
 
 export { propagateMeanComposed };

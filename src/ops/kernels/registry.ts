@@ -16,7 +16,16 @@ import type { CsrMatrix } from '../sparse.js';
 import { referenceMode } from './mode.js';
 import { heapModuleBuilt } from './heap/runtime.js';
 import { copyKernelFuncs } from './wasm-copy-kernels.js';
-import { heapPropagateMean, heapSpmm, PROPAGATE_MEAN, propagateMeanKernel, SCATTER_ROWS, scatterAddRowsKernel, SPMM, spmmKernel } from './heap/graph.js';
+import {
+  heapPropagateMean,
+  heapSpmm,
+  PROPAGATE_MEAN,
+  propagateMeanKernel,
+  SCATTER_ROWS,
+  scatterAddRowsKernel,
+  SPMM,
+  spmmKernel,
+} from './heap/graph.js';
 import {
   EXP_ROWS,
   expRowsKernel,
@@ -36,7 +45,9 @@ type CopyKernel = 'Slice' | 'SplitV' | 'GatherV2';
 interface KernelEntry {
   name: string;
   backend: 'wasm';
-  /** heap: our AssemblyScript module in the backend's memory (only where it is built); copy: replaces a stock kernel. */
+  /**
+   * heap: our AssemblyScript module in the backend's memory (only where it is built); copy: replaces a stock kernel.
+   */
   family: 'heap' | 'copy';
   kernelFunc?: tf.KernelFunc;
   file: string;
@@ -44,7 +55,13 @@ interface KernelEntry {
   gradient?: { gradFunc: tf.GradFunc; why: string };
 }
 
-const heap = (name: string, kernelFunc: unknown, file: string, why: string, gradient?: KernelEntry['gradient']): KernelEntry => ({
+const heap = (
+  name: string,
+  kernelFunc: unknown,
+  file: string,
+  why: string,
+  gradient?: KernelEntry['gradient'],
+): KernelEntry => ({
   name,
   backend: 'wasm',
   family: 'heap',
@@ -53,29 +70,77 @@ const heap = (name: string, kernelFunc: unknown, file: string, why: string, grad
   why,
   gradient,
 });
-const copy = (name: CopyKernel, why: string): KernelEntry => ({ name, backend: 'wasm', family: 'copy', file: 'src/ops/kernels/wasm-copy-kernels.ts', why });
+const copy = (name: CopyKernel, why: string): KernelEntry => ({
+  name,
+  backend: 'wasm',
+  family: 'copy',
+  file: 'src/ops/kernels/wasm-copy-kernels.ts',
+  why,
+});
 
 const matrixOf = (attrs: tf.NamedAttrMap | undefined): CsrMatrix => (attrs as unknown as { matrix: CsrMatrix }).matrix;
 
 const KERNELS: readonly KernelEntry[] = [
-  heap(SPMM, spmmKernel, 'src/ops/kernels/heap/graph.ts', 'A·X over a constant CSR matrix pinned in the wasm heap: no gather + segment sum, no copies per step', {
-    gradFunc: (dy, _saved, attrs) => ({ x: () => heapSpmm(matrixOf(attrs).transpose(), dy as tf.Tensor2D) }),
-    why: 'Aᵀ·dY with the same kernel (Aᵀ cached on the matrix)',
-  }),
-  heap(PROPAGATE_MEAN, propagateMeanKernel, 'src/ops/kernels/heap/graph.ts', "LightGCN's layer mean in one fused pass instead of 2L+1 tensor round trips", {
-    gradFunc: (dy, _saved, attrs) => {
-      const { layers } = attrs as unknown as { layers: number };
-      return { x: () => heapPropagateMean(matrixOf(attrs).transpose(), dy as tf.Tensor2D, layers) };
+  heap(
+    SPMM,
+    spmmKernel,
+    'src/ops/kernels/heap/graph.ts',
+    'A·X over a constant CSR matrix pinned in the wasm heap: no gather + segment sum, no copies per step',
+    {
+      gradFunc: (dy, _saved, attrs) => ({ x: () => heapSpmm(matrixOf(attrs).transpose(), dy as tf.Tensor2D) }),
+      why: 'Aᵀ·dY with the same kernel (Aᵀ cached on the matrix)',
     },
-    why: 'the same mean of powers of Aᵀ applied to dY',
-  }),
-  heap(SCATTER_ROWS, scatterAddRowsKernel, 'src/ops/kernels/heap/graph.ts', "the gradient of a row gather written in place (wasm has no UnsortedSegmentSum)"),
-  heap(SOFTMAX_ROWS, softmaxRowsKernel, 'src/ops/kernels/heap/rows.ts', "InfoNCE's row softmax with its max and sum in one SIMD pass instead of six [B, B] passes"),
-  heap(EXP_ROWS, expRowsKernel, 'src/ops/kernels/heap/rows.ts', 'exp of scaled similarities and their row sums in one SIMD pass (all-rows contrasts)'),
+  ),
+  heap(
+    PROPAGATE_MEAN,
+    propagateMeanKernel,
+    'src/ops/kernels/heap/graph.ts',
+    "LightGCN's layer mean in one fused pass instead of 2L+1 tensor round trips",
+    {
+      gradFunc: (dy, _saved, attrs) => {
+        const { layers } = attrs as unknown as { layers: number };
+        return { x: () => heapPropagateMean(matrixOf(attrs).transpose(), dy as tf.Tensor2D, layers) };
+      },
+      why: 'the same mean of powers of Aᵀ applied to dY',
+    },
+  ),
+  heap(
+    SCATTER_ROWS,
+    scatterAddRowsKernel,
+    'src/ops/kernels/heap/graph.ts',
+    'the gradient of a row gather written in place (wasm has no UnsortedSegmentSum)',
+  ),
+  heap(
+    SOFTMAX_ROWS,
+    softmaxRowsKernel,
+    'src/ops/kernels/heap/rows.ts',
+    "InfoNCE's row softmax with its max and sum in one SIMD pass instead of six [B, B] passes",
+  ),
+  heap(
+    EXP_ROWS,
+    expRowsKernel,
+    'src/ops/kernels/heap/rows.ts',
+    'exp of scaled similarities and their row sums in one SIMD pass (all-rows contrasts)',
+  ),
   heap(SCALE_ROWS, scaleRowsKernel, 'src/ops/kernels/heap/rows.ts', 'a per-row broadcast multiply in one SIMD pass'),
-  heap(TOPK_ROWS, topkRowsKernel, 'src/ops/kernels/heap/rows.ts', "DA-MRS's pseudo-label top-k read where tfjs keeps the softmaxes"),
-  heap(TRANSPOSE_ROWS, transposeRowsKernel, 'src/ops/kernels/heap/rows.ts', "a tiled transpose, faster than the stock one on [B, n] blocks, same bits"),
-  heap(ADAM_STEP, adamStepKernel, 'src/ops/kernels/heap/adam.ts', "tfjs's Adam arithmetic for one variable in one SIMD pass"),
+  heap(
+    TOPK_ROWS,
+    topkRowsKernel,
+    'src/ops/kernels/heap/rows.ts',
+    "DA-MRS's pseudo-label top-k read where tfjs keeps the softmaxes",
+  ),
+  heap(
+    TRANSPOSE_ROWS,
+    transposeRowsKernel,
+    'src/ops/kernels/heap/rows.ts',
+    'a tiled transpose, faster than the stock one on [B, n] blocks, same bits',
+  ),
+  heap(
+    ADAM_STEP,
+    adamStepKernel,
+    'src/ops/kernels/heap/adam.ts',
+    "tfjs's Adam arithmetic for one variable in one SIMD pass",
+  ),
   copy('GatherV2', 'row gathers as one row copy per index; the stock kernel loops per element'),
   copy('Slice', 'copies only the kept elements; the stock kernel first copies the whole input out of the heap'),
   copy('SplitV', 'one copy slice per part, for the same reason as Slice'),
@@ -90,18 +155,78 @@ interface ClosureEntry {
 
 /** Custom gradients that stay tf.customGrad closures, and why each is not a registered kernel + gradient. */
 const CLOSURES: readonly ClosureEntry[] = [
-  { name: 'spmm', backends: 'wasm, cpu', file: 'src/ops/kernels/spmm.ts', why: 'the host CSR loop (cpu, or wasm without the heap module or d % 4 ≠ 0): reads X from tfjs; cpu keeps stock kernels only' },
-  { name: 'propagateMean', backends: 'wasm, cpu', file: 'src/ops/kernels/propagate-mean.ts', why: 'the host layer mean, as spmm' },
-  { name: 'gatherRows', backends: 'wasm, cpu', file: 'src/ops/kernels/gather-rows.ts', why: "stock GatherV2 forward, scatter-add gradient; a GatherV2 gradient would replace tfjs's on every backend" },
-  { name: 'linearMatMul', backends: 'all', file: 'src/ops/kernels/dense-matmul.ts', why: 'stock matMuls with explicit transposes; a frozen xᵀ is a closure constant, not an input' },
-  { name: 'matMulABt', backends: 'all', file: 'src/ops/loss/infonce.ts', why: 'stock matMuls with explicit transposes of the small operands' },
-  { name: 'infoNceNormalised', backends: 'all', file: 'src/ops/loss/infonce.ts', why: 'closed-form gradient saving the softmax; the forward picks the heap kernel or stock ops' },
-  { name: 'rowLogSumExp', backends: 'all', file: 'src/ops/loss/infonce-full.ts', why: 'closed-form log-sum-exp gradient from the saved exponentials, stock ops' },
-  { name: 'sumExpSimilarity', backends: 'all', file: 'src/ops/kernels/exp-similarity.ts', why: 'chunked: the backward pass recomputes the exponentials per chunk' },
-  { name: 'gramDistance', backends: 'all', file: 'src/ops/loss/structure-preservation.ts', why: 'scalars summed in float64 on the host; T·h may be a closure over frozen features' },
-  { name: 'rfft', backends: 'all', file: 'src/ops/layer/spectral-filter.ts', why: 'a host FFT; its gradient is the adjoint transform' },
-  { name: 'irfft', backends: 'all', file: 'src/ops/layer/spectral-filter.ts', why: 'a host inverse FFT; its gradient is the adjoint transform' },
-  { name: 'stopGradient', backends: 'all', file: 'src/ops/combine/stop-gradient.ts', why: 'tfjs has no stop-gradient op; a kernel would need an identity per backend' },
+  {
+    name: 'spmm',
+    backends: 'wasm, cpu',
+    file: 'src/ops/kernels/spmm.ts',
+    why: 'the host CSR loop (cpu, or wasm without the heap module or d % 4 ≠ 0): reads X from tfjs; cpu keeps stock kernels only',
+  },
+  {
+    name: 'propagateMean',
+    backends: 'wasm, cpu',
+    file: 'src/ops/kernels/propagate-mean.ts',
+    why: 'the host layer mean, as spmm',
+  },
+  {
+    name: 'gatherRows',
+    backends: 'wasm, cpu',
+    file: 'src/ops/kernels/gather-rows.ts',
+    why: "stock GatherV2 forward, scatter-add gradient; a GatherV2 gradient would replace tfjs's on every backend",
+  },
+  {
+    name: 'linearMatMul',
+    backends: 'all',
+    file: 'src/ops/kernels/dense-matmul.ts',
+    why: 'stock matMuls with explicit transposes; a frozen xᵀ is a closure constant, not an input',
+  },
+  {
+    name: 'matMulABt',
+    backends: 'all',
+    file: 'src/ops/loss/infonce.ts',
+    why: 'stock matMuls with explicit transposes of the small operands',
+  },
+  {
+    name: 'infoNceNormalised',
+    backends: 'all',
+    file: 'src/ops/loss/infonce.ts',
+    why: 'closed-form gradient saving the softmax; the forward picks the heap kernel or stock ops',
+  },
+  {
+    name: 'rowLogSumExp',
+    backends: 'all',
+    file: 'src/ops/loss/infonce-full.ts',
+    why: 'closed-form log-sum-exp gradient from the saved exponentials, stock ops',
+  },
+  {
+    name: 'sumExpSimilarity',
+    backends: 'all',
+    file: 'src/ops/kernels/exp-similarity.ts',
+    why: 'chunked: the backward pass recomputes the exponentials per chunk',
+  },
+  {
+    name: 'gramDistance',
+    backends: 'all',
+    file: 'src/ops/loss/structure-preservation.ts',
+    why: 'scalars summed in float64 on the host; T·h may be a closure over frozen features',
+  },
+  {
+    name: 'rfft',
+    backends: 'all',
+    file: 'src/ops/layer/spectral-filter.ts',
+    why: 'a host FFT; its gradient is the adjoint transform',
+  },
+  {
+    name: 'irfft',
+    backends: 'all',
+    file: 'src/ops/layer/spectral-filter.ts',
+    why: 'a host inverse FFT; its gradient is the adjoint transform',
+  },
+  {
+    name: 'stopGradient',
+    backends: 'all',
+    file: 'src/ops/combine/stop-gradient.ts',
+    why: 'tfjs has no stop-gradient op; a kernel would need an identity per backend',
+  },
 ];
 
 /** One row of `anchorflow ops --kernels`. */
@@ -128,7 +253,15 @@ export function listKernels(): KernelListing[] {
       file: k.file,
       why: k.gradient ? `${k.why}; gradient: ${k.gradient.why}` : k.why,
     })),
-    ...CLOSURES.map((c): KernelListing => ({ name: c.name, kind: 'closure', backend: c.backends, gradient: 'ours', replacesStock: false, file: c.file, why: c.why })),
+    ...CLOSURES.map((c): KernelListing => ({
+      name: c.name,
+      kind: 'closure',
+      backend: c.backends,
+      gradient: 'ours',
+      replacesStock: false,
+      file: c.file,
+      why: c.why,
+    })),
   ];
 }
 
@@ -157,7 +290,8 @@ export function installKernels(backend: string): void {
     for (const k of mine)
       if (k.family === 'heap' && !isOurs(k.name, backend)) {
         register(k.name, backend, k.kernelFunc!);
-        if (k.gradient && !tf.getGradient(k.name)) tf.registerGradient({ kernelName: k.name, gradFunc: k.gradient.gradFunc });
+        if (k.gradient && !tf.getGradient(k.name))
+          tf.registerGradient({ kernelName: k.name, gradFunc: k.gradient.gradFunc });
       }
   const copies = mine.filter((k) => k.family === 'copy');
   if (copies.some((k) => isOurs(k.name, backend))) return;

@@ -1,5 +1,6 @@
 /**
- * The CSR product A·X as a WebAssembly SIMD kernel (source: src/ops/kernels/assembly/graph.ts, compiled by `npm run build` with
+ * The CSR product A·X as a WebAssembly SIMD kernel (source: src/ops/kernels/assembly/graph.ts, compiled by `npm run
+ * build` with
  * AssemblyScript into dist/wasm/kernels.wasm). The plain-JS loop in spmm.ts tops out near 1.3 GFLOP/s; f32x4
  * arithmetic over the d-wide rows runs several times faster. Arrays are copied into the module's own memory
  * for each call (the copies are a small part of the product's cost) and the result copied out.
@@ -10,7 +11,18 @@ import { wasmKernelModule } from './wasm-file.js';
 
 interface SpmmModule {
   spmm(rows: number, indptr: number, indices: number, values: number, x: number, d: number, out: number): void;
-  propagateMean(rows: number, indptr: number, indices: number, values: number, x: number, d: number, layers: number, out: number, a: number, b: number): void;
+  propagateMean(
+    rows: number,
+    indptr: number,
+    indices: number,
+    values: number,
+    x: number,
+    d: number,
+    layers: number,
+    out: number,
+    a: number,
+    b: number,
+  ): void;
   memory: WebAssembly.Memory;
 }
 

@@ -33,19 +33,43 @@ export function csrMulIntoJs(a: CsrMatrix, x: Float32Array, d: number, out: Floa
     const end = indptr[i + 1]!;
     let k = indptr[i]!;
     for (; k + 7 < end; k += 8) {
-      const w0 = values[k]!, w1 = values[k + 1]!, w2 = values[k + 2]!, w3 = values[k + 3]!;
-      const w4 = values[k + 4]!, w5 = values[k + 5]!, w6 = values[k + 6]!, w7 = values[k + 7]!;
-      const s0 = indices[k]! * d, s1 = indices[k + 1]! * d, s2 = indices[k + 2]! * d, s3 = indices[k + 3]! * d;
-      const s4 = indices[k + 4]! * d, s5 = indices[k + 5]! * d, s6 = indices[k + 6]! * d, s7 = indices[k + 7]! * d;
+      const w0 = values[k]!,
+        w1 = values[k + 1]!,
+        w2 = values[k + 2]!,
+        w3 = values[k + 3]!;
+      const w4 = values[k + 4]!,
+        w5 = values[k + 5]!,
+        w6 = values[k + 6]!,
+        w7 = values[k + 7]!;
+      const s0 = indices[k]! * d,
+        s1 = indices[k + 1]! * d,
+        s2 = indices[k + 2]! * d,
+        s3 = indices[k + 3]! * d;
+      const s4 = indices[k + 4]! * d,
+        s5 = indices[k + 5]! * d,
+        s6 = indices[k + 6]! * d,
+        s7 = indices[k + 7]! * d;
       for (let j = 0; j < d; j++) {
         out[o + j]! +=
-          w0 * x[s0 + j]! + w1 * x[s1 + j]! + w2 * x[s2 + j]! + w3 * x[s3 + j]! +
-          w4 * x[s4 + j]! + w5 * x[s5 + j]! + w6 * x[s6 + j]! + w7 * x[s7 + j]!;
+          w0 * x[s0 + j]! +
+          w1 * x[s1 + j]! +
+          w2 * x[s2 + j]! +
+          w3 * x[s3 + j]! +
+          w4 * x[s4 + j]! +
+          w5 * x[s5 + j]! +
+          w6 * x[s6 + j]! +
+          w7 * x[s7 + j]!;
       }
     }
     for (; k + 3 < end; k += 4) {
-      const w0 = values[k]!, w1 = values[k + 1]!, w2 = values[k + 2]!, w3 = values[k + 3]!;
-      const s0 = indices[k]! * d, s1 = indices[k + 1]! * d, s2 = indices[k + 2]! * d, s3 = indices[k + 3]! * d;
+      const w0 = values[k]!,
+        w1 = values[k + 1]!,
+        w2 = values[k + 2]!,
+        w3 = values[k + 3]!;
+      const s0 = indices[k]! * d,
+        s1 = indices[k + 1]! * d,
+        s2 = indices[k + 2]! * d,
+        s3 = indices[k + 3]! * d;
       for (let j = 0; j < d; j++) out[o + j]! += w0 * x[s0 + j]! + w1 * x[s1 + j]! + w2 * x[s2 + j]! + w3 * x[s3 + j]!;
     }
     for (; k < end; k++) {

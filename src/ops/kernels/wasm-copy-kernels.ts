@@ -88,7 +88,15 @@ function gatherFast(args: KernelArgs, stock: tf.KernelFunc): tf.TensorInfo {
   const { axis, batchDims } = args.attrs as { axis: number; batchDims: number };
   const backend = args.backend as WasmBackend;
   const rows = x.shape[0] ?? 0;
-  if (referenceMode() || x.dtype === 'string' || indices.dtype !== 'int32' || batchDims !== 0 || x.shape.length === 0 || tf.util.parseAxisParam(axis, x.shape)[0] !== 0 || rows === 0)
+  if (
+    referenceMode() ||
+    x.dtype === 'string' ||
+    indices.dtype !== 'int32' ||
+    batchDims !== 0 ||
+    x.shape.length === 0 ||
+    tf.util.parseAxisParam(axis, x.shape)[0] !== 0 ||
+    rows === 0
+  )
     return stock(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
   const width = tf.util.sizeFromShape(x.shape.slice(1));
   const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
@@ -107,7 +115,11 @@ function gatherFast(args: KernelArgs, stock: tf.KernelFunc): tf.TensorInfo {
  * The kernel functions that replace the wasm backend's own, each given the stock function it falls back to
  * (SplitV falls back per part to the stock Slice). ../registry.ts registers them.
  */
-export function copyKernelFuncs(stock: { Slice: tf.KernelFunc; SplitV: tf.KernelFunc; GatherV2: tf.KernelFunc }): Record<'Slice' | 'SplitV' | 'GatherV2', tf.KernelFunc> {
+export function copyKernelFuncs(stock: {
+  Slice: tf.KernelFunc;
+  SplitV: tf.KernelFunc;
+  GatherV2: tf.KernelFunc;
+}): Record<'Slice' | 'SplitV' | 'GatherV2', tf.KernelFunc> {
   return {
     GatherV2: (a) => gatherFast(a as KernelArgs, stock.GatherV2),
     Slice: (a) => sliceFast(a as KernelArgs, stock.Slice),

@@ -1,6 +1,7 @@
 /**
  * The compiled WebAssembly kernel files that `npm run build` writes to dist/wasm (AssemblyScript sources in
- * src/ops/kernels/assembly/): found from either the compiled (dist/src/ops/kernels) or the source (src/ops/kernels) location,
+ * src/ops/kernels/assembly/): found from either the compiled (dist/src/ops/kernels) or the source (src/ops/kernels)
+ * location,
  * compiled once per file, and absent when ANCHORFLOW_NO_WASM_KERNELS is set or the file was never built (callers
  * then fall back to plain JS).
  */
@@ -15,7 +16,9 @@ export function wasmKernelModule(file: 'kernels.wasm' | 'kernels-heap.wasm'): We
   if (flag('noWasmKernels')) return undefined;
   if (!compiled.has(file)) {
     const here = dirname(fileURLToPath(import.meta.url));
-    const path = [`../../../wasm/${file}`, `../../../dist/wasm/${file}`].map((rel) => join(here, rel)).find((p) => existsSync(p));
+    const path = [`../../../wasm/${file}`, `../../../dist/wasm/${file}`]
+      .map((rel) => join(here, rel))
+      .find((p) => existsSync(p));
     compiled.set(file, path ? new WebAssembly.Module(readFileSync(path)) : undefined);
   }
   return compiled.get(file);

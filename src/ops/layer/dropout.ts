@@ -18,7 +18,8 @@ export const dropout = defineOp({
     p: Type.Number({
       minimum: 0,
       exclusiveMaximum: 1,
-      description: 'Probability of zeroing an entry (BM3: dropout; LGMRec: 1 − keep_rate; SMORE: dropout_rate). 0 is the identity.',
+      description:
+        'Probability of zeroing an entry (BM3: dropout; LGMRec: 1 − keep_rate; SMORE: dropout_rate). 0 is the identity.',
       examples: [0.5, 0.1],
     }),
   }),
@@ -26,7 +27,8 @@ export const dropout = defineOp({
   outputs: [{ name: 'out', doc: 'Same shape; entries dropped and rescaled while training.' }],
   shape: (p, inputs) => {
     const x = denseIn(inputs, 'in');
-    if (!(typeof p.p === 'number' && p.p >= 0 && p.p < 1)) throw new ShapeError(`'p' must be in [0, 1), got ${p.p}`, { param: 'p' });
+    if (!(typeof p.p === 'number' && p.p >= 0 && p.p < 1))
+      throw new ShapeError(`'p' must be in [0, 1), got ${p.p}`, { param: 'p' });
     return { out: dense(...x.dims) };
   },
   build: (p) => ({

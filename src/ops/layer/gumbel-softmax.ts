@@ -27,7 +27,9 @@ export const gumbelSoftmax = defineOp({
   doc: 'Soft Gumbel-softmax over the last axis: softmax((x + Gumbel noise) / tau), noise from the run seed.',
   category: 'layer',
   params: Type.Object({
-    tau: Defaulted(Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Temperature τ (LGMRec: 0.2).', examples: [0.2] })),
+    tau: Defaulted(
+      Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Temperature τ (LGMRec: 0.2).', examples: [0.2] }),
+    ),
     eval_noise: Defaulted(
       Type.Boolean({
         default: true,

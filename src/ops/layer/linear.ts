@@ -97,7 +97,11 @@ export const linear = defineOp({
   variableShapes: (p, inputs, sizes) => denseShapes(numericLast(denseIn(inputs, 'in', 2), sizes), p.out, p.bias),
   build: (p, inputs, ctx) => {
     const x = denseIn(inputs, 'in', 2);
-    const layer = makeDense(ctx, 'linear', numericLast(x, ctx.sizes), p.out, { bias: p.bias, init: p.init, biasInit: p.bias_init });
+    const layer = makeDense(ctx, 'linear', numericLast(x, ctx.sizes), p.out, {
+      bias: p.bias,
+      init: p.init,
+      biasInit: p.bias_init,
+    });
     return { run: (v, run) => ({ out: activate(layer(v.in as tf.Tensor2D, run), p.activation) }) };
   },
 });

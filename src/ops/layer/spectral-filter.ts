@@ -62,7 +62,14 @@ function plan(d: number): Plan {
  * In-place unnormalised complex DFT of (re, im), length d: X_k = Σ_j x_j e^{sign·2πi jk/d}.
  * Radix-2 for powers of two; otherwise a direct sum through the twiddle table into `tmpRe`/`tmpIm`.
  */
-function dft(p: Plan, re: Float64Array, im: Float64Array, sign: 1 | -1, tmpRe: Float64Array, tmpIm: Float64Array): void {
+function dft(
+  p: Plan,
+  re: Float64Array,
+  im: Float64Array,
+  sign: 1 | -1,
+  tmpRe: Float64Array,
+  tmpIm: Float64Array,
+): void {
   const d = p.d;
   if (p.pow2) {
     for (let i = 0; i < d; i++) {
@@ -257,7 +264,8 @@ export const spectralFilter = defineOp({
       Type.Number({
         exclusiveMinimum: 0,
         default: 1,
-        description: "Standard deviation of the normal initialisation of the filter's real and imaginary parts (smore.py: torch.randn, 1).",
+        description:
+          "Standard deviation of the normal initialisation of the filter's real and imaginary parts (smore.py: torch.randn, 1).",
         examples: [1],
       }),
     ),
@@ -279,7 +287,10 @@ export const spectralFilter = defineOp({
       if (t.kind !== 'dense' || t.dims.length !== 2)
         throw new ShapeError(`'in[${i}]' must be a dense rank-2 tensor, got ${typeToString(t)}`, { port: 'in' });
       if (!sameDim(t.dims[0]!, first.dims[0]!) || !sameDim(t.dims[1]!, first.dims[1]!))
-        throw new ShapeError(`'in[${i}]' is ${typeToString(t)} but 'in[0]' is ${typeToString(first)}: shapes must match`, { port: 'in' });
+        throw new ShapeError(
+          `'in[${i}]' is ${typeToString(t)} but 'in[0]' is ${typeToString(first)}: shapes must match`,
+          { port: 'in' },
+        );
     });
     if (!(p.init_std > 0)) throw new ShapeError(`'init_std' must be > 0, got ${p.init_std}`, { param: 'init_std' });
     return { out: dense(...first.dims) };

@@ -11,8 +11,10 @@ export function distinctWithCounts(a: ArrayLike<number>): { unique: Int32Array; 
   const counts: number[] = [];
   for (let i = 0; i < a.length; i++) {
     const k = at.get(a[i]!);
-    if (k === undefined) (at.set(a[i]!, counts.length), counts.push(1));
-    else counts[k]!++;
+    if (k === undefined) {
+      at.set(a[i]!, counts.length);
+      counts.push(1);
+    } else counts[k]!++;
   }
   return { unique: Int32Array.from(at.keys()), counts: Float32Array.from(counts) };
 }

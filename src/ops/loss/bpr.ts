@@ -1,6 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { Type } from '@sinclair/typebox';
-import { Defaulted, defineOp, scalar, ShapeError, StringEnum, typeToString, type Batch, type InputTypes } from '../types.js';
+import {
+  Defaulted,
+  defineOp,
+  scalar,
+  ShapeError,
+  StringEnum,
+  typeToString,
+  type Batch,
+  type InputTypes,
+} from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 import { gatherRows } from '../kernels/gather-rows.js';
 
@@ -32,7 +41,14 @@ export const bpr = defineOp({
   batchItemRowInputs: ['item', 'reg_item'],
   loss: true,
   params: Type.Object({
-    l2: Defaulted(Type.Number({ minimum: 0, default: 0, description: 'Weight of the regulariser (MMRec reg_weight).', examples: [1e-4] })),
+    l2: Defaulted(
+      Type.Number({
+        minimum: 0,
+        default: 0,
+        description: 'Weight of the regulariser (MMRec reg_weight).',
+        examples: [1e-4],
+      }),
+    ),
     l2_form: Defaulted(
       StringEnum(['norm', 'squared'], {
         default: 'norm',
@@ -51,17 +67,23 @@ export const bpr = defineOp({
   shape: (_p, inputs: InputTypes) => {
     const u = denseIn(inputs, 'user', 2);
     const i = denseIn(inputs, 'item', 2);
-    if (!sameDim(u.dims[0]!, 'users')) throw new ShapeError(`'user' must have one row per user, got ${typeToString(u)}`, { port: 'user' });
-    if (!sameDim(i.dims[0]!, 'items')) throw new ShapeError(`'item' must have one row per item, got ${typeToString(i)}`, { port: 'item' });
+    if (!sameDim(u.dims[0]!, 'users'))
+      throw new ShapeError(`'user' must have one row per user, got ${typeToString(u)}`, { port: 'user' });
+    if (!sameDim(i.dims[0]!, 'items'))
+      throw new ShapeError(`'item' must have one row per item, got ${typeToString(i)}`, { port: 'item' });
     if (!sameDim(u.dims[1]!, i.dims[1]!))
-      throw new ShapeError(`'user' is ${typeToString(u)} but 'item' is ${typeToString(i)}: widths differ`, { port: 'item' });
+      throw new ShapeError(`'user' is ${typeToString(u)} but 'item' is ${typeToString(i)}: widths differ`, {
+        port: 'item',
+      });
     if (inputs.reg_user) {
       const r = denseIn(inputs, 'reg_user', 2);
-      if (!sameDim(r.dims[0]!, 'users')) throw new ShapeError(`'reg_user' must be [users, *], got ${typeToString(r)}`, { port: 'reg_user' });
+      if (!sameDim(r.dims[0]!, 'users'))
+        throw new ShapeError(`'reg_user' must be [users, *], got ${typeToString(r)}`, { port: 'reg_user' });
     }
     if (inputs.reg_item) {
       const r = denseIn(inputs, 'reg_item', 2);
-      if (!sameDim(r.dims[0]!, 'items')) throw new ShapeError(`'reg_item' must be [items, *], got ${typeToString(r)}`, { port: 'reg_item' });
+      if (!sameDim(r.dims[0]!, 'items'))
+        throw new ShapeError(`'reg_item' must be [items, *], got ${typeToString(r)}`, { port: 'reg_item' });
     }
     return { loss: scalar() };
   },

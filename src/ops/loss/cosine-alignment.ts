@@ -32,7 +32,11 @@ export const cosineAlignment = defineOp({
   }),
   inputs: [
     { name: 'a', doc: 'First view [users, d] or [items, d], matching rows_a.', kind: 'dense' },
-    { name: 'b', doc: 'Second view, same width, matching rows_b (detach it with stop_gradient for a target).', kind: 'dense' },
+    {
+      name: 'b',
+      doc: 'Second view, same width, matching rows_b (detach it with stop_gradient for a target).',
+      kind: 'dense',
+    },
   ],
   outputs: [{ name: 'loss', doc: 'Scalar loss in [0, 2].' }],
   shape: (p, inputs) => {
@@ -40,9 +44,13 @@ export const cosineAlignment = defineOp({
     const b = denseIn(inputs, 'b', 2);
     const want = (r: BatchRows) => (r === 'users' ? 'users' : 'items');
     if (!sameDim(a.dims[0]!, want(p.rows_a)))
-      throw new ShapeError(`'a' must be [${want(p.rows_a)}, d] for rows_a: ${p.rows_a}, got ${typeToString(a)}`, { port: 'a' });
+      throw new ShapeError(`'a' must be [${want(p.rows_a)}, d] for rows_a: ${p.rows_a}, got ${typeToString(a)}`, {
+        port: 'a',
+      });
     if (!sameDim(b.dims[0]!, want(p.rows_b)))
-      throw new ShapeError(`'b' must be [${want(p.rows_b)}, d] for rows_b: ${p.rows_b}, got ${typeToString(b)}`, { port: 'b' });
+      throw new ShapeError(`'b' must be [${want(p.rows_b)}, d] for rows_b: ${p.rows_b}, got ${typeToString(b)}`, {
+        port: 'b',
+      });
     if (!sameDim(a.dims[1]!, b.dims[1]!))
       throw new ShapeError(`'a' is ${typeToString(a)} but 'b' is ${typeToString(b)}: widths differ`, { port: 'b' });
     return { loss: scalar() };

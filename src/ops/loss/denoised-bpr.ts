@@ -32,13 +32,22 @@ export const denoisedBpr = defineOp<Record<string, never>>({
   shape: (_p, inputs) => {
     const u = denseIn(inputs, 'user', 2);
     const i = denseIn(inputs, 'item', 2);
-    if (!sameDim(u.dims[0]!, 'users')) throw new ShapeError(`'user' must be [users, d], got ${typeToString(u)}`, { port: 'user' });
+    if (!sameDim(u.dims[0]!, 'users'))
+      throw new ShapeError(`'user' must be [users, d], got ${typeToString(u)}`, { port: 'user' });
     if (!sameDim(i.dims[0]!, 'items') || !sameDim(i.dims[1]!, u.dims[1]!))
       throw new ShapeError(`'item' must be [items, ${u.dims[1]}], got ${typeToString(i)}`, { port: 'item' });
     const vs = listIn(inputs, 'views');
-    if (vs.length < 2) throw new ShapeError(`'views' needs at least two views (a variance over one view is undefined)`, { port: 'views' });
+    if (vs.length < 2)
+      throw new ShapeError(`'views' needs at least two views (a variance over one view is undefined)`, {
+        port: 'views',
+      });
     vs.forEach((t, k) => {
-      if (t.kind !== 'dense' || t.dims.length !== 2 || !sameDim(t.dims[0]!, 'items') || !sameDim(t.dims[1]!, u.dims[1]!))
+      if (
+        t.kind !== 'dense' ||
+        t.dims.length !== 2 ||
+        !sameDim(t.dims[0]!, 'items') ||
+        !sameDim(t.dims[1]!, u.dims[1]!)
+      )
         throw new ShapeError(`'views[${k}]' must be [items, ${u.dims[1]}], got ${typeToString(t)}`, { port: 'views' });
     });
     return { loss: scalar() };
@@ -56,7 +65,8 @@ export const denoisedBpr = defineOp<Record<string, never>>({
       const copy = (t: tf.Tensor2D) => tf.tensor2d(t.dataSync() as Float32Array, t.shape);
       const ud = copy(u);
       const views = (v.views as tf.Tensor2D[]).map((h) => l2NormalizeRows(copy(h)));
-      const judge = (idx: tf.Tensor1D) => tf.stack(views.map((h) => tf.sigmoid(tf.sum(tf.mul(ud, tf.gather(h, idx)), 1)))) as tf.Tensor2D; // [views, B]
+      const judge = (idx: tf.Tensor1D) =>
+        tf.stack(views.map((h) => tf.sigmoid(tf.sum(tf.mul(ud, tf.gather(h, idx)), 1)))) as tf.Tensor2D; // [views, B]
       const p = judge(b.pos);
       const nmean = tf.mean(judge(b.neg));
       const pMean = tf.mean(p, 0);

@@ -36,22 +36,27 @@ export function rowColSums(a: CsrMatrix): { rows: Float32Array; cols: Float32Arr
 
 export const graphSmoothing = defineOp<Record<string, never>>({
   name: 'graph_smoothing',
-  doc: 'Mean over a graph\'s entries of w_ij · ‖z_i − z_j‖² (neighbours in the graph get similar embeddings).',
+  doc: "Mean over a graph's entries of w_ij · ‖z_i − z_j‖² (neighbours in the graph get similar embeddings).",
   category: 'loss',
   loss: true,
   params: Type.Object({}),
   inputs: [
     { name: 'graph', doc: 'A constant sparse square graph [n, n], e.g. the mm knn_graph.', kind: 'sparse' },
-    { name: 'emb', doc: 'Embeddings of the graph\'s nodes [n, d].', kind: 'dense' },
+    { name: 'emb', doc: "Embeddings of the graph's nodes [n, d].", kind: 'dense' },
   ],
   outputs: [{ name: 'loss', doc: 'Scalar loss.' }],
   shape: (_p, inputs) => {
     const g = inputs.graph;
-    if (!g || Array.isArray(g) || g.kind !== 'sparse') throw new ShapeError(`'graph' must be one sparse matrix`, { port: 'graph' });
-    if (!sameDim(g.dims[0], g.dims[1])) throw new ShapeError(`'graph' must be square, got ${typeToString(g)}`, { port: 'graph' });
+    if (!g || Array.isArray(g) || g.kind !== 'sparse')
+      throw new ShapeError(`'graph' must be one sparse matrix`, { port: 'graph' });
+    if (!sameDim(g.dims[0], g.dims[1]))
+      throw new ShapeError(`'graph' must be square, got ${typeToString(g)}`, { port: 'graph' });
     const z = denseIn(inputs, 'emb', 2);
     if (!sameDim(z.dims[0]!, g.dims[1]))
-      throw new ShapeError(`'emb' is ${typeToString(z)} but 'graph' is ${typeToString(g)}: one row per graph node needed`, { port: 'emb' });
+      throw new ShapeError(
+        `'emb' is ${typeToString(z)} but 'graph' is ${typeToString(g)}: one row per graph node needed`,
+        { port: 'emb' },
+      );
     return { loss: scalar() };
   },
   build: () => ({

@@ -32,7 +32,10 @@ import { sumExpSimilarity } from '../kernels/exp-similarity.js';
 export function rowLogSumExp(a: tf.Tensor2D, p: tf.Tensor2D, tau: number): tf.Tensor1D {
   const fixedShift = 2 / tau < 80;
   // On wasm the exponentials, their sums and the gradient's row scaling are single SIMD passes.
-  if (fixedShift && heapKernelsActive()) return tf.tidy(() => tf.add(tf.log(sumExpSimilarity(a, p, tau, { shift: 1 / tau, keep: true })), 1 / tau) as tf.Tensor1D);
+  if (fixedShift && heapKernelsActive())
+    return tf.tidy(
+      () => tf.add(tf.log(sumExpSimilarity(a, p, tau, { shift: 1 / tau, keep: true })), 1 / tau) as tf.Tensor1D,
+    );
   const f = tf.customGrad(((aIn: tf.Tensor, pIn: tf.Tensor, save: tf.GradSaveFunc) => {
     const as = aIn as tf.Tensor2D;
     const ps = pIn as tf.Tensor2D;
@@ -60,7 +63,9 @@ export const infonceFull = defineOp({
   category: 'loss',
   loss: true,
   params: Type.Object({
-    tau: Defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.2, description: 'Temperature τ (LGMRec: 0.2).', examples: [0.2] })),
+    tau: Defaulted(
+      Type.Number({ exclusiveMinimum: 0, default: 0.2, description: 'Temperature τ (LGMRec: 0.2).', examples: [0.2] }),
+    ),
     rows: Defaulted(batchRowsSchema()),
     reduction: Defaulted(
       StringEnum(['sum', 'mean'], {
@@ -72,7 +77,11 @@ export const infonceFull = defineOp({
   }),
   inputs: [
     { name: 'anchor', doc: 'First view [users, d] or [items, d]; its batch rows are the anchors.', kind: 'dense' },
-    { name: 'positive', doc: 'Second view, same shape: its batch rows are the positives, all its rows the candidates.', kind: 'dense' },
+    {
+      name: 'positive',
+      doc: 'Second view, same shape: its batch rows are the positives, all its rows the candidates.',
+      kind: 'dense',
+    },
   ],
   outputs: [{ name: 'loss', doc: 'Scalar loss.' }],
   shape: (p, inputs) => {
@@ -81,9 +90,14 @@ export const infonceFull = defineOp({
     const rows = p.rows;
     const want = rows === 'users' ? 'users' : 'items';
     if (!sameDim(a.dims[0]!, want))
-      throw new ShapeError(`'anchor' must have one row per ${want.slice(0, -1)} for rows: ${rows}, got ${typeToString(a)}`, { port: 'anchor' });
+      throw new ShapeError(
+        `'anchor' must have one row per ${want.slice(0, -1)} for rows: ${rows}, got ${typeToString(a)}`,
+        { port: 'anchor' },
+      );
     if (!sameDim(a.dims[0]!, b.dims[0]!) || !sameDim(a.dims[1]!, b.dims[1]!))
-      throw new ShapeError(`'positive' is ${typeToString(b)} but 'anchor' is ${typeToString(a)}: shapes must match`, { port: 'positive' });
+      throw new ShapeError(`'positive' is ${typeToString(b)} but 'anchor' is ${typeToString(a)}: shapes must match`, {
+        port: 'positive',
+      });
     if (!(p.tau > 0)) throw new ShapeError(`'tau' must be > 0, got ${p.tau}`, { param: 'tau' });
     return { loss: scalar() };
   },
@@ -103,7 +117,10 @@ export const infonceFull = defineOp({
         const an = l2NormalizeRows(gatherRows(v.anchor as tf.Tensor2D, u, unique));
         const all = l2NormalizeRows(v.positive as tf.Tensor2D);
         const pb = gatherRows(all, u, unique);
-        const terms = tf.mul(tf.sub(rowLogSumExp(an, all, tau), tf.div(tf.sum(tf.mul(an, pb), 1), tau)), tf.tensor1d(counts));
+        const terms = tf.mul(
+          tf.sub(rowLogSumExp(an, all, tau), tf.div(tf.sum(tf.mul(an, pb), 1), tau)),
+          tf.tensor1d(counts),
+        );
         return { loss: (p.reduction === 'sum' ? tf.sum(terms) : tf.div(tf.sum(terms), host.length)) as tf.Scalar };
       },
     };

@@ -121,14 +121,20 @@ export const infonce = defineOp({
     rows: Defaulted(batchRowsSchema()),
     stop_grad_anchor: Type.Optional(
       Type.Array(Type.Boolean(), {
-        description: 'Per view: detach the anchor in that term (default all false). The official AnchorRec code uses [false, true].',
+        description:
+          'Per view: detach the anchor in that term (default all false). The official AnchorRec code uses [false, true].',
         examples: [[false, true]],
       }),
     ),
   }),
   inputs: [
     { name: 'anchor', doc: 'Anchor rows [items, d] (or [users, d] with rows: users), e.g. p_mm.', kind: 'dense' },
-    { name: 'views', doc: 'Views pulled toward the anchor, each of the anchor\'s shape, e.g. [p_id, p_mix].', list: true, kind: 'dense' },
+    {
+      name: 'views',
+      doc: "Views pulled toward the anchor, each of the anchor's shape, e.g. [p_id, p_mix].",
+      list: true,
+      kind: 'dense',
+    },
   ],
   outputs: [{ name: 'loss', doc: 'Scalar loss: the sum of the per-view InfoNCE terms.' }],
   shape: (p, inputs) => {
@@ -136,15 +142,28 @@ export const infonce = defineOp({
     const rows = p.rows;
     const want = rows === 'users' ? 'users' : 'items';
     if (!sameDim(a.dims[0]!, want))
-      throw new ShapeError(`'anchor' must have one row per ${want.slice(0, -1)} for rows: ${rows}, got ${typeToString(a)}`, { port: 'anchor' });
+      throw new ShapeError(
+        `'anchor' must have one row per ${want.slice(0, -1)} for rows: ${rows}, got ${typeToString(a)}`,
+        { port: 'anchor' },
+      );
     const views = listIn(inputs, 'views');
     if (views.length === 0) throw new ShapeError(`'views' needs at least one input`, { port: 'views' });
     views.forEach((t, i) => {
-      if (t.kind !== 'dense' || t.dims.length !== 2 || !sameDim(t.dims[0]!, a.dims[0]!) || !sameDim(t.dims[1]!, a.dims[1]!))
-        throw new ShapeError(`'views[${i}]' is ${typeToString(t)} but 'anchor' is ${typeToString(a)}: shapes must match`, { port: 'views' });
+      if (
+        t.kind !== 'dense' ||
+        t.dims.length !== 2 ||
+        !sameDim(t.dims[0]!, a.dims[0]!) ||
+        !sameDim(t.dims[1]!, a.dims[1]!)
+      )
+        throw new ShapeError(
+          `'views[${i}]' is ${typeToString(t)} but 'anchor' is ${typeToString(a)}: shapes must match`,
+          { port: 'views' },
+        );
     });
     if (p.stop_grad_anchor && p.stop_grad_anchor.length !== views.length)
-      throw new ShapeError(`'stop_grad_anchor' has ${p.stop_grad_anchor.length} entries for ${views.length} views`, { param: 'stop_grad_anchor' });
+      throw new ShapeError(`'stop_grad_anchor' has ${p.stop_grad_anchor.length} entries for ${views.length} views`, {
+        param: 'stop_grad_anchor',
+      });
     if (!(p.tau > 0)) throw new ShapeError(`'tau' must be > 0, got ${p.tau}`, { param: 'tau' });
     return { loss: scalar() };
   },

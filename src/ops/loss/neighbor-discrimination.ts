@@ -98,23 +98,54 @@ export const neighborDiscrimination = defineOp({
   category: 'loss',
   loss: true,
   params: Type.Object({
-    tau: Defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.2, description: 'Temperature τ of the contrast.', examples: [0.2] })),
+    tau: Defaulted(
+      Type.Number({
+        exclusiveMinimum: 0,
+        default: 0.2,
+        description: 'Temperature τ of the contrast.',
+        examples: [0.2],
+      }),
+    ),
     positives: Defaulted(
-      Type.Integer({ minimum: 1, maximum: MAX_NEIGHBOURS, default: 10, description: 'K pseudo-positives of each kind per item.', examples: [10] }),
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_NEIGHBOURS,
+        default: 10,
+        description: 'K pseudo-positives of each kind per item.',
+        examples: [10],
+      }),
     ),
   }),
-  inputs: [{ name: 'views', doc: 'Item views of one width, each [items, d], e.g. [h_s, h_v, h_t].', list: true, kind: 'dense' }],
+  inputs: [
+    {
+      name: 'views',
+      doc: 'Item views of one width, each [items, d], e.g. [h_s, h_v, h_t].',
+      list: true,
+      kind: 'dense',
+    },
+  ],
   outputs: [{ name: 'loss', doc: 'Scalar loss: the mean over views.' }],
   shape: (p, inputs, env) => {
     const vs = listIn(inputs, 'views');
     if (vs.length === 0) throw new ShapeError(`'views' needs at least one input`, { port: 'views' });
     vs.forEach((t, i) => {
-      if (t.kind !== 'dense' || t.dims.length !== 2 || !sameDim(t.dims[0]!, 'items') || !sameDim(t.dims[1]!, vs[0]!.dims[1]!))
-        throw new ShapeError(`'views[${i}]' must be [items, d] like 'views[0]' (${typeToString(vs[0]!)}), got ${typeToString(t)}`, { port: 'views' });
+      if (
+        t.kind !== 'dense' ||
+        t.dims.length !== 2 ||
+        !sameDim(t.dims[0]!, 'items') ||
+        !sameDim(t.dims[1]!, vs[0]!.dims[1]!)
+      )
+        throw new ShapeError(
+          `'views[${i}]' must be [items, d] like 'views[0]' (${typeToString(vs[0]!)}), got ${typeToString(t)}`,
+          { port: 'views' },
+        );
     });
     const n = env.sizes.items;
     if (n !== undefined && 2 * p.positives > n)
-      throw new ShapeError(`'positives' is ${p.positives} but there are only ${n} items (two disjoint sets are needed)`, { param: 'positives' });
+      throw new ShapeError(
+        `'positives' is ${p.positives} but there are only ${n} items (two disjoint sets are needed)`,
+        { param: 'positives' },
+      );
     return { loss: scalar() };
   },
   build: (p) => {
@@ -167,7 +198,10 @@ export const neighborDiscrimination = defineOp({
           };
           const sMm = setScore(mm);
           const sSingle = setScore(single);
-          const l = tf.add(tf.log(tf.add(tf.div(sMm, all), 1e-9)), tf.log(tf.add(tf.div(sSingle, tf.sub(all, sMm)), 1e-9)));
+          const l = tf.add(
+            tf.log(tf.add(tf.div(sMm, all), 1e-9)),
+            tf.log(tf.add(tf.div(sSingle, tf.sub(all, sMm)), 1e-9)),
+          );
           return tf.neg(tf.mean(l)) as tf.Scalar;
         });
         return { loss: tf.div(tf.addN(terms), terms.length) as tf.Scalar };

@@ -29,11 +29,15 @@ export const preferenceKl = defineOp<Record<string, never>>({
   outputs: [{ name: 'loss', doc: 'Scalar loss.' }],
   shape: (_p, inputs) => {
     const u = denseIn(inputs, 'user', 2);
-    if (!sameDim(u.dims[0]!, 'users')) throw new ShapeError(`'user' must be [users, d], got ${typeToString(u)}`, { port: 'user' });
+    if (!sameDim(u.dims[0]!, 'users'))
+      throw new ShapeError(`'user' must be [users, d], got ${typeToString(u)}`, { port: 'user' });
     for (const port of ['item_a', 'item_b']) {
       const t = denseIn(inputs, port, 2);
       if (!sameDim(t.dims[0]!, 'items') || !sameDim(t.dims[1]!, u.dims[1]!))
-        throw new ShapeError(`'${port}' must be [items, ${u.dims[1]}] to score against 'user', got ${typeToString(t)}`, { port });
+        throw new ShapeError(
+          `'${port}' must be [items, ${u.dims[1]}] to score against 'user', got ${typeToString(t)}`,
+          { port },
+        );
     }
     return { loss: scalar() };
   },

@@ -51,7 +51,12 @@ export function matrixDistance(s: tf.Tensor2D, t: tf.Tensor2D, kind: DistanceKin
  * the difference keeps its precision when the two structures are close. `t` is T itself, or (when T = F Fᵀ for
  * a thin F) the function h ↦ F·(Fᵀh), which costs 2·B·f·d instead of B²·d.
  */
-export function gramDistance(h: tf.Tensor2D, t: tf.Tensor2D | ((h: tf.Tensor2D) => tf.Tensor2D), tNorm2: number, kind: DistanceKind): tf.Scalar {
+export function gramDistance(
+  h: tf.Tensor2D,
+  t: tf.Tensor2D | ((h: tf.Tensor2D) => tf.Tensor2D),
+  tNorm2: number,
+  kind: DistanceKind,
+): tf.Scalar {
   const bRows = h.shape[0];
   const f = tf.customGrad(((hIn: tf.Tensor, save: tf.GradSaveFunc) => {
     const hh = hIn as tf.Tensor2D;
@@ -88,20 +93,22 @@ export function gramDistance(h: tf.Tensor2D, t: tf.Tensor2D | ((h: tf.Tensor2D) 
 
 export const structurePreservation = defineOp({
   name: 'structure_preservation',
-  doc: 'Σ_m w_m · ‖S(h_m) − cos(f_m)‖ on the batch positives: keeps each modality\'s feature similarity structure.',
+  doc: "Σ_m w_m · ‖S(h_m) − cos(f_m)‖ on the batch positives: keeps each modality's feature similarity structure.",
   category: 'loss',
   loss: true,
   params: Type.Object({
     weights: Type.Optional(
       Type.Array(Type.Number({ minimum: 0 }), {
-        description: 'One weight λ_m per (emb, feat) pair, default all 1. The official code uses [1, 0.03, 0.01] for mm, t, v.',
+        description:
+          'One weight λ_m per (emb, feat) pair, default all 1. The official code uses [1, 0.03, 0.01] for mm, t, v.',
         examples: [[1, 0.03, 0.01]],
       }),
     ),
     similarity: Defaulted(
       StringEnum(['cosine', 'dot'], {
         default: 'cosine',
-        description: "Learned similarity S: 'cosine' C(h_i, h_j) as the paper's eq. 3, 'dot' h hᵀ as the official code.",
+        description:
+          "Learned similarity S: 'cosine' C(h_i, h_j) as the paper's eq. 3, 'dot' h hᵀ as the official code.",
         examples: ['cosine'],
       }),
     ),
@@ -115,8 +122,18 @@ export const structurePreservation = defineOp({
     ),
   }),
   inputs: [
-    { name: 'emb', doc: 'Learned item embeddings per modality, each [items, d_m], e.g. [h_mm, h_t, h_v].', list: true, kind: 'dense' },
-    { name: 'feat', doc: 'The matching frozen features, each [items, f_m], in the same order as emb.', list: true, kind: 'dense' },
+    {
+      name: 'emb',
+      doc: 'Learned item embeddings per modality, each [items, d_m], e.g. [h_mm, h_t, h_v].',
+      list: true,
+      kind: 'dense',
+    },
+    {
+      name: 'feat',
+      doc: 'The matching frozen features, each [items, f_m], in the same order as emb.',
+      list: true,
+      kind: 'dense',
+    },
   ],
   outputs: [{ name: 'loss', doc: 'Scalar loss.' }],
   readsCosineCache: ['feat'],
@@ -125,7 +142,9 @@ export const structurePreservation = defineOp({
     const feat = listIn(inputs, 'feat');
     if (emb.length === 0) throw new ShapeError(`'emb' needs at least one input`, { port: 'emb' });
     if (feat.length !== emb.length)
-      throw new ShapeError(`'feat' has ${feat.length} inputs but 'emb' has ${emb.length}: they are pairs`, { port: 'feat' });
+      throw new ShapeError(`'feat' has ${feat.length} inputs but 'emb' has ${emb.length}: they are pairs`, {
+        port: 'feat',
+      });
     const check = (t: (typeof emb)[number], port: string, i: number) => {
       if (t.kind !== 'dense' || t.dims.length !== 2 || !sameDim(t.dims[0]!, 'items'))
         throw new ShapeError(`'${port}[${i}]' must be [items, *], got ${typeToString(t)}`, { port });
@@ -133,7 +152,9 @@ export const structurePreservation = defineOp({
     emb.forEach((t, i) => check(t, 'emb', i));
     feat.forEach((t, i) => check(t, 'feat', i));
     if (p.weights && p.weights.length !== emb.length)
-      throw new ShapeError(`'weights' has ${p.weights.length} entries for ${emb.length} (emb, feat) pairs`, { param: 'weights' });
+      throw new ShapeError(`'weights' has ${p.weights.length} entries for ${emb.length} (emb, feat) pairs`, {
+        param: 'weights',
+      });
     return { loss: scalar() };
   },
   build: (p) => {
@@ -184,7 +205,9 @@ export const structurePreservation = defineOp({
           }
           const hb = gatherRows(e, b.pos, b.posHost);
           const h = similarity === 'cosine' ? l2NormalizeRows(hb) : hb;
-          const d = referenceMode() ? matrixDistance(matMulABt(h, h), target as tf.Tensor2D, distance) : gramDistance(h, target, targetNorm2, distance);
+          const d = referenceMode()
+            ? matrixDistance(matMulABt(h, h), target as tf.Tensor2D, distance)
+            : gramDistance(h, target, targetNorm2, distance);
           const w = p.weights?.[m] ?? 1;
           return w === 1 ? d : (tf.mul(d, w) as tf.Scalar);
         });

@@ -15,13 +15,21 @@ export const tableNorm = defineOp<Record<string, never>>({
   category: 'loss',
   loss: true,
   params: Type.Object({}),
-  inputs: [{ name: 'in', doc: 'Tables to regularise, each [n_k, d_k], e.g. [cf.users, item_online].', list: true, kind: 'dense' }],
+  inputs: [
+    {
+      name: 'in',
+      doc: 'Tables to regularise, each [n_k, d_k], e.g. [cf.users, item_online].',
+      list: true,
+      kind: 'dense',
+    },
+  ],
   outputs: [{ name: 'loss', doc: 'Scalar loss.' }],
   shape: (_p, inputs) => {
     const ts = listIn(inputs, 'in');
     if (ts.length === 0) throw new ShapeError(`'in' needs at least one table`, { port: 'in' });
     ts.forEach((t, i) => {
-      if (t.kind !== 'dense' || t.dims.length !== 2) throw new ShapeError(`'in[${i}]' must be a dense rank-2 table, got ${typeToString(t)}`, { port: 'in' });
+      if (t.kind !== 'dense' || t.dims.length !== 2)
+        throw new ShapeError(`'in[${i}]' must be a dense rank-2 table, got ${typeToString(t)}`, { port: 'in' });
     });
     return { loss: scalar() };
   },
@@ -29,7 +37,9 @@ export const tableNorm = defineOp<Record<string, never>>({
     run: (v) => {
       const ts = v.in as tf.Tensor2D[];
       const norms = ts.map((t) => tf.sqrt(tf.maximum(tf.sum(tf.square(t)), 1e-30)));
-      return { loss: tf.div(norms.length === 1 ? norms[0]! : tf.addN(norms), ts[ts.length - 1]!.shape[0]) as tf.Scalar };
+      return {
+        loss: tf.div(norms.length === 1 ? norms[0]! : tf.addN(norms), ts[ts.length - 1]!.shape[0]) as tf.Scalar,
+      };
     },
   }),
 });

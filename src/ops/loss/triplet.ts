@@ -18,9 +18,15 @@ export const triplet = defineOp({
   category: 'loss',
   loss: true,
   params: Type.Object({
-    margin: Defaulted(Type.Number({ default: 0.2, description: 'Margin between the positive and negative cosines.', examples: [0.2] })),
+    margin: Defaulted(
+      Type.Number({ default: 0.2, description: 'Margin between the positive and negative cosines.', examples: [0.2] }),
+    ),
     detach_user: Defaulted(
-      Type.Boolean({ default: true, description: 'No gradient into the user embeddings (the official code detaches them).', examples: [true] }),
+      Type.Boolean({
+        default: true,
+        description: 'No gradient into the user embeddings (the official code detaches them).',
+        examples: [true],
+      }),
     ),
   }),
   inputs: [
@@ -31,10 +37,14 @@ export const triplet = defineOp({
   shape: (_p, inputs) => {
     const u = denseIn(inputs, 'user', 2);
     const i = denseIn(inputs, 'item', 2);
-    if (!sameDim(u.dims[0]!, 'users')) throw new ShapeError(`'user' must have one row per user, got ${typeToString(u)}`, { port: 'user' });
-    if (!sameDim(i.dims[0]!, 'items')) throw new ShapeError(`'item' must have one row per item, got ${typeToString(i)}`, { port: 'item' });
+    if (!sameDim(u.dims[0]!, 'users'))
+      throw new ShapeError(`'user' must have one row per user, got ${typeToString(u)}`, { port: 'user' });
+    if (!sameDim(i.dims[0]!, 'items'))
+      throw new ShapeError(`'item' must have one row per item, got ${typeToString(i)}`, { port: 'item' });
     if (!sameDim(u.dims[1]!, i.dims[1]!))
-      throw new ShapeError(`'user' is ${typeToString(u)} but 'item' is ${typeToString(i)}: widths differ`, { port: 'item' });
+      throw new ShapeError(`'user' is ${typeToString(u)} but 'item' is ${typeToString(i)}: widths differ`, {
+        port: 'item',
+      });
     return { loss: scalar() };
   },
   build: (p) => {

@@ -28,7 +28,10 @@ export const gatedRefine = defineOp({
       }),
     ),
     activation: Defaulted(
-      activationSchema({ default: 'none', description: 'Activation between gate layers (not after the last one, which is the sigmoid).' }),
+      activationSchema({
+        default: 'none',
+        description: 'Activation between gate layers (not after the last one, which is the sigmoid).',
+      }),
     ),
     bias: Defaulted(Type.Boolean({ default: true, description: 'Bias vectors in the gate layers.', examples: [true] })),
     init: Defaulted(initSchema({ default: 'torch_default' })),
@@ -43,7 +46,9 @@ export const gatedRefine = defineOp({
     const ids = denseIn(inputs, 'ids', 2);
     const f = denseIn(inputs, 'features', 2);
     if (!sameDim(ids.dims[0]!, f.dims[0]!))
-      throw new ShapeError(`'features' is ${typeToString(f)} but 'ids' is ${typeToString(ids)}: row counts differ`, { port: 'features' });
+      throw new ShapeError(`'features' is ${typeToString(f)} but 'ids' is ${typeToString(ids)}: row counts differ`, {
+        port: 'features',
+      });
     return { out: dense(...ids.dims) };
   },
   variableShapes: (p, inputs, sizes) => {

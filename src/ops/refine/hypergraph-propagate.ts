@@ -17,7 +17,13 @@ export const hypergraphPropagate = defineOp({
   category: 'refine',
   params: Type.Object({
     layers: Defaulted(
-      Type.Integer({ minimum: 1, maximum: MAX_LAYERS, default: 1, description: 'Hypergraph layers (LGMRec n_hyper_layer).', examples: [1, 2] }),
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_LAYERS,
+        default: 1,
+        description: 'Hypergraph layers (LGMRec n_hyper_layer).',
+        examples: [1, 2],
+      }),
     ),
   }),
   inputs: [
@@ -35,11 +41,16 @@ export const hypergraphPropagate = defineOp({
     const hu = denseIn(inputs, 'user_assign', 2);
     const x = denseIn(inputs, 'in', 2);
     if (!sameDim(hi.dims[0]!, x.dims[0]!))
-      throw new ShapeError(`'item_assign' is ${typeToString(hi)} but 'in' is ${typeToString(x)}: row counts differ`, { port: 'item_assign' });
-    if (!sameDim(hu.dims[1]!, hi.dims[1]!))
-      throw new ShapeError(`'user_assign' is ${typeToString(hu)} but 'item_assign' is ${typeToString(hi)}: hyperedge counts differ`, {
-        port: 'user_assign',
+      throw new ShapeError(`'item_assign' is ${typeToString(hi)} but 'in' is ${typeToString(x)}: row counts differ`, {
+        port: 'item_assign',
       });
+    if (!sameDim(hu.dims[1]!, hi.dims[1]!))
+      throw new ShapeError(
+        `'user_assign' is ${typeToString(hu)} but 'item_assign' is ${typeToString(hi)}: hyperedge counts differ`,
+        {
+          port: 'user_assign',
+        },
+      );
     if (!(Number.isInteger(p.layers) && p.layers >= 1))
       throw new ShapeError(`'layers' must be an integer >= 1, got ${p.layers}`, { param: 'layers' });
     return { users: dense(hu.dims[0]!, x.dims[1]!), items: dense(...x.dims) };

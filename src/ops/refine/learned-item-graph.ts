@@ -57,7 +57,13 @@ export const learnedItemGraph = defineOp({
       }),
     ),
     layers: Defaulted(
-      Type.Integer({ minimum: 0, maximum: MAX_LAYERS, default: 1, description: 'Propagation layers over A (LATTICE n_layers).', examples: [1] }),
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_LAYERS,
+        default: 1,
+        description: 'Propagation layers over A (LATTICE n_layers).',
+        examples: [1],
+      }),
     ),
     rebuild: Defaulted(
       StringEnum(['epoch', 'step'], {
@@ -69,8 +75,18 @@ export const learnedItemGraph = defineOp({
     ),
   }),
   inputs: [
-    { name: 'features', doc: 'Learned projections of each modality\'s features, [items, d_m] each (e.g. linear of f_v, f_t).', list: true, kind: 'dense' },
-    { name: 'graphs', doc: 'Frozen kNN graphs of the raw features, one per modality in the same order, sparse [items, items].', list: true, kind: 'sparse' },
+    {
+      name: 'features',
+      doc: "Learned projections of each modality's features, [items, d_m] each (e.g. linear of f_v, f_t).",
+      list: true,
+      kind: 'dense',
+    },
+    {
+      name: 'graphs',
+      doc: 'Frozen kNN graphs of the raw features, one per modality in the same order, sparse [items, items].',
+      list: true,
+      kind: 'sparse',
+    },
     { name: 'in', doc: 'Item rows to propagate [items, d] (LATTICE: the item ID table).', kind: 'dense' },
   ],
   outputs: [{ name: 'out', doc: 'A^layers · in [items, d].' }],
@@ -81,12 +97,18 @@ export const learnedItemGraph = defineOp({
     if (fs.length === 0) throw new ShapeError(`'features' needs at least one input`, { port: 'features' });
     fs.forEach((t, i) => {
       if (t.kind !== 'dense' || t.dims.length !== 2 || !sameDim(t.dims[0]!, x.dims[0]!))
-        throw new ShapeError(`'features[${i}]' is ${typeToString(t)} but 'in' is ${typeToString(x)}: needs one row per row of 'in'`, { port: 'features' });
+        throw new ShapeError(
+          `'features[${i}]' is ${typeToString(t)} but 'in' is ${typeToString(x)}: needs one row per row of 'in'`,
+          { port: 'features' },
+        );
     });
-    if (gs.length !== fs.length) throw new ShapeError(`'graphs' has ${gs.length} entries for ${fs.length} features`, { port: 'graphs' });
+    if (gs.length !== fs.length)
+      throw new ShapeError(`'graphs' has ${gs.length} entries for ${fs.length} features`, { port: 'graphs' });
     gs.forEach((g, i) => {
       if (g.kind !== 'sparse' || !sameDim(g.dims[0]!, x.dims[0]!) || !sameDim(g.dims[1]!, x.dims[0]!))
-        throw new ShapeError(`'graphs[${i}]' must be sparse [${x.dims[0]}, ${x.dims[0]}], got ${typeToString(g)}`, { port: 'graphs' });
+        throw new ShapeError(`'graphs[${i}]' must be sparse [${x.dims[0]}, ${x.dims[0]}], got ${typeToString(g)}`, {
+          port: 'graphs',
+        });
     });
     const rows = x.dims[0]!;
     const n = typeof rows === 'number' ? rows : env.sizes[rows];

@@ -10,7 +10,11 @@ export function CheckWatchView({ state }: { state: CheckWatchState }) {
   return (
     <Box flexDirection="column">
       <Text bold>
-        anchorflow check --watch <Text dimColor>round {state.round} at {clock(state.at)}{state.changed ? ` · changed ${state.changed}` : ''}</Text>
+        anchorflow check --watch{' '}
+        <Text dimColor>
+          round {state.round} at {clock(state.at)}
+          {state.changed ? ` · changed ${state.changed}` : ''}
+        </Text>
       </Text>
       {state.notice ? <Text color="yellow">{state.notice}</Text> : null}
       {state.files.map((f) =>
@@ -19,7 +23,9 @@ export function CheckWatchView({ state }: { state: CheckWatchState }) {
             <Text>
               <Text color="green">✔ {f.file}</Text> {summaryText(f.summary).split(';')[0]}
             </Text>
-            <Text dimColor>{'    '}outputs {f.summary.outputs.map((o) => `${o.name} ${o.type}`).join(', ')}</Text>
+            <Text dimColor>
+              {'    '}outputs {f.summary.outputs.map((o) => `${o.name} ${o.type}`).join(', ')}
+            </Text>
           </Box>
         ) : (
           <Box key={f.file} flexDirection="column">
@@ -33,8 +39,17 @@ export function CheckWatchView({ state }: { state: CheckWatchState }) {
         ),
       )}
       <Text>
-        {bad ? <Text color="red">{bad} of {state.files.length} failed</Text> : <Text color="green">all {state.files.length} ok</Text>}
-        <Text dimColor> · watching {state.watching} file{state.watching === 1 ? '' : 's'} · Ctrl+C to stop</Text>
+        {bad ? (
+          <Text color="red">
+            {bad} of {state.files.length} failed
+          </Text>
+        ) : (
+          <Text color="green">all {state.files.length} ok</Text>
+        )}
+        <Text dimColor>
+          {' '}
+          · watching {state.watching} file{state.watching === 1 ? '' : 's'} · Ctrl+C to stop
+        </Text>
       </Text>
     </Box>
   );

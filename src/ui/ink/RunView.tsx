@@ -60,7 +60,12 @@ export function RunScreen({ state: s, columns, rows = 40 }: { state: ViewState; 
       <Progress state={s} columns={columns} />
       <Box flexDirection="row" flexWrap="wrap" columnGap={4}>
         <Losses state={s} />
-        <MetricTable title={metricsTitle(s.lastEval)} valid={s.lastEval?.valid} test={s.lastEval?.test} maxNames={f.metricNames} />
+        <MetricTable
+          title={metricsTitle(s.lastEval)}
+          valid={s.lastEval?.valid}
+          test={s.lastEval?.test}
+          maxNames={f.metricNames}
+        />
       </Box>
       <Best state={s} />
       <History state={s} max={f.history} />
@@ -83,7 +88,10 @@ function Header({ state: s }: { state: ViewState }) {
     return (
       <Box flexDirection="column" marginBottom={1}>
         <Text wrap="truncate-end">
-          <Text bold color="cyan">anchorflow</Text> {s.stage ? `${s.stage.message}…` : 'starting…'} <Text dimColor>{since(s.stageStartedAt)}</Text>
+          <Text bold color="cyan">
+            anchorflow
+          </Text>{' '}
+          {s.stage ? `${s.stage.message}…` : 'starting…'} <Text dimColor>{since(s.stageStartedAt)}</Text>
         </Text>
         <Text dimColor>elapsed {since(s.startedAt)}</Text>
       </Box>
@@ -92,13 +100,15 @@ function Header({ state: s }: { state: ViewState }) {
   return (
     <Box flexDirection="column" marginBottom={1}>
       <Text wrap="truncate-end">
-        <Text bold color="cyan">anchorflow </Text>
+        <Text bold color="cyan">
+          anchorflow{' '}
+        </Text>
         <Text bold>{r.pipeline}</Text> on <Text bold>{r.dataset}</Text> · backend <Text bold>{r.backend}</Text> ·{' '}
         {fmtSeed(r.seed, r.seedIndex, r.seeds)}
       </Text>
       <Text dimColor wrap="truncate-end">
-        {fmtCount(r.nUsers)} users · {fmtCount(r.nItems)} items · {fmtCount(r.nTrain)} train · {r.batchesPerEpoch} batches/epoch ·{' '}
-        {fmtCount(r.parameters)} params{r.runDir ? ` · ${r.runDir}` : ''}
+        {fmtCount(r.nUsers)} users · {fmtCount(r.nItems)} items · {fmtCount(r.nTrain)} train · {r.batchesPerEpoch}{' '}
+        batches/epoch · {fmtCount(r.parameters)} params{r.runDir ? ` · ${r.runDir}` : ''}
       </Text>
     </Box>
   );
@@ -122,7 +132,12 @@ function Progress({ state: s, columns }: { state: ViewState; columns: number }) 
   const epoch = s.epoch ?? 0;
   const ew = String(r.maxEpochs).length;
   const bw = String(s.batch?.batches ?? r.batchesPerEpoch).length;
-  const batch = s.phase === 'training' ? (s.batch?.batch ?? 0) : s.phase === 'evaluating' || s.phase === 'between' ? r.batchesPerEpoch : 0;
+  const batch =
+    s.phase === 'training'
+      ? (s.batch?.batch ?? 0)
+      : s.phase === 'evaluating' || s.phase === 'between'
+        ? r.batchesPerEpoch
+        : 0;
   const left =
     t.etaMaxSeconds === undefined
       ? ''
@@ -138,15 +153,22 @@ function Progress({ state: s, columns }: { state: ViewState; columns: number }) 
       <Text wrap="truncate-end">
         <Text bold>epoch </Text>
         {String(epoch).padStart(ew)}/{r.maxEpochs} <Text color="green">{progressBar(t.epochFraction, width)}</Text>{' '}
-        {pct(t.epochFraction)}  <Text dimColor>
-          {t.secondsPerEpoch !== undefined ? `${fmtDuration(t.secondsPerEpoch)}/epoch  ` : s.phase === 'training' ? 'time per epoch and ETA once this epoch ends' : ''}
+        {pct(t.epochFraction)}{' '}
+        <Text dimColor>
+          {t.secondsPerEpoch !== undefined
+            ? `${fmtDuration(t.secondsPerEpoch)}/epoch  `
+            : s.phase === 'training'
+              ? 'time per epoch and ETA once this epoch ends'
+              : ''}
           {left}
         </Text>
       </Text>
       <Text wrap="truncate-end">
         <Text bold>batch </Text>
-        {String(batch).padStart(Math.max(ew, bw))}/{s.batch?.batches ?? r.batchesPerEpoch}{' '.repeat(Math.max(0, ew - bw))}{' '}
-        <Text color="blue">{progressBar(t.batchFraction, width)}</Text> {pct(t.batchFraction)}  <Text dimColor>
+        {String(batch).padStart(Math.max(ew, bw))}/{s.batch?.batches ?? r.batchesPerEpoch}
+        {' '.repeat(Math.max(0, ew - bw))} <Text color="blue">{progressBar(t.batchFraction, width)}</Text>{' '}
+        {pct(t.batchFraction)}{' '}
+        <Text dimColor>
           {s.phase === 'training'
             ? `${t.batchesPerSecond !== undefined ? `${t.batchesPerSecond.toFixed(1)} batch/s  ETA ${fmtDuration(t.batchEtaSeconds)}` : ''}`
             : s.phase === 'evaluating'
@@ -188,7 +210,17 @@ function Losses({ state: s }: { state: ViewState }) {
 }
 
 /** Valid and test metrics as a grid: one row per split and metric name, one column per K. */
-export function MetricTable({ title, valid, test, maxNames }: { title: string; valid?: Metrics; test?: Metrics; maxNames?: number }) {
+export function MetricTable({
+  title,
+  valid,
+  test,
+  maxNames,
+}: {
+  title: string;
+  valid?: Metrics;
+  test?: Metrics;
+  maxNames?: number;
+}) {
   if (!valid && !test) return null;
   const grid = metricGrid(valid, test);
   const { ks, plain } = grid;
@@ -200,11 +232,19 @@ export function MetricTable({ title, valid, test, maxNames }: { title: string; v
   ];
   for (const [split, m] of splits) {
     names.forEach((name, i) => {
-      rows.push([i === 0 ? split : '', name, ...ks.map((k) => fmtNum(m?.[`${name}@${k}`])), ...plain.map((p) => (i === 0 ? fmtNum(m?.[p]) : ''))]);
+      rows.push([
+        i === 0 ? split : '',
+        name,
+        ...ks.map((k) => fmtNum(m?.[`${name}@${k}`])),
+        ...plain.map((p) => (i === 0 ? fmtNum(m?.[p]) : '')),
+      ]);
     });
     if (!names.length) rows.push([split, '', ...plain.map((p) => fmtNum(m?.[p]))]);
   }
-  const lines = renderTable(rows, rows[0]!.map((_, i) => i >= 2));
+  const lines = renderTable(
+    rows,
+    rows[0]!.map((_, i) => i >= 2),
+  );
   return (
     <Box flexDirection="column" marginBottom={1}>
       <Text dimColor>{title}</Text>
@@ -224,7 +264,10 @@ function Best({ state: s }: { state: ViewState }) {
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
-        <Text bold color="green">best epoch {e.bestEpoch}</Text> ·{' '}
+        <Text bold color="green">
+          best epoch {e.bestEpoch}
+        </Text>{' '}
+        ·{' '}
         {Number.isFinite(e.patienceLeft) ? (
           <Text color={e.patienceLeft <= 3 ? 'yellow' : undefined}>patience {e.patienceLeft} left</Text>
         ) : (
@@ -244,15 +287,27 @@ function History({ state: s, max }: { state: ViewState; max: number }) {
   const keys = lineMetrics(s.evals[s.evals.length - 1]!.valid);
   const rows = [['epoch', ...keys.map((k) => `valid ${k}`), ...keys.map((k) => `test ${k}`), '']];
   const earlier = s.history ? `epochs 1-${s.history.epochsDone} ran before --resume` : undefined;
-  for (const e of evals) rows.push([String(e.epoch), ...keys.map((k) => fmtNum(e.valid[k])), ...keys.map((k) => fmtNum(e.test[k])), e.improved ? '*' : '']);
-  const lines = renderTable(rows, rows[0]!.map((_, i) => i < rows[0]!.length - 1));
+  for (const e of evals)
+    rows.push([
+      String(e.epoch),
+      ...keys.map((k) => fmtNum(e.valid[k])),
+      ...keys.map((k) => fmtNum(e.test[k])),
+      e.improved ? '*' : '',
+    ]);
+  const lines = renderTable(
+    rows,
+    rows[0]!.map((_, i) => i < rows[0]!.length - 1),
+  );
   return (
     <Box flexDirection="column" marginTop={1}>
       {s.sparkMetric && s.spark.length > 1 ? (
         <Text>
           <Text dimColor>valid {s.sparkMetric} </Text>
           <Text color="cyan">{sparkline(s.spark, 40)}</Text>
-          <Text dimColor> {s.spark.length > 40 ? `last 40 of ${s.spark.length} evals` : `${s.spark.length} evals`}</Text>
+          <Text dimColor>
+            {' '}
+            {s.spark.length > 40 ? `last 40 of ${s.spark.length} evals` : `${s.spark.length} evals`}
+          </Text>
         </Text>
       ) : null}
       {earlier ? <Text dimColor>{earlier}</Text> : null}
@@ -270,13 +325,17 @@ function SeedsDone({ state: s, max }: { state: ViewState; max: number }) {
   const hidden = s.seedsDone.length - max;
   return (
     <Box flexDirection="column" marginTop={1}>
-      {hidden > 0 ? <Text dimColor>{hidden} earlier seed{hidden === 1 ? '' : 's'} done</Text> : null}
+      {hidden > 0 ? (
+        <Text dimColor>
+          {hidden} earlier seed{hidden === 1 ? '' : 's'} done
+        </Text>
+      ) : null}
       {s.seedsDone.slice(-max).map((d) => {
         const keys = lineMetrics(d.valid);
         return (
           <Text key={d.seedIndex} wrap="truncate-end">
-            <Text dimColor>seed {d.seed} done:</Text> best epoch {d.bestEpoch}/{d.epochs} · valid {fmtMetrics(d.valid, keys)} · test{' '}
-            {fmtMetrics(d.test, keys)} · {fmtDuration(d.seconds)}
+            <Text dimColor>seed {d.seed} done:</Text> best epoch {d.bestEpoch}/{d.epochs} · valid{' '}
+            {fmtMetrics(d.valid, keys)} · test {fmtMetrics(d.test, keys)} · {fmtDuration(d.seconds)}
           </Text>
         );
       })}
@@ -287,11 +346,17 @@ function SeedsDone({ state: s, max }: { state: ViewState; max: number }) {
 function Logs({ state: s, max }: { state: ViewState; max: number }) {
   if (!s.logs.length || max <= 0) return null;
   // Warnings outrank info lines when space is short.
-  const shown = s.logs.filter((l) => l.level === 'warn').length >= max ? s.logs.filter((l) => l.level === 'warn') : s.logs;
+  const shown =
+    s.logs.filter((l) => l.level === 'warn').length >= max ? s.logs.filter((l) => l.level === 'warn') : s.logs;
   return (
     <Box flexDirection="column" marginTop={1}>
       {shown.slice(-max).map((l, i) => (
-        <Text key={i} color={l.level === 'warn' ? 'yellow' : undefined} dimColor={l.level === 'info'} wrap="truncate-end">
+        <Text
+          key={i}
+          color={l.level === 'warn' ? 'yellow' : undefined}
+          dimColor={l.level === 'info'}
+          wrap="truncate-end"
+        >
           {l.level === 'warn' ? '⚠ ' : '· '}
           {l.message}
           {l.count > 1 ? ` (×${l.count})` : ''}
@@ -310,9 +375,11 @@ function Summary({ state: s, result: r }: { state: ViewState; result: ResultEven
   return (
     <Box flexDirection="column">
       <Text>
-        <Text bold color="cyan">anchorflow </Text>
-        <Text bold>{r.pipeline}</Text> on <Text bold>{r.dataset}</Text> · backend <Text bold>{r.backend}</Text> · <Text color="green">done</Text>,{' '}
-        {n} seed{n === 1 ? '' : 's'} ({r.seeds.join(', ')})
+        <Text bold color="cyan">
+          anchorflow{' '}
+        </Text>
+        <Text bold>{r.pipeline}</Text> on <Text bold>{r.dataset}</Text> · backend <Text bold>{r.backend}</Text> ·{' '}
+        <Text color="green">done</Text>, {n} seed{n === 1 ? '' : 's'} ({r.seeds.join(', ')})
       </Text>
       <Box flexDirection="column" marginTop={1}>
         {perSeed.map((l, i) => (
@@ -322,7 +389,9 @@ function Summary({ state: s, result: r }: { state: ViewState; result: ResultEven
         ))}
       </Box>
       <Box flexDirection="column" marginTop={1}>
-        <Text bold>{n > 1 ? `mean ± std over ${n} seeds, at each seed's best valid epoch` : 'at the best valid epoch'}</Text>
+        <Text bold>
+          {n > 1 ? `mean ± std over ${n} seeds, at each seed's best valid epoch` : 'at the best valid epoch'}
+        </Text>
         {resultTable(r).map((l, i) => (
           <Text key={i} dimColor={i === 0}>
             {l}

@@ -27,7 +27,11 @@ class Store {
       const l = sweepPlainLines(e);
       recent.push(...(l.out ?? []).map((x) => x.replace(/ \| .*$/, '')), ...(l.err ?? []));
     }
-    this.state = { status: e.status, recent: recent.slice(-6), end: e.type === 'sweep_end' ? sweepPlainLines(e).out : this.state.end };
+    this.state = {
+      status: e.status,
+      recent: recent.slice(-6),
+      end: e.type === 'sweep_end' ? sweepPlainLines(e).out : this.state.end,
+    };
     this.listeners.forEach((l) => l());
   };
 }
@@ -44,18 +48,20 @@ function SweepScreen({ store }: { store: Store }) {
       </Text>
       <Text>
         {progressBar(frac, 30)} {st.done}/{st.total} done · <Text color="cyan">{st.running.length} running</Text> ·{' '}
-        <Text color={st.failed ? 'red' : undefined}>{st.failed} failed</Text> · elapsed {fmtDuration(st.elapsedSeconds)} · ETA{' '}
-        {st.etaSeconds === undefined ? '-' : fmtDuration(st.etaSeconds)}
+        <Text color={st.failed ? 'red' : undefined}>{st.failed} failed</Text> · elapsed {fmtDuration(st.elapsedSeconds)}{' '}
+        · ETA {st.etaSeconds === undefined ? '-' : fmtDuration(st.etaSeconds)}
       </Text>
       {st.best ? (
         <Text>
-          best so far (valid {st.metric}): <Text color="green">{st.best.label}</Text> {fmtNum(st.best.valid)} (test {fmtNum(st.best.test)}, {st.best.seeds} seed
+          best so far (valid {st.metric}): <Text color="green">{st.best.label}</Text> {fmtNum(st.best.valid)} (test{' '}
+          {fmtNum(st.best.test)}, {st.best.seeds} seed
           {st.best.seeds === 1 ? '' : 's'})
         </Text>
       ) : null}
       {st.running.slice(0, 12).map((r) => (
         <Text key={r.id} dimColor>
-          {'  '}▸ {r.label} seed {r.seed} {r.epoch !== undefined ? `epoch ${r.epoch}${r.maxEpochs ? `/${r.maxEpochs}` : ''}` : 'starting'}
+          {'  '}▸ {r.label} seed {r.seed}{' '}
+          {r.epoch !== undefined ? `epoch ${r.epoch}${r.maxEpochs ? `/${r.maxEpochs}` : ''}` : 'starting'}
         </Text>
       ))}
       {s.recent.map((l, i) => (
@@ -72,7 +78,13 @@ function SweepScreen({ store }: { store: Store }) {
 
 export function mountSweepInk(opts: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }) {
   const store = new Store();
-  const instance = render(<SweepScreen store={store} />, { stdout: opts.stdout, stderr: opts.stderr, maxFps: 10, exitOnCtrlC: false, patchConsole: true });
+  const instance = render(<SweepScreen store={store} />, {
+    stdout: opts.stdout,
+    stderr: opts.stderr,
+    maxFps: 10,
+    exitOnCtrlC: false,
+    patchConsole: true,
+  });
   return {
     sink: store.dispatch,
     async close() {

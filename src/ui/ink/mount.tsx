@@ -17,7 +17,11 @@ export interface InkMount {
 
 const MAX_FPS = 10;
 
-export function mountInk(opts: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; intervalMs?: number }): InkMount {
+export function mountInk(opts: {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  intervalMs?: number;
+}): InkMount {
   const store = new ViewStore(opts.intervalMs ?? 100);
   const instance = render(<RunView store={store} />, {
     stdout: opts.stdout,

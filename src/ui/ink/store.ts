@@ -84,7 +84,19 @@ export class ViewStore {
     private readonly now: () => number = Date.now,
   ) {
     const t = now();
-    this.live = { phase: 'starting', evals: [], spark: [], logs: [], warnings: 0, seedsDone: [], epochWall: [], phaseStartedAt: t, now: t, startedAt: t, epochsTimed: 0 };
+    this.live = {
+      phase: 'starting',
+      evals: [],
+      spark: [],
+      logs: [],
+      warnings: 0,
+      seedsDone: [],
+      epochWall: [],
+      phaseStartedAt: t,
+      now: t,
+      startedAt: t,
+      epochsTimed: 0,
+    };
     this.snapshot = this.copy();
   }
 
@@ -130,7 +142,14 @@ export class ViewStore {
 
   private copy(): ViewState {
     const s = this.live;
-    return { ...s, evals: [...s.evals], spark: [...s.spark], logs: [...s.logs], seedsDone: [...s.seedsDone], epochWall: [...s.epochWall] };
+    return {
+      ...s,
+      evals: [...s.evals],
+      spark: [...s.spark],
+      logs: [...s.logs],
+      seedsDone: [...s.seedsDone],
+      epochWall: [...s.epochWall],
+    };
   }
 
   private addEval(e: EvalEvent): void {

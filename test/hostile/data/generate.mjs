@@ -10,16 +10,36 @@ const here = dirname(fileURLToPath(import.meta.url));
 const HEADER = 'userID\titemID\tx_label';
 // 4 users, 5 items; every user has train rows; users 0 and 3 have a valid row, user 1 a test row.
 const ROWS = [
-  [0, 0, 0], [0, 1, 0], [0, 2, 1], [1, 1, 0], [1, 3, 0], [1, 4, 2], [2, 2, 0], [2, 0, 0], [3, 3, 0], [3, 4, 0], [3, 1, 1],
+  [0, 0, 0],
+  [0, 1, 0],
+  [0, 2, 1],
+  [1, 1, 0],
+  [1, 3, 0],
+  [1, 4, 2],
+  [2, 2, 0],
+  [2, 0, 0],
+  [3, 3, 0],
+  [3, 4, 0],
+  [3, 1, 1],
 ];
 const inter = (rows = ROWS, header = HEADER, eol = '\n') => [header, ...rows.map((r) => r.join('\t'))].join(eol) + eol;
 const withRow = (row) => inter([...ROWS, row]);
 
 /** A .npy file whose every part can be made wrong independently. */
-function npy({ dtype = '<f4', shape = [5, 3], fortran = false, major = 1, headerText, headerLen, body, pad = true } = {}) {
+function npy({
+  dtype = '<f4',
+  shape = [5, 3],
+  fortran = false,
+  major = 1,
+  headerText,
+  headerLen,
+  body,
+  pad = true,
+} = {}) {
   const n = shape.reduce((a, b) => a * b, 1);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = headerText ?? `{'descr': '${dtype}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
+  let header =
+    headerText ?? `{'descr': '${dtype}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
   const pre = major === 1 ? 10 : 12;
   if (pad) header += ' '.repeat((64 - ((pre + header.length + 1) % 64)) % 64) + '\n';
   const size = { '<f2': 2, '<f4': 4, '<f8': 8 }[dtype] ?? 4;
@@ -29,7 +49,8 @@ function npy({ dtype = '<f4', shape = [5, 3], fortran = false, major = 1, header
     for (let i = 0; i < n; i++) {
       const v = ((i * 37) % 11) / 10 - 0.5;
       if (size === 8) data.writeDoubleLE(v, i * 8);
-      else if (size === 2) data.writeUInt16LE(0x3c00 + (i % 7) * 0x100, i * 2); // 1, 2, 4, ... exact halves
+      else if (size === 2)
+        data.writeUInt16LE(0x3c00 + (i % 7) * 0x100, i * 2); // 1, 2, 4, ... exact halves
       else data.writeFloatLE(v, i * 4);
     }
   }
@@ -50,8 +71,20 @@ const CASES = {
   ok: { '.inter': inter(), 'image_feat.npy': FEAT },
   'ok-crlf': { '.inter': inter(ROWS, HEADER, '\r\n'), 'image_feat.npy': FEAT },
   'ok-bom': { '.inter': '\ufeff' + inter(), 'image_feat.npy': FEAT },
-  'ok-rating-timestamp': { '.inter': inter(ROWS.map((r, i) => [...r, 5, 1600000000 + i]), `${HEADER}\trating\ttimestamp`), 'image_feat.npy': FEAT },
-  'ok-reordered-columns': { '.inter': inter(ROWS.map(([u, i, x]) => [x, i, u]), 'x_label\titemID\tuserID'), 'image_feat.npy': FEAT },
+  'ok-rating-timestamp': {
+    '.inter': inter(
+      ROWS.map((r, i) => [...r, 5, 1600000000 + i]),
+      `${HEADER}\trating\ttimestamp`,
+    ),
+    'image_feat.npy': FEAT,
+  },
+  'ok-reordered-columns': {
+    '.inter': inter(
+      ROWS.map(([u, i, x]) => [x, i, u]),
+      'x_label\titemID\tuserID',
+    ),
+    'image_feat.npy': FEAT,
+  },
   'ok-duplicate-rows': { '.inter': inter([...ROWS, ROWS[0], ROWS[0]]), 'image_feat.npy': FEAT },
   'ok-blank-lines': { '.inter': inter().replace('\n1\t1\t0\n', '\n\n1\t1\t0\n\n'), 'image_feat.npy': FEAT },
   'ok-one-cold-user': { '.inter': withRow([4, 2, 2]), 'image_feat.npy': FEAT },
@@ -85,19 +118,47 @@ const CASES = {
   'inter-long-line': { '.inter': inter() + `2\t${'7'.repeat(200000)}x\t0\n` },
   'inter-prose': { '.inter': 'This folder holds the ratings we exported last week.\nAsk Dana for the password.\n' },
   // features (.npy)
-  'npy-shape-trillion': { '.inter': inter(), 'image_feat.npy': npy({ shape: [1000000000000, 1000000000000], body: Buffer.alloc(60) }) },
+  'npy-shape-trillion': {
+    '.inter': inter(),
+    'image_feat.npy': npy({ shape: [1000000000000, 1000000000000], body: Buffer.alloc(60) }),
+  },
   'npy-header-len-4g': { '.inter': inter(), 'image_feat.npy': npy({ major: 2, headerLen: 0xffffffff }) },
   'npy-header-over-1m': {
     '.inter': inter(),
-    'image_feat.npy': npy({ major: 2, headerText: `{'descr': '<f4', 'fortran_order': False, 'shape': (5, 3), }${' '.repeat((1 << 20) + 100)}`, pad: false }),
+    'image_feat.npy': npy({
+      major: 2,
+      headerText: `{'descr': '<f4', 'fortran_order': False, 'shape': (5, 3), }${' '.repeat((1 << 20) + 100)}`,
+      pad: false,
+    }),
   },
-  'npy-shape-negative': { '.inter': inter(), 'image_feat.npy': npy({ headerText: "{'descr': '<f4', 'fortran_order': False, 'shape': (-5, 3), }", body: FEAT.subarray(128) }) },
-  'npy-shape-overflow': { '.inter': inter(), 'image_feat.npy': npy({ headerText: "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999, 3), }", body: FEAT.subarray(128) }) },
+  'npy-shape-negative': {
+    '.inter': inter(),
+    'image_feat.npy': npy({
+      headerText: "{'descr': '<f4', 'fortran_order': False, 'shape': (-5, 3), }",
+      body: FEAT.subarray(128),
+    }),
+  },
+  'npy-shape-overflow': {
+    '.inter': inter(),
+    'image_feat.npy': npy({
+      headerText: "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999, 3), }",
+      body: FEAT.subarray(128),
+    }),
+  },
   'npy-object-dtype': { '.inter': inter(), 'image_feat.npy': npy({ dtype: '|O' }) },
   'npy-complex-dtype': { '.inter': inter(), 'image_feat.npy': npy({ dtype: '<c8', body: Buffer.alloc(120) }) },
   'npy-three-dims': { '.inter': inter(), 'image_feat.npy': npy({ shape: [5, 3, 1] }) },
-  'npy-scalar': { '.inter': inter(), 'image_feat.npy': npy({ headerText: "{'descr': '<f4', 'fortran_order': False, 'shape': (), }", body: Buffer.alloc(4) }) },
-  'npy-junk-header': { '.inter': inter(), 'image_feat.npy': npy({ headerText: `{'shape': (5, 3), 'note': '${'A'.repeat(10000)}'}` }) },
+  'npy-scalar': {
+    '.inter': inter(),
+    'image_feat.npy': npy({
+      headerText: "{'descr': '<f4', 'fortran_order': False, 'shape': (), }",
+      body: Buffer.alloc(4),
+    }),
+  },
+  'npy-junk-header': {
+    '.inter': inter(),
+    'image_feat.npy': npy({ headerText: `{'shape': (5, 3), 'note': '${'A'.repeat(10000)}'}` }),
+  },
   'npy-trailing-bytes': { '.inter': inter(), 'image_feat.npy': Buffer.concat([FEAT, Buffer.alloc(1000)]) },
   'npy-empty-file': { '.inter': inter(), 'image_feat.npy': Buffer.alloc(0) },
   'npy-is-text': { '.inter': inter(), 'image_feat.npy': '0.1,0.2,0.3\n0.4,0.5,0.6\n' },
@@ -111,5 +172,6 @@ for (const name of readdirSync(here)) {
 for (const [name, files] of Object.entries(CASES)) {
   const dir = join(here, name);
   mkdirSync(dir, { recursive: true });
-  for (const [f, content] of Object.entries(files)) writeFileSync(join(dir, f === '.inter' ? `${name}.inter` : f), content);
+  for (const [f, content] of Object.entries(files))
+    writeFileSync(join(dir, f === '.inter' ? `${name}.inter` : f), content);
 }

@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { isCsr, type CsrMatrix } from '../../../src/ops/sparse.js';
-import type { OpDef, TensorType, Value } from '../../../src/ops/types.js';
+import type { AnyOpDef, TensorType, Value } from '../../../src/ops/types.js';
 import { Rng } from '../../../src/util/rng.js';
 import { buildOp, disposeBatch, disposeOp, makeBatch, runContext, tf } from '../harness.js';
 import type { CaseInputs, CaseValue, ConformanceCase, Dense64, RefContext } from './case.js';
@@ -31,7 +31,8 @@ export function bindDims(t: TensorType, sizes: Record<string, number>): number[]
     return d.split('+').reduce((acc, part) => {
       const p = part.trim();
       const n = /^\d+$/.test(p) ? Number(p) : sizes[p];
-      if (n === undefined) throw new Error(`shape rule: dim '${d}' has no size in the case (sizes: ${JSON.stringify(sizes)})`);
+      if (n === undefined)
+        throw new Error(`shape rule: dim '${d}' has no size in the case (sizes: ${JSON.stringify(sizes)})`);
       return acc + n;
     }, 0);
   });
@@ -44,7 +45,8 @@ function denseLeaves(inputs: CaseInputs): { port: string; i: number; v: Dense64 
   const out: { port: string; i: number; v: Dense64 }[] = [];
   for (const [port, v] of Object.entries(inputs)) {
     if (isDense(v)) out.push({ port, i: -1, v });
-    else if (Array.isArray(v)) (v as (Dense64 | CsrMatrix)[]).forEach((x, i) => !isCsr(x) && out.push({ port, i, v: x as Dense64 }));
+    else if (Array.isArray(v))
+      (v as (Dense64 | CsrMatrix)[]).forEach((x, i) => !isCsr(x) && out.push({ port, i, v: x as Dense64 }));
   }
   return out;
 }
@@ -52,11 +54,20 @@ function denseLeaves(inputs: CaseInputs): { port: string; i: number; v: Dense64 
 function cloneInputs(inputs: CaseInputs): CaseInputs {
   const copy = (v: Dense64 | CsrMatrix) => (isCsr(v) ? v : { shape: v.shape, data: v.data.slice() });
   return Object.fromEntries(
-    Object.entries(inputs).map(([k, v]) => [k, Array.isArray(v) ? (v as (Dense64 | CsrMatrix)[]).map(copy) : copy(v as Dense64 | CsrMatrix)]),
+    Object.entries(inputs).map(([k, v]) => [
+      k,
+      Array.isArray(v) ? (v as (Dense64 | CsrMatrix)[]).map(copy) : copy(v as Dense64 | CsrMatrix),
+    ]),
   ) as CaseInputs;
 }
 
-function closeEnough(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, floor: number, what: string): void {
+function closeEnough(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  floor: number,
+  what: string,
+): void {
   assert.equal(actual.length, expected.length, `${what}: ${actual.length} values, reference has ${expected.length}`);
   let scale = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
@@ -64,12 +75,13 @@ function closeEnough(actual: ArrayLike<number>, expected: ArrayLike<number>, rto
     const a = actual[i]!;
     const e = expected[i]!;
     const allowed = rtol * (Math.abs(e) + scale + floor) + 1e-9;
-    if (!(Math.abs(a - e) <= allowed)) assert.fail(`${what}[${i}]: ${a} vs reference ${e} (allowed ${allowed.toExponential(2)})`);
+    if (!(Math.abs(a - e) <= allowed))
+      assert.fail(`${what}[${i}]: ${a} vs reference ${e} (allowed ${allowed.toExponential(2)})`);
   }
 }
 
 /** Runs the case on the active backend; throws an assertion error naming the failed check. */
-export function checkCase(c: ConformanceCase, def: OpDef<any>): void {
+export function checkCase(c: ConformanceCase, def: AnyOpDef): void {
   const backend = tf.getBackend();
   const before = tf.memory().numTensors;
   const training = c.training ?? c.batch !== undefined;
@@ -84,7 +96,10 @@ export function checkCase(c: ConformanceCase, def: OpDef<any>): void {
     return t;
   };
   const values = Object.fromEntries(
-    Object.entries(c.inputs).map(([k, v]) => [k, Array.isArray(v) ? (v as (Dense64 | CsrMatrix)[]).map(toValue) : toValue(v as Dense64 | CsrMatrix)]),
+    Object.entries(c.inputs).map(([k, v]) => [
+      k,
+      Array.isArray(v) ? (v as (Dense64 | CsrMatrix)[]).map(toValue) : toValue(v as Dense64 | CsrMatrix),
+    ]),
   );
   /** A RunContext with a fresh batch and a fresh copy of the run stream, so every run draws the same numbers. */
   const withRun = <T>(f: (ctx: ReturnType<typeof runContext>) => T): T => {
@@ -123,10 +138,19 @@ export function checkCase(c: ConformanceCase, def: OpDef<any>): void {
         continue;
       }
       assert.ok(port in got, `[shape] declared output '${port}' was not produced`);
-      assert.equal(got[port]!.sparse, declared[port]!.kind === 'sparse', `[shape] output '${port}': declared ${declared[port]!.kind}`);
-      assert.deepEqual(got[port]!.shape, bindDims(declared[port]!, c.sizes), `[shape] output '${port}': declared [${declared[port]!.dims}]`);
+      assert.equal(
+        got[port]!.sparse,
+        declared[port]!.kind === 'sparse',
+        `[shape] output '${port}': declared ${declared[port]!.kind}`,
+      );
+      assert.deepEqual(
+        got[port]!.shape,
+        bindDims(declared[port]!, c.sizes),
+        `[shape] output '${port}': declared [${declared[port]!.dims}]`,
+      );
     }
-    for (const port of Object.keys(got)) assert.ok(port in declared, `[shape] output '${port}' is produced but not declared`);
+    for (const port of Object.keys(got))
+      assert.ok(port in declared, `[shape] output '${port}' is produced but not declared`);
 
     // 2. Forward against the float64 reference.
     const ref = c.reference(c.inputs, vars0, refContext());
@@ -139,12 +163,17 @@ export function checkCase(c: ConformanceCase, def: OpDef<any>): void {
     // 3. Gradient of J = Σ w ⊙ out over the dense outputs.
     const densePorts = Object.keys(got).filter((p) => !got[p]!.sparse);
     const wRng = new Rng(99);
-    const w = Object.fromEntries(densePorts.map((p) => [p, Float32Array.from(got[p]!.data, () => Math.fround(wRng.normal()))]));
+    const w = Object.fromEntries(
+      densePorts.map((p) => [p, Float32Array.from(got[p]!.data, () => Math.fround(wRng.normal()))]),
+    );
     const leaves = denseLeaves(c.inputs);
     const leafTensors = leaves.map((l) => (l.i < 0 ? values[l.port] : (values[l.port] as Value[])[l.i]) as tf.Tensor);
     const varTensors = varNames.map((k) => built.variables.get(k)! as tf.Tensor);
     const xs = [...leafTensors, ...varTensors];
-    const names = [...leaves.map((l) => (l.i < 0 ? l.port : `${l.port}[${l.i}]`)), ...varNames.map((k) => `variable ${k}`)];
+    const names = [
+      ...leaves.map((l) => (l.i < 0 ? l.port : `${l.port}[${l.i}]`)),
+      ...varNames.map((k) => `variable ${k}`),
+    ];
     if (densePorts.length === 0) {
       assert.equal(c.gradient, 'none', `[gradient] ${c.op} has no dense output: its case must declare gradient 'none'`);
     } else if (xs.length > 0) {
@@ -166,7 +195,12 @@ export function checkCase(c: ConformanceCase, def: OpDef<any>): void {
         return host;
       });
       if (c.gradient === 'none') {
-        grads.forEach((g, k) => assert.ok(!g || g.every((x) => x === 0), `[gradient ${backend}] ${c.op}: '${names[k]}' has a non-zero gradient`));
+        grads.forEach((g, k) =>
+          assert.ok(
+            !g || g.every((x) => x === 0),
+            `[gradient ${backend}] ${c.op}: '${names[k]}' has a non-zero gradient`,
+          ),
+        );
       } else {
         const J = (inp: CaseInputs, vs: Record<string, Float64Array>) => {
           const out = c.reference(inp, vs, refContext());
@@ -195,7 +229,13 @@ export function checkCase(c: ConformanceCase, def: OpDef<any>): void {
         let all = 0;
         for (const g of fd) for (const x of g) all = Math.max(all, Math.abs(x));
         fd.forEach((e, k) =>
-          closeEnough(grads[k] ?? new Float64Array(e.length), e, GRADIENT_RTOL, 1e-3 * all, `[gradient ${backend}] ${c.op} d/d ${names[k]}`),
+          closeEnough(
+            grads[k] ?? new Float64Array(e.length),
+            e,
+            GRADIENT_RTOL,
+            1e-3 * all,
+            `[gradient ${backend}] ${c.op} d/d ${names[k]}`,
+          ),
         );
       }
     }
@@ -204,5 +244,9 @@ export function checkCase(c: ConformanceCase, def: OpDef<any>): void {
     disposeOp(built);
   }
   // 4. No tensor leak.
-  assert.equal(tf.memory().numTensors, before, `[leak ${backend}] ${c.op}: ${tf.memory().numTensors - before} tensors left after forward + gradient`);
+  assert.equal(
+    tf.memory().numTensors,
+    before,
+    `[leak ${backend}] ${c.op}: ${tf.memory().numTensors - before} tensors left after forward + gradient`,
+  );
 }

@@ -103,7 +103,7 @@ export function softmaxRows(a: Dense64): Dense64 {
     const r = row(a, i);
     const m = Math.max(...r);
     let s = 0;
-    for (let j = 0; j < d; j++) s += (out[i * d + j] = Math.exp(r[j]! - m));
+    for (let j = 0; j < d; j++) s += out[i * d + j] = Math.exp(r[j]! - m);
     for (let j = 0; j < d; j++) out[i * d + j]! /= s;
   }
   return { shape: [n, d], data: out };
@@ -164,7 +164,10 @@ export function uniquePairList(users: ArrayLike<number>, items: ArrayLike<number
   const out: [number, number][] = [];
   for (let k = 0; k < users.length; k++) {
     const key = `${users[k]},${items[k]}`;
-    if (!seen.has(key)) (seen.add(key), out.push([users[k]!, items[k]!]));
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push([users[k]!, items[k]!]);
+    }
   }
   return out;
 }
@@ -189,5 +192,7 @@ export function bipartite(nUsers: number, nItems: number, pairs: [number, number
 export function symNorm(a: Dense64, eps = 1e-7): Dense64 {
   const [n] = a.shape as [number];
   const deg = Array.from({ length: n }, (_, i) => total(row(a, i)));
-  return map(a, (x, k) => (x === 0 ? 0 : x * Math.pow(deg[Math.floor(k / n)]! + eps, -0.5) * Math.pow(deg[k % n]! + eps, -0.5)));
+  return map(a, (x, k) =>
+    x === 0 ? 0 : x * Math.pow(deg[Math.floor(k / n)]! + eps, -0.5) * Math.pow(deg[k % n]! + eps, -0.5),
+  );
 }

@@ -34,7 +34,18 @@ export function propagateMeanKernel({ inputs, attrs, backend }: HeapKernelArgs):
   const scratch = be.wasm._malloc(2 * bytes + 32);
   try {
     const s0 = align16(scratch);
-    m.propagateMean(a.rows, p.indptr, p.indices, p.values, offsetOf(be, x), d, layers, offsetOf(be, out), s0, align16(s0 + bytes));
+    m.propagateMean(
+      a.rows,
+      p.indptr,
+      p.indices,
+      p.values,
+      offsetOf(be, x),
+      d,
+      layers,
+      offsetOf(be, out),
+      s0,
+      align16(s0 + bytes),
+    );
   } finally {
     be.wasm._free(scratch);
   }
@@ -62,7 +73,10 @@ export function scatterAddRowsKernel({ inputs, attrs, backend }: HeapKernelArgs)
   return out;
 }
 
-/** A·x in the wasm backend's memory, differentiable in x (its gradient, Aᵀ·dy, is registered in ../registry.ts). d a multiple of 4. */
+/**
+ * A·x in the wasm backend's memory, differentiable in x (its gradient, Aᵀ·dy, is registered in ../registry.ts). d a
+ * multiple of 4.
+ */
 export function heapSpmm(a: CsrMatrix, x: tf.Tensor2D): tf.Tensor2D {
   return runHeapKernel(SPMM, { x }, { matrix: a }) as tf.Tensor2D;
 }

@@ -35,7 +35,16 @@ export function expRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.Te
   if (f && f.shape[0] !== rows) throw new Error(`expRows: ${f.shape[0]} factors for ${rows} rows`);
   const sums = be.makeOutput([rows], 'float32');
   const out = keep ? be.makeOutput([rows, cols], 'float32') : undefined;
-  heapModule(be).expRows(offsetOf(be, x), rows, cols, scale, shift, f ? offsetOf(be, f) : 0, out ? offsetOf(be, out) : 0, offsetOf(be, sums));
+  heapModule(be).expRows(
+    offsetOf(be, x),
+    rows,
+    cols,
+    scale,
+    shift,
+    f ? offsetOf(be, f) : 0,
+    out ? offsetOf(be, out) : 0,
+    offsetOf(be, sums),
+  );
   return out ? [sums, out] : [sums];
 }
 
@@ -70,7 +79,8 @@ export function topkRowsKernel({ inputs, attrs, backend }: HeapKernelArgs): tf.T
   const { k } = attrs as unknown as { k: number };
   const [rows, cols] = x.shape as [number, number];
   if (!(k >= 1 && k <= cols)) throw new Error(`topkRows: k ${k} outside 1..${cols}`);
-  if (y && (y.shape[0] !== rows || y.shape[1] !== cols)) throw new Error(`topkRows: y is [${y.shape}], x is [${x.shape}]`);
+  if (y && (y.shape[0] !== rows || y.shape[1] !== cols))
+    throw new Error(`topkRows: y is [${y.shape}], x is [${x.shape}]`);
   const out = be.makeOutput([rows, k], 'int32');
   const scratch = be.wasm._malloc(k * 4);
   try {
@@ -96,7 +106,12 @@ export function heapSoftmaxRows(x: tf.Tensor2D): { softmax: tf.Tensor2D; max: tf
  * Σ_j exp(scale · x_ij − shift) per row of x [rows, cols] (exp by the same ~1 ulp polynomial as the softmax) and,
  * with keep, the exponentials themselves, each row times factors[i] when factors are given. No gradient.
  */
-export function heapExpRows(x: tf.Tensor2D, scale: number, shift: number, opts: { keep?: boolean; factors?: tf.Tensor1D } = {}): { sum: tf.Tensor1D; exp?: tf.Tensor2D } {
+export function heapExpRows(
+  x: tf.Tensor2D,
+  scale: number,
+  shift: number,
+  opts: { keep?: boolean; factors?: tf.Tensor1D } = {},
+): { sum: tf.Tensor1D; exp?: tf.Tensor2D } {
   const inputs: tf.NamedTensorMap = opts.factors ? { x, factors: opts.factors } : { x };
   const out = runHeapKernel<tf.Tensor[]>(EXP_ROWS, inputs, { scale, shift, keep: !!opts.keep });
   return { sum: out[0] as tf.Tensor1D, exp: out[1] as tf.Tensor2D | undefined };

@@ -5,7 +5,8 @@
  * Why: a host kernel reads its input out of tfjs (dataSync: a copy), copies it into our module, copies the
  * result out and hands it back to tfjs (tf.tensor: another copy). For a propagated [users+items, 64] table
  * that is six full copies and two fresh allocations per call, forward and backward, which cost
- * about as much as the sparse product itself. Here the AssemblyScript module (src/ops/kernels/assembly/index.ts) is built a
+ * about as much as the sparse product itself. Here the AssemblyScript module (src/ops/kernels/assembly/index.ts) is
+ * built a
  * second time with `--importMemory` (dist/wasm/kernels-heap.wasm; it has no data segments and no globals, so it
  * owns no memory of its own) and instantiated on tfjs-backend-wasm's WebAssembly.Memory. Our kernels are then
  * registered as tfjs kernels of the wasm backend (by ../registry.ts): they read the input tensor where tfjs keeps
@@ -21,18 +22,60 @@ import { wasmKernelModule } from '../wasm-file.js';
 /** The exports of src/ops/kernels/assembly/index.ts (pointers are byte offsets into the shared memory). */
 export interface HeapModule {
   spmm(rows: number, indptr: number, indices: number, values: number, x: number, d: number, out: number): void;
-  propagateMean(rows: number, indptr: number, indices: number, values: number, x: number, d: number, layers: number, out: number, a: number, b: number): void;
+  propagateMean(
+    rows: number,
+    indptr: number,
+    indices: number,
+    values: number,
+    x: number,
+    d: number,
+    layers: number,
+    out: number,
+    a: number,
+    b: number,
+  ): void;
   softmaxRows(x: number, rows: number, cols: number, out: number, stats: number): void;
-  expRows(x: number, rows: number, cols: number, scale: number, shift: number, factors: number, out: number, sums: number): void;
+  expRows(
+    x: number,
+    rows: number,
+    cols: number,
+    scale: number,
+    shift: number,
+    factors: number,
+    out: number,
+    sums: number,
+  ): void;
   scaleRows(x: number, rows: number, cols: number, factors: number, out: number): void;
   transposeRows(x: number, rows: number, cols: number, out: number): void;
   topkRows(x: number, y: number, rows: number, cols: number, k: number, idx: number, bestV: number): void;
-  adamStep(n: number, w: number, m: number, v: number, g: number, b1: number, c1: number, b2: number, c2: number, a1: number, a2: number, eps: number, nlr: number, wOut: number, mOut: number, vOut: number): void;
+  adamStep(
+    n: number,
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    a1: number,
+    a2: number,
+    eps: number,
+    nlr: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+  ): void;
 }
 
 /** The parts of tfjs-backend-wasm's BackendWasm used here. */
 export interface WasmBackend {
-  wasm: { asm: { memory: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void; HEAPU8: Uint8Array };
+  wasm: {
+    asm: { memory: WebAssembly.Memory };
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+    HEAPU8: Uint8Array;
+  };
   dataIdMap: { get(id: unknown): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }

@@ -58,7 +58,13 @@ function startWorker(): PoolWorker {
   const alive = new Int32Array(new SharedArrayBuffer(4));
   // The worker needs none of this process's Node options (an --input-type of `node -e` would break its loading).
   const worker = new Worker(new URL('./matmul-worker.js', import.meta.url), { workerData: { alive }, execArgv: [] });
-  const w: PoolWorker = { worker, b: new SharedArrayBuffer(0), out: new SharedArrayBuffer(0), flag: new Int32Array(new SharedArrayBuffer(4)), alive };
+  const w: PoolWorker = {
+    worker,
+    b: new SharedArrayBuffer(0),
+    out: new SharedArrayBuffer(0),
+    flag: new Int32Array(new SharedArrayBuffer(4)),
+    alive,
+  };
   worker.on('message', (m: { kind: string; message?: string }) => {
     if (m.kind === 'error') w.error = m.message;
   });
@@ -165,14 +171,22 @@ export function threadedMatMul(a: tf.Tensor2D, b: tf.Tensor2D, threads = threads
     const bView = new Float32Array(w.b, 0, bData.length);
     bView.set(bData);
     Atomics.store(w.flag, 0, 0);
-    w.worker.postMessage({ kind: 'matmul', id: s.id, n, b: bView, out: new Float32Array(w.out, 0, rows * n), flag: w.flag });
+    w.worker.postMessage({
+      kind: 'matmul',
+      id: s.id,
+      n,
+      b: bView,
+      out: new Float32Array(w.out, 0, rows * n),
+      flag: w.flag,
+    });
   });
   return tf.tidy(() => {
     const parts: tf.Tensor2D[] = [tf.matMul(s.head, b)];
     ws.forEach((w, t) => {
       // 0 until the worker stores 1 (done) or 2 (failed); wait returns at once if it already has.
       while (Atomics.load(w.flag, 0) === 0) Atomics.wait(w.flag, 0, 0, 1000);
-      if (Atomics.load(w.flag, 0) !== 1) throw new Error(`threaded matMul failed in a worker: ${w.error ?? 'unknown error'}`);
+      if (Atomics.load(w.flag, 0) !== 1)
+        throw new Error(`threaded matMul failed in a worker: ${w.error ?? 'unknown error'}`);
       const rows = s.bounds[t + 2]! - s.bounds[t + 1]!;
       parts.push(tf.tensor2d(new Float32Array(w.out, 0, rows * n), [rows, n]));
     });

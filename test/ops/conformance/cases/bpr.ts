@@ -12,8 +12,18 @@ export default {
   op: 'bpr',
   params: { l2: 0.1 },
   sizes: { users: 3, items: 5, d: 3 },
-  types: { user: dense('users', 'd'), item: dense('items', 'd'), reg_user: dense('users', 'd'), reg_item: dense('items', 'd') },
-  inputs: { user: randDense(1, 3, 3), item: randDense(2, 5, 3), reg_user: randDense(3, 3, 3), reg_item: randDense(4, 5, 3) },
+  types: {
+    user: dense('users', 'd'),
+    item: dense('items', 'd'),
+    reg_user: dense('users', 'd'),
+    reg_item: dense('items', 'd'),
+  },
+  inputs: {
+    user: randDense(1, 3, 3),
+    item: randDense(2, 5, 3),
+    reg_user: randDense(3, 3, 3),
+    reg_item: randDense(4, 5, 3),
+  },
   batch,
   reference: (x) => {
     const [u, it, ru, ri] = [D(x.user), D(x.item), D(x.reg_user), D(x.reg_item)];

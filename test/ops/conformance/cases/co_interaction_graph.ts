@@ -34,6 +34,8 @@ export default {
       for (const j of partners) a[i * n + j] = 1;
     }
     const deg = Array.from({ length: n }, (_, i) => a.subarray(i * n, i * n + n).reduce((s, v) => s + v, 0));
-    return { out: a.map((v, e) => v * Math.pow(deg[Math.floor(e / n)]! + 1e-7, -0.5) * Math.pow(deg[e % n]! + 1e-7, -0.5)) };
+    return {
+      out: a.map((v, e) => v * Math.pow(deg[Math.floor(e / n)]! + 1e-7, -0.5) * Math.pow(deg[e % n]! + 1e-7, -0.5)),
+    };
   },
 } satisfies ConformanceCase;

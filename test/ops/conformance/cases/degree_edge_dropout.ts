@@ -31,7 +31,10 @@ export default {
     const pairs = uniquePairList(data.trainPairs.users, data.trainPairs.items);
     const du = new Map<number, number>();
     const di = new Map<number, number>();
-    for (const [u, i] of pairs) (du.set(u, (du.get(u) ?? 0) + 1), di.set(i, (di.get(i) ?? 0) + 1));
+    for (const [u, i] of pairs) {
+      du.set(u, (du.get(u) ?? 0) + 1);
+      di.set(i, (di.get(i) ?? 0) + 1);
+    }
     const keys = pairs.map(([u, i]) => {
       let r = ctx.rng.next();
       while (r === 0) r = ctx.rng.next();

@@ -18,7 +18,8 @@ export default {
   note: 'same drawn mask: the reference replays the stream',
   law: (out) => {
     const zeros = out.out!.filter((v) => v === 0).length;
-    if (zeros === 0 || zeros === out.out!.length) throw new Error(`dropout: ${zeros} of ${out.out!.length} dropped, expected some`);
+    if (zeros === 0 || zeros === out.out!.length)
+      throw new Error(`dropout: ${zeros} of ${out.out!.length} dropped, expected some`);
   },
   reference: (x, _v, ctx) => {
     const keep = 1 - p;

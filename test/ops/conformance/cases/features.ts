@@ -25,7 +25,8 @@ export default {
   inputs: {},
   law: (out) => {
     // The table starts as the features themselves.
-    if (!out.out!.every((v, i) => v === feat.data[i])) throw new Error('features: the trainable table does not start as the features');
+    if (!out.out!.every((v, i) => v === feat.data[i]))
+      throw new Error('features: the trainable table does not start as the features');
   },
   reference: (_x, v) => ({ out: v.table!.slice() }),
 } satisfies ConformanceCase;

@@ -11,7 +11,11 @@ export default {
   inputs: { ids: randDense(1, 5, 3), features: randDense(2, 5, 6) },
   reference: (x, v) => {
     const layer = (h: Dense64, i: number, k: number, n: number) =>
-      zip(matmul(h, { shape: [k, n], data: v[`layer${i}/w`]! }), { shape: [n], data: v[`layer${i}/b`]! }, (a, b) => a + b);
+      zip(
+        matmul(h, { shape: [k, n], data: v[`layer${i}/w`]! }),
+        { shape: [n], data: v[`layer${i}/b`]! },
+        (a, b) => a + b,
+      );
     const h = map(layer(D(x.features), 0, 6, 4), (z) => Math.max(0, z));
     const gate = map(layer(h, 1, 4, 3), sigmoid);
     return { out: zip(D(x.ids), gate, (a, b) => a * b).data };

@@ -23,7 +23,10 @@ export default {
     const a = new Float64Array(n * n);
     for (let i = 0; i < n; i++) {
       const sims = Array.from({ length: n }, (_, j) => dot(row(xn, i), row(xn, j)));
-      const top = sims.map((s, j) => [s, j] as const).sort((p, q) => q[0] - p[0] || p[1] - q[1]).slice(0, k);
+      const top = sims
+        .map((s, j) => [s, j] as const)
+        .sort((p, q) => q[0] - p[0] || p[1] - q[1])
+        .slice(0, k);
       for (const [s, j] of top) a[i * n + j] = s;
     }
     const deg = Array.from({ length: n }, (_, i) => a.subarray(i * n, i * n + n).reduce((s, v) => s + v, 0));

@@ -19,6 +19,11 @@ export default {
     const e1 = matmul(a, e0);
     const e2 = matmul(a, e1);
     const mean = e0.data.map((z, i) => (z + e1.data[i]! + e2.data[i]!) / 3);
-    return { users: mean.slice(0, 12), items: mean.slice(12), user_ego: v.user_emb!.slice(), item_ego: v.item_emb!.slice() };
+    return {
+      users: mean.slice(0, 12),
+      items: mean.slice(12),
+      user_ego: v.user_emb!.slice(),
+      item_ego: v.item_emb!.slice(),
+    };
   },
 } satisfies ConformanceCase;

@@ -10,7 +10,11 @@ export default {
   types: { in: dense('items', 3) },
   inputs: { in: randDense(1, 4, 3) },
   reference: (x, v) => {
-    const y = zip(matmul(D(x.in), { shape: [3, 2], data: v['linear/w']! }), { shape: [2], data: v['linear/b']! }, (a, b) => a + b);
+    const y = zip(
+      matmul(D(x.in), { shape: [3, 2], data: v['linear/w']! }),
+      { shape: [2], data: v['linear/b']! },
+      (a, b) => a + b,
+    );
     return { out: y.data.map(Math.tanh) };
   },
 } satisfies ConformanceCase;

@@ -11,7 +11,11 @@ export default {
   inputs: { in: randDense(1, 4, 3) },
   reference: (x, v) => {
     const layer = (h: Dense64, i: number, k: number, n: number) =>
-      zip(matmul(h, { shape: [k, n], data: v[`layer${i}/w`]! }), { shape: [n], data: v[`layer${i}/b`]! }, (a, b) => a + b);
+      zip(
+        matmul(h, { shape: [k, n], data: v[`layer${i}/w`]! }),
+        { shape: [n], data: v[`layer${i}/b`]! },
+        (a, b) => a + b,
+      );
     const h = map(layer(D(x.in), 0, 3, 4), Math.tanh);
     return { out: map(layer(h, 1, 4, 2), (z) => 1 / (1 + Math.exp(-z))).data };
   },

@@ -36,7 +36,9 @@ export default {
       const hn = normalizeRows(h);
       return idx.map((b) => Array.from({ length: n }, (_, j) => dot(row(hn, b), row(hn, j))));
     };
-    const probs = DL(ctx.base.inputs.views!).map((h) => softmaxRows({ shape: [idx.length, n], data: Float64Array.from(cosRows(h).flat()) }));
+    const probs = DL(ctx.base.inputs.views!).map((h) =>
+      softmaxRows({ shape: [idx.length, n], data: Float64Array.from(cosRows(h).flat()) }),
+    );
     const terms = DL(x.views).map((h, m) => {
       const c = cosRows(h);
       let s = 0;

@@ -13,9 +13,11 @@ export default {
   note: 'out2 and out3 have no input here: the shape rule types them so that nothing can connect to them',
   reference: (x, v) => {
     const f = (h: Dense64) =>
-      zip(matmul(h, { shape: [3, 2], data: v['linear/w']! }), { shape: [2], data: v['linear/b']! }, (a, b) => a + b).data.map((z) =>
-        z > 0 ? z : Math.exp(z) - 1,
-      );
+      zip(
+        matmul(h, { shape: [3, 2], data: v['linear/w']! }),
+        { shape: [2], data: v['linear/b']! },
+        (a, b) => a + b,
+      ).data.map((z) => (z > 0 ? z : Math.exp(z) - 1));
     const [a, b] = DL(x.in);
     return { out0: f(a!), out1: f(b!) };
   },

@@ -12,7 +12,18 @@ export default {
   gradient: 'none',
   note: 'combines constant graphs: its output is sparse, there is nothing to differentiate',
   reference: (x) => {
-    const [a, b] = SL(x.in).map((m) => ({ d: toDense(m).data, has: new Set(Array.from({ length: m.rows }, (_, i) => Array.from(m.indices.subarray(m.indptr[i]!, m.indptr[i + 1]!), (j) => i * m.cols + j)).flat()) }));
-    return { out: a!.d.map((_, e) => Math.max(a!.has.has(e) ? a!.d[e]! : -Infinity, b!.has.has(e) ? b!.d[e]! : -Infinity)).map((v) => (v === -Infinity ? 0 : v)) };
+    const [a, b] = SL(x.in).map((m) => ({
+      d: toDense(m).data,
+      has: new Set(
+        Array.from({ length: m.rows }, (_, i) =>
+          Array.from(m.indices.subarray(m.indptr[i]!, m.indptr[i + 1]!), (j) => i * m.cols + j),
+        ).flat(),
+      ),
+    }));
+    return {
+      out: a!.d
+        .map((_, e) => Math.max(a!.has.has(e) ? a!.d[e]! : -Infinity, b!.has.has(e) ? b!.d[e]! : -Infinity))
+        .map((v) => (v === -Infinity ? 0 : v)),
+    };
   },
 } satisfies ConformanceCase;

@@ -25,7 +25,10 @@ export default {
       const re = new Float64Array(F);
       const im = new Float64Array(F);
       for (let k = 0; k < F; k++) {
-        let ar = 0, ai = 0, br = 0, bi = 0;
+        let ar = 0,
+          ai = 0,
+          br = 0,
+          bi = 0;
         for (let j = 0; j < d; j++) {
           const t = (-2 * Math.PI * j * k) / d;
           ar += a!.data[r * d + j]! * Math.cos(t) * s;
