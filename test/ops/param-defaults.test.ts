@@ -44,8 +44,8 @@ describe('op parameter defaults are declared once', () => {
     let scanned = 0;
     for (const file of opFiles()) {
       const src = readFileSync(join(OPS_DIR, file), 'utf8');
-      // The ops a file defines are the ones whose `name:` it declares.
-      const ops = [...src.matchAll(/^\s*name: '([a-z0-9_]+)',$/gm)]
+      // The ops a file defines: the `name:` that opens each defineOp({ ... }) (port names are not ops).
+      const ops = [...src.matchAll(/defineOp(?:<[^(]*>)?\(\{\s*name: '([a-z0-9_]+)',/g)]
         .map((m) => byName.get(m[1]!))
         .filter((o) => o !== undefined);
       const defaulted = new Set(ops.flatMap((op) => [...defaultsOf(op.params).keys()]));
