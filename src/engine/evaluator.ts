@@ -58,12 +58,14 @@ function checkOptions(o: FullRankingOptions): void {
   if (o.users.rank !== 2 || o.items.rank !== 2 || d !== dItems) {
     throw new Error(`evaluateFullRanking: users [${o.users.shape}] and items [${o.items.shape}] do not match`);
   }
-  for (const [name, ui] of [
+  for (const [name, userItems] of [
     ['train', o.train],
     ['truth', o.truth],
   ] as const) {
-    if (ui.indptr.length !== nUsers + 1) {
-      throw new Error(`evaluateFullRanking: ${name} lists ${ui.indptr.length - 1} users, embeddings have ${nUsers}`);
+    if (userItems.indptr.length !== nUsers + 1) {
+      throw new Error(
+        `evaluateFullRanking: ${name} lists ${userItems.indptr.length - 1} users, embeddings have ${nUsers}`,
+      );
     }
   }
   if (!(o.batchUsers >= 1)) throw new Error(`evaluateFullRanking: batchUsers must be >= 1, got ${o.batchUsers}`);

@@ -32,7 +32,7 @@ import { preferenceKl } from './loss/preference-kl.js';
 import { denoisedBpr } from './loss/denoised-bpr.js';
 import { tableNorm } from './loss/table-norm.js';
 import { spectralFilter } from './layer/spectral-filter.js';
-import { uiGraph } from './graph/ui-graph.js';
+import { userItemGraph } from './graph/user-item-graph.js';
 import { degreeEdgeDropout } from './graph/degree-edge-dropout.js';
 import { sparseCombine } from './graph/sparse-combine.js';
 import { learnedItemGraph } from './refine/learned-item-graph.js';
@@ -41,8 +41,8 @@ import { hypergraphPropagate } from './refine/hypergraph-propagate.js';
 import { infonceFull } from './loss/infonce-full.js';
 import { softmax } from './combine/softmax.js';
 import { product } from './combine/product.js';
-import { joinUi } from './combine/join-ui.js';
-import { splitUi } from './combine/split-ui.js';
+import { joinUserItem } from './combine/join-user-item.js';
+import { splitUserItem } from './combine/split-user-item.js';
 
 export class OpRegistry {
   private ops = new Map<string, OpDef>();
@@ -107,7 +107,7 @@ export const builtinOps: AnyOpDef[] = [
   preferenceKl,
   denoisedBpr,
   // baselines: LATTICE, FREEDOM, LGMRec, SMORE (dropout is shared with BM3, above)
-  uiGraph,
+  userItemGraph,
   degreeEdgeDropout,
   sparseCombine,
   learnedItemGraph,
@@ -117,8 +117,8 @@ export const builtinOps: AnyOpDef[] = [
   spectralFilter,
   softmax,
   product,
-  joinUi,
-  splitUi,
+  joinUserItem,
+  splitUserItem,
 ];
 
 /** The process-wide registry: built-in ops plus whatever plugins register. */

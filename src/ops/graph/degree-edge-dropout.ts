@@ -14,7 +14,7 @@
 import { Type } from '@sinclair/typebox';
 import { Defaulted, defineOp, ShapeError, sparse, StringEnum } from '../types.js';
 import type { CsrMatrix } from '../sparse.js';
-import { bipartiteAdjacency, uniquePairs } from './ui-graph.js';
+import { bipartiteAdjacency, uniquePairs } from './user-item-graph.js';
 import type { RandomStream } from '../../util/rng.js';
 
 /** Indices of `m` of the `weights.length` items drawn without replacement with probability ∝ weights. */

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineOp, sparse } from '../types.js';
-import { bipartiteAdjacency, uniquePairs } from './ui-graph.js';
+import { bipartiteAdjacency, uniquePairs } from './user-item-graph.js';
 
 /**
  * The user-item graph of the train interactions, normalised once: Â = D^-1/2 A D^-1/2 over the

@@ -47,9 +47,9 @@ export const preferenceKl = defineOp<Record<string, never>>({
       if (!b) throw new Error('preference_kl needs a training batch');
       const uh = uniqueIndices(b.usersHost);
       const ih = uniqueIndices(b.posHost, b.negHost);
-      const ui = tf.tensor1d(uh, 'int32');
+      const userIdx = tf.tensor1d(uh, 'int32');
       const ii = tf.tensor1d(ih, 'int32');
-      const u = gatherRows(v.user as tf.Tensor2D, ui, uh);
+      const u = gatherRows(v.user as tf.Tensor2D, userIdx, uh);
       const xa = matMulABt(u, l2NormalizeRows(gatherRows(v.item_a as tf.Tensor2D, ii, ih)));
       const xb = matMulABt(u, l2NormalizeRows(gatherRows(v.item_b as tf.Tensor2D, ii, ih)));
       return { loss: tf.mean(tf.mul(tf.sub(tf.sigmoid(xa), tf.sigmoid(xb)), tf.sub(xa, xb))) as tf.Scalar };

@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitUi } from '../../src/ops/combine/split-ui.js';
+import { splitUserItem } from '../../src/ops/combine/split-user-item.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, assertShapeError, buildOp, randn64, runContext, shapeOf, t2, tf, useBackend } from './harness.js';
 
 test('split_ui shape rule: [users+items, d] -> users, items', () => {
-  const out = shapeOf(splitUi, {}, { in: dense('users + items', 64) });
+  const out = shapeOf(splitUserItem, {}, { in: dense('users + items', 64) });
   assert.deepEqual(out.users, dense('users', 64));
   assert.deepEqual(out.items, dense('items', 64));
-  assertShapeError(() => shapeOf(splitUi, {}, { in: dense('items', 64) }), { port: 'in' });
+  assertShapeError(() => shapeOf(splitUserItem, {}, { in: dense('items', 64) }), { port: 'in' });
 });
 
 for (const backend of ['wasm', 'cpu'] as const) {
@@ -20,7 +20,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
     const x = randn64(rng, (nU + nI) * d);
     const ru = randn64(rng, nU * d);
     const ri = randn64(rng, nI * d);
-    const op = buildOp(splitUi, {}, { in: dense('users+items', d) }, { sizes: { users: nU, items: nI } });
+    const op = buildOp(splitUserItem, {}, { in: dense('users+items', d) }, { sizes: { users: nU, items: nI } });
     const got = tf.tidy(() => {
       const X = t2(x, nU + nI, d);
       const o = op.kernel.run({ in: X }, runContext());

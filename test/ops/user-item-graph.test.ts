@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { uiGraph } from '../../src/ops/graph/ui-graph.js';
+import { userItemGraph } from '../../src/ops/graph/user-item-graph.js';
 import { interactionGraph } from '../../src/ops/graph/interaction-graph.js';
 import {
   assertClose,
@@ -32,13 +32,13 @@ function reference(norm: 'symmetric' | 'row' | 'none', selfLoops: boolean): Floa
 
 describe('ui_graph shape rule', () => {
   test('adj over users+items and the two blocks', () => {
-    const out = shapeOf(uiGraph, { norm: 'row' }, {});
+    const out = shapeOf(userItemGraph, { norm: 'row' }, {});
     assert.deepEqual(out.adj, { kind: 'sparse', dims: ['users+items', 'users+items'] });
     assert.deepEqual(out.ui, { kind: 'sparse', dims: ['users', 'items'] });
     assert.deepEqual(out.iu, { kind: 'sparse', dims: ['items', 'users'] });
   });
   test('an unknown normalisation names the param', () => {
-    assertShapeError(() => shapeOf(uiGraph, { norm: 'left' }, {}), { param: 'norm' });
+    assertShapeError(() => shapeOf(userItemGraph, { norm: 'left' }, {}), { param: 'norm' });
   });
 });
 
@@ -49,7 +49,7 @@ describe('ui_graph values', () => {
         await useBackend('wasm');
         const data = tinyData();
         const N = data.nUsers + data.nItems;
-        const op = buildOp(uiGraph, { norm, self_loops: selfLoops }, {}, { data });
+        const op = buildOp(userItemGraph, { norm, self_loops: selfLoops }, {}, { data });
         const ref = reference(norm, selfLoops);
         assertClose(densify(runSparse(op, {}, runContext(), 'adj')), ref, 1e-6, 'adj');
         const ui = densify(runSparse(op, {}, runContext(), 'ui'));
@@ -65,14 +65,14 @@ describe('ui_graph values', () => {
   test("'symmetric' without self-loops is interaction_graph", async () => {
     await useBackend('wasm');
     const data = tinyData();
-    const a = densify(runSparse(buildOp(uiGraph, {}, {}, { data }), {}, runContext(), 'adj'));
+    const a = densify(runSparse(buildOp(userItemGraph, {}, {}, { data }), {}, runContext(), 'adj'));
     const b = densify(runSparse(buildOp(interactionGraph, {}, {}, { data }), {}, runContext(), 'adj'));
     assertClose(a, b, 1e-7, 'adj');
   });
   test("'row' gives LGMRec's user mean: rows of the ui block sum to 1 (0 for a user without items)", async () => {
     await useBackend('wasm');
     const data = tinyData();
-    const ui = densify(runSparse(buildOp(uiGraph, { norm: 'row' }, {}, { data }), {}, runContext(), 'ui'));
+    const ui = densify(runSparse(buildOp(userItemGraph, { norm: 'row' }, {}, { data }), {}, runContext(), 'ui'));
     const sums = [0, 1, 2, 3].map((u) => ui.subarray(u * 5, u * 5 + 5).reduce((s, v) => s + v, 0));
     assertClose(sums, [1, 1, 1, 0], 1e-6, 'row sums');
   });

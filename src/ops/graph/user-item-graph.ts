@@ -14,7 +14,7 @@ import { Defaulted, defineOp, ShapeError, sparse, StringEnum } from '../types.js
 import { CsrMatrix } from '../sparse.js';
 import type { DataAccess } from '../types.js';
 
-export type UiNorm = 'symmetric' | 'row' | 'none';
+export type UserItemNorm = 'symmetric' | 'row' | 'none';
 
 /** The train pairs with duplicates removed, in first-seen order. */
 export function uniquePairs(data: DataAccess): { users: Int32Array; items: Int32Array } {
@@ -41,7 +41,7 @@ export function bipartiteAdjacency(
   nItems: number,
   users: Int32Array,
   items: Int32Array,
-  norm: UiNorm,
+  norm: UserItemNorm,
   selfLoops: boolean,
 ): { adj: CsrMatrix; ui: CsrMatrix; iu: CsrMatrix } {
   const N = nUsers + nItems;
@@ -96,7 +96,7 @@ export function bipartiteAdjacency(
   return { adj, ui: CsrMatrix.fromCoo(nUsers, nItems, ur, uc, uv), iu: CsrMatrix.fromCoo(nItems, nUsers, ir, ic, iv) };
 }
 
-export const uiGraph = defineOp({
+export const userItemGraph = defineOp({
   name: 'ui_graph',
   doc: 'User-item adjacency of the train interactions with a chosen normalisation (symmetric, row, none) and optional self-loops.',
   category: 'graph',

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 
-export const splitUi = defineOp<Record<string, never>>({
+export const splitUserItem = defineOp<Record<string, never>>({
   name: 'split_ui',
   doc: 'Splits stacked rows [users+items, d] into users [users, d] and items [items, d].',
   category: 'combine',

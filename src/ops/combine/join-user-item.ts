@@ -8,7 +8,7 @@ import { Type } from '@sinclair/typebox';
 import { defineOp, dense, ShapeError, typeToString } from '../types.js';
 import { denseIn, sameDim } from '../shape.js';
 
-export const joinUi = defineOp<Record<string, never>>({
+export const joinUserItem = defineOp<Record<string, never>>({
   name: 'join_ui',
   doc: 'Stacks user rows over item rows: [users, d] + [items, d] -> [users+items, d].',
   category: 'combine',

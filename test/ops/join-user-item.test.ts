@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { joinUi } from '../../src/ops/combine/join-ui.js';
-import { splitUi } from '../../src/ops/combine/split-ui.js';
+import { joinUserItem } from '../../src/ops/combine/join-user-item.js';
+import { splitUserItem } from '../../src/ops/combine/split-user-item.js';
 import { dense } from '../../src/ops/types.js';
 import { Rng } from '../../src/util/rng.js';
 import {
@@ -19,13 +19,13 @@ import {
 
 test('join_ui shape rule: users over items, widths must agree', () => {
   assert.deepEqual(
-    shapeOf(joinUi, {}, { users: dense('users', 64), items: dense('items', 64) }).out,
+    shapeOf(joinUserItem, {}, { users: dense('users', 64), items: dense('items', 64) }).out,
     dense('users+items', 64),
   );
-  assertShapeError(() => shapeOf(joinUi, {}, { users: dense('users', 64), items: dense('items', 32) }), {
+  assertShapeError(() => shapeOf(joinUserItem, {}, { users: dense('users', 64), items: dense('items', 32) }), {
     port: 'items',
   });
-  assertShapeError(() => shapeOf(joinUi, {}, { users: dense('items', 64), items: dense('items', 64) }), {
+  assertShapeError(() => shapeOf(joinUserItem, {}, { users: dense('items', 64), items: dense('items', 64) }), {
     port: 'users',
   });
 });
@@ -39,12 +39,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
     const i = randn64(rng, nI * d);
     const r = randn64(rng, (nU + nI) * d);
     const op = buildOp(
-      joinUi,
+      joinUserItem,
       {},
       { users: dense('users', d), items: dense('items', d) },
       { sizes: { users: nU, items: nI } },
     );
-    const split = buildOp(splitUi, {}, { in: dense('users+items', d) }, { sizes: { users: nU, items: nI } });
+    const split = buildOp(splitUserItem, {}, { in: dense('users+items', d) }, { sizes: { users: nU, items: nI } });
     const got = tf.tidy(() => {
       const U = t2(u, nU, d);
       const I = t2(i, nI, d);
