@@ -8,9 +8,12 @@ import {
   shutdownThreads,
   threadedMatMul,
   threadsFor,
+  threadedCosineMatrix,
   MIN_THREADED_MACS,
 } from '../../src/ops/kernels/threads/pool.js';
 import { linearMatMul } from '../../src/ops/kernels/dense-matmul.js';
+import { cosineMatrix } from '../../src/ops/kernels/cosine.js';
+import { dealBlocks, upperBlocks } from '../../src/ops/kernels/threads/cosine-blocks.js';
 import { resetFlags, setFlag } from '../../src/util/flags.js';
 
 after(async () => {
@@ -103,4 +106,61 @@ test('a process that used the pool exits by itself', async () => {
   assert.equal(r.signal, null, `the process did not exit by itself: ${r.stderr}`);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), '200');
+});
+
+test('the cosine matrix of a constant is the same bit for bit on 1, 2 and 3 threads (uneven blocks)', async () => {
+  await useBackend('wasm');
+  const rng = new Rng(13);
+  for (const [n, f, block] of [
+    [1001, 96, 256],
+    [37, 11, 8],
+    [300, 257, 1024],
+  ] as const) {
+    const x = tf.tensor2d(randn(rng, n * f), [n, f]);
+    const one = cosineMatrix(x, block, 1);
+    const unit = tf.div(x, tf.norm(x, 'euclidean', 1, true));
+    const xn = unit.dataSync() as Float32Array;
+    unit.dispose();
+    for (const threads of [2, 3]) {
+      const before = tf.memory().numTensors;
+      // The pool itself (not a fallback to this thread): undefined would mean the workers did not run.
+      const got = threadedCosineMatrix(xn, n, f, block, threads);
+      assert.ok(got, 'the workers computed their blocks');
+      assert.equal(got.length, n * n);
+      assert.ok(got.buffer instanceof SharedArrayBuffer);
+      assert.deepEqual(cosineMatrix(x, block, threads), got, 'cosineMatrix takes the threaded path');
+      assert.deepEqual(
+        new Uint32Array(got.buffer, got.byteOffset, got.length),
+        new Uint32Array(one.buffer, one.byteOffset, one.length),
+        `${n} x ${f}, block ${block}, ${threads} threads`,
+      );
+      assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+    }
+    x.dispose();
+  }
+});
+
+test('the blocks of the symmetric product are dealt once each, on and above the diagonal, evenly', () => {
+  const blocks = upperBlocks(7050, 1024);
+  assert.equal(blocks.length, 28);
+  for (const parts of [1, 2, 3, 5]) {
+    const shares = dealBlocks(blocks, parts);
+    const all = shares.flat();
+    assert.equal(all.length, blocks.length);
+    const key = (b: { i0: number; j0: number }) => `${b.i0},${b.j0}`;
+    assert.deepEqual(new Set(all.map(key)), new Set(blocks.map(key)));
+    const loads = shares.map((s) => s.reduce((a, b) => a + b.bi * b.bj, 0));
+    // largest-first dealing: no share exceeds the even split by more than one full block
+    assert.ok(Math.max(...loads) - Math.min(...loads) <= 1024 * 1024, `${parts} parts: ${loads.join(', ')}`);
+  }
+  // every entry of the matrix is covered by exactly one block or its mirror
+  const n = 50;
+  const seen = new Uint8Array(n * n);
+  for (const b of upperBlocks(n, 16))
+    for (let r = b.i0; r < b.i0 + b.bi; r++)
+      for (let c = b.j0; c < b.j0 + b.bj; c++) {
+        seen[r * n + c]! += 1;
+        if (b.i0 !== b.j0) seen[c * n + r]! += 1;
+      }
+  assert.ok(seen.every((v) => v === 1));
 });

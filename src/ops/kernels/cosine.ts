@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { flag } from '../../util/flags.js';
+import { cosineThreads, threadedCosineMatrix } from './threads/pool.js';
 
 /** Largest n·n materialised: the `cosineCacheMb` flag (ANCHORFLOW_COSINE_CACHE_MB) in float32 entries. */
 export function cosineCacheLimit(): number {
@@ -26,10 +27,19 @@ function normaliseRows(x: tf.Tensor2D): tf.Tensor2D {
 /**
  * cos(x_i, x_j) for all pairs, row-major [n·n], as float32. Only the blocks on and above the diagonal are
  * multiplied (the matrix is symmetric); the rest is mirrored. Rows are normalised once and transposed once, so
- * every block is a plain matMul (a transposed-operand matMul is ~50x slower on wasm).
+ * every block is a plain matMul (a transposed-operand matMul is ~50x slower on wasm). With more than one thread
+ * (ANCHORFLOW_THREADS, by default every core) the blocks are shared out to the matMul pool's workers: the same
+ * products on the same numbers, so the same matrix bit for bit.
  */
-export function cosineMatrix(x: tf.Tensor2D, block = BLOCK): Float32Array {
-  const [n] = x.shape;
+export function cosineMatrix(x: tf.Tensor2D, block = BLOCK, threads = cosineThreads(...x.shape)): Float32Array {
+  const [n, f] = x.shape;
+  if (threads > 1) {
+    const unit = normaliseRows(x);
+    const xn = unit.dataSync() as Float32Array;
+    unit.dispose();
+    const s = threadedCosineMatrix(xn, n, f, block, threads);
+    if (s) return s;
+  }
   const out = new Float32Array(n * n);
   const xn = normaliseRows(x);
   const xnT = tf.tidy(() => tf.transpose(xn) as tf.Tensor2D);

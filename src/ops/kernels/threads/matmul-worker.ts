@@ -10,17 +10,30 @@
  *   { kind: 'matmul', id, n, b, out, flag }  out[0 : rows*n] = block(id) · b, where b is a Float32Array view of
  *                                            a SharedArrayBuffer (cols x n) and out one of rows x n; then
  *                                            flag[0] = 1 and a notify, which the waiting main thread reads.
+ *   { kind: 'cosine', xn, n, f, blocks, out, flag }
+ *                                            write the given blocks of X̂ X̂ᵀ (cosine-blocks.ts) from the unit rows
+ *                                            xn (shared, n x f) into out (shared, n x n); then flag[0] = 1.
  * A failure sets flag[0] = 2 and posts { kind: 'error', message }. workerData.alive (an Int32Array on shared
  * memory) turns 1 once the backend is up, 2 if it cannot start: the pool waits for it before its first request.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+import { computeCosineBlocks, type CosineBlock } from './cosine-blocks.js';
 
 type Msg =
   | { kind: 'load'; id: number; rows: number; cols: number; data: Float32Array }
   | { kind: 'drop'; id: number }
-  | { kind: 'matmul'; id: number; n: number; b: Float32Array; out: Float32Array; flag: Int32Array };
+  | { kind: 'matmul'; id: number; n: number; b: Float32Array; out: Float32Array; flag: Int32Array }
+  | {
+      kind: 'cosine';
+      xn: Float32Array;
+      n: number;
+      f: number;
+      blocks: CosineBlock[];
+      out: Float32Array;
+      flag: Int32Array;
+    };
 
 const port = parentPort!;
 tf.enableProdMode();
@@ -50,6 +63,10 @@ port.on('message', async (m: Msg) => {
     } else if (m.kind === 'drop') {
       blocks.get(m.id)?.dispose();
       blocks.delete(m.id);
+    } else if (m.kind === 'cosine') {
+      computeCosineBlocks(m.xn, m.n, m.f, m.blocks, m.out);
+      Atomics.store(m.flag, 0, 1);
+      Atomics.notify(m.flag, 0);
     } else {
       const a = blocks.get(m.id);
       if (!a) throw new Error(`matmul worker: no block ${m.id}`);
@@ -62,7 +79,7 @@ port.on('message', async (m: Msg) => {
     }
   } catch (e) {
     port.postMessage({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
-    if (m.kind === 'matmul') {
+    if (m.kind === 'matmul' || m.kind === 'cosine') {
       Atomics.store(m.flag, 0, 2);
       Atomics.notify(m.flag, 0);
     }

@@ -10,6 +10,8 @@
  * which other rows are in the same product, so the concatenated output equals the one-thread product bit for
  * bit (test/kernels/threads.test.ts checks it).
  *
+ * The same pool computes the cosine matrix of constant features block by block at start-up (threadedCosineMatrix).
+ *
  * The workers are unref'd: an idle pool never keeps the process alive, so a command exits when its work is done.
  * shutdownThreads() ends them explicitly (tests; a process that wants its memory back).
  */
@@ -18,6 +20,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { flag } from '../../../util/flags.js';
 import { referenceMode } from '../mode.js';
+import { computeCosineBlocks, dealBlocks, upperBlocks } from './cosine-blocks.js';
 
 /** Below this many multiply-adds per product, handing work to another thread costs more than it saves. */
 export const MIN_THREADED_MACS = 1 << 24;
@@ -192,4 +195,54 @@ export function threadedMatMul(a: tf.Tensor2D, b: tf.Tensor2D, threads = threads
     });
     return tf.concat(parts, 0) as tf.Tensor2D;
   });
+}
+
+// ---- the cosine matrix of constant features, block by block ---------------------------------------------
+
+/** Below this many multiply-adds the matrix is computed on this thread alone (starting workers costs more). */
+export const MIN_THREADED_COSINE_MACS = 1 << 28;
+
+/** Threads for the n x n cosine matrix of an [n, f] constant: 1 means the one-thread code path. */
+export function cosineThreads(n: number, f: number): number {
+  if (referenceMode() || tf.getBackend() !== 'wasm') return 1;
+  const t = threadCount();
+  return t > 1 && (n * n * f) / 2 >= MIN_THREADED_COSINE_MACS ? t : 1;
+}
+
+/**
+ * S = X̂ X̂ᵀ [n·n] from the unit rows `xn` [n·f] (host data), its upper blocks dealt to this thread and `threads - 1`
+ * workers (cosine-blocks.ts); every block is the same product as on one thread, so S is the same bit for bit.
+ * The rows go to the workers once through shared memory and the workers write their blocks straight into the
+ * (shared) output; undefined if the workers cannot start (the caller then computes S here).
+ */
+export function threadedCosineMatrix(
+  xn: Float32Array,
+  n: number,
+  f: number,
+  block: number,
+  threads: number,
+): Float32Array | undefined {
+  if (threads <= 1 || unavailable) return undefined;
+  const ws = pool(threads - 1);
+  if (!started(ws)) {
+    unavailable = true;
+    void shutdownThreads();
+    return undefined;
+  }
+  const rows = new Float32Array(new SharedArrayBuffer(xn.byteLength));
+  rows.set(xn);
+  const out = new Float32Array(new SharedArrayBuffer(n * n * 4));
+  const shares = dealBlocks(upperBlocks(n, block), threads);
+  const flags = ws.map((w, t) => {
+    const done = new Int32Array(new SharedArrayBuffer(4));
+    w.worker.postMessage({ kind: 'cosine', xn: rows, n, f, blocks: shares[t + 1]!, out, flag: done });
+    return done;
+  });
+  computeCosineBlocks(rows, n, f, shares[0]!, out);
+  flags.forEach((done, t) => {
+    while (Atomics.load(done, 0) === 0) Atomics.wait(done, 0, 0, 1000);
+    if (Atomics.load(done, 0) !== 1)
+      throw new Error(`threaded cosine matrix failed in a worker: ${ws[t]!.error ?? 'unknown error'}`);
+  });
+  return out;
 }
