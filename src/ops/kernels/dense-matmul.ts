@@ -6,14 +6,23 @@
  *   not once per step; otherwise it is transposed explicitly here.
  * When X is a constant its gradient is never needed, so it is not an input of the custom gradient at all: that
  * skips dY·Wᵀ, an [items, out]·[out, in] product as large as the forward one (a third of a VBPR step).
- * With a cached Xᵀ, X is a whole constant: both X·W and Xᵀ·dY are split by rows of the constant across threads
- * (threads/pool.ts), with results identical to one thread.
+ * Every product is split by rows of its left operand across threads (threads/pool.ts), with results identical
+ * to one thread: with a cached Xᵀ, X is a whole constant whose row blocks the workers keep (threadedMatMul);
+ * otherwise (this step's rows of a constant under row pushdown, a trainable input) the left operand of X·W,
+ * Xᵀ·dY and dY·Wᵀ is made per step and its row blocks are copied to the workers per call (threadedStepMatMul).
+ * Transposing X is exact, so the in-heap SIMD transpose serves it where available (it beats the stock one).
  */
 import * as tf from '@tensorflow/tfjs';
 import { referenceMode } from './mode.js';
-import { threadedMatMul } from './threads/pool.js';
+import { threadedMatMul, threadedStepMatMul } from './threads/pool.js';
+import { heapKernelsActive } from './registry.js';
+import { heapTranspose } from './heap/rows.js';
 
 type GradFn = Parameters<typeof tf.customGrad>[0];
+
+function transposed(x: tf.Tensor2D): tf.Tensor2D {
+  return heapKernelsActive() ? heapTranspose(x) : (tf.transpose(x) as tf.Tensor2D);
+}
 
 export function linearMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D, xFrozen = false): tf.Tensor2D {
   if (referenceMode()) return tf.matMul(x, w);
@@ -23,9 +32,11 @@ export function linearMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D, x
       // Step rows of a constant are an intermediate of the step: saved so the tape keeps them for the gradient.
       save(xT ? [wIn] : [wIn, x]);
       return {
-        value: xT ? threadedMatMul(x, wIn as tf.Tensor2D) : tf.matMul(x, wIn as tf.Tensor2D),
+        value: xT ? threadedMatMul(x, wIn as tf.Tensor2D) : threadedStepMatMul(x, wIn as tf.Tensor2D),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-          xT ? threadedMatMul(xT, dy as tf.Tensor2D) : tf.matMul(tf.transpose(saved[1]!), dy as tf.Tensor2D),
+          xT
+            ? threadedMatMul(xT, dy as tf.Tensor2D)
+            : threadedStepMatMul(transposed(saved[1] as tf.Tensor2D), dy as tf.Tensor2D),
         ],
       };
     }) as unknown as GradFn);
@@ -34,11 +45,11 @@ export function linearMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D, x
   const f = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xIn, wIn]);
     return {
-      value: tf.matMul(xIn as tf.Tensor2D, wIn as tf.Tensor2D),
+      value: threadedStepMatMul(xIn as tf.Tensor2D, wIn as tf.Tensor2D),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const dx = tf.matMul(dy as tf.Tensor2D, tf.transpose(ws));
-        const dw = tf.matMul(tf.transpose(xs), dy as tf.Tensor2D);
+        const dx = threadedStepMatMul(dy as tf.Tensor2D, tf.transpose(ws));
+        const dw = threadedStepMatMul(transposed(xs), dy as tf.Tensor2D);
         return [dx, dw];
       },
     };

@@ -13,6 +13,9 @@
  *   { kind: 'cosine', xn, n, f, blocks, out, flag }
  *                                            write the given blocks of X̂ X̂ᵀ (cosine-blocks.ts) from the unit rows
  *                                            xn (shared, n x f) into out (shared, n x n); then flag[0] = 1.
+ *   { kind: 'rows', rows, k, n, a, b, out, flag }
+ *                                            the same for a row block handed over with the request: out = a · b,
+ *                                            a (rows x k) and b (k x n) views of shared memory, nothing kept.
  * A failure sets flag[0] = 2 and posts { kind: 'error', message }. workerData.alive (an Int32Array on shared
  * memory) turns 1 once the backend is up, 2 if it cannot start: the pool waits for it before its first request.
  */
@@ -21,19 +24,33 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { computeCosineBlocks, type CosineBlock } from './cosine-blocks.js';
 
+interface Done {
+  out: Float32Array;
+  flag: Int32Array;
+}
+
 type Msg =
   | { kind: 'load'; id: number; rows: number; cols: number; data: Float32Array }
   | { kind: 'drop'; id: number }
-  | { kind: 'matmul'; id: number; n: number; b: Float32Array; out: Float32Array; flag: Int32Array }
-  | {
-      kind: 'cosine';
-      xn: Float32Array;
-      n: number;
-      f: number;
-      blocks: CosineBlock[];
-      out: Float32Array;
-      flag: Int32Array;
-    };
+  | ({ kind: 'matmul'; id: number; n: number; b: Float32Array } & Done)
+  | ({ kind: 'rows'; rows: number; k: number; n: number; a: Float32Array; b: Float32Array } & Done)
+  | ({ kind: 'cosine'; xn: Float32Array; n: number; f: number; blocks: CosineBlock[] } & Done);
+
+/** A tensor's values where the wasm backend keeps them (dataSync would first allocate and fill a fresh array). */
+function heapValues(t: tf.Tensor): Float32Array {
+  return (tf.backend() as unknown as { typedArrayFromHeap(t: tf.TensorInfo): Float32Array }).typedArrayFromHeap(t);
+}
+
+function multiplyInto(a: tf.Tensor2D, b: tf.Tensor2D, out: Float32Array): void {
+  const y = tf.matMul(a, b);
+  out.set(heapValues(y));
+  y.dispose();
+}
+
+function done(m: Done): void {
+  Atomics.store(m.flag, 0, 1);
+  Atomics.notify(m.flag, 0);
+}
 
 const port = parentPort!;
 tf.enableProdMode();
@@ -65,21 +82,24 @@ port.on('message', async (m: Msg) => {
       blocks.delete(m.id);
     } else if (m.kind === 'cosine') {
       computeCosineBlocks(m.xn, m.n, m.f, m.blocks, m.out);
-      Atomics.store(m.flag, 0, 1);
-      Atomics.notify(m.flag, 0);
-    } else {
+      done(m);
+    } else if (m.kind === 'matmul') {
       const a = blocks.get(m.id);
       if (!a) throw new Error(`matmul worker: no block ${m.id}`);
       const b = tf.tensor2d(m.b, [a.shape[1], m.n]);
-      const y = tf.matMul(a, b);
-      m.out.set(y.dataSync() as Float32Array);
-      tf.dispose([b, y]);
-      Atomics.store(m.flag, 0, 1);
-      Atomics.notify(m.flag, 0);
+      multiplyInto(a, b, m.out);
+      b.dispose();
+      done(m);
+    } else {
+      const a = tf.tensor2d(m.a, [m.rows, m.k]);
+      const b = tf.tensor2d(m.b, [m.k, m.n]);
+      multiplyInto(a, b, m.out);
+      tf.dispose([a, b]);
+      done(m);
     }
   } catch (e) {
     port.postMessage({ kind: 'error', message: e instanceof Error ? e.message : String(e) });
-    if (m.kind === 'matmul' || m.kind === 'cosine') {
+    if (m.kind === 'matmul' || m.kind === 'rows' || m.kind === 'cosine') {
       Atomics.store(m.flag, 0, 2);
       Atomics.notify(m.flag, 0);
     }

@@ -1,10 +1,16 @@
 /**
- * Dense matMul on several cores: tfjs-backend-wasm runs one thread in Node, so a product with a large constant
- * left operand (a frozen feature matrix X [items, K], or its cached transpose Xᵀ [K, items]) is split by rows of
- * that constant: the main thread keeps the first row block and each worker thread (matmul-worker.ts) one more,
- * each copied once per constant; per call only the small right operand (a weight [K, 64] or a gradient
- * [items, 64]) goes out and the output rows come back. The main thread computes its block while the workers
- * compute theirs, then waits for them with Atomics.wait (synchronous, as a tfjs kernel must be).
+ * Dense matMul on several cores: tfjs-backend-wasm runs one thread in Node, so a large product a · b is split by
+ * rows of its left operand: the main thread computes the first row block and each worker thread
+ * (matmul-worker.ts) one more. Two kinds of left operand:
+ * - a constant (a frozen feature matrix X [items, K], or its cached transpose Xᵀ [K, items]), threadedMatMul:
+ *   each worker keeps its row block, copied once per constant; per call only the small right operand (a weight
+ *   [K, 64] or a gradient [items, 64]) goes out and the output rows come back;
+ * - an operand made for this call (this step's gathered rows of a constant under row pushdown, their transpose
+ *   for the weight gradient, a gradient dY), threadedStepMatMul: each call copies the workers' row blocks out of
+ *   the wasm heap into shared memory, which costs a small fraction of the block's product
+ *   (docs/measurements.md, "Threads"), and keeps no copy afterwards.
+ * The main thread computes its block while the workers compute theirs, then waits for them with Atomics.wait
+ * (synchronous, as a tfjs kernel must be).
  *
  * Every block's rows go through tfjs's own wasm matMul in every thread, and a row's result does not depend on
  * which other rows are in the same product, so the concatenated output equals the one-thread product bit for
@@ -21,6 +27,10 @@ import { availableParallelism } from 'node:os';
 import { flag } from '../../../util/flags.js';
 import { referenceMode } from '../mode.js';
 import { computeCosineBlocks, dealBlocks, upperBlocks } from './cosine-blocks.js';
+import { installKernels } from '../registry.js';
+
+/** Products handed to the workers so far, by kind of left operand (tests check that a path really ran). */
+export const threadedCalls = { constant: 0, step: 0 };
 
 /** Below this many multiply-adds per product, handing work to another thread costs more than it saves. */
 export const MIN_THREADED_MACS = 1 << 24;
@@ -33,7 +43,8 @@ export function threadCount(): number {
 interface PoolWorker {
   worker: Worker;
   error?: string;
-  /** Shared input (right operand) and output buffers, grown as needed. */
+  /** Shared input (left row block, right operand) and output buffers, grown as needed. */
+  a: SharedArrayBuffer;
   b: SharedArrayBuffer;
   out: SharedArrayBuffer;
   flag: Int32Array;
@@ -63,6 +74,7 @@ function startWorker(): PoolWorker {
   const worker = new Worker(new URL('./matmul-worker.js', import.meta.url), { workerData: { alive }, execArgv: [] });
   const w: PoolWorker = {
     worker,
+    a: new SharedArrayBuffer(0),
     b: new SharedArrayBuffer(0),
     out: new SharedArrayBuffer(0),
     flag: new Int32Array(new SharedArrayBuffer(4)),
@@ -148,8 +160,78 @@ export function threadsFor(a: tf.Tensor2D, b: tf.Tensor2D): number {
   return t > 1 && a.shape[0] * a.shape[1] * b.shape[1] >= MIN_THREADED_MACS ? t : 1;
 }
 
+/**
+ * Fewest output columns for which a per-call operand is split: its rows are copied to the workers each call, and
+ * a copied element pays for itself only when it takes part in enough multiply-adds (one per output column).
+ */
+export const MIN_STEP_COLS = 16;
+
+/** threadsFor for a left operand made for this call (threadedStepMatMul), whose blocks are copied every call. */
+export function threadsForStep(a: tf.Tensor2D, b: tf.Tensor2D): number {
+  return b.shape[1] >= MIN_STEP_COLS ? threadsFor(a, b) : 1;
+}
+
 function ensureBytes(buf: SharedArrayBuffer, bytes: number): SharedArrayBuffer {
   return buf.byteLength >= bytes ? buf : new SharedArrayBuffer(Math.max(bytes, buf.byteLength * 2));
+}
+
+/** The pool's workers for `threads` threads, started; undefined when one thread is asked for or none can start. */
+function readyPool(threads: number): PoolWorker[] | undefined {
+  if (threads <= 1 || unavailable) return undefined;
+  // The engine installs them with the backend; a direct caller needs them too: the main thread's block of a
+  // per-call operand is a slice, and the stock wasm Slice first copies the whole input out of the heap.
+  installKernels('wasm');
+  const ws = pool(threads - 1);
+  if (started(ws)) return ws;
+  unavailable = true;
+  void shutdownThreads();
+  return undefined;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm read here (public methods and fields there). */
+interface WasmHeap {
+  dataIdMap: { has(dataId: object): boolean };
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+/**
+ * A float32 tensor's values where the wasm backend keeps them: no copy (tfjs's dataSync allocates and fills a
+ * fresh array, slower than the copy the caller wants). Valid until the next tfjs call, which may grow the heap.
+ */
+function heapValues(t: tf.Tensor): Float32Array {
+  const be = tf.backend() as unknown as WasmHeap;
+  // A tensor still held by another backend (tfjs moves data on first use) is read the usual way.
+  if (t.dtype !== 'float32' || !be.dataIdMap.has(t.dataId)) return t.dataSync() as Float32Array;
+  return be.typedArrayFromHeap(t);
+}
+
+/** Copies `values` into the start of `w`'s shared buffer `key` (grown as needed); returns the filled view. */
+function share(w: PoolWorker, key: 'a' | 'b', values: Float32Array): Float32Array {
+  w[key] = ensureBytes(w[key], values.byteLength);
+  const view = new Float32Array(w[key], 0, values.length);
+  view.set(values);
+  return view;
+}
+
+/** A view of `w`'s output buffer for rows x n values. */
+function outView(w: PoolWorker, rows: number, n: number): Float32Array {
+  w.out = ensureBytes(w.out, rows * n * 4);
+  return new Float32Array(w.out, 0, rows * n);
+}
+
+/** The main thread's block `head` followed by each worker's rows (`rows[t]` of them) once it is done. */
+function gather(ws: PoolWorker[], rows: number[], n: number, head: () => tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const parts: tf.Tensor2D[] = [head()];
+    ws.forEach((w, t) => {
+      // 0 until the worker stores 1 (done) or 2 (failed); wait returns at once if it already has.
+      while (Atomics.load(w.flag, 0) === 0) Atomics.wait(w.flag, 0, 0, 1000);
+      if (Atomics.load(w.flag, 0) !== 1)
+        throw new Error(`threaded matMul failed in a worker: ${w.error ?? 'unknown error'}`);
+      parts.push(tf.tensor2d(new Float32Array(w.out, 0, rows[t]! * n), [rows[t]!, n]));
+    });
+    return tf.concat(parts, 0) as tf.Tensor2D;
+  });
 }
 
 /**
@@ -157,44 +239,44 @@ function ensureBytes(buf: SharedArrayBuffer, bytes: number): SharedArrayBuffer {
  * computed on `threads` threads. Returns a new tensor (not a tfjs op: callers give it a gradient themselves).
  */
 export function threadedMatMul(a: tf.Tensor2D, b: tf.Tensor2D, threads = threadsFor(a, b)): tf.Tensor2D {
-  if (threads <= 1 || unavailable) return tf.matMul(a, b);
-  const ws = pool(threads - 1);
-  if (!started(ws)) {
-    unavailable = true;
-    void shutdownThreads();
-    return tf.matMul(a, b);
-  }
+  const ws = readyPool(threads);
+  if (!ws) return tf.matMul(a, b);
   const s = splitOf(a, ws);
+  threadedCalls.constant++;
   const n = b.shape[1];
-  const bData = b.dataSync() as Float32Array;
+  const bData = heapValues(b);
+  const rows = ws.map((_, t) => s.bounds[t + 2]! - s.bounds[t + 1]!);
   ws.forEach((w, t) => {
-    const rows = s.bounds[t + 2]! - s.bounds[t + 1]!;
-    w.b = ensureBytes(w.b, bData.byteLength);
-    w.out = ensureBytes(w.out, rows * n * 4);
-    const bView = new Float32Array(w.b, 0, bData.length);
-    bView.set(bData);
     Atomics.store(w.flag, 0, 0);
-    w.worker.postMessage({
-      kind: 'matmul',
-      id: s.id,
-      n,
-      b: bView,
-      out: new Float32Array(w.out, 0, rows * n),
-      flag: w.flag,
-    });
+    const msg = { kind: 'matmul', id: s.id, n, b: share(w, 'b', bData), out: outView(w, rows[t]!, n), flag: w.flag };
+    w.worker.postMessage(msg);
   });
-  return tf.tidy(() => {
-    const parts: tf.Tensor2D[] = [tf.matMul(s.head, b)];
-    ws.forEach((w, t) => {
-      // 0 until the worker stores 1 (done) or 2 (failed); wait returns at once if it already has.
-      while (Atomics.load(w.flag, 0) === 0) Atomics.wait(w.flag, 0, 0, 1000);
-      if (Atomics.load(w.flag, 0) !== 1)
-        throw new Error(`threaded matMul failed in a worker: ${w.error ?? 'unknown error'}`);
-      const rows = s.bounds[t + 2]! - s.bounds[t + 1]!;
-      parts.push(tf.tensor2d(new Float32Array(w.out, 0, rows * n), [rows, n]));
-    });
-    return tf.concat(parts, 0) as tf.Tensor2D;
+  return gather(ws, rows, n, () => tf.matMul(s.head, b));
+}
+
+/**
+ * a · b for a left operand made for this call (any tensor: nothing is kept), on `threads` threads: each worker's
+ * rows of `a` and all of `b` are copied to it, and the main thread multiplies the first rows meanwhile.
+ * Returns a new tensor (not a tfjs op: callers give it a gradient themselves).
+ */
+export function threadedStepMatMul(a: tf.Tensor2D, b: tf.Tensor2D, threads = threadsForStep(a, b)): tf.Tensor2D {
+  const ws = readyPool(threads);
+  if (!ws) return tf.matMul(a, b);
+  threadedCalls.step++;
+  const [m, k] = a.shape;
+  const n = b.shape[1];
+  const bounds = rowBounds(m, ws.length + 1);
+  const rows = ws.map((_, t) => bounds[t + 2]! - bounds[t + 1]!);
+  // Views of the heap: growing a shared buffer (a JS allocation) leaves the wasm memory where it is.
+  const aData = heapValues(a);
+  const bData = heapValues(b);
+  ws.forEach((w, t) => {
+    const block = share(w, 'a', aData.subarray(bounds[t + 1]! * k, bounds[t + 2]! * k));
+    Atomics.store(w.flag, 0, 0);
+    const msg = { kind: 'rows', rows: rows[t]!, k, n, a: block, b: share(w, 'b', bData), out: outView(w, rows[t]!, n) };
+    w.worker.postMessage({ ...msg, flag: w.flag });
   });
+  return gather(ws, rows, n, () => tf.matMul(tf.slice(a, [0, 0], [bounds[1]!, k]), b));
 }
 
 // ---- the cosine matrix of constant features, block by block ---------------------------------------------
