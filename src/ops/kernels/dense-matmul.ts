@@ -24,19 +24,29 @@ function transposed(x: tf.Tensor2D): tf.Tensor2D {
   return heapKernelsActive() ? heapTranspose(x) : (tf.transpose(x) as tf.Tensor2D);
 }
 
-export function linearMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D, xFrozen = false): tf.Tensor2D {
+/**
+ * `split` false keeps the per-step products on this thread: for a whole constant without a cached transpose (what the
+ * evaluation multiplies when the step reads only its rows), where copying its rows to the workers at every call
+ * would raise peak memory by their share of the constant and save little time.
+ */
+export function linearMatMul(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  xT?: tf.Tensor2D,
+  xFrozen = false,
+  split = true,
+): tf.Tensor2D {
   if (referenceMode()) return tf.matMul(x, w);
+  const mm = split ? threadedStepMatMul : (a: tf.Tensor2D, b: tf.Tensor2D) => tf.matMul(a, b);
   if (xT || xFrozen) {
     // x takes no gradient (a constant, or this step's rows of one): only dW, with xᵀ from the cache or made here.
     const f = tf.customGrad(((wIn: tf.Tensor, save: tf.GradSaveFunc) => {
       // Step rows of a constant are an intermediate of the step: saved so the tape keeps them for the gradient.
       save(xT ? [wIn] : [wIn, x]);
       return {
-        value: xT ? threadedMatMul(x, wIn as tf.Tensor2D) : threadedStepMatMul(x, wIn as tf.Tensor2D),
+        value: xT ? threadedMatMul(x, wIn as tf.Tensor2D) : mm(x, wIn as tf.Tensor2D),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-          xT
-            ? threadedMatMul(xT, dy as tf.Tensor2D)
-            : threadedStepMatMul(transposed(saved[1] as tf.Tensor2D), dy as tf.Tensor2D),
+          xT ? threadedMatMul(xT, dy as tf.Tensor2D) : mm(transposed(saved[1] as tf.Tensor2D), dy as tf.Tensor2D),
         ],
       };
     }) as unknown as GradFn);
@@ -45,11 +55,11 @@ export function linearMatMul(x: tf.Tensor2D, w: tf.Tensor2D, xT?: tf.Tensor2D, x
   const f = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
     save([xIn, wIn]);
     return {
-      value: threadedStepMatMul(xIn as tf.Tensor2D, wIn as tf.Tensor2D),
+      value: mm(xIn as tf.Tensor2D, wIn as tf.Tensor2D),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const dx = threadedStepMatMul(dy as tf.Tensor2D, tf.transpose(ws));
-        const dw = threadedStepMatMul(transposed(xs), dy as tf.Tensor2D);
+        const dx = mm(dy as tf.Tensor2D, tf.transpose(ws));
+        const dw = mm(transposed(xs), dy as tf.Tensor2D);
         return [dx, dw];
       },
     };

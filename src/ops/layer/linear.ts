@@ -53,7 +53,10 @@ export function makeDense(
   const biasInit = opts.biasInit ?? (init === 'torch_default' ? 'torch_default' : 'zeros');
   const b = opts.bias ? ctx.variable(`${name}/b`, [outDim], parseInit(biasInit, 'zeros'), fans) : undefined;
   return (x, run) => {
-    const y = linearMatMul(x, w as tf.Tensor as tf.Tensor2D, run.transposeOfConstant(x), run.isFrozen?.(x) ?? false);
+    const xT = run.transposeOfConstant(x);
+    // A whole constant with no cached transpose is the evaluation's input (the step reads its rows): one thread.
+    const split = xT !== undefined || !run.isConstant(x);
+    const y = linearMatMul(x, w as tf.Tensor as tf.Tensor2D, xT, run.isFrozen?.(x) ?? false, split);
     return b ? (tf.add(y, b) as tf.Tensor2D) : y;
   };
 }
