@@ -94,7 +94,7 @@ const FLAGS = {
   ),
   threads: countFlag(
     'ANCHORFLOW_THREADS',
-    'threads one training uses for its large feature-projection matMuls (default: every core; 1: one thread)',
+    'threads one training uses for its large feature-projection matMuls and the cosine matrices of its features (default: every core; 1: one thread)',
   ),
   plugins: stringFlag('ANCHORFLOW_PLUGINS', 'plugin modules every command imports, colon-separated (as `--plugin`)'),
   queue: stringFlag('ANCHORFLOW_QUEUE', 'Redis URL for `sweep` and `worker` when `--queue` is not given'),

@@ -118,13 +118,11 @@ test('the cosine matrix of a constant is the same bit for bit on 1, 2 and 3 thre
   ] as const) {
     const x = tf.tensor2d(randn(rng, n * f), [n, f]);
     const one = cosineMatrix(x, block, 1);
-    const unit = tf.div(x, tf.norm(x, 'euclidean', 1, true));
-    const xn = unit.dataSync() as Float32Array;
-    unit.dispose();
+    const unit = tf.div(x, tf.norm(x, 'euclidean', 1, true)) as tf.Tensor2D;
     for (const threads of [2, 3]) {
       const before = tf.memory().numTensors;
       // The pool itself (not a fallback to this thread): undefined would mean the workers did not run.
-      const got = threadedCosineMatrix(xn, n, f, block, threads);
+      const got = threadedCosineMatrix(unit, block, threads);
       assert.ok(got, 'the workers computed their blocks');
       assert.equal(got.length, n * n);
       assert.ok(got.buffer instanceof SharedArrayBuffer);
@@ -136,7 +134,7 @@ test('the cosine matrix of a constant is the same bit for bit on 1, 2 and 3 thre
       );
       assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
     }
-    x.dispose();
+    tf.dispose([x, unit]);
   }
 });
 

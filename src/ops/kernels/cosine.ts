@@ -32,12 +32,11 @@ function normaliseRows(x: tf.Tensor2D): tf.Tensor2D {
  * products on the same numbers, so the same matrix bit for bit.
  */
 export function cosineMatrix(x: tf.Tensor2D, block = BLOCK, threads = cosineThreads(...x.shape)): Float32Array {
-  const [n, f] = x.shape;
+  const [n] = x.shape;
   if (threads > 1) {
     const unit = normaliseRows(x);
-    const xn = unit.dataSync() as Float32Array;
+    const s = threadedCosineMatrix(unit, block, threads);
     unit.dispose();
-    const s = threadedCosineMatrix(xn, n, f, block, threads);
     if (s) return s;
   }
   const out = new Float32Array(n * n);

@@ -292,27 +292,35 @@ export function cosineThreads(n: number, f: number): number {
 }
 
 /**
- * S = X̂ X̂ᵀ [n·n] from the unit rows `xn` [n·f] (host data), its upper blocks dealt to this thread and `threads - 1`
- * workers (cosine-blocks.ts); every block is the same product as on one thread, so S is the same bit for bit.
- * The rows go to the workers once through shared memory and the workers write their blocks straight into the
- * (shared) output; undefined if the workers cannot start (the caller then computes S here).
+ * S = X̂ X̂ᵀ [n·n] from the unit rows `unit` [n, f], its upper blocks dealt to this thread and `threads - 1`
+ * workers started for it (cosine-blocks.ts); every block is the same product as on one thread, so S is the same
+ * bit for bit. The rows are copied once, straight from the wasm heap into shared memory that every thread reads,
+ * and the workers write their blocks straight into the (shared) output; undefined if the workers cannot start
+ * (the caller then computes S here).
  */
-export function threadedCosineMatrix(
-  xn: Float32Array,
-  n: number,
-  f: number,
-  block: number,
-  threads: number,
-): Float32Array | undefined {
+export function threadedCosineMatrix(unit: tf.Tensor2D, block: number, threads: number): Float32Array | undefined {
   if (threads <= 1 || unavailable) return undefined;
-  const ws = pool(threads - 1);
+  // Workers of its own, ended when the matrix is done: a worker keeps the shared rows and output alive until its
+  // next garbage collection, which an idle worker may never run, so the pool's workers would hold hundreds of MB
+  // (the rows, and an output the caller may already have dropped) for the rest of the run.
+  const ws = Array.from({ length: threads - 1 }, startWorker);
+  const end = () => ws.forEach((w) => void w.worker.terminate());
   if (!started(ws)) {
-    unavailable = true;
-    void shutdownThreads();
+    end();
     return undefined;
   }
-  const rows = new Float32Array(new SharedArrayBuffer(xn.byteLength));
-  rows.set(xn);
+  try {
+    return cosineOnWorkers(unit, block, ws);
+  } finally {
+    end();
+  }
+}
+
+function cosineOnWorkers(unit: tf.Tensor2D, block: number, ws: PoolWorker[]): Float32Array {
+  const [n, f] = unit.shape;
+  const threads = ws.length + 1;
+  const rows = new Float32Array(new SharedArrayBuffer(n * f * 4));
+  rows.set(heapValues(unit));
   const out = new Float32Array(new SharedArrayBuffer(n * n * 4));
   const shares = dealBlocks(upperBlocks(n, block), threads);
   const flags = ws.map((w, t) => {
