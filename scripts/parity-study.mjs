@@ -11,8 +11,9 @@
 //                                 [--epochs N] [--nice 10] [--data-dir ../shared/datasets] [--dry-run]
 //   node scripts/parity-study.mjs --report [--out /work/parity] [--doc docs/parity.md] [--epochs N]
 //
-// Needs the built CLI (npm run build) and /usr/bin/python3 with numpy and scipy for the reference.
-import { spawn } from 'node:child_process';
+// Needs the built CLI (npm run build) and /usr/bin/python3 with numpy and scipy for the reference (Debian:
+// apt-get install python3-numpy python3-scipy; the study checks before running and exits 2 without them).
+import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -261,6 +262,18 @@ async function study(o) {
       console.log(`  ${v} ${s}: ${c.cmd} ${c.args.join(' ')}`);
     }
     return 0;
+  }
+  // The reference needs numpy and scipy in the system Python (Debian's python3-numpy and python3-scipy); a fresh
+  // machine may lack them, and every numpy run would then fail one after the other with the same import error.
+  if (todo.some(([v]) => VARIANTS[v].kind === 'numpy')) {
+    const probe = spawnSync('/usr/bin/python3', ['-c', 'import numpy, scipy'], { encoding: 'utf8' });
+    if (probe.status !== 0) {
+      console.error(
+        'parity-study: the numpy reference needs /usr/bin/python3 with numpy and scipy ' +
+          '(apt-get install python3-numpy python3-scipy); nothing was run',
+      );
+      return 2;
+    }
   }
   let next = 0;
   let failed = 0;
