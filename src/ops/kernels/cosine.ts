@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { flag } from '../../util/flags.js';
 import { cosineThreads, threadedCosineMatrix } from './threads/pool.js';
+import { computeCosineBlocks, upperBlocks } from './threads/cosine-blocks.js';
 
 /** Largest n·n materialised: the `cosineCacheMb` flag (ANCHORFLOW_COSINE_CACHE_MB) in float32 entries. */
 export function cosineCacheLimit(): number {
@@ -26,44 +27,24 @@ function normaliseRows(x: tf.Tensor2D): tf.Tensor2D {
 
 /**
  * cos(x_i, x_j) for all pairs, row-major [n·n], as float32. Only the blocks on and above the diagonal are
- * multiplied (the matrix is symmetric); the rest is mirrored. Rows are normalised once and transposed once, so
- * every block is a plain matMul (a transposed-operand matMul is ~50x slower on wasm). With more than one thread
- * (ANCHORFLOW_THREADS, by default every core) the blocks are shared out to the matMul pool's workers: the same
- * products on the same numbers, so the same matrix bit for bit.
+ * multiplied (the matrix is symmetric); the rest is mirrored. Rows are normalised once and each column block is
+ * transposed once, so every block is a plain matMul (a transposed-operand matMul is ~50x slower on wasm). With more
+ * than one thread (ANCHORFLOW_THREADS, by default every core) the blocks are shared out to worker threads; one
+ * thread or several, every block is computed by the same code (threads/cosine-blocks.ts) on the same numbers, so
+ * the matrix is the same bit for bit.
  */
 export function cosineMatrix(x: tf.Tensor2D, block = BLOCK, threads = cosineThreads(...x.shape)): Float32Array {
-  const [n] = x.shape;
-  if (threads > 1) {
-    const unit = normaliseRows(x);
-    const s = threadedCosineMatrix(unit, block, threads);
-    unit.dispose();
-    if (s) return s;
-  }
-  const out = new Float32Array(n * n);
-  const xn = normaliseRows(x);
-  const xnT = tf.tidy(() => tf.transpose(xn) as tf.Tensor2D);
+  const [n, f] = x.shape;
+  const unit = normaliseRows(x);
   try {
-    for (let i0 = 0; i0 < n; i0 += block) {
-      const bi = Math.min(block, n - i0);
-      const rows = tf.slice(xn, [i0, 0], [bi, -1]);
-      for (let j0 = i0; j0 < n; j0 += block) {
-        const bj = Math.min(block, n - j0);
-        const s = tf.tidy(() => tf.matMul(rows, tf.slice(xnT, [0, j0], [-1, bj])));
-        const v = s.dataSync() as Float32Array;
-        s.dispose();
-        for (let r = 0; r < bi; r++) {
-          const src = r * bj;
-          out.set(v.subarray(src, src + bj), (i0 + r) * n + j0);
-          if (j0 !== i0) for (let c = 0; c < bj; c++) out[(j0 + c) * n + i0 + r] = v[src + c]!;
-        }
-      }
-      rows.dispose();
-    }
+    const shared = threads > 1 ? threadedCosineMatrix(unit, block, threads) : undefined;
+    if (shared) return shared;
+    const out = new Float32Array(n * n);
+    computeCosineBlocks(unit.dataSync() as Float32Array, n, f, upperBlocks(n, block), out);
+    return out;
   } finally {
-    xn.dispose();
-    xnT.dispose();
+    unit.dispose();
   }
-  return out;
 }
 
 // A Map, not a WeakMap, so that entries can be released: a matrix is n² floats (hundreds of MB at a few thousand
