@@ -4,7 +4,8 @@
 //   node scripts/run-tests.mjs --long       the long end-to-end files (`npm run test:long`)
 //   node scripts/run-tests.mjs --all        both
 //   node scripts/run-tests.mjs <substr>...  only the files whose path contains one of the substrings
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -47,8 +48,12 @@ if (!process.env.ANCHORFLOW_TEST_REDIS && files.some((f) => f.includes('/sweep/'
   process.stderr.write(line + '\n');
   process.on('exit', () => process.stderr.write(line + '\n'));
 }
+// The tests' cosine matrices go to a cache of their own, removed afterwards: a test run leaves nothing in the
+// user's ~/.cache and does not start from matrices an earlier run left there.
+const cacheDir = process.env.ANCHORFLOW_CACHE_DIR || mkdtempSync(join(tmpdir(), 'af-test-cache-'));
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, ANCHORFLOW_TEST: '1' },
+  env: { ...process.env, ANCHORFLOW_TEST: '1', ANCHORFLOW_CACHE_DIR: cacheDir },
 });
+if (!process.env.ANCHORFLOW_CACHE_DIR) rmSync(cacheDir, { recursive: true, force: true });
 process.exit(r.status ?? 1);

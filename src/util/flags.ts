@@ -92,6 +92,16 @@ const FLAGS = {
     'megabytes',
     'largest feature-cosine matrix kept in memory, in MB; above it the cosines are computed at every step',
   ),
+  cacheDir: stringFlag(
+    'ANCHORFLOW_CACHE_DIR',
+    'folder of the on-disk cache of feature-cosine matrices, reused by later runs on the same features (unset: $XDG_CACHE_HOME/anchorflow or ~/.cache/anchorflow; `off`: no disk cache)',
+  ),
+  cacheMb: positiveNumberFlag(
+    'ANCHORFLOW_CACHE_MB',
+    4096,
+    'megabytes',
+    'largest size of the on-disk cache, in MB; beyond it the least recently used matrices are removed',
+  ),
   threads: countFlag(
     'ANCHORFLOW_THREADS',
     'threads one training uses for its large feature-projection matMuls and the cosine matrices of its features (default: every core; 1: one thread)',

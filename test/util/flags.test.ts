@@ -52,6 +52,22 @@ const CASES: Record<FlagName, { dflt: unknown; valid: [string, unknown][]; inval
     ],
     invalid: ['abc', '0', '-5', 'Infinity', '12MB', ' ', 'NaN'],
   },
+  cacheDir: {
+    dflt: undefined,
+    valid: [
+      ['/tmp/af-cache', '/tmp/af-cache'],
+      ['off', 'off'],
+    ],
+    invalid: [],
+  },
+  cacheMb: {
+    dflt: 4096,
+    valid: [
+      ['512', 512],
+      ['0.75', 0.75],
+    ],
+    invalid: ['abc', '0', '-1', '4GB'],
+  },
   threads: {
     dflt: undefined,
     valid: [

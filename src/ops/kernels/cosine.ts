@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { flag } from '../../util/flags.js';
 import { cosineThreads, threadedCosineMatrix } from './threads/pool.js';
 import { computeCosineBlocks, upperBlocks } from './threads/cosine-blocks.js';
+import { cosineCacheFolder, cosineKey, readCachedCosine, writeCachedCosine } from './cosine-disk-cache.js';
 
 /** Largest n·n materialised: the `cosineCacheMb` flag (ANCHORFLOW_COSINE_CACHE_MB) in float32 entries. */
 export function cosineCacheLimit(): number {
@@ -65,13 +66,22 @@ export function cachedCosineCount(): number {
   return cache.size;
 }
 
-/** The cosine matrix of a constant tensor, memoised by tensor identity; undefined above the size limit. */
+/**
+ * The cosine matrix of a constant tensor, memoised by tensor identity and, across processes, in the on-disk
+ * cache (cosine-disk-cache.ts) by the tensor's content; undefined above the size limit.
+ */
 export function cachedCosineMatrix(x: tf.Tensor2D): Float32Array | undefined {
-  const n = x.shape[0];
+  const [n, f] = x.shape;
   if (n * n > cosineCacheLimit()) return undefined;
   let m = cache.get(x);
   if (!m) {
-    m = cosineMatrix(x);
+    const folder = cosineCacheFolder();
+    const key = folder ? cosineKey(x.dataSync() as Float32Array, n, f) : '';
+    m = folder ? readCachedCosine(folder, key, n) : undefined;
+    if (!m) {
+      m = cosineMatrix(x);
+      if (folder) writeCachedCosine(folder, key, n, m);
+    }
     cache.set(x, m);
   }
   return m;
