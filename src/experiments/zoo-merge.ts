@@ -11,7 +11,12 @@
  *
  * For a model this run does run, the earlier table's seeds whose point ids are among this run's points count as
  * done (a table can be completed later: run the missing seeds, carry the rest); seeds of an edited pipeline have
- * other ids and simply run again.
+ * other ids and simply run again. Those seeds may be any of the earlier table's: a 3-seed study can take seeds
+ * 999–1001 of a 5-seed table.
+ *
+ * When the run names its pipeline files (`zoo a.yaml dir/ b.yaml`), the table is those models: the earlier
+ * table's other rows are not carried (an ablation chain merged with the zoo's table takes its seeds for the
+ * chain's models, not the zoo's baselines), and its seeds need not be this run's.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
@@ -37,13 +42,15 @@ export function planMerge(
   file: string,
   plan: { dataset: string; seeds: number[]; models: ZooModel[] },
   every: ZooModel[],
+  named = false,
 ): Merge {
   const src = readMergeSource(file);
+  const listed = new Set(every.map((m) => m.name));
   const names = new Set(
     carriedModels(
       src,
       plan.models.map((m) => m.name),
-    ),
+    ).filter((n) => !named || listed.has(n)),
   );
   const whole = { ...src, results: { ...src.results, models: src.results.models.filter((m) => names.has(m.model)) } };
   return {
@@ -102,7 +109,8 @@ export function carriedRows(src: MergeSource, dataset: string, seeds: number[], 
   const where = { file: src.file };
   if (r.dataset !== dataset)
     throw new UserError(`--merge: that table is for dataset '${r.dataset}', this run is on '${dataset}'`, where);
-  if (r.seeds.join(',') !== seeds.join(','))
+  // A whole row is carried as it is, so its seeds must be this table's; no rows, no constraint.
+  if (r.models.length > 0 && r.seeds.join(',') !== seeds.join(','))
     throw new UserError(
       `--merge: that table's seeds are ${r.seeds.join(', ')}, this run's are ${seeds.join(', ')}`,
       where,

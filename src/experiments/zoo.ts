@@ -352,6 +352,7 @@ export async function runZoo(opts: ZooOptions): Promise<ZooOutcome> {
         resolve(opts.merge),
         plan,
         planZoo({ ...opts, models: undefined, seed: plan.seeds[0], seeds: plan.seeds.length }).models,
+        opts.files !== undefined,
       )
     : undefined;
   const baseline = opts.baseline ?? DEFAULT_BASELINE;

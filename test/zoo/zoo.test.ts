@@ -200,6 +200,26 @@ test('zoo: two models x two seeds give a table of per-seed means; a re-run runs 
   assert.equal(crow.test.std['ndcg@20'], both.std['ndcg@20']);
   assert.match(readFileSync(join(dir, 'completed.md'), 'utf8'), /^\| vbpr \(1\) \|/m);
 
+  // Named pipeline files take their seeds from a table with more seeds, and the table's other rows stay out: a
+  // 1-seed run of vbpr.yaml merged with the 2-seed table runs nothing and has no lightgcn row.
+  const named = [CLI, 'zoo', join(PIPELINES, 'vbpr.yaml'), ...fresh.slice(fresh.indexOf('--dataset'))];
+  named[named.indexOf('--seeds') + 1] = '1';
+  named[named.indexOf('--store') + 1] = join(dir, 'named-store');
+  named[named.indexOf('--merge') + 1] = join(dir, 'results.json');
+  named[named.indexOf('--out') + 1] = join(dir, 'named.md');
+  const namedOut = execFileSync(process.execPath, named, { env, encoding: 'utf8' });
+  assert.match(namedOut, /zoo: 0 points run, 0 reused from the store, 1 carried from --merge/);
+  const nj = JSON.parse(readFileSync(join(dir, 'named.json'), 'utf8')) as ZooResults;
+  assert.deepEqual(
+    nj.models.map((m) => m.model),
+    ['vbpr'],
+  );
+  assert.deepEqual(nj.models[0]!.seeds, [999]);
+  assert.deepEqual(
+    nj.models[0]!.perSeed[0]!.test,
+    again.models.find((m) => m.model === 'vbpr')!.perSeed.find((x) => x.seed === 999)!.test,
+  );
+
   // --table-only runs nothing: on an empty store the row is all missing seeds.
   const only = [...args];
   only[only.indexOf('--store') + 1] = join(dir, 'empty-store');
