@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { flag } from '../../util/flags.js';
-import { cosineThreads, threadedCosineMatrix } from './threads/pool.js';
+import { cosineThreads, heapValues, threadedCosineMatrix } from './threads/pool.js';
 import { computeCosineBlocks, upperBlocks } from './threads/cosine-blocks.js';
 import { cosineCacheFolder, cosineKey, readCachedCosine, writeCachedCosine } from './cosine-disk-cache.js';
 
@@ -76,7 +76,8 @@ export function cachedCosineMatrix(x: tf.Tensor2D): Float32Array | undefined {
   let m = cache.get(x);
   if (!m) {
     const folder = cosineCacheFolder();
-    const key = folder ? cosineKey(x.dataSync() as Float32Array, n, f) : '';
+    // Hashed where the backend keeps the values (no tfjs call runs in between): no copy of the feature rows.
+    const key = folder ? cosineKey(heapValues(x), n, f) : '';
     m = folder ? readCachedCosine(folder, key, n) : undefined;
     if (!m) {
       m = cosineMatrix(x);

@@ -198,7 +198,7 @@ interface WasmHeap {
  * A float32 tensor's values where the wasm backend keeps them: no copy (tfjs's dataSync allocates and fills a
  * fresh array, slower than the copy the caller wants). Valid until the next tfjs call, which may grow the heap.
  */
-function heapValues(t: tf.Tensor): Float32Array {
+export function heapValues(t: tf.Tensor): Float32Array {
   const be = tf.backend() as unknown as WasmHeap;
   // A tensor still held by another backend (tfjs moves data on first use) is read the usual way.
   if (t.dtype !== 'float32' || !be.dataIdMap.has(t.dataId)) return t.dataSync() as Float32Array;
