@@ -200,8 +200,9 @@ interface WasmHeap {
  */
 export function heapValues(t: tf.Tensor): Float32Array {
   const be = tf.backend() as unknown as WasmHeap;
-  // A tensor still held by another backend (tfjs moves data on first use) is read the usual way.
-  if (t.dtype !== 'float32' || !be.dataIdMap.has(t.dataId)) return t.dataSync() as Float32Array;
+  // Another backend, or a tensor still held by one (tfjs moves data on first use), is read the usual way.
+  if (tf.getBackend() !== 'wasm' || t.dtype !== 'float32' || !be.dataIdMap.has(t.dataId))
+    return t.dataSync() as Float32Array;
   return be.typedArrayFromHeap(t);
 }
 
